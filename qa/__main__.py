@@ -1,0 +1,6 @@
+"""``python -m qa`` is the same as the ``clipqa`` command."""
+
+from qa.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Checks: small modules that declare rules and yield findings.
+
+Every module in this package that defines ``CHECK = Check(...)`` is a check; it
+is found at import time (no list to edit). A check may work at one or more of
+three points of the one data flow (files -> records -> tables -> checks ->
+findings -> reports):
+
+* ``record``: per file, in the worker processes, with the parsed record (text
+  checks, per-record flag rules). Must be pure: no printing, no files written.
+* ``columns``: per file, in the workers, values added to the ``files`` table for
+  the corpus stage (e.g. a MinHash signature of the body). Declare their names in
+  ``column_names``.
+* ``corpus``: once, in the parent, with the merged tables (duplicates, related
+  items, the published flag across records, online image checks).
+
+A check's options live under ``[tool.clipqa.<name>]`` in the configuration;
+``options`` gives their defaults, and only those keys are accepted there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from qa.corpus import Record
+from qa.findings import Finding, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a check may know about the run: its options and run-wide facts."""
+
+    options: Mapping[str, Any]
+    run: Mapping[str, Any] = field(default_factory=dict)  # now (UTC datetime), cache_dir, online, roots ...
+
+    def get(self, key: str) -> Any:
+        return self.options[key]
+
+
+Tables = Mapping[str, pd.DataFrame]
+RecordFn = Callable[[Record, Context], Iterable[Finding]]
+ColumnsFn = Callable[[Record, Context], Mapping[str, Any]]
+CorpusFn = Callable[[Tables, Context], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    rules: tuple[Rule, ...]
+    doc: str = ""
+    record: RecordFn | None = None
+    columns: ColumnsFn | None = None
+    column_names: tuple[str, ...] = ()
+    corpus: CorpusFn | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+_CHECKS: dict[str, Check] | None = None
+
+
+def all_checks() -> dict[str, Check]:
+    """Every check module of this package, by check name, in a stable order."""
+    global _CHECKS
+    if _CHECKS is None:
+        found: dict[str, Check] = {}
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            check = getattr(module, "CHECK", None)
+            if isinstance(check, Check):
+                if check.name in found:
+                    raise ValueError(f"check {check.name!r} is defined twice")
+                found[check.name] = check
+        _CHECKS = found
+    return _CHECKS

@@ -1,0 +1,272 @@
+"""The ``clipqa`` command.
+
+Exit codes: 0 the gate passed, 1 the gate failed, 2 clipqa could not run (bad
+usage, a missing path, a bad configuration or schema file). Never a traceback:
+set ``CLIPQA_DEBUG=1`` to see one for an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from qa import __version__
+from qa.config import Config, ConfigError, load_config
+from qa.findings import REGISTRY
+from qa.schema import SchemaLoadError
+
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageFailure(Exception):
+    """Could not run: exit 2 with this message."""
+
+
+def guarded(fn: F) -> F:
+    """Turn expected errors into exit 2 with a one-line message; hide tracebacks."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (ConfigError, SchemaLoadError, UsageFailure) as exc:
+            click.echo(f"clipqa: error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("clipqa: interrupted", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except SystemExit:
+            raise
+        except BaseException as exc:
+            if os.environ.get("CLIPQA_DEBUG"):
+                raise
+            click.echo(
+                f"clipqa: internal error: {type(exc).__name__}: {exc}\n"
+                "clipqa: this is a bug; run again with CLIPQA_DEBUG=1 to see the traceback, and please report it",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="clipqa")
+def main() -> None:
+    """clipqa: validate and QA a corpus of news clippings."""
+
+
+def config_options(fn: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--config",
+                "config_file",
+                type=click.Path(dir_okay=False),
+                help="Configuration file (default: found by walking up from the first path).",
+            ),
+            click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+            click.option("--select", help="Rules to enable: codes, code prefixes or check names, comma-separated."),
+            click.option("--ignore", help="Rules to disable: codes, code prefixes or check names, comma-separated."),
+            click.option(
+                "--fail-on",
+                type=click.Choice(["error", "warning", "info", "never"]),
+                help="Lowest severity that fails the gate [default: error].",
+            ),
+            click.option(
+                "--schema-dir",
+                type=click.Path(file_okay=False),
+                help="Folder of schema files [default: the bundled schemas/].",
+            ),
+            click.option(
+                "--max-file-size", type=int, help="Files larger than this many bytes are not parsed [default: 1 MiB]."
+            ),
+            click.option("-j", "--jobs", type=int, help="Worker processes (0: one per CPU) [default: 0]."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
+def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
+    if opts.get("schema_dir") and not Path(opts["schema_dir"]).is_dir():
+        raise UsageFailure(f"--schema-dir {opts['schema_dir']}: no such folder")
+    overrides = {
+        "select": _csv(opts.get("select")),
+        "ignore": _csv(opts.get("ignore")),
+        "fail-on": opts.get("fail_on"),
+        "schema-dir": str(Path(opts["schema_dir"]).resolve()) if opts.get("schema_dir") else None,
+        "max-file-size": opts.get("max_file_size"),
+        "jobs": opts.get("jobs"),
+    }
+    start = None if opts.get("isolated") else (paths[0] if paths else ".")
+    return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@config_options
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False),
+    help="Write the JSON findings document here [default: reports/clipqa-findings.json].",
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False),
+    help="Write the HTML report here [default: reports/clipqa-report.html].",
+)
+@click.option("--no-reports", is_flag=True, help="Write no report files (terminal output only).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@guarded
+def check(
+    paths: tuple[str, ...],
+    json_out: str | None,
+    html_out: str | None,
+    no_reports: bool,
+    quiet: bool,
+    color: str,
+    no_progress: bool,
+    **opts: Any,
+) -> None:
+    """Check clipping files and folders; write reports; exit 1 if the gate fails."""
+    from qa.corpus import discover
+    from qa.pipeline import run
+    from qa.report import html as html_report
+    from qa.report import json_report, terminal
+
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
+    try:
+        result = run(list(paths), cfg, progress=progress.update if progress else None, discovery=found)
+    finally:
+        if progress:
+            progress.close()
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    terminal.render(result, sys.stdout, color=use_color, quiet=quiet)
+    if not no_reports:
+        out_dir = Path(cfg.output_dir)
+        json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
+        html_path = Path(html_out) if html_out else out_dir / "clipqa-report.html"
+        json_report.write(result, json_path)
+        html_report.write(result, html_path)
+        if not quiet:
+            click.echo(f"Reports: {html_path} and {json_path}", err=True)
+    sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+class _progress_bar:  # noqa: N801 - used like a function
+    """A rich progress bar on stderr, for long runs in a terminal."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self.total = total
+        self.bar = Progress(
+            "checking",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task = self.bar.add_task("check", total=total)
+        if total >= 200:
+            self.bar.start()
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@guarded
+def rules(fmt: str) -> None:
+    """List every rule: code, check, default severity, one-line doc."""
+    _load_all_rules()
+    ordered = sorted(REGISTRY.values(), key=lambda r: r.code)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "check": r.check,
+                        "severity": r.severity.value,
+                        "doc": r.doc,
+                        "fix": r.fix,
+                    }
+                    for r in ordered
+                ],
+                indent=1,
+            )
+        )
+    elif fmt == "markdown":
+        click.echo("| Code | Name | Check | Severity | What it means |\n|---|---|---|---|---|")
+        for r in ordered:
+            doc = r.doc.replace("|", "\\|")
+            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {doc} |")
+    else:
+        width = max(len(r.name) for r in ordered)
+        for r in ordered:
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {r.doc}")
+
+
+def _load_all_rules() -> None:
+    """Import every module that declares rules, so the registry is complete."""
+    import qa.stage
+    import qa.tables  # noqa: F401
+    from qa.checks import all_checks
+
+    all_checks()
+
+
+@main.command("config")
+@click.argument("path", required=False, default=".", type=click.Path())
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file to read.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@guarded
+def config_cmd(path: str, config_file: str | None, fmt: str) -> None:
+    """Print the effective configuration and where each value came from."""
+    cfg = load_config(path, None, config_file)
+    values = cfg.as_dict()
+    if fmt == "json":
+        click.echo(json.dumps({"file": cfg.file, "values": values, "origin": cfg.origin}, indent=1, default=str))
+        return
+    click.echo(f"# configuration file: {cfg.file or '(none found; defaults)'}")
+    for key, value in values.items():
+        if isinstance(value, dict) and key not in ("severity", "per-file-ignores"):
+            for opt, v in value.items():
+                click.echo(f"{key}.{opt} = {json.dumps(v, default=str)}  # {cfg.origin.get(f'{key}.{opt}', 'default')}")
+        else:
+            click.echo(f"{key} = {json.dumps(value, default=str)}  # {cfg.origin.get(key, 'default')}")

@@ -1,0 +1,447 @@
+"""Files -> records: discover, read, decode, split front matter, parse.
+
+Every problem met on the way is a finding on the record; nothing here raises on
+bad input. A record keeps the composed YAML node so that findings can be located
+(file line and column) lazily, only for the fields that have findings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import hashlib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from qa.findings import Finding, rule
+from qa.yamlload import P101, P105, Limits, locate, parse_yaml
+
+P103 = rule(
+    "P103",
+    "unterminated-front-matter",
+    "parse",
+    "error",
+    "The file opens front matter with '---' but never closes it with a '---' line.",
+)
+P104 = rule("P104", "empty-file", "parse", "error", "The file is empty or holds only white space.")
+P120 = rule(
+    "P120", "unreadable-file", "parse", "error", "The file cannot be read (permissions, a dangling link, an I/O error)."
+)
+P121 = rule("P121", "binary-file", "parse", "error", "The file holds NUL bytes: it is binary, not a text clipping.")
+P122 = rule("P122", "symlink-loop", "parse", "error", "A symbolic link leads back into a folder already being read.")
+P123 = rule("P123", "file-too-large", "parse", "error", "The file is larger than the size limit and is not parsed.")
+E101 = rule("E101", "invalid-utf8", "encoding", "error", "The file has bytes that are not valid UTF-8.")
+E102 = rule(
+    "E102", "utf8-bom", "encoding", "warning", "The file starts with a UTF-8 byte-order mark.", fix="Remove the BOM."
+)
+E103 = rule(
+    "E103",
+    "not-utf8-encoding",
+    "encoding",
+    "error",
+    "The file is UTF-16 or UTF-32 (by its byte-order mark), not UTF-8.",
+    fix="Re-encode as UTF-8, e.g. iconv -f UTF-16 -t UTF-8.",
+)
+E104 = rule(
+    "E104", "cr-line-endings", "encoding", "warning", "The file uses bare CR line endings; use LF (CRLF is accepted)."
+)
+S110 = rule(
+    "S110",
+    "no-front-matter",
+    "schema",
+    "warning",
+    "The file has a body but no YAML front matter, so none of the clipping's fields can be checked.",
+)
+
+MAX_INVALID_UTF8_REPORTS = 5
+
+_UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+DEFAULT_INCLUDE = ("*.txt", "*.md")
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".clipqa-cache", "__pycache__", "node_modules", ".venv", ".nox")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    max_file_bytes: int = 1 << 20
+    yaml_limits: Limits = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One file to read: where it is, and how reports name it."""
+
+    path: str  # POSIX, relative to the root given on the command line
+    location: str  # what to open: a local path (or an fsspec URL for remote engines)
+
+
+@dataclass(slots=True)
+class Record:
+    path: str
+    location: str
+    text: str = ""
+    data: dict[str, Any] | None = None  # front matter mapping, when there is a usable one
+    node: yaml.Node | None = None  # composed front matter, for locating fields
+    has_front_matter: bool = False
+    body: str = ""
+    body_offset: int = 0  # character offset of the body within ``text``
+    body_line: int = 1  # 1-based file line where the body starts
+    sha256: str = ""
+    size: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        """Front matter was parsed into a mapping, so field checks can run."""
+        return self.data is not None
+
+    def position(self, field_path: str | None) -> tuple[int | None, int | None]:
+        """1-based file line and column of a front-matter field (or None)."""
+        if field_path is None:
+            return None, None
+        if field_path == "body" or field_path.startswith("body"):
+            return self.body_line, 1
+        loc = locate(self.node, field_path)
+        if loc is None:
+            return (1, 1) if self.has_front_matter else (None, None)
+        return loc[0] + 2, loc[1] + 1  # +1 for 1-based, +1 for the opening '---' line
+
+    def body_position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column in the file of a character offset within the body."""
+        before = self.body[:offset]
+        line = self.body_line + before.count("\n")
+        column = offset - (before.rfind("\n") + 1) + 1
+        return line, column
+
+    def locate_findings(self) -> None:
+        for f in self.findings:
+            if f.line is None and f.field is not None:
+                f.line, f.column = self.position(f.field)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    parts = PurePosixPath(rel).parts
+    return any(fnmatch.fnmatchcase(rel, p) or any(fnmatch.fnmatchcase(part, p) for part in parts) for p in patterns)
+
+
+@dataclass(slots=True)
+class Discovery:
+    sources: list[Source]
+    findings: list[Finding]  # symlink loops and unreadable folders
+    missing: list[str]  # arguments that do not exist (usage error: exit 2)
+
+
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+) -> Discovery:
+    """Expand files and folders (recursively) into sources, sorted, de-duplicated."""
+    sources: dict[str, Source] = {}
+    findings: list[Finding] = []
+    missing: list[str] = []
+    for arg in paths:
+        root = Path(arg)
+        if not os.path.lexists(root):
+            missing.append(str(arg))
+            continue
+        if not root.is_dir():
+            # A file named directly is read whatever its extension.
+            sources.setdefault(root.name, Source(root.name, str(root)))
+            continue
+        _walk(root, include, exclude, sources, findings)
+    return Discovery(sorted(sources.values(), key=lambda s: s.path), findings, missing)
+
+
+def _walk(
+    root: Path,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    sources: dict[str, Source],
+    findings: list[Finding],
+) -> None:
+    seen_dirs: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        directory, rel_dir = stack.pop()
+        try:
+            st = directory.stat()
+        except OSError as exc:
+            findings.append(P120.finding(rel_dir or ".", f"cannot read folder: {exc.strerror or exc}"))
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            findings.append(
+                P122.finding(rel_dir, f"symbolic link {rel_dir!r} leads to a folder already read; not followed")
+            )
+            continue
+        seen_dirs.add(ident)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            findings.append(P120.finding(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if _excluded(rel, exclude):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                stack.append((Path(entry.path), rel))
+                continue
+            if not _matches(entry.name, include):
+                continue
+            if entry.is_symlink() and not os.path.exists(entry.path):
+                try:
+                    os.stat(entry.path)
+                except OSError as exc:
+                    problem = "a symbolic link loop" if exc.errno == 40 else "a dangling symbolic link"
+                    findings.append((P122 if exc.errno == 40 else P120).finding(rel, f"cannot read: {problem}"))
+                    continue
+            sources[rel] = Source(rel, entry.path)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
+    """The file's bytes, or a finding saying why there are none. Reads at most the limit."""
+    try:
+        with open(source.location, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return None, P120.finding(source.path, "not a regular file"), 0
+            raw = fh.read(options.max_file_bytes + 1)
+    except OSError as exc:
+        if exc.errno == 40:
+            return None, P122.finding(source.path, "cannot read: a symbolic link loop"), 0
+        return None, P120.finding(source.path, f"cannot read: {exc.strerror or exc}"), 0
+    if len(raw) > options.max_file_bytes:
+        size = max(st.st_size, len(raw))
+        return (
+            None,
+            P123.finding(
+                source.path,
+                f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}; not parsed",
+                evidence=size,
+            ),
+            size,
+        )
+    return raw, None, len(raw)
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    # Column in characters, counting what decodes before the bad byte on that line.
+    column = len(raw[start:offset].decode("utf-8", "replace")) + 1
+    return line, column
+
+
+def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
+    """Decode strictly as UTF-8; report and replace what is not."""
+    findings: list[Finding] = []
+    for bom, encoding in _UNICODE_BOMS:
+        if raw.startswith(bom):
+            findings.append(
+                E103.finding(
+                    path,
+                    f"file is {encoding.upper()} (byte-order mark), not UTF-8; re-encode it, "
+                    f"e.g. iconv -f {encoding.upper()} -t UTF-8",
+                    line=1,
+                    column=1,
+                    evidence=encoding,
+                )
+            )
+            return raw[len(bom) :].decode(encoding, "replace"), findings
+    if raw.startswith(codecs.BOM_UTF8):
+        findings.append(E102.finding(path, "file starts with a UTF-8 byte-order mark; it is ignored", line=1, column=1))
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8"), findings
+    except UnicodeDecodeError:
+        pass
+    reported = 0
+    total = 0
+    pos = 0
+    while True:
+        try:
+            raw[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            start = pos + exc.start
+            total += 1
+            if reported < MAX_INVALID_UTF8_REPORTS:
+                line, column = _line_col(raw, start)
+                findings.append(
+                    E101.finding(
+                        path,
+                        f"invalid UTF-8 byte sequence {raw[start : pos + exc.end].hex(' ')}: {exc.reason}",
+                        line=line,
+                        column=column,
+                        evidence=raw[max(0, start - 20) : pos + exc.end + 20].decode("utf-8", "replace"),
+                    )
+                )
+                reported += 1
+            pos += exc.end
+    if total > reported:
+        findings[-1].message += f" ({total - reported} more invalid sequences in this file)"
+    return raw.decode("utf-8", "replace"), findings
+
+
+def _opening_fence(text: str) -> int | None:
+    """Length of the opening '---' line (with its newline) if the file has front matter."""
+    if not text.startswith("---"):
+        return None
+    end = text.find("\n")
+    first = text[:end] if end >= 0 else text
+    if first.rstrip() != "---":
+        return None
+    return len(first) + 1 if end >= 0 else len(first)
+
+
+def _closing_fence(text: str, start: int) -> tuple[int, int] | None:
+    """(start, end) of the closing '---' line at or after ``start``, end past its newline."""
+    pos = start
+    n = len(text)
+    while pos <= n:
+        end = text.find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        if line.rstrip() == "---":
+            return pos, (n if end < 0 else end + 1)
+        if end < 0:
+            return None
+        pos = end + 1
+    return None
+
+
+def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
+    rec = Record(source.path, source.location)
+    raw, problem, size = read_bytes(source, options)
+    rec.size = size
+    if raw is None:
+        assert problem is not None
+        rec.findings.append(problem)
+        return rec
+    rec.sha256 = hashlib.sha256(raw).hexdigest()
+    has_unicode_bom = any(raw.startswith(b) for b, _ in _UNICODE_BOMS)
+    if b"\x00" in raw and not has_unicode_bom:
+        rec.findings.append(
+            P121.finding(
+                rec.path, "file contains NUL bytes; it looks binary, not text", evidence=f"{raw.count(0)} NUL bytes"
+            )
+        )
+        return rec
+    text, findings = decode(rec.path, raw)
+    rec.findings.extend(findings)
+    if "\r" in text:
+        crlf = text.count("\r\n")
+        if text.count("\r") > crlf:
+            rec.findings.append(
+                E104.finding(rec.path, "bare CR line endings (old Mac style); convert to LF", line=1, column=1)
+            )
+        # CRLF is accepted; bare CR is read as a line break, as an editor shows it.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    rec.text = text
+    if not text.strip():
+        rec.findings.append(P104.finding(rec.path, "file is empty" if not text else "file holds only white space"))
+        return rec
+    split_and_parse(rec, options)
+    return rec
+
+
+def split_and_parse(rec: Record, options: ReadOptions) -> None:
+    text = rec.text
+    opening = _opening_fence(text)
+    if opening is None:
+        rec.body = text
+        rec.body_offset = 0
+        rec.body_line = 1
+        rec.findings.append(
+            S110.finding(
+                rec.path,
+                "no front matter: the file is a body only (it does not start with a '---' line)",
+                line=1,
+                column=1,
+            )
+        )
+        return
+    rec.has_front_matter = True
+    closing = _closing_fence(text, opening)
+    if closing is None:
+        rec.findings.append(
+            P103.finding(
+                rec.path, "front matter opened by '---' on line 1 is never closed by a '---' line", line=1, column=1
+            )
+        )
+        return
+    fm_text = text[opening : closing[0]]
+    rec.body_offset = closing[1]
+    rec.body = text[closing[1] :]
+    rec.body_line = text.count("\n", 0, closing[1]) + 1
+    parsed = parse_yaml(fm_text, options.yaml_limits, line_offset=1)
+    rec.node = parsed.node
+    for issue in parsed.issues:
+        rule_obj = _PARSE_RULES.get(issue.code, P101)
+        rec.findings.append(
+            rule_obj.finding(
+                rec.path,
+                issue.message,
+                field=issue.field,
+                line=issue.line,
+                column=issue.column,
+                evidence=issue.evidence,
+            )
+        )
+    if not parsed.ok:
+        return
+    if parsed.data is None:
+        rec.findings.append(P105.finding(rec.path, "front matter is empty", line=2, column=1))
+        return
+    if not isinstance(parsed.data, dict):
+        rec.findings.append(
+            P105.finding(
+                rec.path,
+                f"front matter is a {type(parsed.data).__name__}, not a mapping of fields",
+                line=2,
+                column=1,
+                evidence=parsed.data,
+            )
+        )
+        return
+    rec.data = parsed.data
+
+
+def _parse_rules() -> dict[str, Any]:
+    from qa import yamlload
+
+    return {r.code: r for r in (getattr(yamlload, n) for n in dir(yamlload) if n[:1] == "P" and n[1:].isdigit())}
+
+
+_PARSE_RULES = _parse_rules()
+
+
+def iter_records(sources: Sequence[Source], options: ReadOptions = ReadOptions()) -> Iterator[Record]:
+    for source in sources:
+        yield read_record(source, options)

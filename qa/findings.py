@@ -1,0 +1,185 @@
+"""Findings and the rule registry.
+
+A rule is a stable code (``S101``), a kebab-case name, the check that owns it,
+a default severity and a one-line doc, in the manner of ruff's registry: the
+``clipqa rules`` listing and the README's rule table are generated from it.
+Every module that emits findings declares its rules with :func:`rule` at import
+time; nothing else needs to be touched to add a rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import reprlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+CHECKS: tuple[str, ...] = (
+    "parse",
+    "schema",
+    "encoding",
+    "language",
+    "boilerplate",
+    "image_url",
+    "published",
+    "duplicate",
+    "consistency",
+)
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    check: str
+    severity: Severity
+    doc: str
+    fix: str | None = None
+
+    def finding(
+        self,
+        path: str,
+        message: str,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        evidence: object = None,
+        span: tuple[int, int] | None = None,
+        fix: str | None = None,
+        related: Iterable[str] = (),
+    ) -> Finding:
+        return Finding(
+            rule=self.code,
+            check=self.check,
+            severity=self.severity.value,
+            path=path,
+            field=field,
+            line=line,
+            column=column,
+            message=message,
+            evidence=shorten(evidence),
+            span=span,
+            fix=fix,
+            related=tuple(related),
+        )
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, check: str, severity: str, doc: str, fix: str | None = None) -> Rule:
+    """Declare a rule. Codes and names are unique; a clash is a programming error."""
+    if check not in CHECKS:
+        raise ValueError(f"rule {code}: unknown check {check!r}")
+    existing = REGISTRY.get(code)
+    new = Rule(code, name, check, Severity(severity), doc, fix)
+    if existing is not None and existing != new:
+        raise ValueError(f"rule code {code} declared twice")
+    if any(r.name == name and r.code != code for r in REGISTRY.values()):
+        raise ValueError(f"rule name {name} declared twice")
+    REGISTRY[code] = new
+    return new
+
+
+EVIDENCE_MAX = 200
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = EVIDENCE_MAX
+_REPR.maxother = EVIDENCE_MAX
+_REPR.maxlevel = 3  # bounded: an alias bomb's shared lists are never walked whole
+
+
+def shorten(value: object, limit: int = EVIDENCE_MAX) -> str | None:
+    """The offending value as a short printable string (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, (dt.datetime, dt.date)):
+        text = value.isoformat()
+    elif isinstance(value, (bool, int, float)):
+        big = isinstance(value, int) and value.bit_length() > 200
+        text = f"an integer of {value.bit_length()} bits" if big else repr(value)
+    else:
+        text = _REPR.repr(value)
+    if len(text) > limit:
+        head = limit // 2 - 1
+        text = text[:head] + "…" + text[-(limit - head - 1) :]
+    return text
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    check: str
+    severity: str
+    path: str
+    field: str | None = None
+    line: int | None = None
+    column: int | None = None
+    message: str = ""
+    evidence: str | None = None
+    # Character offsets [start, end) of the offending text within the field's value
+    # (or the body), so a report can highlight it and a fix can target it.
+    span: tuple[int, int] | None = None
+    # A proposed replacement for the whole field value (or the span), when one is known.
+    fix: str | None = None
+    # Other files of the same group (duplicates, related-item disagreements).
+    related: tuple[str, ...] = dataclasses.field(default_factory=tuple)
+    # Set by a baseline comparison: "new" or "existing".
+    status: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity across runs: rule, path, field and the evidence, not the line."""
+        h = hashlib.sha256()
+        for part in (self.rule, self.path, self.field or "", self.evidence or ""):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        return h.hexdigest()[:16]
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line or 0, self.column or 0, self.rule, self.field or "")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "check": self.check,
+            "severity": self.severity,
+            "path": self.path,
+            "field": self.field,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "evidence": self.evidence,
+            "span": list(self.span) if self.span is not None else None,
+            "fix": self.fix,
+            "related": list(self.related),
+            "fingerprint": self.fingerprint,
+            "status": self.status,
+        }
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = {s.value: 0 for s in Severity}
+    for f in findings:
+        counts[f.severity] += 1
+    return counts

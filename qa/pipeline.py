@@ -1,0 +1,135 @@
+"""One run: discover -> per-file stage (engine) -> corpus checks -> findings.
+
+This is the only place that wires the stages together; the CLI calls ``run`` and
+hands the result to the reports. Reports never re-run checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from qa import __version__
+from qa.checks import Context, all_checks
+from qa.config import Config
+from qa.corpus import Discovery, ReadOptions, discover
+from qa.findings import Finding, Severity, severity_counts
+from qa.stage import StageSpec, internal_error, locate_later
+from qa.tables import concat
+from qa.yamlload import loader_notice
+
+
+@dataclass(slots=True)
+class RunResult:
+    findings: list[Finding]
+    tables: dict[str, pd.DataFrame]
+    roots: list[str]
+    files: int
+    records: int
+    config: Config
+    started: dt.datetime
+    duration: float = 0.0
+    notices: list[str] = field(default_factory=list)
+    fixed: list[dict[str, Any]] = field(default_factory=list)  # set by a baseline comparison
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return severity_counts(self.findings)
+
+    def gate_findings(self) -> list[Finding]:
+        """The findings that count for the gate (with a baseline: only new ones)."""
+        return [f for f in self.findings if f.status != "existing"]
+
+    @property
+    def gate(self) -> str:
+        return gate(self.gate_findings(), self.config.fail_on)
+
+    def by_check(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for f in self.findings:
+            row = out.setdefault(f.check, {s.value: 0 for s in Severity})
+            row[f.severity] += 1
+        return out
+
+
+def gate(findings: Sequence[Finding], fail_on: str) -> str:
+    if fail_on == "never":
+        return "passed"
+    threshold = Severity(fail_on).rank
+    return "failed" if any(Severity(f.severity).rank >= threshold for f in findings) else "passed"
+
+
+def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
+    return {
+        "now": dt.datetime.now(dt.UTC),
+        "online": config.online,
+        "cache_dir": config.cache_dir,
+        "roots": list(roots),
+        "tool_version": __version__,
+    }
+
+
+def run(
+    paths: Sequence[str],
+    config: Config,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    discovery: Discovery | None = None,
+) -> RunResult:
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    found = discovery or discover(paths, config.include, config.all_excludes())
+    sources = found.sources
+    read = ReadOptions(max_file_bytes=config.max_file_size)
+    spec = StageSpec(config=config, read=read, run=run_context(config, paths))
+    notices = [n for n in [loader_notice()] if n]
+
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(sources))
+
+    from qa.engine.local import run_local
+
+    results = run_local(sources, spec, config.jobs, tick)
+    findings: list[Finding] = list(found.findings)
+    for r in results:
+        findings.extend(r.findings)
+    tables = concat([r.tables for r in results]) if results else {}
+
+    corpus_findings: list[Finding] = []
+    for check in all_checks().values():
+        if check.corpus is None:
+            continue
+        ctx = Context(config.options_for(check.name, check.options), spec.run)
+        try:
+            corpus_findings.extend(check.corpus(tables, ctx))
+        except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
+            corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+    locate_later(corpus_findings, {s.path: s for s in sources}, read)
+    findings.extend(corpus_findings)
+
+    findings = config.apply(findings)
+    findings.sort(key=Finding.sort_key)
+    files_table = tables.get("files")
+    records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
+    return RunResult(
+        findings=findings,
+        tables=tables,
+        roots=[os.fspath(p) for p in paths],
+        files=len(sources),
+        records=records,
+        config=config,
+        started=started,
+        duration=time.perf_counter() - t0,
+        notices=notices,
+    )

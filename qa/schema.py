@@ -1,0 +1,551 @@
+"""Schemas: data in ``schemas/*.yaml`` -> typed specs -> pandera -> findings.
+
+A schema file is read strictly: an unknown key, type, check or table is a
+:class:`SchemaLoadError` naming the file and the key (the CLI exits 2). This is
+the guard pandera's own YAML loader lacks: it silently drops unregistered checks
+and ignores misspelled keys.
+
+The compiled pandera ``DataFrameSchema`` of each table validates lazily (every
+failure, not the first); its failure cases are mapped back to file, field path
+(``related[1].provider.domain``) and rule.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from qa.constraints import (
+    CONSTRAINTS,
+    S101,
+    S102,
+    SCALAR_TYPES,
+    TYPES,
+    Constraint,
+    explain_type,
+    type_mask,
+    vectorized_check,
+)
+from qa.findings import Finding, Rule, rule
+
+S109 = rule(
+    "S109",
+    "unknown-field",
+    "schema",
+    "error",
+    "A key the schema does not declare (often a typo such as publishedDatetime).",
+)
+S201 = rule(
+    "S201",
+    "provider-domain-mismatch",
+    "schema",
+    "error",
+    "provider.domain does not match the host of webUrl (www. and subdomains are allowed).",
+)
+S202 = rule("S202", "amp-cache-mismatch", "schema", "error", "cdnAmpWebUrl is not the AMP-cache form of ampWebUrl.")
+S203 = rule("S203", "original-url-mismatch", "schema", "warning", "originalUrl and webUrl point at different pages.")
+
+SCHEMA_FORMAT = 1
+TABLES = ("clippings", "related", "images")
+_FILE_KEYS = {"clipqa_schema", "table", "description", "unknown_fields", "fields", "cross_field"}
+_FIELD_KEYS = {"type", "required", "description", "checks", "fields", "items", "table"}
+_UNKNOWN_POLICIES = ("error", "warning", "info", "allow")
+
+
+class SchemaLoadError(Exception):
+    """A schema file is wrong. The message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # flattened column name, e.g. provider.domain
+    type: str
+    required: bool = False
+    checks: tuple[tuple[str, Any, Any], ...] = ()  # (constraint name, raw arg, normalised arg)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class MappingSpec:
+    """A mapping level: declared keys, and what each becomes."""
+
+    columns: dict[str, FieldSpec] = field(default_factory=dict)  # key -> scalar column
+    mappings: dict[str, MappingSpec] = field(default_factory=dict)  # key -> nested mapping
+    mapping_required: dict[str, bool] = field(default_factory=dict)
+    children: dict[str, str] = field(default_factory=dict)  # key -> child table (list of mappings)
+    items: dict[str, FieldSpec] = field(default_factory=dict)  # key -> list of scalars
+
+    def keys(self) -> set[str]:
+        return set(self.columns) | set(self.mappings) | set(self.children) | set(self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossField:
+    check: str
+    args: Mapping[str, Any]
+    rule: Rule
+    fields: tuple[str, ...]  # columns it reads; the first is where findings point
+
+
+@dataclass(slots=True)
+class TableSpec:
+    name: str
+    source: str
+    description: str
+    unknown_fields: str
+    root: MappingSpec
+    columns: dict[str, FieldSpec]  # flattened scalar columns, in order
+    item_tables: dict[str, FieldSpec]  # e.g. clippings.topics -> the item spec
+    cross_field: list[CrossField]
+
+
+@dataclass(slots=True)
+class Schema:
+    tables: dict[str, TableSpec]
+    source: str
+    compiled: dict[str, pa.DataFrameSchema] = field(default_factory=dict)
+
+    def pandera(self, table: str) -> pa.DataFrameSchema:
+        """The pandera schema of a table (or of an item table such as clippings.topics)."""
+        cached = self.compiled.get(table)
+        if cached is None:
+            if table in self.tables:
+                cached = compile_table(self, table)
+            else:
+                cached = compile_items(self.item_spec(table), table)
+            self.compiled[table] = cached
+        return cached
+
+    def item_spec(self, item_table: str) -> FieldSpec:
+        owner = item_table.split(".", 1)[0]
+        return self.tables[owner].item_tables[item_table]
+
+
+def default_schema_dir() -> Path:
+    """schemas/ inside the installed package (wheel), else beside the source tree."""
+    packaged = importlib.resources.files("qa").joinpath("schemas")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _fail(source: str, where: str, message: str) -> SchemaLoadError:
+    return SchemaLoadError(f"{source}: {where}: {message}")
+
+
+def _strict_load(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaLoadError(f"{path}: cannot read: {exc}") from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        raise SchemaLoadError(f"{path}: not valid YAML: {exc}") from exc
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys in schema files."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in keys:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _field_spec(source: str, where: str, name: str, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _fail(source, where, "a field must be a mapping with at least 'type'")
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown:
+        raise _fail(source, f"{where}.{sorted(unknown)[0]}", f"unknown key (allowed: {', '.join(sorted(_FIELD_KEYS))})")
+    kind = raw.get("type")
+    if kind not in TYPES:
+        raise _fail(source, f"{where}.type", f"unknown type {kind!r} (allowed: {', '.join(TYPES)})")
+    if "required" in raw and not isinstance(raw["required"], bool):
+        raise _fail(source, f"{where}.required", "must be true or false")
+    return raw
+
+
+def _checks(source: str, where: str, kind: str, raw: Any) -> tuple[tuple[str, Any, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise _fail(source, where, "checks must be a mapping of check name to argument")
+    out = []
+    for name, arg in raw.items():
+        constraint: Constraint | None = CONSTRAINTS.get(name)
+        if constraint is None:
+            raise _fail(source, f"{where}.{name}", f"unknown check (known: {', '.join(sorted(CONSTRAINTS))})")
+        if kind not in constraint.types:
+            raise _fail(
+                source, f"{where}.{name}", f"check does not apply to type {kind!r} (only {', '.join(constraint.types)})"
+            )
+        try:
+            norm = constraint.check_arg(arg)
+        except ValueError as exc:
+            raise _fail(source, f"{where}.{name}", f"bad argument {arg!r}: {exc}") from exc
+        out.append((name, arg, norm))
+    return tuple(out)
+
+
+def _mapping(
+    source: str,
+    where: str,
+    prefix: str,
+    raw: Any,
+    spec: TableSpec,
+    child_tables: set[str],
+    parent_required: bool = True,
+) -> MappingSpec:
+    """One mapping level. A field nested in an optional mapping is required only when
+    the mapping is there; tables cannot express that, so it is checked as optional."""
+    if not isinstance(raw, dict) or not raw:
+        raise _fail(source, where, "must be a non-empty mapping of field names")
+    level = MappingSpec()
+    for name, fraw in raw.items():
+        if not isinstance(name, str) or not name or "." in name or "[" in name:
+            raise _fail(source, f"{where}.{name}", "field names are non-empty strings without '.' or '['")
+        fw = f"{where}.{name}"
+        f = _field_spec(source, fw, name, fraw)
+        kind = f["type"]
+        required = bool(f.get("required", False)) and parent_required
+        column = f"{prefix}{name}"
+        if kind in SCALAR_TYPES:
+            for key in ("fields", "items", "table"):
+                if key in f:
+                    raise _fail(source, f"{fw}.{key}", f"not allowed for type {kind!r}")
+            fs = FieldSpec(
+                column, kind, required, _checks(source, f"{fw}.checks", kind, f.get("checks")), f.get("description", "")
+            )
+            level.columns[name] = fs
+            spec.columns[column] = fs
+        elif kind == "mapping":
+            if "checks" in f or "items" in f or "table" in f:
+                raise _fail(source, fw, "a mapping takes 'fields' (and 'required'), not checks/items/table")
+            level.mappings[name] = _mapping(
+                source, f"{fw}.fields", f"{column}.", f.get("fields"), spec, child_tables, required
+            )
+            level.mapping_required[name] = required
+        else:  # list
+            if "checks" in f:
+                raise _fail(source, f"{fw}.checks", "put checks on 'items' for a list")
+            if ("table" in f) == ("items" in f):
+                raise _fail(source, fw, "a list takes exactly one of 'items' (scalars) or 'table' (mappings)")
+            if "table" in f:
+                if f["table"] not in TABLES:
+                    raise _fail(source, f"{fw}.table", f"unknown table {f['table']!r} (known: {', '.join(TABLES)})")
+                level.children[name] = f["table"]
+                child_tables.add(f["table"])
+            else:
+                items = _field_spec(source, f"{fw}.items", name, f["items"])
+                ikind = items["type"]
+                if ikind not in SCALAR_TYPES or {"fields", "items", "table", "required"} & set(items):
+                    raise _fail(source, f"{fw}.items", "items are scalars: type and checks only")
+                ispec = FieldSpec(
+                    "value", ikind, False, _checks(source, f"{fw}.items.checks", ikind, items.get("checks"))
+                )
+                level.items[name] = ispec
+                spec.item_tables[f"{spec.name}.{column}"] = ispec
+    return level
+
+
+_CROSS: dict[str, tuple[Rule, tuple[str, ...]]] = {
+    "host_matches": (S201, ("domain", "url")),
+    "amp_cache_form": (S202, ("amp", "cdn")),
+    "same_url": (S203, ("fields",)),
+}
+
+
+def load_table(path: Path) -> tuple[TableSpec, set[str]]:
+    source = str(path)
+    raw = _strict_load(path)
+    if not isinstance(raw, dict):
+        raise SchemaLoadError(f"{source}: a schema file is a mapping")
+    unknown = set(raw) - _FILE_KEYS
+    if unknown:
+        raise _fail(source, sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(_FILE_KEYS))})")
+    if raw.get("clipqa_schema") != SCHEMA_FORMAT:
+        raise _fail(source, "clipqa_schema", f"must be {SCHEMA_FORMAT} (the schema format version)")
+    table = raw.get("table")
+    if table not in TABLES:
+        raise _fail(source, "table", f"unknown table {table!r} (known: {', '.join(TABLES)})")
+    policy = raw.get("unknown_fields", "error")
+    if policy not in _UNKNOWN_POLICIES:
+        raise _fail(source, "unknown_fields", f"must be one of {', '.join(_UNKNOWN_POLICIES)}")
+    spec = TableSpec(table, source, str(raw.get("description", "")), policy, MappingSpec(), {}, {}, [])
+    child_tables: set[str] = set()
+    spec.root = _mapping(source, "fields", "", raw.get("fields"), spec, child_tables)
+    cross = raw.get("cross_field") or []
+    if not isinstance(cross, list):
+        raise _fail(source, "cross_field", "must be a list")
+    for i, item in enumerate(cross):
+        where = f"cross_field[{i}]"
+        if not isinstance(item, dict) or "check" not in item:
+            raise _fail(source, where, "each entry is a mapping with 'check'")
+        name = item["check"]
+        if name not in _CROSS:
+            raise _fail(source, f"{where}.check", f"unknown cross-field check {name!r} (known: {', '.join(_CROSS)})")
+        rule_obj, keys = _CROSS[name]
+        args = {k: v for k, v in item.items() if k != "check"}
+        if set(args) != set(keys):
+            raise _fail(source, where, f"{name} takes exactly: {', '.join(keys)}")
+        fields = tuple(args["fields"]) if "fields" in args else tuple(args[k] for k in keys)
+        for fname in fields:
+            if fname not in spec.columns:
+                raise _fail(source, where, f"field {fname!r} is not a declared scalar field of {table}")
+        spec.cross_field.append(CrossField(name, args, rule_obj, fields))
+    return spec, child_tables
+
+
+def load_schema(directory: str | Path | None = None) -> Schema:
+    """Load every ``*.yaml`` of a schema folder; the clippings table is required."""
+    folder = Path(directory) if directory is not None else default_schema_dir()
+    if not folder.is_dir():
+        raise SchemaLoadError(f"{folder}: schema folder not found")
+    tables: dict[str, TableSpec] = {}
+    referenced: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        spec, children = load_table(path)
+        if spec.name in tables:
+            raise SchemaLoadError(f"{path}: table {spec.name!r} is already defined by {tables[spec.name].source}")
+        tables[spec.name] = spec
+        for child in children:
+            referenced.setdefault(child, str(path))
+    if "clippings" not in tables:
+        raise SchemaLoadError(f"{folder}: no schema file declares 'table: clippings'")
+    for child, where in referenced.items():
+        if child not in tables:
+            raise SchemaLoadError(f"{where}: refers to table {child!r}, which no schema file in {folder} declares")
+    return Schema(tables, str(folder))
+
+
+# ---------------------------------------------------------------- pandera
+
+
+def _check_name(column: str, check: str) -> str:
+    return f"{check}@{column}"
+
+
+def _required_check(series: pd.Series) -> pd.Series:
+    return series.notna()
+
+
+def compile_table(schema: Schema, table: str) -> pa.DataFrameSchema:
+    spec = schema.tables[table]
+    columns: dict[str, pa.Column] = {}
+    for name, fs in spec.columns.items():
+        columns[name] = pa.Column(checks=_column_checks(fs), nullable=True, required=True, name=name)
+    checks = [pa.Check(_cross_check(cf), name=f"cross:{i}", ignore_na=False) for i, cf in enumerate(spec.cross_field)]
+    return pa.DataFrameSchema(columns=columns, checks=checks, strict=False, coerce=False, name=table)
+
+
+def compile_items(fs: FieldSpec, name: str) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        columns={"value": pa.Column(checks=_column_checks(fs), nullable=True, required=True)}, name=name
+    )
+
+
+def _column_checks(fs: FieldSpec) -> list[pa.Check]:
+    kind = fs.type
+    checks: list[pa.Check] = []
+    if fs.required:
+        checks.append(pa.Check(_required_check, name=_check_name(fs.name, "required"), ignore_na=False))
+    checks.append(pa.Check(lambda s, kind=kind: type_mask(s, kind), name=_check_name(fs.name, "type")))
+    for cname, _raw, arg in fs.checks:
+        checks.append(pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname)))
+    return checks
+
+
+def canonical_host(host: str | None) -> str:
+    host = (host or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def _host(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+def host_matches(domain: Any, url: Any) -> bool:
+    if not isinstance(domain, str) or not isinstance(url, str):
+        return True  # missing or mistyped fields are reported by their own checks
+    host = _host(url)
+    if host is None:
+        return True
+    d = canonical_host(domain)
+    h = canonical_host(host)
+    return h == d or h.endswith("." + d)
+
+
+def amp_cache_url(amp_url: str) -> str | None:
+    """The Google AMP cache URL of an AMP page (https://developers.google.com/amp/cache/overview)."""
+    try:
+        parts = urlsplit(amp_url)
+    except ValueError:
+        return None
+    if not parts.hostname or parts.scheme not in ("http", "https"):
+        return None
+    try:
+        host = parts.hostname.encode("ascii").decode("idna")
+    except UnicodeError:
+        host = parts.hostname
+    cache_host = host.replace("-", "--").replace(".", "-")
+    try:
+        cache_host = cache_host.encode("idna").decode("ascii")
+    except UnicodeError:
+        pass
+    rest = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    mode = "c/s/" if parts.scheme == "https" else "c/"
+    return f"https://{cache_host}.cdn.ampproject.org/{mode}{rest}"
+
+
+def amp_form_ok(amp: Any, cdn: Any) -> bool:
+    if not isinstance(amp, str) or not isinstance(cdn, str):
+        return True
+    expected = amp_cache_url(amp.strip())
+    if expected is None:
+        return True
+    return cdn.strip().split("#")[0] == expected
+
+
+def same_page(a: Any, b: Any) -> bool:
+    if not isinstance(a, str) or not isinstance(b, str):
+        return True
+    try:
+        pa_, pb = urlsplit(a.strip()), urlsplit(b.strip())
+    except ValueError:
+        return True
+    return (canonical_host(pa_.hostname), pa_.path.rstrip("/"), pa_.query) == (
+        canonical_host(pb.hostname),
+        pb.path.rstrip("/"),
+        pb.query,
+    )
+
+
+def _cross_check(cf: CrossField) -> Callable[[pd.DataFrame], pd.Series]:
+    cols = cf.fields
+    fn: Callable[[Any, Any], bool] = {
+        "host_matches": host_matches,
+        "amp_cache_form": amp_form_ok,
+        "same_url": same_page,
+    }[cf.check]
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        a = df[cols[0]].astype(object).where(df[cols[0]].notna(), None)
+        b = df[cols[1]].astype(object).where(df[cols[1]].notna(), None)
+        return pd.Series([fn(x, y) for x, y in zip(a, b, strict=True)], index=df.index, dtype=bool)
+
+    return check
+
+
+def cross_message(cf: CrossField, row: Mapping[str, Any]) -> tuple[str, Any]:
+    a, b = (row.get(c) for c in cf.fields[:2])
+    if cf.check == "host_matches":
+        return f"provider.domain {a!r} does not match the webUrl host {_host(b)!r}", a
+    if cf.check == "amp_cache_form":
+        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {amp_cache_url(a)!r})", b
+    return f"{cf.fields[0]} and {cf.fields[1]} point at different pages: {a!r} vs {b!r}", a
+
+
+# ---------------------------------------------------------------- validation -> findings
+
+
+def _join(prefix: str, column: str) -> str:
+    if not prefix:
+        return column
+    if column == "value":  # item tables: the prefix is already topics[2]
+        return prefix
+    return f"{prefix}.{column}"
+
+
+def validate_table(
+    df: pd.DataFrame, dschema: pa.DataFrameSchema, spec_columns: Mapping[str, FieldSpec], cross: list[CrossField]
+) -> Iterator[Finding]:
+    """Validate one table with pandera (lazily) and turn failure cases into findings."""
+    if df.empty:
+        return
+    try:
+        dschema.validate(df, lazy=True)
+        return
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    paths = df["_path"]
+    prefixes = df["_field"]
+    seen_cross: set[tuple[str, Any]] = set()
+    for case in cases.itertuples(index=False):
+        idx = case.index
+        if idx is None or (isinstance(idx, float) and pd.isna(idx)):
+            continue  # column-level failures (none expected: all columns exist)
+        check = str(case.check)
+        path = str(paths.loc[idx])
+        prefix = str(prefixes.loc[idx]) if pd.notna(prefixes.loc[idx]) else ""
+        if check.startswith("cross:"):
+            if (check, idx) in seen_cross:
+                continue
+            seen_cross.add((check, idx))
+            cf = cross[int(check.split(":", 1)[1])]
+            row = {c: _scalar(df.at[idx, c]) for c in cf.fields}
+            message, evidence = cross_message(cf, row)
+            yield cf.rule.finding(path, message, field=_join(prefix, cf.fields[0]), evidence=evidence)
+            continue
+        cname, _, column = check.partition("@")
+        fs = spec_columns[column]
+        value = _scalar(case.failure_case)
+        field_path = _join(prefix, column)
+        if cname == "required":
+            yield S101.finding(path, f"required field {field_path!r} is missing", field=field_path)
+        elif cname == "type":
+            yield S102.finding(path, f"{field_path}: {explain_type(fs.type, value)}", field=field_path, evidence=value)
+        else:
+            constraint = CONSTRAINTS[cname]
+            arg = next(a for n, _r, a in fs.checks if n == cname)
+            yield constraint.rule.finding(
+                path, f"{field_path}: {constraint.explain(value, arg)}", field=field_path, evidence=value
+            )
+
+
+def _scalar(value: Any) -> Any:
+    """A plain Python value from what pandas hands back (numpy scalars, NA)."""
+    if value is None or value is pd.NA:
+        return None
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        value = item()
+    return value
+
+
+def validate_tables(schema: Schema, tables: Mapping[str, pd.DataFrame]) -> list[Finding]:
+    findings: list[Finding] = []
+    for name, spec in schema.tables.items():
+        df = tables.get(name)
+        if df is not None:
+            findings.extend(validate_table(df, schema.pandera(name), spec.columns, spec.cross_field))
+        for item_table, ispec in spec.item_tables.items():
+            idf = tables.get(item_table)
+            if idf is not None:
+                findings.extend(validate_table(idf, schema.pandera(item_table), {"value": ispec}, []))
+    return findings
+
+
+def type_ok(kind: str, value: Any) -> bool:
+    return bool(type_mask(pd.Series([value], dtype=object), kind).iloc[0])

@@ -1,0 +1,134 @@
+"""The per-file stage: sources -> records -> per-record checks -> chunk tables.
+
+One ``Stage`` is built in each worker (from a picklable ``StageSpec``) and runs
+over chunks of files. It returns compact results: findings (already located in
+the file) and the chunk's tables, never the parsed dicts, which would cost as
+much to ship back to the parent as parsing them did.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from qa.checks import Check, Context, all_checks
+from qa.config import Config
+from qa.corpus import ReadOptions, Record, Source, read_record
+from qa.findings import Finding, rule
+from qa.schema import Schema, load_schema, validate_tables
+from qa.tables import TableBuilder
+
+P900 = rule(
+    "P900",
+    "internal-error",
+    "parse",
+    "error",
+    "clipqa failed while checking this file (a bug in clipqa: please report it); other files are unaffected.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StageSpec:
+    """Everything a worker needs to build its Stage; picklable."""
+
+    config: Config
+    read: ReadOptions
+    run: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    index: int
+    findings: list[Finding]
+    tables: dict[str, pd.DataFrame]
+    files: int = 0
+
+
+@dataclass(slots=True)
+class Stage:
+    spec: StageSpec
+    schema: Schema = field(init=False)
+    checks: list[Check] = field(init=False)
+    contexts: dict[str, Context] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.schema = load_schema(self.spec.config.schema_dir)
+        self.checks = list(all_checks().values())
+        self.contexts = {
+            c.name: Context(self.spec.config.options_for(c.name, c.options), self.spec.run) for c in self.checks
+        }
+
+    def extra_columns(self) -> tuple[str, ...]:
+        return tuple(name for c in self.checks for name in c.column_names)
+
+    def record_findings(self, rec: Record) -> tuple[list[Finding], dict[str, Any]]:
+        """Run every check's per-record hooks on one record; a crashing check becomes a finding."""
+        findings: list[Finding] = []
+        extra: dict[str, Any] = {}
+        for check in self.checks:
+            ctx = self.contexts[check.name]
+            try:
+                if check.record is not None:
+                    findings.extend(check.record(rec, ctx))
+                if check.columns is not None:
+                    extra.update(check.columns(rec, ctx))
+            except Exception as exc:  # noqa: BLE001 - one bad file or check must not stop the run
+                findings.append(internal_error(rec.path, f"check {check.name!r}", exc))
+        return findings, extra
+
+    def process(self, sources: Sequence[Source], first_id: int, index: int = 0) -> ChunkResult:
+        builder = TableBuilder(self.schema, self.extra_columns())
+        records: dict[str, Record] = {}
+        findings: list[Finding] = []
+        for offset, source in enumerate(sources):
+            try:
+                rec = read_record(source, self.spec.read)
+                own, extra = self.record_findings(rec)
+                rec.findings.extend(own)
+                rec.findings.extend(builder.add(first_id + offset, rec, extra))
+            except Exception as exc:  # noqa: BLE001
+                rec = Record(source.path, source.location)
+                rec.findings.append(internal_error(source.path, "reading", exc))
+            records[rec.path] = rec
+        frames = builder.frames()
+        try:
+            schema_findings = validate_tables(self.schema, frames)
+        except Exception as exc:  # noqa: BLE001
+            schema_findings = [internal_error(sources[0].path if sources else "", "schema validation", exc)]
+        for f in schema_findings:
+            rec = records.get(f.path)
+            if rec is not None:
+                rec.findings.append(f)
+            else:
+                findings.append(f)
+        for rec in records.values():
+            rec.locate_findings()
+            findings.extend(rec.findings)
+        return ChunkResult(index, findings, frames, len(sources))
+
+
+def internal_error(path: str, where: str, exc: BaseException) -> Finding:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else ""
+    return P900.finding(path, f"internal error in {where}: {type(exc).__name__}: {exc}{at}")
+
+
+def locate_later(findings: list[Finding], sources: dict[str, Source], read: ReadOptions) -> None:
+    """Fill in lines for corpus-stage findings: re-read only the files that need it."""
+    wanted: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.line is None and f.field is not None and f.path in sources:
+            wanted.setdefault(f.path, []).append(f)
+    for path, group in wanted.items():
+        try:
+            rec = read_record(sources[path], read)
+        except Exception:  # noqa: BLE001 - locating is best effort; the finding stands without a line
+            continue
+        for f in group:
+            if f.field and f.field.startswith("body"):
+                continue  # body findings are located by their check
+            f.line, f.column = rec.position(f.field)
