@@ -31,5 +31,5 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
-    session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML")
+    session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML", "types-regex")
     session.run("mypy")

@@ -135,7 +135,7 @@ class Config:
     # ------------------------------------------------------------ rules
 
     def _matches(self, selector: str, code: str, check: str) -> bool:
-        return selector == "ALL" or selector == check or code.startswith(selector)
+        return selector in ("ALL", check) or code.startswith(selector)
 
     def enabled(self, code: str) -> bool:
         r = REGISTRY.get(code)

@@ -75,7 +75,7 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".clipqa-cache", "__pycache__", "node_
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     max_file_bytes: int = 1 << 20
-    yaml_limits: Limits = Limits()
+    yaml_limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True, slots=True)

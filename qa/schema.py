@@ -12,6 +12,7 @@ failure, not the first); its failure cases are mapped back to file, field path
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,10 +118,8 @@ class Schema:
         """The pandera schema of a table (or of an item table such as clippings.topics)."""
         cached = self.compiled.get(table)
         if cached is None:
-            if table in self.tables:
-                cached = compile_table(self, table)
-            else:
-                cached = compile_items(self.item_spec(table), table)
+            is_table = table in self.tables
+            cached = compile_table(self, table) if is_table else compile_items(self.item_spec(table), table)
             self.compiled[table] = cached
         return cached
 
@@ -161,7 +160,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in keys:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             keys.add(key)
@@ -410,10 +409,8 @@ def amp_cache_url(amp_url: str) -> str | None:
     except UnicodeError:
         host = parts.hostname
     cache_host = host.replace("-", "--").replace(".", "-")
-    try:
+    with contextlib.suppress(UnicodeError):
         cache_host = cache_host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     rest = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     mode = "c/s/" if parts.scheme == "https" else "c/"
     return f"https://{cache_host}.cdn.ampproject.org/{mode}{rest}"
@@ -463,7 +460,8 @@ def cross_message(cf: CrossField, row: Mapping[str, Any]) -> tuple[str, Any]:
     if cf.check == "host_matches":
         return f"provider.domain {a!r} does not match the webUrl host {_host(b)!r}", a
     if cf.check == "amp_cache_form":
-        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {amp_cache_url(a)!r})", b
+        expected = amp_cache_url(a) if isinstance(a, str) else None
+        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", b
     return f"{cf.fields[0]} and {cf.fields[1]} point at different pages: {a!r} vs {b!r}", a
 
 

@@ -85,6 +85,7 @@ class Stage:
         records: dict[str, Record] = {}
         findings: list[Finding] = []
         for offset, source in enumerate(sources):
+            rec: Record
             try:
                 rec = read_record(source, self.spec.read)
                 own, extra = self.record_findings(rec)
@@ -100,14 +101,14 @@ class Stage:
         except Exception as exc:  # noqa: BLE001
             schema_findings = [internal_error(sources[0].path if sources else "", "schema validation", exc)]
         for f in schema_findings:
-            rec = records.get(f.path)
-            if rec is not None:
-                rec.findings.append(f)
+            owner = records.get(f.path)
+            if owner is not None:
+                owner.findings.append(f)
             else:
                 findings.append(f)
-        for rec in records.values():
-            rec.locate_findings()
-            findings.extend(rec.findings)
+        for done in records.values():
+            done.locate_findings()
+            findings.extend(done.findings)
         return ChunkResult(index, findings, frames, len(sources))
 
 

@@ -148,7 +148,12 @@ def _depth_guard(text: str, limits: Limits) -> Issue | None:
                 depth += 1
                 if depth > limits.max_depth:
                     m = event.start_mark
-                    return Issue(P109.code, f"nesting deeper than {limits.max_depth} levels", m.line, m.column)
+                    return Issue(
+                        P109.code,
+                        f"nesting deeper than {limits.max_depth} levels",
+                        m.line if m else None,
+                        m.column if m else None,
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -229,7 +234,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{node.value!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; write true/false or quote it",
+                    f"{node.value!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; "
+                    "write true/false or quote it",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -249,7 +255,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{node.value!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; quote it or drop the leading 0",
+                    f"{node.value!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; "
+                    "quote it or drop the leading 0",
                     *_mark(node),
                     path or None,
                     node.value,
