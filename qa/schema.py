@@ -32,7 +32,9 @@ from qa.constraints import (
     TYPES,
     Constraint,
     explain_type,
+    hostname_problem,
     type_mask,
+    url_problem,
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
@@ -385,9 +387,14 @@ def _host(url: Any) -> str | None:
         return None
 
 
+def _valid_url(value: Any) -> bool:
+    return isinstance(value, str) and url_problem(value.strip()) is None
+
+
 def host_matches(domain: Any, url: Any) -> bool:
-    if not isinstance(domain, str) or not isinstance(url, str):
-        return True  # missing or mistyped fields are reported by their own checks
+    # Missing, mistyped or malformed values are reported by their own checks, once.
+    if not isinstance(domain, str) or hostname_problem(domain) is not None or not _valid_url(url):
+        return True
     host = _host(url)
     if host is None:
         return True
@@ -417,7 +424,7 @@ def amp_cache_url(amp_url: str) -> str | None:
 
 
 def amp_form_ok(amp: Any, cdn: Any) -> bool:
-    if not isinstance(amp, str) or not isinstance(cdn, str):
+    if not _valid_url(amp) or not _valid_url(cdn):
         return True
     expected = amp_cache_url(amp.strip())
     if expected is None:
@@ -426,7 +433,7 @@ def amp_form_ok(amp: Any, cdn: Any) -> bool:
 
 
 def same_page(a: Any, b: Any) -> bool:
-    if not isinstance(a, str) or not isinstance(b, str):
+    if not _valid_url(a) or not _valid_url(b):
         return True
     try:
         pa_, pb = urlsplit(a.strip()), urlsplit(b.strip())

@@ -207,9 +207,10 @@ class _Builder:
             value = self.scalar(node, path)
         elif isinstance(node, yaml.MappingNode):
             value = self.mapping(node, path)
+        elif node.tag not in SAFE_COLLECTION_TAGS:
+            self.unknown_tag(node, path)
+            value = None
         else:
-            if node.tag not in SAFE_COLLECTION_TAGS:
-                self.unknown_tag(node, path)
             value = [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
         self.memo[key] = value
         return value
@@ -277,9 +278,10 @@ class _Builder:
             )
             return node.value
 
-    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any]:
+    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any] | None:
         if node.tag != MAP:
             self.unknown_tag(node, path)
+            return None
         result: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -361,14 +363,16 @@ def _parse(text: str, limits: Limits) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
+        first = None
         if exc.context:
-            problem = f"{problem} ({exc.context})"
-        return Parsed(
-            None,
-            None,
-            [Issue(P101.code, problem, mark.line if mark else None, mark.column if mark else None)],
-            ok=False,
-        )
+            ctx_mark = exc.context_mark
+            if ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+                first = ctx_mark.line
+                problem = f"{problem} ({exc.context} that starts at line {{first}})"
+            else:
+                problem = f"{problem} ({exc.context})"
+        issue = Issue(P101.code, problem, mark.line if mark else None, mark.column if mark else None, first_line=first)
+        return Parsed(None, None, [issue], ok=False)
     except yaml.YAMLError as exc:  # e.g. "expected a single document"
         return Parsed(None, None, [Issue(P101.code, str(exc).splitlines()[0], None, None)], ok=False)
     except RecursionError:
