@@ -429,7 +429,7 @@ def amp_form_ok(amp: Any, cdn: Any) -> bool:
     expected = amp_cache_url(amp.strip())
     if expected is None:
         return True
-    return cdn.strip().split("#")[0] == expected
+    return bool(cdn.strip().split("#")[0] == expected)
 
 
 def same_page(a: Any, b: Any) -> bool:
