@@ -49,13 +49,14 @@ GLITCHES: tuple[str, ...] = (
     "invalid-utf8",  # raw bytes that are not UTF-8
 )
 
-WORDS = (
+_WORD_TEXT = (
     "china tech chips market port cranes energy grid battery solar wind policy trade export control "
     "semiconductor supply chain factory robot automation data privacy cloud model research lab "
     "university startup funding investor bank rate inflation city council election vote budget "
     "health hospital vaccine climate flood drought harvest river rail airport airline ship freight "
     "telecom network satellite launch orbit mission museum festival film music league final coach"
-).split()
+)
+WORDS = tuple(_WORD_TEXT.split())
 PROVIDERS = (
     ("Digital Journal", "digitaljournal.com"),
     ("12WBOY", "wboy.com"),
@@ -196,10 +197,7 @@ def _clipping(seed: int, index: int, n: int, glitch: str | None) -> tuple[str, s
     if glitch == "mojibake":
         title = title.replace(" ", "’ ", 1).encode("utf-8").decode("cp1252", "replace")
     elif glitch == "published-heat":
-        if published:
-            heat = -1
-        else:
-            heat = rng.randint(500, 900)
+        heat = -1 if published else rng.randint(500, 900)
     elif glitch == "schema-type":
         choice = rng.randrange(3)
         if choice == 0:
@@ -283,7 +281,8 @@ def _clipping(seed: int, index: int, n: int, glitch: str | None) -> tuple[str, s
         at = next(i for i, ln in enumerate(lines) if ln.startswith("excerpt:"))
         lines[at] = lines[at][:-1]  # drop the closing quote: an unterminated string
     secured = hashlib.sha256(f"{seed}:{index}".encode()).digest()
-    lines += ["", f"secured: {q(base64.b64encode(secured * 3).decode() + '==;' + base64.b64encode(secured[:16]).decode())}"]
+    token = base64.b64encode(secured * 3).decode() + "==;" + base64.b64encode(secured[:16]).decode()
+    lines += ["", f"secured: {q(token)}"]
     lines.append("---")
     body = ""
     if rng.random() < 0.3 or glitch in ("boilerplate", "foreign-script", "stripped-zwj"):

@@ -11,6 +11,7 @@ import codecs
 import fnmatch
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,13 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(rel, p) or any(fnmatch.fnmatchcase(part, p) for part in parts) for p in patterns)
 
 
+def _compiled(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regex for a list of fnmatch patterns (``fnmatchcase`` semantics)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
 @dataclass(slots=True)
 class Discovery:
     sources: list[Source]
@@ -179,6 +187,10 @@ def _walk(
     findings: list[Finding],
 ) -> None:
     seen_dirs: set[tuple[int, int]] = set()
+    # A folder is entered only if it is not excluded, so an entry's own name and its
+    # relative path are all that is left to test (``_excluded`` tests every part).
+    excluded = _compiled(exclude).match
+    included = _compiled(include).match
     stack: list[tuple[Path, str]] = [(root, "")]
     while stack:
         directory, rel_dir = stack.pop()
@@ -201,7 +213,7 @@ def _walk(
             continue
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if _excluded(rel, exclude):
+            if excluded(entry.name) or excluded(rel):
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -210,7 +222,7 @@ def _walk(
             if is_dir:
                 stack.append((Path(entry.path), rel))
                 continue
-            if not _matches(entry.name, include):
+            if not included(entry.name):
                 continue
             if entry.is_symlink() and not os.path.exists(entry.path):
                 try:

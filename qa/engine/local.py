@@ -39,7 +39,10 @@ def effective_jobs(jobs: int) -> int:
 
 
 def chunks(sources: Sequence[Source], jobs: int) -> Iterator[tuple[int, int, Sequence[Source]]]:
-    size = max(50, min(2000, len(sources) // (jobs * 8) or 1))
+    # Few, large chunks: each chunk pays a fixed cost (pandera's validation set-up,
+    # building DataFrames, one result to pickle), but keep several per worker so that
+    # a slow chunk does not leave the other workers idle at the end.
+    size = max(50, min(5000, len(sources) // (jobs * 4) or 1))
     for index, start in enumerate(range(0, len(sources), size)):
         yield index, start, sources[start : start + size]
 
