@@ -33,3 +33,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML", "types-regex")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Time `clipqa check` (offline: --isolated, online checks off) against the bare PyYAML parse.
+
+    Options go to bench/run.py, e.g. `nox -s bench -- --sizes 10000 --runs 3`.
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "bench.run", *session.posargs)

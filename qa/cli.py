@@ -140,6 +140,18 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the per-file stage runs: local processes, or Dask (pip install 'clipqa[dask]').",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --engine dask: a Dask scheduler address (tcp://host:8786) [default: a local cluster].",
+)
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -149,6 +161,8 @@ def check(
     quiet: bool,
     color: str,
     no_progress: bool,
+    engine: str = "local",
+    scheduler: str | None = None,
     **opts: Any,
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
@@ -157,13 +171,43 @@ def check(
     from qa.report import html as html_report
     from qa.report import json_report, terminal
 
-    cfg = build_config(paths, opts)
-    found = discover(paths, cfg.include, cfg.all_excludes())
+    if scheduler and engine != "dask":
+        raise UsageFailure("--scheduler needs --engine dask")
+    remote = [p for p in paths if "://" in p]
+    if remote and engine != "dask":
+        raise UsageFailure(f"{remote[0]}: URLs are read only by --engine dask")
+    if remote and len(remote) != len(paths):
+        raise UsageFailure("give either URLs or local paths, not both")
+    cfg = build_config(["."] if remote else paths, opts)
+    if engine == "dask":
+        try:
+            import distributed  # noqa: F401
+
+            from qa.engine import dask_engine
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise UsageFailure(f"--engine dask needs Dask: pip install 'clipqa[dask]' ({exc})") from exc
+        if remote:
+            found = dask_engine.discover_urls(paths, cfg.include, cfg.all_excludes())
+        else:
+            found = discover(paths, cfg.include, cfg.all_excludes())
+    else:
+        found = discover(paths, cfg.include, cfg.all_excludes())
     if found.missing:
         raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
     progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
     try:
-        result = run(list(paths), cfg, progress=progress.update if progress else None, discovery=found)
+        result = run(
+            list(paths),
+            cfg,
+            progress=progress.update if progress else None,
+            discovery=found,
+            engine=engine,
+            scheduler=scheduler,
+        )
+    except OSError as exc:
+        if engine != "dask":
+            raise
+        raise UsageFailure(f"the Dask engine could not run: {exc}") from exc
     finally:
         if progress:
             progress.close()

@@ -239,6 +239,8 @@ def _walk(
 
 def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
     """The file's bytes, or a finding saying why there are none. Reads at most the limit."""
+    if "://" in source.location:
+        return _read_url(source, options)
     try:
         with open(source.location, "rb") as fh:
             st = os.fstat(fh.fileno())
@@ -259,6 +261,28 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
                 evidence=size,
             ),
             size,
+        )
+    return raw, None, len(raw)
+
+
+def _read_url(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
+    """Read an fsspec URL (``s3://...``), for engines that read remote corpora."""
+    try:
+        import fsspec
+
+        with fsspec.open(source.location, "rb") as fh:
+            raw: bytes = fh.read(options.max_file_bytes + 1)
+    except (OSError, ValueError, ImportError) as exc:
+        return None, P120.finding(source.path, f"cannot read {source.location}: {exc}"), 0
+    if len(raw) > options.max_file_bytes:
+        return (
+            None,
+            P123.finding(
+                source.path,
+                f"file is over the limit of {options.max_file_bytes:,} bytes; not parsed",
+                evidence=len(raw),
+            ),
+            len(raw),
         )
     return raw, None, len(raw)
 

@@ -81,6 +81,8 @@ def run(
     *,
     progress: Callable[[int, int], None] | None = None,
     discovery: Discovery | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> RunResult:
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
@@ -98,9 +100,14 @@ def run(
         if progress:
             progress(done, len(sources))
 
-    from qa.engine.local import run_local
+    if engine == "dask":
+        from qa.engine.dask_engine import run_dask
 
-    results = run_local(sources, spec, config.jobs, tick)
+        results = run_dask(sources, spec, config.jobs, tick, scheduler=scheduler)
+    else:
+        from qa.engine.local import run_local
+
+        results = run_local(sources, spec, config.jobs, tick)
     findings: list[Finding] = list(found.findings)
     for r in results:
         findings.extend(r.findings)
