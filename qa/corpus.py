@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import itertools
 import os
 import re
 import stat
@@ -357,18 +358,25 @@ def _opening_fence(text: str) -> int | None:
     return len(first) + 1 if end >= 0 else len(first)
 
 
+_LINE_STARTING_FENCE = re.compile(r"^---", re.MULTILINE)
+
+
 def _closing_fence(text: str, start: int) -> tuple[int, int] | None:
-    """(start, end) of the closing '---' line at or after ``start``, end past its newline."""
-    pos = start
+    """(start, end) of the closing '---' line at or after ``start``, end past its newline.
+
+    Only lines that start with '---' can close: find those with one regex search
+    instead of walking every line, then apply the exact test (``rstrip() == '---'``).
+    """
     n = len(text)
-    while pos <= n:
+    if start > n:
+        return None
+    # ``start`` begins a line even when no newline precedes it; '^' would not match there.
+    first = [start] if text.startswith("---", start) else []
+    for pos in itertools.chain(first, (m.start() for m in _LINE_STARTING_FENCE.finditer(text, start + 1))):
         end = text.find("\n", pos)
         line = text[pos:] if end < 0 else text[pos:end]
         if line.rstrip() == "---":
             return pos, (n if end < 0 else end + 1)
-        if end < 0:
-            return None
-        pos = end + 1
     return None
 
 
