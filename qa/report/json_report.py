@@ -57,7 +57,21 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def dumps(result: RunResult) -> str:
-    return json.dumps(document(result), ensure_ascii=False, indent=1) + "\n"
+    """The document, one finding per line.
+
+    ``json.dumps(..., indent=...)`` runs the pure-Python encoder, ~5x slower than the C
+    one, which only writes compact JSON: at 100,000 files with tens of thousands of
+    findings that was seconds. So the small head is indented and each finding is
+    encoded compactly (by the C encoder) on its own line: the same JSON value.
+    """
+    doc = document(result)
+    findings = doc.pop("findings")
+    head = json.dumps(doc, ensure_ascii=False, indent=1)
+    if not findings:
+        return head[:-2] + ',\n "findings": []\n}\n'
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    body = ",\n  ".join(encode(f) for f in findings)
+    return f'{head[:-2]},\n "findings": [\n  {body}\n ]\n}}\n'
 
 
 def write(result: RunResult, path: str | os.PathLike[str]) -> None:
