@@ -140,10 +140,8 @@ def _host(parts: SplitResult) -> str | None:
     if not host:
         return None
     host = host.rstrip(".")
-    for prefix in ("www.", "amp."):
-        if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix) :]
-            break
+    while host.startswith(("www.", "amp.")) and host.count(".") >= 2:
+        host = host[4:]  # www.amp.example.com -> example.com
     return host or None
 
 

@@ -285,10 +285,9 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
     pub = keys[live].reset_index(drop=True)
     if len(pub) < 2:
         return
-    titled = pub["story_title"].map(lambda t: t if isinstance(t, str) and len(t) >= min_title_chars else None)
     pairs: list[str | None] = [
-        f"{p}\x00{t}" if t is not None and p is not None else None
-        for t, p in zip(titled, pub["story_provider"], strict=True)
+        f"{p}\x00{t}" if isinstance(t, str) and len(t) >= min_title_chars and isinstance(p, str) else None
+        for t, p in zip(pub["story_title"], pub["story_provider"], strict=True)
     ]
     pub = pub.assign(title_provider=pd.Series(pairs, index=pub.index, dtype=object))
     url_edges = star_edges(pub, "story_url")
