@@ -1,0 +1,201 @@
+"""Check ``consistency`` through the real pipeline on generated corpora."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.config import load_config
+from qa.findings import Finding
+from qa.pipeline import RunResult, run
+from tests.stories import fields, name, story, url
+
+Check = Callable[..., RunResult]
+Write = Callable[[dict[str, str | bytes]], Path]
+
+TARGET_DATE = dt.datetime(2025, 3, 14, 8, 30, tzinfo=dt.UTC)
+
+
+def cons(result: RunResult, code: str | None = None) -> list[Finding]:
+    return sorted(
+        (f for f in result.findings if f.check == "consistency" and (code is None or f.rule == code)),
+        key=lambda f: (f.rule, f.path, f.field or ""),
+    )
+
+
+def related_to(i: int, **changes: Any) -> dict[str, Any]:
+    """A related item that copies story i's metadata faithfully (then the changes)."""
+    target = fields(i)
+    item = {
+        "title": target["title"],
+        "excerpt": target["excerpt"],
+        "publishedDateTime": target["publishedDateTime"],
+        "webUrl": target["webUrl"],
+        "type": "article",
+        "provider": dict(target["provider"]),
+    }
+    for key, value in changes.items():
+        if value is ...:
+            item.pop(key, None)
+        else:
+            item[key] = value
+    return item
+
+
+def line(path: Path, prefix: str, after: int = 0) -> int:
+    lines = path.read_text().splitlines()
+    return next(i for i, x in enumerate(lines, 1) if i > after and x.lstrip(" -").startswith(prefix))
+
+
+def test_faithful_related_items_are_consistent(write_corpus: Write, check: Check) -> None:
+    root = write_corpus(
+        {
+            name(1): story(1),
+            # exact copy; a copy through an AMP URL with typographic differences and another offset
+            name(2): story(2, related=[related_to(1)]),
+            name(3): story(
+                3,
+                related=[
+                    related_to(
+                        1,
+                        webUrl=f"{url(1)}amp/?utm_source=rss",
+                        title="  PORT authority number 1 tests autonomous cranes — at night ",
+                        publishedDateTime="2025-03-14T10:30:00+02:00",
+                        provider={"name": "maritime  daily", "domain": "maritime.example.com"},
+                    )
+                ],
+            ),
+            # a related item outside the corpus is not compared
+            name(4): story(4),
+        }
+    )
+    result = check([root])
+    assert cons(result) == []
+    assert [f for f in result.findings if f.check in ("published", "duplicate", "consistency")] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"title": "Port authority tests cranes"}, "title", "'Port authority tests cranes'"),
+        ({"publishedDateTime": dt.datetime(2025, 3, 15, 8, 30, tzinfo=dt.UTC)}, "publishedDateTime", "2025-03-15"),
+        ({"provider": {"name": "Port News", "domain": "maritime.example.com"}}, "provider", "name 'Port News'"),
+        ({"provider": {"name": "Maritime Daily", "domain": "other.example"}}, "provider", "domain 'other.example'"),
+    ],
+)
+def test_c101_disagreement_names_both_files_and_lines(
+    write_corpus: Write, check: Check, changes: dict[str, Any], field: str, says: str
+) -> None:
+    root = write_corpus({name(1): story(1), name(2): story(2, related=[related_to(1, **changes)])})
+    result = check([root])
+    [c101] = cons(result)
+    assert (c101.rule, c101.severity, c101.path, c101.field) == ("C101", "warning", name(2), f"related[0].{field}")
+    assert c101.related == (name(1),)
+    here = root / name(2)
+    related_line = line(here, "related:")
+    key = {"title": "title:", "publishedDateTime": "publishedDateTime:", "provider": "provider:"}[field]
+    assert c101.line == line(here, key, after=related_line)  # the related item's field, in this file
+    there_line = line(root / name(1), key)  # the clipping's field, in the other file
+    assert f"{name(1)}:{there_line}" in c101.message
+    assert says in c101.message
+
+
+def test_c101_one_finding_per_disagreeing_field(write_corpus: Write, check: Check) -> None:
+    item = related_to(1, title="Something else entirely", publishedDateTime=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    root = write_corpus({name(1): story(1), name(2): story(2, related=[related_to(3), item])})
+    result = check([root])
+    assert [(f.path, f.field) for f in cons(result)] == [
+        (name(2), "related[1].publishedDateTime"),
+        (name(2), "related[1].title"),
+    ]
+    title = next(f for f in cons(result) if f.field == "related[1].title")
+    assert title.fix == fields(1)["title"]
+
+
+def test_c101_unusable_values_are_left_to_the_schema(write_corpus: Write, check: Check) -> None:
+    root = write_corpus(
+        {
+            name(1): story(1),
+            name(2): story(
+                2, related=[related_to(1, title=["x"], publishedDateTime="someday", provider="Maritime Daily")]
+            ),
+        }
+    )
+    result = check([root])
+    assert cons(result) == []
+    assert not [f for f in result.findings if f.rule == "P900"]
+
+
+# ---------------------------------------------------------------- C102
+
+
+def test_c102_related_item_links_to_its_own_clipping(write_corpus: Write, check: Check) -> None:
+    root = write_corpus(
+        {
+            name(1): story(
+                1, related=[related_to(2), related_to(1, webUrl="https://maritime.example.com/2025/story-1")]
+            ),
+            name(2): story(2),
+        }
+    )
+    result = check([root])
+    [c102] = cons(result)
+    assert (c102.rule, c102.severity, c102.path, c102.field) == ("C102", "warning", name(1), "related[1].webUrl")
+    assert c102.line is not None and c102.line > line(root / name(1), "related:")
+
+
+def test_c102_needs_the_own_url_not_a_sibling(write_corpus: Write, check: Check) -> None:
+    root = write_corpus({name(1): story(1, related=[related_to(2)]), name(2): story(2, related=[related_to(1)])})
+    assert cons(check([root])) == []
+
+
+# ---------------------------------------------------------------- C103
+
+
+def test_c103_file_name_off_the_corpus_pattern(write_corpus: Write, check: Check) -> None:
+    files = {name(i): story(i) for i in range(1, 5)}
+    files["sub/" + name(5)] = story(5)  # a folder does not matter: the name does
+    files["notes.txt"] = story(6)
+    files["007_ABCDEF0123456789.txt"] = story(7)  # upper-case hex
+    files["008_abc.txt"] = story(8)  # short id
+    result = check([write_corpus(files)])
+    c103 = cons(result, "C103")
+    assert [(f.path, f.severity) for f in c103] == [
+        ("007_ABCDEF0123456789.txt", "info"),
+        ("008_abc.txt", "info"),
+        ("notes.txt", "info"),
+    ]
+    assert "5 of 8 files" in c103[0].message
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["a.txt", "b.txt", "c.txt", "001_00000000000000aa.txt"],  # the corpus has no pattern
+        [name(1), name(2), name(3)],  # every file follows it
+        [name(1), "a.txt"],  # one file is not a pattern
+    ],
+)
+def test_c103_not_without_a_corpus_pattern(write_corpus: Write, check: Check, names: list[str]) -> None:
+    root = write_corpus({n: story(i) for i, n in enumerate(names)})
+    assert cons(check([root]), "C103") == []
+
+
+def test_c103_options(write_corpus: Write, tmp_path: Path) -> None:
+    root = write_corpus({"clip-1.txt": story(1), "clip-2.txt": story(2), "other.txt": story(3)})
+    cfg = tmp_path / "clipqa.toml"
+    cfg.write_text('[consistency]\nfile_name_pattern = "^clip-\\\\d+\\\\.txt$"\n')
+    result = run([str(root)], load_config(None, config_file=cfg))
+    assert [f.path for f in cons(result, "C103")] == ["other.txt"]
+    cfg.write_text('[consistency]\nfile_name_pattern = "^clip-\\\\d+\\\\.txt$"\nfile_name_min_share = 0.9\n')
+    assert cons(run([str(root)], load_config(None, config_file=cfg)), "C103") == []
+
+
+def test_seeds_related_items_agree(seeds_dir: Path, check: Check) -> None:
+    # 001's related[1] and 002's related[0] are clippings 000 and 001 of the seeds: they agree
+    result = check([seeds_dir])
+    assert cons(result) == []
