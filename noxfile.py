@@ -33,3 +33,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML", "types-regex")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Speed targets: runs every bench/*_bench.py (each exits 1 when it misses its target)."""
+    from pathlib import Path
+
+    session.install("-e", ".")
+    for script in sorted(Path("bench").glob("*_bench.py")):
+        session.run("python", str(script), *session.posargs)

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from qa.checks import Check, Context, Tables
@@ -56,10 +57,16 @@ LINE_COLUMNS = ("line_title", "line_date", "line_provider")
 
 
 def columns(rec: Record, ctx: Context) -> dict[str, Any]:
-    """Lines of the fields a related item is compared on, so that C101 can name them."""
+    """The related items' canonical-URL keys, and the lines of the fields a related item is
+    compared on (so that C101 can name them)."""
     if rec.data is None:
         return {}
+    items = rec.data.get("related")
+    keys = None
+    if isinstance(items, list):
+        keys = tuple(url_key(item.get("webUrl")) if isinstance(item, dict) else None for item in items)
     return {
+        "related_url_keys": keys,
         "line_title": top_key_line(rec.node, "title"),
         "line_date": top_key_line(rec.node, "publishedDateTime"),
         "line_provider": top_key_line(rec.node, "provider"),
@@ -74,7 +81,46 @@ def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    return df[name].astype(object) if name in df.columns else pd.Series([None] * len(df), index=df.index, dtype=object)
+    if name in df.columns:
+        return df[name].astype(object)
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _differ(a: pd.Series, b: pd.Series, key: Any) -> pd.Series:
+    """Where the values' keys are both known and different. Keys are computed only for the
+    values that are not already equal as written, once per distinct value."""
+    out = pd.Series(False, index=a.index)
+    raw_differs = (a.astype(object) != b.astype(object)).to_numpy(dtype=bool)
+    if not raw_differs.any():
+        return out
+    ka, kb = map_unique(a[raw_differs], key), map_unique(b[raw_differs], key)
+    out[raw_differs] = (ka.notna() & kb.notna() & (ka != kb)).to_numpy(dtype=bool)
+    return out
+
+
+def related_keys(rel: pd.DataFrame, files: pd.DataFrame | None) -> pd.Series:
+    """The canonical-URL key of each related item: from the workers' ``related_url_keys``
+    column (aligned by record and item number), else computed here."""
+    if files is None or "related_url_keys" not in files.columns:
+        return map_unique(rel["webUrl"], url_key)
+    lists = files[["_record", "related_url_keys"]].dropna()
+    lists = lists[lists["related_url_keys"].map(lambda v: isinstance(v, (list, tuple)) and len(v) > 0)]
+    if lists.empty:
+        return pd.Series([None] * len(rel), index=rel.index, dtype=object)
+    exploded = lists.explode("related_url_keys")
+    exploded["_item"] = exploded.groupby(level=0).cumcount()
+    keyed = pd.Series(
+        exploded["related_url_keys"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([exploded["_record"].astype("int64"), exploded["_item"].astype("int64")]),
+    )
+    item = rel["_field"].astype("string").str.extract(r"^related\[(\d+)\]$", expand=False)
+    ok = item.notna().to_numpy(dtype=bool)
+    out = pd.Series([None] * len(rel), index=rel.index, dtype=object)
+    if ok.any():
+        idx = pd.MultiIndex.from_arrays([rel["_record"][ok].astype("int64"), item[ok].astype("int64")])
+        found = keyed.reindex(idx).to_numpy()
+        out[ok] = [v if isinstance(v, str) else None for v in found]
+    return out
 
 
 def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
@@ -83,7 +129,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     if related is None or related.empty or clippings is None or clippings.empty or "webUrl" not in related:
         return
     rel = related.reset_index(drop=True)
-    rel_key = map_unique(rel["webUrl"], url_key)
+    rel_key = related_keys(rel, tables.get("files"))
     targets = clipping_keys(tables).sort_values("_path", kind="stable")
     targets = targets[targets["story_url"].notna()].drop_duplicates("story_url")
     if targets.empty:
@@ -97,89 +143,85 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     m["_target"] = target[hit].astype("int64").to_numpy()
     own = m["_record"].astype("int64") == m["_target"]
     selfs = m[own]
-    for path, item, url in zip(selfs["_path"], selfs["_field"], selfs["webUrl"], strict=True):
+    for path, item, url in zip(selfs["_path"], selfs["_field"], _col(selfs, "webUrl"), strict=True):
         yield C102.finding(
             str(path),
             f"{item} links to this clipping itself ({url}); a related item should be another story",
             field=f"{item}.webUrl",
             evidence=url,
         )
-    m = m[~own]
+    m = m[~own].reset_index(drop=True)
     if m.empty:
         return
-    clip = clippings.set_index("_record")
-    files = tables.get("files")
-    lines = files.set_index("_record") if files is not None else pd.DataFrame()
+    # the linked clipping's values and lines, aligned with the related items (hash joins)
+    clip = clippings.drop_duplicates("_record").set_index("_record")
     t = m["_target"]
-    there = pd.DataFrame(
+    there = pd.DataFrame({"path": t.map(clip["_path"]).astype(object)})
+    for key, column in (("title", "title"), ("date", "publishedDateTime"), ("pname", "provider.name")):
+        there[key] = t.map(_col(clip, column))
+    there["pdomain"] = t.map(_col(clip, "provider.domain"))
+    files = tables.get("files")
+    lines = files.drop_duplicates("_record").set_index("_record") if files is not None else pd.DataFrame()
+    for c in LINE_COLUMNS:
+        there[c] = t.map(lines[c]) if c in lines.columns else None
+    here = pd.DataFrame(
         {
-            "path": t.map(clip["_path"]).astype(object),
-            "title": t.map(_col(clip, "title")),
-            "date": t.map(_col(clip, "publishedDateTime")),
-            "pname": t.map(_col(clip, "provider.name")),
-            "pdomain": t.map(_col(clip, "provider.domain")),
-            **{c: t.map(lines[c]) if c in lines.columns else None for c in LINE_COLUMNS},
-        },
-        index=m.index,
+            "title": _col(m, "title"),
+            "date": _col(m, "publishedDateTime"),
+            "pname": _col(m, "provider.name"),
+            "pdomain": _col(m, "provider.domain"),
+        }
     )
-    here = {
-        "title": _col(m, "title"),
-        "date": _col(m, "publishedDateTime"),
-        "pname": _col(m, "provider.name"),
-        "pdomain": _col(m, "provider.domain"),
-    }
-    for idx in m.index:
-        path, item = str(m.at[idx, "_path"]), str(m.at[idx, "_field"])
-        other = str(there.at[idx, "path"])
-        yield from _compare(path, item, other, idx, here, there)
+    # compare keys computed once per distinct value
+    bad_title = _differ(here["title"], there["title"], title_key)
+    bad_date = _differ(here["date"], there["date"], instant)
+    bad_domain = _differ(here["pdomain"], there["pdomain"], domain_key)
+    bad_name = _differ(here["pname"], there["pname"], text_key)
+    paths, items = m["_path"].astype(object).tolist(), m["_field"].astype(object).tolist()
+    for i in np.flatnonzero((bad_title | bad_date | bad_domain | bad_name).to_numpy(dtype=bool)).tolist():
+        path, item, other = str(paths[i]), str(items[i]), str(there["path"].iat[i])
+        link = "disagrees with the clipping it links to"
+        if bad_title.iat[i]:
+            a, b = here["title"].iat[i], there["title"].iat[i]
+            yield C101.finding(
+                path,
+                f"{item}.title {link} ({_where(other, there['line_title'].iat[i])}): here {a!r}, there {b!r}",
+                field=f"{item}.title",
+                evidence=a,
+                fix=b if isinstance(b, str) else None,
+                related=[other],
+            )
+        if bad_date.iat[i]:
+            a, b = here["date"].iat[i], there["date"].iat[i]
+            ia, ib = instant(a), instant(b)
+            assert ia is not None and ib is not None
+            yield C101.finding(
+                path,
+                f"{item}.publishedDateTime {link} ({_where(other, there['line_date'].iat[i])}): "
+                f"here {ia.isoformat()}, there {ib.isoformat()}",
+                field=f"{item}.publishedDateTime",
+                evidence=a,
+                related=[other],
+            )
+        if bad_domain.iat[i] or bad_name.iat[i]:
+            problems = []
+            if bad_domain.iat[i]:
+                problems.append(f"domain {here['pdomain'].iat[i]!r} here, {there['pdomain'].iat[i]!r} there")
+            if bad_name.iat[i]:
+                problems.append(f"name {here['pname'].iat[i]!r} here, {there['pname'].iat[i]!r} there")
+            yield C101.finding(
+                path,
+                f"{item}.provider {link} ({_where(other, there['line_provider'].iat[i])}): {'; '.join(problems)}",
+                field=f"{item}.provider",
+                evidence=here["pname"].iat[i] if bad_name.iat[i] else here["pdomain"].iat[i],
+                related=[other],
+            )
 
 
 def _where(other: str, line: object) -> str:
-    return f"{other}:{int(line)}" if line is not None and not pd.isna(line) else other  # type: ignore[call-overload]
-
-
-def _compare(
-    path: str, item: str, other: str, idx: Any, here: dict[str, pd.Series], there: pd.DataFrame
-) -> Iterator[Finding]:
-    a_title, b_title = here["title"].at[idx], there.at[idx, "title"]
-    ka, kb = title_key(a_title), title_key(b_title)
-    if ka is not None and kb is not None and ka != kb:
-        yield C101.finding(
-            path,
-            f"{item}.title disagrees with the clipping it links to ({_where(other, there.at[idx, 'line_title'])}): "
-            f"here {a_title!r}, there {b_title!r}",
-            field=f"{item}.title",
-            evidence=a_title,
-            fix=b_title if isinstance(b_title, str) else None,
-            related=[other],
-        )
-    a_date, b_date = here["date"].at[idx], there.at[idx, "date"]
-    ia, ib = instant(a_date), instant(b_date)
-    if ia is not None and ib is not None and ia != ib:
-        yield C101.finding(
-            path,
-            f"{item}.publishedDateTime disagrees with the clipping it links to "
-            f"({_where(other, there.at[idx, 'line_date'])}): here {ia.isoformat()}, there {ib.isoformat()}",
-            field=f"{item}.publishedDateTime",
-            evidence=a_date,
-            related=[other],
-        )
-    problems = []
-    da, db = domain_key(here["pdomain"].at[idx]), domain_key(there.at[idx, "pdomain"])
-    if da is not None and db is not None and da != db:
-        problems.append(f"domain {here['pdomain'].at[idx]!r} here, {there.at[idx, 'pdomain']!r} there")
-    na, nb = text_key(here["pname"].at[idx]), text_key(there.at[idx, "pname"])
-    if na is not None and nb is not None and na != nb:
-        problems.append(f"name {here['pname'].at[idx]!r} here, {there.at[idx, 'pname']!r} there")
-    if problems:
-        yield C101.finding(
-            path,
-            f"{item}.provider disagrees with the clipping it links to "
-            f"({_where(other, there.at[idx, 'line_provider'])}): {'; '.join(problems)}",
-            field=f"{item}.provider",
-            evidence=here["pname"].at[idx] if na != nb else here["pdomain"].at[idx],
-            related=[other],
-        )
+    if line is None or pd.isna(line):  # type: ignore[call-overload]
+        return other
+    return f"{other}:{int(line)}"  # type: ignore[call-overload]
 
 
 def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share: float) -> Iterator[Finding]:
@@ -208,7 +250,7 @@ CHECK = Check(
     rules=(C101, C102, C103),
     doc="Related items that disagree with the clipping they link to; file names off the corpus's pattern.",
     columns=columns,
-    column_names=LINE_COLUMNS,
+    column_names=(*LINE_COLUMNS, "related_url_keys"),
     corpus=check_corpus,
     options=OPTIONS,
 )
