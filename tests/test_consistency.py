@@ -199,3 +199,47 @@ def test_seeds_related_items_agree(seeds_dir: Path, check: Check) -> None:
     # 001's related[1] and 002's related[0] are clippings 000 and 001 of the seeds: they agree
     result = check([seeds_dir])
     assert cons(result) == []
+
+
+def test_worker_columns_and_table_fallback_agree(write_corpus: Write, check: Check) -> None:
+    """The corpus functions give the same findings from the workers' columns as from bare tables."""
+    from qa.checks import Context, all_checks
+    from qa.crossrec import STORY_COLUMNS
+
+    other = {"name": "Port News", "domain": "portnews.example.org"}
+    root = write_corpus(
+        {
+            name(1): story(1, related=[related_to(2, title="Stale headline"), related_to(1)]),
+            name(2): story(2),
+            name(3): story(1, title="Another headline for page one"),  # D101 + F108 with name(1)
+            name(4): story(
+                4,
+                title=fields(2)["title"],
+                provider=other,
+                webUrl="https://portnews.example.org/x",
+                originalUrl=...,
+                ampWebUrl=...,
+                cdnAmpWebUrl=...,
+            ),
+            "notes.txt": story(5),
+        }
+    )
+    result = check([root])
+    checks = all_checks()
+    names = ("published", "duplicate", "consistency")
+    expected = sorted(
+        (f.rule, f.path, f.field or "", f.related) for f in result.findings if f.check in names and f.rule != "C103"
+    )
+    assert {r for r, *_ in expected} == {"C101", "C102", "D101", "D104", "F108"}
+    bare = dict(result.tables)
+    bare["files"] = bare["files"].drop(columns=[*STORY_COLUMNS, "published_state", "related_url_keys"])
+    got = []
+    for n in names:
+        c = checks[n]
+        assert c.corpus is not None
+        got += [
+            (f.rule, f.path, f.field or "", f.related)
+            for f in c.corpus(bare, Context(dict(c.options), {}))
+            if f.rule != "C103"
+        ]
+    assert sorted(got) == expected

@@ -26,6 +26,7 @@ from qa.crossrec import (
     clipping_keys,
     components,
     instant,
+    is_true,
     listing,
     star_edges,
     top_value_node,
@@ -279,9 +280,11 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
         state = files.set_index("_record")["published_state"]
         live = keys["_record"].map(state).eq(TRUE).fillna(False).to_numpy(dtype=bool)
     else:
+        # tables built without the workers' column: a real boolean true (a YAML 1.1 yes is
+        # indistinguishable from true here; the pipeline's published_state tells them apart)
         clippings = tables["clippings"]
-        flag = clippings.set_index("_record")["published"] if "published" in clippings else pd.Series(dtype=object)
-        live = keys["_record"].map(flag).map(lambda v: v is True).to_numpy(dtype=bool)
+        flag = clippings["published"] if "published" in clippings else pd.Series(dtype=object)
+        live = keys["_record"].isin(set(clippings.loc[is_true(flag), "_record"].tolist())).to_numpy(dtype=bool)
     pub = keys[live].reset_index(drop=True)
     if len(pub) < 2:
         return
