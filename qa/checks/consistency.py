@@ -13,6 +13,7 @@ the number of related items.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -229,8 +230,12 @@ def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share:
     files = tables.get("files")
     if files is None or files.empty:
         return
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"consistency.file_name_pattern {pattern!r} is not a regular expression: {exc}") from exc
     names = files["_path"].astype(object).map(lambda p: os.path.basename(str(p))).astype("string")
-    follows = names.str.fullmatch(pattern).fillna(False).astype(bool)
+    follows = names.str.fullmatch(compiled).fillna(False).astype(bool)
     n_follow = int(follows.sum())
     share = n_follow / len(files)
     if n_follow < 2 or share < min_share or n_follow == len(files):
