@@ -172,21 +172,27 @@ def is_true(series: pd.Series) -> pd.Series:
 @dataclass(frozen=True, slots=True)
 class Group:
     key: Any
-    rows: pd.DataFrame  # the group's rows, sorted by _path
+    rows: dict[str, list[Any]]  # the group's rows, column by column, sorted by _path
 
 
 def groups(df: pd.DataFrame, by: str | Sequence[str], min_size: int = 2) -> Iterator[Group]:
-    """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows, by sort and groupby."""
+    """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows: one sort, then
+    slices of plain lists (no per-group DataFrame), so a million small groups stay cheap."""
     cols = [by] if isinstance(by, str) else list(by)
     keyed = df.dropna(subset=cols)
     if keyed.empty:
         return
     sizes = keyed.groupby(cols, sort=False, dropna=True)[cols[0]].transform("size")
-    multi = keyed[sizes >= min_size].sort_values([*cols, "_path"], kind="stable")
+    multi = keyed[(sizes >= min_size).to_numpy(dtype=bool)].sort_values([*cols, "_path"], kind="stable")
     if multi.empty:
         return
-    for key, rows in multi.groupby(cols, sort=True):
-        yield Group(key[0] if len(cols) == 1 else key, rows)
+    codes = multi.groupby(cols, sort=False).ngroup().to_numpy()
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    columns = {c: multi[c].astype(object).tolist() for c in multi.columns}
+    keys = list(zip(*(columns[c] for c in cols), strict=True))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        key = keys[start][0] if len(cols) == 1 else keys[start]
+        yield Group(key, {c: v[start:end] for c, v in columns.items()})
 
 
 class UnionFind:

@@ -138,7 +138,7 @@ def identical_files(files: pd.DataFrame) -> Iterator[Finding]:
     """D103: groups of equal sha256 (empty files are left to P104)."""
     candidates = files[files["sha256"].notna() & (files["size"].fillna(0).astype("int64") > 0)]
     for g in groups(candidates, "sha256"):
-        paths = g.rows["_path"].tolist()
+        paths = g.rows["_path"]
         for i, path in enumerate(paths[1:], start=1):
             others = [p for j, p in enumerate(paths) if j != i]
             yield D103.finding(
@@ -152,17 +152,16 @@ def identical_files(files: pd.DataFrame) -> Iterator[Finding]:
 def _grouped(r: Any, df: pd.DataFrame, key: str, field: str | None, what: str) -> Iterator[Finding]:
     """Findings for groups of equal ``key``; byte-identical copies within a group are left to D103."""
     for g in groups(df, key):
-        rows = g.rows
-        sha = rows["sha256"].astype(object)
-        distinct = sha.where(sha.notna(), rows["_path"])  # a file with no hash is its own content
-        if distinct.nunique() < 2:
+        paths = g.rows["_path"]
+        # a file with no hash is its own content
+        distinct = [h if isinstance(h, str) else f"path:{p}" for h, p in zip(g.rows["sha256"], paths, strict=True)]
+        if len(set(distinct)) < 2:
             continue  # every file of the group is a copy of the first: D103 says so
-        paths = rows["_path"].tolist()
-        seen = {distinct.iloc[0]}
+        seen = {distinct[0]}
         for i in range(1, len(paths)):
-            if distinct.iloc[i] in seen:
+            if distinct[i] in seen:
                 continue  # a byte-identical copy of a file already in the group
-            seen.add(distinct.iloc[i])
+            seen.add(distinct[i])
             others = [p for j, p in enumerate(paths) if j != i]
             yield r.finding(
                 paths[i],
@@ -198,19 +197,19 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
     k = k[k["story_title"].map(lambda t: isinstance(t, str) and len(t) >= min_title_chars)]
     if k.empty:
         return
-    providers = k.groupby("story_title")["story_provider"].transform("nunique")
-    k = k[providers >= 2]
+    n_providers = k.groupby("story_title")["story_provider"].transform("nunique")
+    k = k[n_providers >= 2]
     names = _provider_names(clippings)
     for g in groups(k, "story_title"):
         rows = g.rows
-        paths = rows["_path"].tolist()
+        paths = rows["_path"]
         members = [f"{names.get(rec, prov) or '?'} ({path})" for rec, prov, path in zip(
             rows["_record"], rows["story_provider"], paths, strict=True
         )]  # fmt: skip
+        count = len({p for p in rows["story_provider"] if p is not None})
         yield D104.finding(
             paths[0],
-            f"syndicated story: the same title from {rows['story_provider'].nunique()} providers in "
-            f"{len(paths)} files: {listing(members, 8)}",
+            f"syndicated story: the same title from {count} providers in {len(paths)} files: {listing(members, 8)}",
             field="title",
             evidence=g.key,
             related=paths[1:],
@@ -312,35 +311,29 @@ def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Ite
     best_other = dict(zip(best["node"].tolist(), best["other"].tolist(), strict=True))
     best_sim = dict(zip(best["node"].tolist(), best["sim"].tolist(), strict=True))
     paths = rows["_path"].tolist()
-    members = pd.DataFrame({"label": label, "pos": np.arange(len(rows))})
-    members = members[members["label"].isin(set(label[a]))]
-    for comp, group in members.groupby("label", sort=True):
-        positions = group["pos"].tolist()
-        group_paths = [paths[p] for p in positions]
-        for p in positions:
-            if p == comp:
-                continue  # the first file of the group (by path) is taken as the original
+    members = pd.DataFrame({"label": label, "pos": np.arange(len(rows)), "_path": paths})
+    members = members[members["label"].isin(set(label[a].tolist()))]
+    body_lines = rows["body_line"].astype(object).tolist() if "body_line" in rows.columns else [None] * len(rows)
+    for g in groups(members, "label"):
+        positions = g.rows["pos"]
+        group_paths = g.rows["_path"]
+        for p in positions[1:]:  # the first file of the group (by path) is taken as the original
             other = int(best_other[p])
             similarity = float(best_sim[p])
             related = [q for q in group_paths if q != paths[p]]
+            line = body_lines[p]
+            known = line is not None and not pd.isna(line)
             yield D105.finding(
                 paths[p],
                 f"body is a near-duplicate of {paths[other]} (estimated similarity {similarity:.0%}, "
                 f"threshold {threshold:.0%})"
                 + (f"; group of {len(positions)}: {listing(related)}" if len(positions) > 2 else ""),
                 field="body",
-                line=_line(rows, p),
-                column=1 if _line(rows, p) is not None else None,
+                line=int(line) if known else None,
+                column=1 if known else None,
                 evidence=f"{similarity:.2f}",
                 related=related,
             )
-
-
-def _line(rows: pd.DataFrame, pos: int) -> int | None:
-    if "body_line" not in rows.columns:
-        return None
-    value = rows["body_line"].iloc[pos]
-    return None if pd.isna(value) else int(value)
 
 
 CHECK = Check(

@@ -25,6 +25,7 @@ from qa.corpus import Record
 from qa.crossrec import (
     clipping_keys,
     components,
+    groups,
     instant,
     is_true,
     listing,
@@ -299,29 +300,26 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
         return
     label = components(len(pub), [url_edges, title_edges])
     pub["_component"] = label
-    sizes = pub.groupby("_component")["_path"].transform("size")
-    multi = pub[sizes >= 2].sort_values(["_component", "_path"], kind="stable")
-    for _comp, rows in multi.groupby("_component", sort=True):
-        paths = rows["_path"].tolist()
-        urls = set(rows["story_url"].dropna())
-        same_url = len(urls) == 1 and rows["story_url"].notna().all()
-        reason = (
-            "the same canonical webUrl"
-            if same_url
-            else "the same title from the same provider"
-            if rows["title_provider"].nunique(dropna=False) == 1
-            else "the same canonical webUrl or the same title from the same provider"
-        )
-        first = paths[0]
+    for g in groups(pub, "_component"):
+        rows = g.rows
+        paths = rows["_path"]
+        urls = rows["story_url"]
+        same_url = None not in urls and len(set(urls)) == 1
+        if same_url:
+            reason = "the same canonical webUrl"
+        elif len(set(rows["title_provider"])) == 1:
+            reason = "the same title from the same provider"
+        else:
+            reason = "the same canonical webUrl or the same title from the same provider"
         for i, path in enumerate(paths[1:], start=1):
-            others = [p for j, p in enumerate(paths) if j != i]
+            others = [p for j, p in enumerate(paths) if j != i]  # the first file (by path) first
             yield F108.finding(
                 path,
                 f"the same story is published {len(paths)} times ({reason}): also published as "
                 f"{listing(others)}; unpublish all but one",
                 field="published",
-                evidence=rows["story_url"].iloc[i] if same_url else rows["story_title"].iloc[i],
-                related=[first, *[p for p in others if p != first]],
+                evidence=urls[i] if same_url else rows["story_title"][i],
+                related=others,
             )
 
 
