@@ -224,6 +224,10 @@ def main() -> int:
     print(
         f"built {args.rows:,} clippings, {len(tables['related']):,} related items in {time.perf_counter() - t0:.1f} s"
     )
+    print(
+        f"  (of which {planted['_worker_keys_ms'] / 1000:.1f} s computing the canonical URL and title keys "
+        "that the workers compute per file, in parallel)"
+    )
     found: dict[str, int] = {}
     total = 0.0
     for module in (published, duplicate, consistency):
