@@ -150,7 +150,7 @@ def flag_state(rec: Record) -> tuple[str, str | None, str | None]:
     if isinstance(value, str):
         fix = _intent(value)
         hint = f"; write published: {fix}" if fix else "; write published: true or published: false"
-        live = " so this clipping may go live" if fix == "false" else ""
+        live = ", so this clipping may go live" if fix == "false" else ""
         return (
             INVALID,
             f"published is the string {value!r}, not a boolean: a non-empty string is true to most readers{live}{hint}",
@@ -244,7 +244,7 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
         ahead = when - now
         yield F107.finding(
             rec.path,
-            f"published: true but publishedDateTime {when.isoformat()} is {_duration(ahead)} in the future "
+            f"published: true but publishedDateTime {when.isoformat(timespec='seconds')} is {_duration(ahead)} in the future "
             f"(clock skew allowed: {_duration(skew)})",
             field="publishedDateTime",
             evidence=data.get("publishedDateTime"),
