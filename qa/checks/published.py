@@ -244,7 +244,8 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
         ahead = when - now
         yield F107.finding(
             rec.path,
-            f"published: true but publishedDateTime {when.isoformat(timespec='seconds')} is {_duration(ahead)} in the future "
+            f"published: true but publishedDateTime {when.isoformat(timespec='seconds')} is "
+            f"{_duration(ahead)} in the future "
             f"(clock skew allowed: {_duration(skew)})",
             field="publishedDateTime",
             evidence=data.get("publishedDateTime"),
