@@ -243,3 +243,20 @@ def test_worker_columns_and_table_fallback_agree(write_corpus: Write, check: Che
             if f.rule != "C103"
         ]
     assert sorted(got) == expected
+
+
+def test_example_corpus_shows_the_cross_record_glitches(check: Check) -> None:
+    from tests.conftest import EXAMPLES
+
+    result = check([EXAMPLES])
+    cross = sorted(
+        (f.rule, f.path, f.related)
+        for f in result.findings
+        if f.check in ("duplicate", "consistency") or f.rule == "F108"
+    )
+    assert cross == [
+        ("C101", "022_a7c3e5f9b1d2c4e6.txt", ("010_3f2a9c1d5e7b8a60.txt",)),
+        ("D101", "021_6e0b2d4f8a1c3e59.txt", ("010_3f2a9c1d5e7b8a60.txt",)),
+        ("D104", "011_8b1e4d7a2c9f0e35.txt", ("022_a7c3e5f9b1d2c4e6.txt",)),
+        ("F108", "021_6e0b2d4f8a1c3e59.txt", ("010_3f2a9c1d5e7b8a60.txt",)),
+    ]
