@@ -282,3 +282,37 @@ def test_duplicate_findings_on_tables_without_worker_columns() -> None:
         ("D101", "b.txt", ("a.txt",)),
         ("D104", "a.txt", ("c.txt",)),
     ]
+
+
+def test_odd_values_in_every_field_the_checks_read_never_crash(write_corpus: Write, check: Check) -> None:
+    """150 clippings with odd values where the cross-record checks look: findings, no internal errors."""
+    import datetime as dt
+    import random
+
+    from tests.stories import fields, render
+
+    odd: list[object] = [
+        None, "", "   ", 0, -1, 1, 2**70, 3.5, float("nan"), True, False, [], {}, ["x"], {"a": 1},
+        "http://[", "https://", "ftp://x.example/a", "not a url", "2025-13-45T99:00:00Z",
+        dt.date(2025, 1, 1), dt.datetime(2030, 1, 1), "https://www.maritime.example.com/2025/story-1/amp/",
+        "Port authority number 1 tests autonomous cranes at night", "\u200b\ufeff", "é" * 300,
+    ]  # fmt: skip
+    keys = ["webUrl", "title", "excerpt", "provider", "published", "heat", "quality", "images", "publishedDateTime"]
+    rng = random.Random(20261123)
+    files: dict[str, str | bytes] = {}
+    for i in range(150):
+        changes = {k: rng.choice(odd) for k in rng.sample(keys, rng.randrange(1, 5))}
+        if rng.random() < 0.5:
+            item = {k: rng.choice(odd) for k in ("title", "webUrl", "publishedDateTime", "provider")}
+            changes["related"] = [item, rng.choice(odd)] if rng.random() < 0.5 else rng.choice(odd)
+        try:
+            text = render(fields(i % 40, **changes), body(i % 7) if i % 3 else "")
+        except Exception:  # noqa: BLE001 - a value PyYAML cannot dump: skip it
+            continue
+        files[name(i) if i % 10 else f"odd-{i}.txt"] = text
+    result = check([write_corpus(files)])
+    assert result.files == len(files) > 100
+    assert not [f for f in result.findings if f.rule == "P900"], [
+        f.message for f in result.findings if f.rule == "P900"
+    ][:3]
+    assert {f.check for f in result.findings} >= {"published", "duplicate"}
