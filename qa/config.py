@@ -301,6 +301,7 @@ def load_config(
             merged.update(cfg.checks.get(check, {}))
             cfg.checks[check] = merged
         cfg.file = str(path)
+    _validate_check_options(cfg)
     if overrides:
         for key, value in overrides.items():
             if value is None:
@@ -312,3 +313,15 @@ def load_config(
                 raise ConfigError(f"command line: --{key}: {exc} (got {value!r})") from exc
             cfg.origin[key] = f"--{key}"
     return cfg
+
+
+def _validate_check_options(cfg: Config) -> None:
+    """Value checks that a check declares for its options (ranges, patterns): ConfigError naming the key."""
+    from qa.checks import all_checks
+
+    for name, check in all_checks().items():
+        if check.validate is None or name not in cfg.checks:
+            continue
+        for key, problem in check.validate(cfg.checks[name]):
+            where = cfg.origin.get(f"{name}.{key}", "default")
+            raise ConfigError(f"{where}: {name}.{key}: {problem} (got {cfg.checks[name].get(key)!r})")

@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,3 +256,29 @@ def listing(paths: Sequence[str], limit: int = 5) -> str:
     shown = list(paths[:limit])
     more = len(paths) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+# ---------------------------------------------------------------- option checks
+
+
+def check_range(
+    options: Mapping[str, Any], key: str, low: float, high: float | None = None, *, low_open: bool = False
+) -> Iterator[tuple[str, str]]:
+    value = options.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    too_low = value <= low if low_open else value < low
+    if too_low or (high is not None and value > high):
+        left = "(" if low_open else "["
+        right = f"{high}]" if high is not None else "inf)"
+        yield key, f"must be in {left}{low}, {right}"
+
+
+def check_pattern(options: Mapping[str, Any], key: str) -> Iterator[tuple[str, str]]:
+    value = options.get(key)
+    if not isinstance(value, str):
+        return
+    try:
+        re.compile(value)
+    except re.error as exc:
+        yield key, f"not a regular expression: {exc}"

@@ -260,3 +260,35 @@ def test_example_corpus_shows_the_cross_record_glitches(check: Check) -> None:
         ("D104", "011_8b1e4d7a2c9f0e35.txt", ("022_a7c3e5f9b1d2c4e6.txt",)),
         ("F108", "021_6e0b2d4f8a1c3e59.txt", ("010_3f2a9c1d5e7b8a60.txt",)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        ("[duplicate]\nnear_threshold = 0\n", "duplicate.near_threshold: must be in (0, 1]"),
+        ("[duplicate]\nnear_threshold = 1.5\n", "duplicate.near_threshold"),
+        ("[duplicate]\nnum_perm = 0\n", "duplicate.num_perm"),
+        ('[duplicate]\nfile_id_pattern = "([0-9"\n', "duplicate.file_id_pattern: not a regular expression"),
+        ('[consistency]\nfile_name_pattern = "*.txt"\n', "consistency.file_name_pattern"),
+        ("[consistency]\nfile_name_min_share = 2.0\n", "consistency.file_name_min_share"),
+        ("[published]\nmin_quality = -5\n", "published.min_quality: must be in [0, 100]"),
+        ("[published]\nclock_skew_minutes = -1\n", "published.clock_skew_minutes"),
+        ('[published]\nmin_quality = "high"\n', "published.min_quality must be int"),
+    ],
+)
+def test_bad_options_stop_the_run_with_exit_2(write_corpus: Write, tmp_path: Path, toml: str, says: str) -> None:
+    import subprocess
+    import sys
+
+    root = write_corpus({name(1): story(1)})
+    cfg = tmp_path / "clipqa.toml"
+    cfg.write_text(toml)
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa", "check", str(root), "--config", str(cfg), "--no-reports"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert says in proc.stderr and str(cfg) in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,17 @@ import pandas as pd
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
-from qa.crossrec import clipping_keys, domain_key, instant, map_unique, text_key, title_key, top_key_line
+from qa.crossrec import (
+    check_pattern,
+    check_range,
+    clipping_keys,
+    domain_key,
+    instant,
+    map_unique,
+    text_key,
+    title_key,
+    top_key_line,
+)
 from qa.findings import Finding, rule
 from qa.urls import url_key
 
@@ -250,6 +260,11 @@ def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share:
         )
 
 
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_pattern(options, "file_name_pattern")
+    yield from check_range(options, "file_name_min_share", 0, 1, low_open=True)
+
+
 CHECK = Check(
     name="consistency",
     rules=(C101, C102, C103),
@@ -258,4 +273,5 @@ CHECK = Check(
     column_names=(*LINE_COLUMNS, "related_url_keys"),
     corpus=check_corpus,
     options=OPTIONS,
+    validate=validate,
 )

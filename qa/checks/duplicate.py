@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +28,16 @@ from datasketch import MinHash, MinHashLSH
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
-from qa.crossrec import STORY_COLUMNS, clipping_keys, components, groups, listing, story_columns
+from qa.crossrec import (
+    STORY_COLUMNS,
+    check_pattern,
+    check_range,
+    clipping_keys,
+    components,
+    groups,
+    listing,
+    story_columns,
+)
 from qa.findings import Finding, rule
 
 D101 = rule(
@@ -336,6 +345,15 @@ def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Ite
             )
 
 
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_range(options, "near_threshold", 0, 1, low_open=True)
+    yield from check_range(options, "num_perm", 2, 1024)
+    yield from check_range(options, "shingle_words", 1, 50)
+    yield from check_range(options, "min_body_words", 0)
+    yield from check_range(options, "min_title_chars", 0)
+    yield from check_pattern(options, "file_id_pattern")
+
+
 CHECK = Check(
     name="duplicate",
     rules=(D101, D102, D103, D104, D105),
@@ -344,4 +362,5 @@ CHECK = Check(
     column_names=(*STORY_COLUMNS, "body_minhash", "body_line"),
     corpus=check_corpus,
     options=OPTIONS,
+    validate=validate,
 )

@@ -14,7 +14,7 @@ findings on that line, never three. See docs/cross-record-checks.md.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -23,6 +23,7 @@ import yaml
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
+    check_range,
     clipping_keys,
     components,
     groups,
@@ -324,6 +325,12 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
             )
 
 
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_range(options, "min_quality", 0, 100)
+    yield from check_range(options, "clock_skew_minutes", 0)
+    yield from check_range(options, "min_title_chars", 0)
+
+
 CHECK = Check(
     name="published",
     rules=(F101, F102, F103, F104, F105, F106, F107, F108),
@@ -333,4 +340,5 @@ CHECK = Check(
     column_names=("published_state",),
     corpus=check_corpus,
     options=OPTIONS,
+    validate=validate,
 )
