@@ -37,6 +37,8 @@ class RunResult:
     duration: float = 0.0
     notices: list[str] = field(default_factory=list)
     fixed: list[dict[str, Any]] = field(default_factory=list)  # set by a baseline comparison
+    baseline_path: str | None = None  # set by a baseline comparison
+    cache_hits: int = 0  # files whose results came from the result cache
 
     @property
     def counts(self) -> dict[str, int]:
@@ -81,13 +83,22 @@ def run(
     *,
     progress: Callable[[int, int], None] | None = None,
     discovery: Discovery | None = None,
+    cache_dir: str | None = None,
+    only: set[str] | None = None,
 ) -> RunResult:
+    """Run the pipeline. ``cache_dir``: reuse per-file results by content hash (see qa/cache.py).
+    ``only``: keep per-file findings of these paths only (``--changed-since``); corpus-level
+    findings are kept when they involve one of them."""
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
     sources = found.sources
     read = ReadOptions(max_file_bytes=config.max_file_size)
     spec = StageSpec(config=config, read=read, run=run_context(config, paths))
+    if cache_dir is not None:
+        from qa.cache import cache_salt
+
+        spec.run["result_cache"] = {"dir": cache_dir, "salt": cache_salt(config)}
     notices = [n for n in [loader_notice()] if n]
 
     done = 0
@@ -104,6 +115,8 @@ def run(
     findings: list[Finding] = list(found.findings)
     for r in results:
         findings.extend(r.findings)
+    if only is not None:
+        findings = [f for f in findings if f.path in only]
     tables = concat([r.tables for r in results]) if results else {}
 
     corpus_findings: list[Finding] = []
@@ -116,6 +129,8 @@ def run(
         except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
             corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
     locate_later(corpus_findings, {s.path: s for s in sources}, read)
+    if only is not None:
+        corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
     findings.extend(corpus_findings)
 
     findings = config.apply(findings)
@@ -132,4 +147,5 @@ def run(
         started=started,
         duration=time.perf_counter() - t0,
         notices=notices,
+        cache_hits=sum(getattr(r, "cache_hits", 0) for r in results),
     )
