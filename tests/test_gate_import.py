@@ -18,10 +18,32 @@ from qa.gate import ImportError_, journal_path, move_file, run_import, sha256_fi
 
 REPO = Path(__file__).resolve().parents[1]
 
-WORDS = (
-    "market chip supply river budget council vaccine rocket harvest court senate election drought "
-    "museum league merger tariff satellite glacier festival census pipeline reactor archive"
-).split()
+WORDS = [
+    "market",
+    "chip",
+    "supply",
+    "river",
+    "budget",
+    "council",
+    "vaccine",
+    "rocket",
+    "harvest",
+    "court",
+    "senate",
+    "election",
+    "drought",
+    "museum",
+    "league",
+    "merger",
+    "tariff",
+    "satellite",
+    "glacier",
+    "festival",
+    "census",
+    "pipeline",
+    "reactor",
+    "archive",
+]
 
 
 def clipping(i: int, rng: random.Random) -> str:
