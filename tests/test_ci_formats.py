@@ -45,9 +45,9 @@ def corpus(tmp_path: Path) -> Path:
     (root / "good.txt").write_text(GOOD)
     (root / "unclosed.txt").write_text("---\ntitle: never closed\n")
     # A message with characters GitHub and XML need escaped: %, newline, comma, colon, a control char.
-    (root / "weird, name:1.txt").write_text(GOOD.replace('"A good clipping"', '"bad\\x01 100% : done"').replace(
-        "published: false\n", ""
-    ))
+    (root / "weird, name:1.txt").write_text(
+        GOOD.replace('"A good clipping"', '"bad\\x01 100% : done"').replace("published: false\n", "")
+    )
     (root / "bodyonly.md").write_text("Just a body, no front matter.\n")
     return root
 
@@ -63,7 +63,9 @@ def test_junit_validates_against_xsd_one_testcase_per_file(tmp_path: Path) -> No
     schema.validate(text)
     root = ET.fromstring(text)
     cases = root.findall("./testsuite/testcase")
-    assert sorted(c.get("name") for c in cases) == sorted(["good.txt", "unclosed.txt", "weird, name:1.txt", "bodyonly.md"])
+    assert sorted(c.get("name") for c in cases) == sorted(
+        ["good.txt", "unclosed.txt", "weird, name:1.txt", "bodyonly.md"]
+    )
     by_name = {c.get("name"): c for c in cases}
     assert by_name["good.txt"].findall("failure") == []
     failures = by_name["unclosed.txt"].findall("failure")
@@ -86,7 +88,9 @@ def test_sarif_validates_against_official_schema(tmp_path: Path) -> None:
     assert loc["region"] == {"startLine": 1, "startColumn": 1}
     assert unclosed["level"] == "error"
     weird = [r for r in run0["results"] if "weird" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
-    assert weird and weird[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "weird%2C%20name%3A1.txt"
+    assert (
+        weird and weird[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "weird%2C%20name%3A1.txt"
+    )
 
 
 def test_github_annotations_escape_per_runner_rules() -> None:
