@@ -95,10 +95,6 @@ def run(
     sources = found.sources
     read = ReadOptions(max_file_bytes=config.max_file_size)
     spec = StageSpec(config=config, read=read, run=run_context(config, paths))
-    if cache_dir is not None:
-        from qa.cache import cache_salt
-
-        spec.run["result_cache"] = {"dir": cache_dir, "salt": cache_salt(config)}
     notices = [n for n in [loader_notice()] if n]
 
     done = 0
@@ -111,13 +107,27 @@ def run(
 
     from qa.engine.local import run_local
 
-    results = run_local(sources, spec, config.jobs, tick)
+    cache = None
+    to_check = sources
+    if cache_dir is not None:
+        from qa.cache import ResultCache, cache_salt
+
+        cache = ResultCache(cache_dir, cache_salt(config), paths)
+        to_check = cache.lookup(sources, read)
+        tick(len(sources) - len(to_check))
+    results = run_local(to_check, spec, config.jobs, tick)
     findings: list[Finding] = list(found.findings)
     for r in results:
         findings.extend(r.findings)
+    tables = concat([r.tables for r in results]) if results else {}
+    if cache is not None:
+        checked = findings[len(found.findings) :]
+        findings.extend(cache.hit_findings())
+        tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+        if to_check or len(cache.hits) != len(cache.snapshot.files if cache.snapshot else {}):
+            cache.save(checked, tables)
     if only is not None:
         findings = [f for f in findings if f.path in only]
-    tables = concat([r.tables for r in results]) if results else {}
 
     corpus_findings: list[Finding] = []
     for check in all_checks().values():
@@ -147,5 +157,5 @@ def run(
         started=started,
         duration=time.perf_counter() - t0,
         notices=notices,
-        cache_hits=sum(getattr(r, "cache_hits", 0) for r in results),
+        cache_hits=len(cache.hits) if cache is not None else 0,
     )

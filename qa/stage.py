@@ -15,13 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from qa.cache import Entry, ResultCache
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import ReadOptions, Record, Source, read_record
 from qa.findings import Finding, rule
 from qa.schema import Schema, load_schema, validate_tables
-from qa.tables import TableBuilder, concat
+from qa.tables import TableBuilder
 
 P900 = rule(
     "P900",
@@ -47,7 +46,6 @@ class ChunkResult:
     findings: list[Finding]
     tables: dict[str, pd.DataFrame]
     files: int = 0
-    cache_hits: int = 0
 
 
 @dataclass(slots=True)
@@ -56,12 +54,8 @@ class Stage:
     schema: Schema = field(init=False)
     checks: list[Check] = field(init=False)
     contexts: dict[str, Context] = field(init=False)
-    cache: ResultCache | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        settings = self.spec.run.get("result_cache")
-        if settings:
-            self.cache = ResultCache(settings["dir"], settings["salt"])
         self.schema = load_schema(self.spec.config.schema_dir)
         self.checks = list(all_checks().values())
         self.contexts = {
@@ -90,17 +84,7 @@ class Stage:
         builder = TableBuilder(self.schema, self.extra_columns())
         records: dict[str, Record] = {}
         findings: list[Finding] = []
-        hits: list[tuple[int, Entry]] = []
-        spans: dict[str, tuple[str, dict[str, int], dict[str, int]]] = {}  # path -> key, table sizes before/after
         for offset, source in enumerate(sources):
-            key: str | None = None
-            if self.cache is not None:
-                key = self.cache.key(source, self.spec.read)
-                entry = self.cache.get(key) if key else None
-                if entry is not None:
-                    hits.append((first_id + offset, entry))
-                    continue
-            before = builder.sizes() if self.cache is not None else {}
             try:
                 rec = read_record(source, self.spec.read)
                 own, extra = self.record_findings(rec)
@@ -110,8 +94,6 @@ class Stage:
                 rec = Record(source.path, source.location)
                 rec.findings.append(internal_error(source.path, "reading", exc))
             records[rec.path] = rec
-            if self.cache is not None and key:
-                spans[rec.path] = (key, before, builder.sizes())
         frames = builder.frames()
         try:
             schema_findings = validate_tables(self.schema, frames)
@@ -126,28 +108,7 @@ class Stage:
         for rec in records.values():
             rec.locate_findings()
             findings.extend(rec.findings)
-        if self.cache is not None:
-            self._store(records, spans, builder)
-            if hits:
-                frames = self._with_hits(frames, hits, findings)
-        return ChunkResult(index, findings, frames, len(sources), len(hits))
-
-    def _store(self, records: dict[str, Record], spans: dict[str, tuple[str, dict[str, int], dict[str, int]]],
-               builder: TableBuilder) -> None:  # fmt: skip
-        assert self.cache is not None
-        for path, (key, before, after) in spans.items():
-            rec = records.get(path)
-            if rec is not None:
-                self.cache.put(key, Entry(list(rec.findings), builder.slice(before, after)))
-
-    def _with_hits(
-        self, frames: dict[str, pd.DataFrame], hits: list[tuple[int, Entry]], findings: list[Finding]
-    ) -> dict[str, pd.DataFrame]:
-        cached = TableBuilder(self.schema, self.extra_columns())
-        for record_id, entry in hits:
-            findings.extend(entry.findings)
-            cached.extend(entry.rows, record_id)
-        return concat([frames, cached.frames()])
+        return ChunkResult(index, findings, frames, len(sources))
 
 
 def internal_error(path: str, where: str, exc: BaseException) -> Finding:

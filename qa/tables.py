@@ -174,30 +174,6 @@ class TableBuilder:
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: rows.frame() for name, rows in self.rows.items()}
 
-    # The result cache (qa/cache.py) stores one file's rows and adds them back later.
-
-    def sizes(self) -> dict[str, int]:
-        return {name: len(rows.data[rows.columns[0]]) for name, rows in self.rows.items()}
-
-    def slice(self, start: Mapping[str, int], end: Mapping[str, int]) -> dict[str, dict[str, list[Any]]]:
-        out = {}
-        for name, rows in self.rows.items():
-            a, b = start.get(name, 0), end.get(name, 0)
-            if b > a:
-                out[name] = {c: rows.data[c][a:b] for c in rows.columns}
-        return out
-
-    def extend(self, stored: Mapping[str, Mapping[str, list[Any]]], record_id: int) -> None:
-        for name, columns in stored.items():
-            rows = self.rows.get(name)
-            if rows is None:
-                continue
-            n = len(next(iter(columns.values()), []))
-            for i in range(n):
-                row = {c: values[i] for c, values in columns.items()}
-                row["_record"] = record_id
-                rows.add(row)
-
 
 def _field(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
