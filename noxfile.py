@@ -33,3 +33,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench_incremental(session: nox.Session) -> None:
+    """Re-check after 1% of the files changed: at most 15% of a cold run (docs/gate.md)."""
+    session.install("-e", ".")
+    session.run("python", "bench/incremental_bench.py", "--files", "20000", *session.posargs)

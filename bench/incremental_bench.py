@@ -21,10 +21,32 @@ import time
 from pathlib import Path
 
 TARGET = 0.15
-WORDS = (
-    "market chip supply river budget council vaccine rocket harvest court senate election drought museum "
-    "league merger tariff satellite glacier festival census pipeline reactor archive"
-).split()
+WORDS = [
+    "market",
+    "chip",
+    "supply",
+    "river",
+    "budget",
+    "council",
+    "vaccine",
+    "rocket",
+    "harvest",
+    "court",
+    "senate",
+    "election",
+    "drought",
+    "museum",
+    "league",
+    "merger",
+    "tariff",
+    "satellite",
+    "glacier",
+    "festival",
+    "census",
+    "pipeline",
+    "reactor",
+    "archive",
+]
 
 
 def clipping(i: int, rng: random.Random, edit: int = 0) -> str:

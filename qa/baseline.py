@@ -63,8 +63,11 @@ def load(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def apply(result: RunResult, path: str | os.PathLike[str]) -> None:
-    """Mark each finding new or existing; list baseline entries no longer found as fixed."""
+def apply(result: RunResult, path: str | os.PathLike[str], scope: set[str] | None = None) -> None:
+    """Mark each finding new or existing; list baseline entries no longer found as fixed.
+
+    ``scope``: the paths whose findings this run reports (``--changed-since``); entries of
+    other files are not called fixed just because they were not looked at."""
     entries = load(path)
     remaining = Counter(e["fingerprint"] for e in entries)
     for f in result.findings:
@@ -77,7 +80,7 @@ def apply(result: RunResult, path: str | os.PathLike[str]) -> None:
     fixed = []
     for e in entries:
         fp = e["fingerprint"]
-        if remaining[fp] > 0:
+        if remaining[fp] > 0 and (scope is None or e.get("path") in scope):
             remaining[fp] -= 1
             fixed.append({k: e.get(k) for k in ("fingerprint", "rule", "path", "field", "message")})
     result.fixed = fixed

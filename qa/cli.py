@@ -214,7 +214,7 @@ def check(
     finally:
         if progress:
             progress.close()
-    _apply_baseline(result, gate_opts["baseline"])
+    _apply_baseline(result, gate_opts["baseline"], only)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     formats = gate_opts["formats"]
     if formats:
@@ -340,13 +340,13 @@ def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]
         raise UsageFailure(f"--changed-since {ref}: {exc}") from exc
 
 
-def _apply_baseline(result: Any, path: str | None) -> None:
+def _apply_baseline(result: Any, path: str | None, scope: set[str] | None = None) -> None:
     if not path:
         return
     from qa.baseline import BaselineError, apply
 
     try:
-        apply(result, path)
+        apply(result, path, scope)
     except BaselineError as exc:
         raise UsageFailure(str(exc)) from exc
 

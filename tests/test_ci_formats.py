@@ -149,6 +149,9 @@ def test_baseline_gates_only_new_findings_and_lists_fixed(tmp_path: Path) -> Non
     assert all(p != "weird, name:1.txt" for p, _ in new)
     fixed = {(e["path"], e["rule"]) for e in second.fixed}
     assert ("bodyonly.md", "S110") in fixed
+    scoped = result_for(root)
+    apply(scoped, base, scope={"good.txt"})  # --changed-since: other files were not looked at
+    assert scoped.fixed == []
     assert all(f.status == "new" for f in second.gate_findings())
     doc = document(second)
     jsonschema.validate(doc, json.loads(JSON_SCHEMA.read_text()))

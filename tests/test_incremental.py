@@ -140,12 +140,12 @@ def test_removed_and_added_files(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a corpus-level check sees every file
 
 D990 = rule("D990", "test-same-title", "duplicate", "error", "Test only: two clippings share a title.")
-SEEN_ROWS: list[int] = []
+seen_rows: list[int] = []
 
 
 def _same_title(tables: qa.checks.Tables, ctx: Context) -> Iterator[Finding]:
     clippings = tables["clippings"]
-    SEEN_ROWS.append(len(clippings))
+    seen_rows.append(len(clippings))
     for _title, group in clippings.groupby("title"):
         paths = sorted(group["_path"])
         for p in paths[1:]:
@@ -157,7 +157,7 @@ def title_check(monkeypatch: pytest.MonkeyPatch) -> Iterable[None]:
     checks = dict(qa.checks.all_checks())
     checks["test_same_title"] = Check("duplicate", (D990,), corpus=_same_title)
     monkeypatch.setattr(qa.checks, "_CHECKS", checks)
-    SEEN_ROWS.clear()
+    seen_rows.clear()
     yield
 
 
@@ -186,7 +186,7 @@ def test_changed_since_limits_per_file_findings_not_corpus_view(tmp_path: Path, 
     assert only == {"c07.txt", "new.txt"}
     cfg = load_config(None)
     result = run([str(root)], cfg, discovery=found, cache_dir=str(tmp_path / "cache"), only=only)
-    assert SEEN_ROWS == [len(found.sources) - 2]  # every usable clipping reached the corpus check
+    assert seen_rows == [len(found.sources) - 2]  # every usable clipping reached the corpus check
     paths = {f.path for f in result.findings}
     assert paths <= {"c07.txt", "new.txt"}  # broken.txt / wrongtype.txt are unchanged: not reported
     same = [f for f in result.findings if f.rule == "D990"]
