@@ -393,10 +393,17 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     "--manifest", type=click.Path(dir_okay=False), help="Write the manifest here [default: in the quarantine]."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @config_options
 @guarded
 def import_cmd(
-    incoming: str, corpus: str, quarantine: str | None, manifest: str | None, dry_run: bool, **opts: Any
+    incoming: str,
+    corpus: str,
+    quarantine: str | None,
+    manifest: str | None,
+    dry_run: bool,
+    no_cache: bool,
+    **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
 
@@ -407,7 +414,15 @@ def import_cmd(
 
     cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
     try:
-        outcome = run_import(incoming, corpus, cfg, quarantine=quarantine, manifest=manifest, dry_run=dry_run)
+        outcome = run_import(
+            incoming,
+            corpus,
+            cfg,
+            quarantine=quarantine,
+            manifest=manifest,
+            dry_run=dry_run,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+        )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
     click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))

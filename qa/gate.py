@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,9 @@ def gating(findings: list[Finding], fail_on: str) -> list[Finding]:
     return [f for f in findings if Severity(f.severity).rank >= threshold]
 
 
-def plan(incoming: Path, corpus: Path, quarantine: Path, config: Config) -> dict[str, Any]:
+def plan(
+    incoming: Path, corpus: Path, quarantine: Path, config: Config, cache_dir: str | None = None
+) -> dict[str, Any]:
     """Check the batch with the corpus; decide each batch file's fate. Moves nothing."""
     from qa.pipeline import run
 
@@ -109,7 +112,7 @@ def plan(incoming: Path, corpus: Path, quarantine: Path, config: Config) -> dict
     sources = sorted([*_prefixed(existing, co_prefix), *to_check], key=lambda s: s.path)
     findings_by_name: dict[str, list[Finding]] = {}
     if to_check:
-        result = run([str(corpus), str(incoming)], config, discovery=Discovery(sources, [], []))
+        result = run([str(corpus), str(incoming)], config, discovery=Discovery(sources, [], []), cache_dir=cache_dir)
         for f in result.findings:
             names = {f.path, *f.related}
             for name in names:
@@ -301,7 +304,10 @@ def run_import(
     quarantine: str | os.PathLike[str] | None = None,
     manifest: str | os.PathLike[str] | None = None,
     dry_run: bool = False,
+    cache_dir: str | None = None,
 ) -> dict[str, Any]:
+    """Plan (or resume) and carry out an import; returns the manifest. ``cache_dir``: the
+    result cache (see qa/cache.py), so the corpus is not re-checked in full every time."""
     inc, cor = Path(incoming), Path(corpus)
     if not inc.is_dir():
         raise ImportError_(f"{inc}: no such folder")
@@ -310,6 +316,41 @@ def run_import(
     if inc.resolve() == cor.resolve() or cor.resolve() in inc.resolve().parents:
         raise ImportError_(f"{inc}: the incoming folder must not be the corpus or inside it")
     jpath = journal_path(cor.resolve())
+    with _lock(jpath):
+        return _run_locked(
+            inc, cor, jpath, config, quarantine=quarantine, manifest=manifest, dry_run=dry_run, cache_dir=cache_dir
+        )
+
+
+@contextlib.contextmanager
+def _lock(jpath: Path) -> Iterator[None]:
+    """One import per corpus at a time; the lock dies with its process (even on SIGKILL)."""
+    import fcntl
+
+    jpath.parent.mkdir(parents=True, exist_ok=True)
+    lock = jpath.with_name(jpath.name + ".lock")
+    with open(lock, "a") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ImportError_(f"{lock}: another import into this corpus is running") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _run_locked(
+    inc: Path,
+    cor: Path,
+    jpath: Path,
+    config: Config,
+    *,
+    quarantine: str | os.PathLike[str] | None,
+    manifest: str | os.PathLike[str] | None,
+    dry_run: bool,
+    cache_dir: str | None,
+) -> dict[str, Any]:
     journal = _read_journal(jpath)
     if journal is not None and (journal["incoming"], journal["corpus"]) != (str(inc.resolve()), str(cor.resolve())):
         raise ImportError_(
@@ -318,7 +359,7 @@ def run_import(
         )
     if journal is None:
         q = Path(quarantine) if quarantine else default_quarantine(cor.resolve(), dt.datetime.now(dt.UTC))
-        journal = plan(inc, cor, q, config)
+        journal = plan(inc, cor, q, config, cache_dir)
         if dry_run:
             return manifest_for(journal, dry_run=True)
         _mkdirs(cor)

@@ -160,7 +160,12 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     corpus, incoming, _batch, _before = make_batch(tmp_path, 12, seed=2)
     snapshot = (files_under(corpus), files_under(incoming))
     proc = subprocess.run(
-        import_cmd(incoming, corpus, "--dry-run"), capture_output=True, text=True, env=env(), check=False
+        import_cmd(incoming, corpus, "--dry-run"),
+        capture_output=True,
+        text=True,
+        env=env(),
+        cwd=corpus.parent,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr  # some would be rejected
     out = json.loads(proc.stdout)
@@ -186,8 +191,39 @@ def test_unfinished_other_import_is_refused(tmp_path: Path) -> None:
     jp.write_text(json.dumps({"journal_version": 1, "incoming": "/elsewhere", "corpus": str(corpus.resolve())}))
     with pytest.raises(ImportError_, match="unfinished import"):
         run_import(incoming, corpus, load_config(None))
-    proc = subprocess.run(import_cmd(incoming, corpus), capture_output=True, text=True, env=env(), check=False)
+    proc = subprocess.run(
+        import_cmd(incoming, corpus), capture_output=True, text=True, env=env(), cwd=corpus.parent, check=False
+    )
     assert proc.returncode == 2 and "unfinished import" in proc.stderr
+
+
+def test_concurrent_import_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    corpus, incoming, _b, _c = make_batch(tmp_path, 3, seed=5)
+    lock = journal_path(corpus.resolve()).with_name(journal_path(corpus.resolve()).name + ".lock")
+    with open(lock, "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        proc = subprocess.run(
+            import_cmd(incoming, corpus), capture_output=True, text=True, env=env(), cwd=corpus.parent, check=False
+        )
+    assert proc.returncode == 2 and "another import into this corpus is running" in proc.stderr
+    assert len(files_under(incoming)) == 5  # nothing moved
+
+
+def test_cache_makes_repeat_imports_cheap_and_correct(tmp_path: Path) -> None:
+    corpus, incoming, batch, before = make_batch(tmp_path, 10, seed=6)
+    cache = str(tmp_path / "cache")
+    first = run_import(incoming, corpus, load_config(None), cache_dir=cache, quarantine=tmp_path / "quarantine" / "a")
+    assert_settled(tmp_path, corpus, incoming, batch, before)
+    # A second batch: the corpus (now bigger) comes from the cache; a copy of an accepted file is "already".
+    again = tmp_path / "incoming2"
+    again.mkdir()
+    (again / first["accepted"][0]).parent.mkdir(parents=True, exist_ok=True)
+    (again / first["accepted"][0]).write_bytes(batch[first["accepted"][0]])
+    (again / "fresh.txt").write_text(clipping(5000, random.Random(7)))
+    second = run_import(again, corpus, load_config(None), cache_dir=cache, quarantine=tmp_path / "quarantine" / "b")
+    assert second["already_imported"] == [first["accepted"][0]] and second["accepted"] == ["fresh.txt"]
 
 
 def test_move_file_never_overwrites(tmp_path: Path) -> None:
@@ -208,7 +244,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
     # Calibrate: one uninterrupted run; note when the journal appears (moving starts) and when it ends.
     corpus, incoming, batch, before = make_batch(tmp_path / "calibrate", 120, seed=0)
     t0 = time.monotonic()
-    proc = subprocess.Popen(import_cmd(incoming, corpus), env=env(), stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(import_cmd(incoming, corpus), env=env(), cwd=corpus.parent, stdout=subprocess.DEVNULL)
     jp = journal_path(corpus.resolve())
     t_journal = None
     while proc.poll() is None:
@@ -227,7 +263,11 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
         jp = journal_path(corpus.resolve())
         for attempt in range(30):
             proc = subprocess.Popen(
-                import_cmd(incoming, corpus), env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                import_cmd(incoming, corpus),
+                env=env(),
+                cwd=corpus.parent,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
             if attempt >= 6:  # enough: let it finish
                 _, err = proc.communicate()
