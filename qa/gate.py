@@ -86,12 +86,18 @@ def plan(
     in_prefix, co_prefix = "incoming", "corpus"
     entries: list[dict[str, Any]] = []
     to_check: list[Source] = []
+    if batch.findings:
+        problems = "; ".join(f"{f.path}: {f.message}" for f in batch.findings)
+        raise ImportError_(f"{incoming}: cannot read every file of the batch ({problems}); fix that first")
     for src in batch.sources:
-        entry: dict[str, Any] = {
-            "name": src.path,
-            "sha256": sha256_file(src.location),
-            "size": os.path.getsize(src.location),
-        }
+        try:
+            entry: dict[str, Any] = {
+                "name": src.path,
+                "sha256": sha256_file(src.location),
+                "size": os.path.getsize(src.location),
+            }
+        except OSError as exc:
+            raise ImportError_(f"{src.location}: cannot read: {exc.strerror or exc}; fix that first") from exc
         target = corpus / src.path
         if target.exists():
             same = target.is_file() and sha256_file(target) == entry["sha256"]

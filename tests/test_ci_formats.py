@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -101,6 +102,19 @@ def test_github_annotations_escape_per_runner_rules() -> None:
     assert github.annotation(warn).startswith("::warning file=x.txt,title=")  # no line: no line/col
     info = Finding("S110", "schema", "info", "x.txt", line=1, message="m")
     assert github.annotation(info).startswith("::notice file=x.txt,line=1,title=")
+
+
+def test_github_paths_are_relative_to_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = run(["corpus"], load_config(None))
+    buf = io.StringIO()
+    github.render(result, buf)
+    assert "::error file=corpus/unclosed.txt,line=1,col=1,title=P103 parse::" in buf.getvalue()
+    single = run([str(root / "unclosed.txt")], load_config(None))
+    buf = io.StringIO()
+    github.render(single, buf)
+    assert buf.getvalue().startswith("::error file=corpus/unclosed.txt,")
 
 
 def test_markdown_summary(tmp_path: Path) -> None:

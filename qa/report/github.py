@@ -45,13 +45,14 @@ def render(result: RunResult, out: TextIO) -> None:
 
 
 def _prefix(result: RunResult) -> str:
-    """Paths in findings are relative to the checked folder; GitHub wants them relative to the repo."""
-    if len(result.roots) != 1:
-        return ""
+    """Paths in findings are relative to the checked folder; GitHub wants them relative to the repo (cwd)."""
     import os
 
-    root = result.roots[0]
-    if not os.path.isdir(root) or os.path.abspath(root) == os.path.abspath("."):
+    if len(result.roots) != 1:
         return ""
-    rel = os.path.relpath(root)
-    return "" if rel.startswith("..") else rel.replace(os.sep, "/").rstrip("/") + "/"
+    root = result.roots[0]
+    folder = root if os.path.isdir(root) else os.path.dirname(root) or "."
+    rel = os.path.relpath(folder)
+    if rel == "." or rel.startswith(".."):
+        return ""
+    return rel.replace(os.sep, "/").rstrip("/") + "/"
