@@ -223,6 +223,8 @@ def check(
         ci.render_all(result, formats, sys.stdout)
     terminal.render(result, sys.stderr if formats else sys.stdout, color=use_color, quiet=quiet or bool(formats))
     _write_ci_files(result, gate_opts, quiet)
+    if result.cache_hits and not quiet:
+        click.echo(f"{result.cache_hits} of {result.files} file(s) unchanged: results from the cache.", err=True)
     if not no_reports:
         out_dir = Path(cfg.output_dir)
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"

@@ -108,6 +108,27 @@ def test_changed_file_is_rechecked_and_config_change_misses(tmp_path: Path, coun
     assert third.cache_hits == 0 and len(counted) == third.files
 
 
+def test_cache_with_worker_processes_matches_a_fresh_run(tmp_path: Path) -> None:
+    root = make_corpus(tmp_path / "corpus", n=330)  # over the in-process threshold: a process pool
+    for i in range(0, 330, 11):
+        (root / f"c{i:02d}.txt").write_text(clip(i).replace("width: 640", "width: -3"))
+    cfg = load_config(None, {"jobs": 2})
+    cache = str(tmp_path / "cache")
+    fresh = run([str(root)], cfg)
+    cold = run([str(root)], cfg, cache_dir=cache)
+    for i in range(5, 330, 50):
+        (root / f"c{i:02d}.txt").write_text("---\ntitle: [\n---\n")
+    warm = run([str(root)], cfg, cache_dir=cache)
+    again_fresh = run([str(root)], cfg)
+    assert canon(cold)[0] == canon(fresh)[0]
+    assert warm.cache_hits == warm.files - 7
+    warm_f, warm_t = canon(warm)
+    ref_f, ref_t = canon(again_fresh)
+    assert warm_f == ref_f
+    for name in ref_t:
+        pd.testing.assert_frame_equal(warm_t[name], ref_t[name], check_dtype=False)
+
+
 def test_damaged_cache_is_ignored(tmp_path: Path) -> None:
     root = make_corpus(tmp_path / "corpus")
     cache = tmp_path / "cache"
