@@ -78,7 +78,11 @@ def test_sarif_validates_against_official_schema(tmp_path: Path) -> None:
     result = result_for(corpus(tmp_path))
     doc = json.loads(sarif.dumps(result))
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
-    jsonschema.Draft4Validator(schema).validate(doc)
+    validator = jsonschema.Draft4Validator(schema)
+    validator.validate(doc)
+    broken = json.loads(json.dumps(doc))
+    broken["runs"][0]["results"][0]["level"] = "fatal"  # the schema really is checking
+    assert not validator.is_valid(broken)
     run0 = doc["runs"][0]
     rule_ids = [r["id"] for r in run0["tool"]["driver"]["rules"]]
     assert set(REGISTRY) <= set(rule_ids)

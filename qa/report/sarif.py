@@ -16,7 +16,7 @@ from qa.atomic import write_text
 from qa.findings import REGISTRY, Finding
 from qa.pipeline import RunResult
 
-SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 INFO_URI = "https://github.com/clipqa/clipqa"
 
