@@ -196,6 +196,16 @@ class Config:
 CONFIG_FILES = ("clipqa.toml", ".clipqa.toml", "pyproject.toml")
 
 
+def _load_rule_modules() -> None:
+    """Every module that declares rules, so that select/ignore/severity can name any code."""
+    import qa.schema
+    import qa.stage
+    import qa.tables  # noqa: F401
+    from qa.checks import all_checks
+
+    all_checks()
+
+
 def find_config(start: str | os.PathLike[str]) -> Path | None:
     here = Path(start).resolve()
     if not here.is_dir():
@@ -229,6 +239,12 @@ def _check_options(where: str, check: str, raw: Any, defaults: Mapping[str, Any]
             raise ConfigError(
                 f"{where}: {check}.{key} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
             )
+        if isinstance(default, list) and default and isinstance(value, list):
+            bad = [v for v in value if not _same_kind(default[0], v)]
+            if bad:
+                raise ConfigError(
+                    f"{where}: {check}.{key} must be a list of {type(default[0]).__name__}, got {bad[0]!r}"
+                )
         out[key] = value
     return out
 
@@ -262,7 +278,8 @@ def apply_table(
                 cfg.origin[f"{key}.{opt}"] = where
         else:
             known = ", ".join([*sorted(_TOP), *sorted(check_defaults)])
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {known})")
+            hint = " (clipqa.toml takes its keys at the top level, without [tool.clipqa])" if key == "tool" else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint} (known: {known})")
 
 
 def load_config(
@@ -272,6 +289,7 @@ def load_config(
     check_defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Config:
     """Defaults, then the config file found from ``start`` (or given), then CLI overrides."""
+    _load_rule_modules()
     if check_defaults is None:
         from qa.checks import all_checks
 
