@@ -5,8 +5,8 @@ deterministically by ``bench.generate`` and kept between runs), in the same run:
 
 * the **baseline**: a fresh process reads every file and parses its front matter
   with ``yaml.load(..., Loader=yaml.CSafeLoader)`` (``python -m bench.baseline``);
-* ``clipqa check`` (offline, every check, JSON and HTML reports written), as a
-  fresh process, with the peak resident memory of its whole process tree
+* ``clipqa check`` (offline, every check, JSON and HTML reports written, no result
+  cache: every run does all the work), as a fresh process, with the peak resident memory of its whole process tree
   (parent + workers, sampled with psutil; without psutil, the largest single
   process from ``getrusage``).
 
@@ -142,7 +142,7 @@ def bench_size(work: Path, n: int, seed: int, runs: int, jobs: int, env: dict[st
     result = SizeResult(n)
     baseline_cmd = [sys.executable, "-m", "bench.baseline", str(directory)]
     check_cmd = [
-        sys.executable, "-m", "qa", "check", str(directory), "--isolated", "-q", "--no-progress",
+        sys.executable, "-m", "qa", "check", str(directory), "--isolated", "--no-cache", "-q", "--no-progress",
         "--color", "never", "--json", str(out / "findings.json"), "--html", str(out / "report.html"),
     ]  # fmt: skip
     if jobs:

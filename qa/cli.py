@@ -121,6 +121,43 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
     return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
 
 
+GATE_OPTIONS = ("baseline", "formats", "junit", "sarif", "markdown", "changed_since", "no_cache")
+
+
+def gate_options(fn: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--baseline",
+                type=click.Path(dir_okay=False),
+                help="Gate only on findings not in this baseline (made by `clipqa baseline`); list fixed ones.",
+            ),
+            click.option(
+                "--format",
+                "formats",
+                multiple=True,
+                type=click.Choice(["github", "junit", "sarif", "markdown"]),
+                help="Print this CI format to stdout (repeatable); the usual listing goes to stderr.",
+            ),
+            click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here."),
+            click.option("--sarif", type=click.Path(dir_okay=False), help="Write SARIF 2.1.0 here."),
+            click.option(
+                "--markdown",
+                type=click.Path(dir_okay=False),
+                help="Write a Markdown summary here (GITHUB_STEP_SUMMARY).",
+            ),
+            click.option(
+                "--changed-since",
+                metavar="REF",
+                help="Report per-file findings only for files changed since this git ref (corpus checks see all).",
+            ),
+            click.option("--no-cache", is_flag=True, help="Do not read or write the result cache."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @config_options
@@ -140,6 +177,7 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@gate_options
 @click.option(
     "--engine",
     type=click.Choice(["local", "dask"]),
@@ -171,6 +209,7 @@ def check(
     from qa.report import html as html_report
     from qa.report import json_report, terminal
 
+    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS}
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
     remote = [p for p in paths if "://" in p]
@@ -194,6 +233,7 @@ def check(
         found = discover(paths, cfg.include, cfg.all_excludes())
     if found.missing:
         raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    only = _changed_since(gate_opts["changed_since"], found.sources, paths)
     progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
     try:
         result = run(
@@ -201,6 +241,8 @@ def check(
             cfg,
             progress=progress.update if progress else None,
             discovery=found,
+            cache_dir=None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir)),
+            only=only,
             engine=engine,
             scheduler=scheduler,
         )
@@ -211,8 +253,17 @@ def check(
     finally:
         if progress:
             progress.close()
+    _apply_baseline(result, gate_opts["baseline"], only)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    terminal.render(result, sys.stdout, color=use_color, quiet=quiet)
+    formats = gate_opts["formats"]
+    if formats:
+        from qa.report import ci
+
+        ci.render_all(result, formats, sys.stdout)
+    terminal.render(result, sys.stderr if formats else sys.stdout, color=use_color, quiet=quiet or bool(formats))
+    _write_ci_files(result, gate_opts, quiet)
+    if result.cache_hits and not quiet:
+        click.echo(f"{result.cache_hits} of {result.files} file(s) unchanged: results from the cache.", err=True)
     if not no_reports:
         out_dir = Path(cfg.output_dir)
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
@@ -314,3 +365,106 @@ def config_cmd(path: str, config_file: str | None, fmt: str) -> None:
                 click.echo(f"{key}.{opt} = {json.dumps(v, default=str)}  # {cfg.origin.get(f'{key}.{opt}', 'default')}")
         else:
             click.echo(f"{key} = {json.dumps(value, default=str)}  # {cfg.origin.get(key, 'default')}")
+
+
+# ---------------------------------------------------------------- the gate (docs/gate.md)
+
+
+def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
+    if not ref:
+        return None
+    from qa.incremental import GitError, changed_sources
+
+    try:
+        return changed_sources(ref, sources, paths[0] if paths else ".")
+    except GitError as exc:
+        raise UsageFailure(f"--changed-since {ref}: {exc}") from exc
+
+
+def _apply_baseline(result: Any, path: str | None, scope: set[str] | None = None) -> None:
+    if not path:
+        return
+    from qa.baseline import BaselineError, apply
+
+    try:
+        apply(result, path, scope)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def _write_ci_files(result: Any, gate_opts: dict[str, Any], quiet: bool) -> None:
+    from qa.report import ci
+
+    written = ci.write_files(result, gate_opts["junit"], gate_opts["sarif"], gate_opts["markdown"])
+    if written and not quiet:
+        click.echo(f"Wrote {', '.join(written)}", err=True)
+
+
+@main.command("baseline")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
+@config_options
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@guarded
+def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any) -> None:
+    """Record the current findings of PATHS (default: .) in FILE, for `clipqa check --baseline FILE`."""
+    from qa.baseline import write
+    from qa.corpus import discover
+    from qa.pipeline import run
+
+    paths = paths or (".",)
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    result = run(list(paths), cfg, discovery=found, cache_dir=None if no_cache else str(Path(cfg.cache_dir)))
+    write(result, file)
+    click.echo(f"Baseline {file}: {len(result.findings)} finding(s) in {result.files} file(s) recorded.")
+
+
+@main.command("import")
+@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
+@click.option("--into", "corpus", required=True, type=click.Path(file_okay=False), help="The corpus folder.")
+@click.option(
+    "--quarantine",
+    type=click.Path(file_okay=False),
+    help="Where rejected clippings go [default: quarantine/<UTC timestamp>/ beside the corpus].",
+)
+@click.option(
+    "--manifest", type=click.Path(dir_okay=False), help="Write the manifest here [default: in the quarantine]."
+)
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@config_options
+@guarded
+def import_cmd(
+    incoming: str,
+    corpus: str,
+    quarantine: str | None,
+    manifest: str | None,
+    dry_run: bool,
+    no_cache: bool,
+    **opts: Any,
+) -> None:
+    """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
+
+    Exit 0 when every clipping was accepted, 1 when some were rejected. Safe to
+    interrupt: running the same command again finishes the job.
+    """
+    from qa.gate import ImportError_, run_import
+
+    cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+    try:
+        outcome = run_import(
+            incoming,
+            corpus,
+            cfg,
+            quarantine=quarantine,
+            manifest=manifest,
+            dry_run=dry_run,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+        )
+    except ImportError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+    click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))
+    sys.exit(EXIT_FAILED if outcome["rejected"] else EXIT_PASSED)

@@ -37,6 +37,8 @@ class RunResult:
     duration: float = 0.0
     notices: list[str] = field(default_factory=list)
     fixed: list[dict[str, Any]] = field(default_factory=list)  # set by a baseline comparison
+    baseline_path: str | None = None  # set by a baseline comparison
+    cache_hits: int = 0  # files whose results came from the result cache
 
     @property
     def counts(self) -> dict[str, int]:
@@ -81,9 +83,14 @@ def run(
     *,
     progress: Callable[[int, int], None] | None = None,
     discovery: Discovery | None = None,
+    cache_dir: str | None = None,
+    only: set[str] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
 ) -> RunResult:
+    """Run the pipeline. ``cache_dir``: reuse per-file results by content hash (see qa/cache.py).
+    ``only``: keep per-file findings of these paths only (``--changed-since``); corpus-level
+    findings are kept when they involve one of them."""
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
@@ -100,18 +107,34 @@ def run(
         if progress:
             progress(done, len(sources))
 
+    cache = None
+    to_check = sources
+    if cache_dir is not None:
+        from qa.cache import ResultCache, cache_salt
+
+        cache = ResultCache(cache_dir, cache_salt(config), paths)
+        to_check = cache.lookup(sources, read)
+        tick(len(sources) - len(to_check))
     if engine == "dask":
         from qa.engine.dask_engine import run_dask
 
-        results = run_dask(sources, spec, config.jobs, tick, scheduler=scheduler)
+        results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
     else:
         from qa.engine.local import run_local
 
-        results = run_local(sources, spec, config.jobs, tick)
+        results = run_local(to_check, spec, config.jobs, tick)
     findings: list[Finding] = list(found.findings)
     for r in results:
         findings.extend(r.findings)
     tables = concat([r.tables for r in results]) if results else {}
+    if cache is not None:
+        checked = findings[len(found.findings) :]
+        findings.extend(cache.hit_findings())
+        tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+        if to_check or len(cache.hits) != len(cache.snapshot.files if cache.snapshot else {}):
+            cache.save(checked, tables)
+    if only is not None:
+        findings = [f for f in findings if f.path in only]
 
     corpus_findings: list[Finding] = []
     for check in all_checks().values():
@@ -123,6 +146,8 @@ def run(
         except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
             corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
     locate_later(corpus_findings, {s.path: s for s in sources}, read)
+    if only is not None:
+        corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
     findings.extend(corpus_findings)
 
     findings = config.apply(findings)
@@ -139,4 +164,5 @@ def run(
         started=started,
         duration=time.perf_counter() - t0,
         notices=notices,
+        cache_hits=len(cache.hits) if cache is not None else 0,
     )

@@ -102,12 +102,17 @@ def test_json_and_html_outputs_where_asked(tmp_path: Path, write_corpus: Callabl
     assert proc.returncode == 1
     doc = validate_json(out)
     assert doc["summary"] == {
-        "error": 2,
+        "error": 3,
         "warning": 1,
         "info": 0,
         "gate": "failed",
         "fail_on": "warning",
-        "by_check": {"parse": {"error": 1, "warning": 0, "info": 0}, "schema": {"error": 1, "warning": 1, "info": 0}},
+        "by_check": {
+            "parse": {"error": 1, "warning": 0, "info": 0},
+            "schema": {"error": 1, "warning": 1, "info": 0},
+            # a.txt is published with a blank title: S103 says the value is blank, F105 that it is live so
+            "published": {"error": 1, "warning": 0, "info": 0},
+        },
     }
     by_rule = {f["rule"]: f for f in doc["findings"]}
     assert by_rule["S103"]["path"] == "a.txt" and by_rule["S103"]["field"] == "title"
@@ -175,16 +180,24 @@ def test_example_corpus_shows_its_planted_glitches(tmp_path: Path) -> None:
 def test_thousand_files_one_malformed_one_not_utf8(tmp_path: Path) -> None:
     root = tmp_path / "big"
     root.mkdir()
+
+    def story(i: int, body: str = "", **changes: object) -> str:
+        # each file its own story (URL and title), so the duplicate checks have nothing to say
+        url = f"https://www.maritime.example.com/2025/story-{i}/"
+        amp = f"https://www-maritime-example-com.cdn.ampproject.org/c/s/www.maritime.example.com/2025/story-{i}/amp/"
+        return clipping(
+            body, title=f"Story number {i}", webUrl=url, originalUrl=url, ampWebUrl=f"{url}amp/", cdnAmpWebUrl=amp,
+            **changes,
+        )  # fmt: skip
+
     for i in range(1000):
-        (root / f"{i:03d}_{i:016x}.txt").write_text(
-            clipping(f"Body {i}.\n", title=f"Story number {i}"), encoding="utf-8"
-        )
+        (root / f"{i:03d}_{i:016x}.txt").write_text(story(i, f"Body {i}.\n"), encoding="utf-8")
     bad_yaml = root / f"{500:03d}_{500:016x}.txt"
-    bad_yaml.write_text(clipping().replace("quality: 62", "quality: [62"), encoding="utf-8")
+    bad_yaml.write_text(story(500).replace("quality: 62", "quality: [62"), encoding="utf-8")
     not_utf8 = root / f"{700:03d}_{700:016x}.txt"
-    not_utf8.write_bytes(clipping().encode().replace(b"Europe's", b"Europe\x92s"))
+    not_utf8.write_bytes(story(700).encode().replace(b"Europe's", b"Europe\x92s"))
     planted = root / f"{999:03d}_{999:016x}.txt"  # a file after both: it must still be checked
-    planted.write_text(clipping(heat="hot"), encoding="utf-8")
+    planted.write_text(story(999, heat="hot"), encoding="utf-8")
     out = tmp_path / "f.json"
     proc = clipqa("check", str(root), "--json", str(out), "--no-progress", "--html", str(tmp_path / "r.html"))
     assert proc.returncode == 1
