@@ -41,7 +41,7 @@ JOURNAL_VERSION = 1
 TMP_MARK = ".clipqa-tmp"
 
 
-class ImportError_(Exception):  # noqa: N801, N818 - not the builtin ImportError
+class ImportError_(Exception):  # noqa: N801 - not the builtin ImportError
     """The import cannot run (bad folders, another unfinished import). Exit 2."""
 
 

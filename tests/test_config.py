@@ -173,7 +173,7 @@ def test_config_command_prints_origins_and_exits_2_on_errors(tmp_path: Path) -> 
 def test_include_exclude_and_per_file_ignores_apply_to_a_check(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write(corpus / "a.txt", "body only\n")  # S110 warning
-    write(corpus / "legacy" / "b.txt", "body only\n")
+    write(corpus / "legacy" / "b.txt", "another body only\n")
     write(corpus / "drafts" / "c.txt", "---\nunclosed: 1\n")  # P103, but excluded
     write(corpus / "d.text", "---\nunclosed: 1\n")  # not included
     write(

@@ -274,11 +274,19 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
                 assert proc.returncode in (0, 1), err
                 break
             if rng.random() < 0.7:
-                # While moving: wait for the journal, then kill somewhere in the move phase.
+                # While moving: wait until this attempt has moved a file out of the incoming folder
+                # (the check phase before it takes most of the time, and varies with machine load),
+                # then kill somewhere early in the move phase.
+                waiting = len(files_under(incoming))
                 start = time.monotonic()
-                while not jp.exists() and proc.poll() is None and time.monotonic() - start < total * 3:
-                    time.sleep(0.001)
-                time.sleep(rng.uniform(0, move_phase))
+                while (
+                    proc.poll() is None
+                    and waiting
+                    and sum(1 for _ in incoming.rglob("*.txt")) >= waiting
+                    and time.monotonic() - start < total * 3
+                ):
+                    time.sleep(0.0005)
+                time.sleep(rng.uniform(0, move_phase / 4))
             else:
                 time.sleep(rng.uniform(0, total))
             if proc.poll() is not None:
