@@ -48,6 +48,8 @@ class SizeResult:
     n: int
     baseline_runs: list[float] = field(default_factory=list)
     check_runs: list[float] = field(default_factory=list)
+    baseline_cpu: list[float] = field(default_factory=list)
+    check_cpu: list[float] = field(default_factory=list)
     peak_rss_bytes: int = 0
     findings: int | None = None
     exit_codes: list[int] = field(default_factory=list)
@@ -63,6 +65,10 @@ class SizeResult:
     @property
     def ratio(self) -> float:
         return self.check / self.baseline
+
+    @property
+    def cpu_ratio(self) -> float:
+        return statistics.median(self.check_cpu) / statistics.median(self.baseline_cpu)
 
 
 def corpus(work: Path, n: int, seed: int) -> Path:
@@ -120,18 +126,25 @@ class TreePeak:
             self._stop.wait(self.interval)
 
 
-def timed(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """(wall seconds, exit code, peak tree RSS in bytes) of one command."""
+def timed(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, int, int, float]:
+    """(wall seconds, exit code, peak tree RSS in bytes, CPU seconds of the tree) of one command.
+
+    CPU seconds (user + system of the process and the workers it waited for) do not
+    grow when other jobs share the machine, unlike wall time: report both.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
     with TreePeak(proc.pid) as peak:
         _, err = proc.communicate()
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # Without psutil: the largest single child process so far (KiB on Linux).
-    single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    single = after.ru_maxrss * 1024
     if proc.returncode not in (0, 1):
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
-    return wall, proc.returncode, max(peak.peak, single)
+    return wall, proc.returncode, max(peak.peak, single), cpu
 
 
 def bench_size(work: Path, n: int, seed: int, runs: int, jobs: int, env: dict[str, str]) -> SizeResult:
@@ -149,15 +162,17 @@ def bench_size(work: Path, n: int, seed: int, runs: int, jobs: int, env: dict[st
         check_cmd += ["--jobs", str(jobs)]
     for i in range(runs):
         # Alternate, so that a burst of load on a shared machine hits both alike.
-        wall, _, _ = timed(baseline_cmd, env)
+        wall, _, _, cpu = timed(baseline_cmd, env)
         result.baseline_runs.append(wall)
-        wall, code, peak = timed(check_cmd, env)
+        result.baseline_cpu.append(cpu)
+        wall, code, peak, cpu = timed(check_cmd, env)
         result.check_runs.append(wall)
+        result.check_cpu.append(cpu)
         result.exit_codes.append(code)
         result.peak_rss_bytes = max(result.peak_rss_bytes, peak)
         print(
             f"  run {i + 1}: baseline {result.baseline_runs[-1]:6.2f}s  check {wall:6.2f}s  "
-            f"peak {peak / 2**20:6.0f} MiB",
+            f"peak {peak / 2**20:6.0f} MiB  (CPU s: baseline {result.baseline_cpu[-1]:.1f}, check {cpu:.1f})",
             flush=True,
         )
     try:
@@ -181,12 +196,13 @@ def slope(results: Sequence[SizeResult], attr: str) -> float | None:
 
 def report(results: Sequence[SizeResult]) -> list[str]:
     lines = [
-        f"{'N':>8} {'baseline s':>11} {'check s':>9} {'ratio':>6} {'ms/1k files':>12} {'peak MiB':>9} {'findings':>9}",
+        f"{'N':>8} {'baseline s':>11} {'check s':>9} {'ratio':>6} {'ms/1k files':>12} {'peak MiB':>9} "
+        f"{'findings':>9} {'CPU ratio':>9}",
     ]
     for r in results:
         lines.append(
             f"{r.n:>8,} {r.baseline:>11.2f} {r.check:>9.2f} {r.ratio:>6.2f} {1000 * r.check / r.n * 1000:>12.0f} "
-            f"{r.peak_rss_bytes / 2**20:>9.0f} {r.findings if r.findings is not None else '?':>9}"
+            f"{r.peak_rss_bytes / 2**20:>9.0f} {r.findings if r.findings is not None else '?':>9} {r.cpu_ratio:>9.2f}"
         )
     s_check, s_base = slope(results, "check"), slope(results, "baseline")
     if s_check is not None and s_base is not None:
@@ -232,7 +248,14 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": cpus,
             "runs": args.runs,
             "results": [
-                {**asdict(r), "baseline_median": r.baseline, "check_median": r.check, "ratio": r.ratio} for r in results
+                {
+                    **asdict(r),
+                    "baseline_median": r.baseline,
+                    "check_median": r.check,
+                    "ratio": r.ratio,
+                    "cpu_ratio": r.cpu_ratio,
+                }
+                for r in results
             ],
             "slope_check": slope(results, "check"),
             "slope_baseline": slope(results, "baseline"),
