@@ -232,20 +232,21 @@ class Prober:
         async with self.global_sem, self._host_sem(key):
             req = self.client.build_request(method, url, headers=headers)
             resp = await self.client.send(req, stream=True)
+            chunks: list[bytes] = []
             try:
-                body = b""
                 if method == "GET":
-                    chunks: list[bytes] = []
                     size = 0
                     async for chunk in resp.aiter_raw():
                         chunks.append(chunk)
                         size += len(chunk)
                         if size >= RANGE_BYTES:
                             break
-                    body = b"".join(chunks)[:RANGE_BYTES]
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                # The headers came but the body stopped short of its Content-Length.
+                resp.extensions["clipqa_truncated"] = _reason(exc)
             finally:
                 await resp.aclose()
-            return resp, body
+            return resp, b"".join(chunks)[:RANGE_BYTES]
 
     async def _request(self, method: str, url: httpx.URL, probe: Probe) -> tuple[httpx.Response, bytes] | Probe:
         """One request with retries. Returns the response, or a failed Probe."""
@@ -372,6 +373,11 @@ def _judge(probe: Probe, resp: httpx.Response, final: httpx.URL, body: bytes | N
         return _fail(probe, CONTENT_TYPE, f"Content-Type is {ctype or 'missing'}, not image/*")
     if body is None:
         return probe
+    truncated = resp.extensions.get("clipqa_truncated")
+    if truncated:
+        declared = resp.headers.get("content-length")
+        of = f" of {declared} declared" if declared else ""
+        return _fail(probe, NOT_IMAGE, f"the image is truncated: the body stopped after {len(body)}{of} bytes")
     if not body:
         return _fail(probe, EMPTY, "the response body is empty")
     try:
