@@ -121,7 +121,8 @@ class Cache:
     """URL -> last probe, in SQLite. ``None`` path: a no-op cache (``--no-cache``)."""
 
     def __init__(self, folder: str | os.PathLike[str] | None, ttl_ok: float, ttl_fail: float) -> None:
-        self.ttl_ok, self.ttl_fail = ttl_ok, ttl_fail
+        # A failure is never trusted longer than a success (--cache-ttl 0 means: trust nothing).
+        self.ttl_ok, self.ttl_fail = ttl_ok, min(ttl_fail, ttl_ok)
         self.db: sqlite3.Connection | None = None
         if folder is None:
             return
@@ -320,6 +321,7 @@ class Prober:
         self, method: str, url: httpx.URL, probe: Probe
     ) -> tuple[httpx.Response, bytes, httpx.URL] | Probe:
         seen = {str(url)}
+        chain = [url.raw_path.decode("ascii", "replace")]
         hops = 0
         while True:
             got = await self._request(method, url, probe)
@@ -335,8 +337,10 @@ class Prober:
             if nxt.scheme not in ("http", "https"):
                 return _fail(probe, STATUS, f"redirect to a {nxt.scheme}: URL", status=resp.status_code, final=str(nxt))
             hops += 1
+            chain.append(str(nxt) if nxt.host != url.host else nxt.raw_path.decode("ascii", "replace"))
             if str(nxt) in seen:
-                return _fail(probe, REDIRECT_LOOP, "redirect loop", status=resp.status_code, final=str(nxt))
+                loop = " -> ".join(chain)
+                return _fail(probe, REDIRECT_LOOP, f"redirect loop: {loop}", status=resp.status_code, final=str(nxt))
             if hops > self.s.max_redirects:
                 return _fail(
                     probe,
