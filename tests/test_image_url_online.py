@@ -277,7 +277,9 @@ def test_slower_than_timeout(server: Server) -> None:
 def test_connection_reset(server: Server) -> None:
     p = probe(server.base + "/reset.png", retries=1)
     assert p.outcome == "unreachable"
-    assert server.hits[("HEAD", "/reset.png")] == 2  # retried once
+    assert p.attempts == 2  # retried once
+    # aiohttp itself may re-send an idempotent request once when the connection drops
+    assert 2 <= server.hits[("HEAD", "/reset.png")] <= 4
 
 
 def test_connection_refused() -> None:

@@ -1,4 +1,4 @@
-"""Online image probing for the ``image_url`` check: async, polite, cached.
+"""Online image probing for the ``image_url`` check: async (aiohttp), polite, cached.
 
 ``probe_all(urls, settings, cache)`` checks each distinct URL once:
 
@@ -35,8 +35,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 import imagesize
+from yarl import URL
 
 RANGE_BYTES = 65536
 HEAD_REFUSED = frozenset({405, 403, 501})
@@ -52,7 +53,7 @@ UNREACHABLE = "unreachable"  # connection refused/reset, timeout
 REDIRECT_LOOP = "redirect-loop"
 TOO_MANY_REDIRECTS = "too-many-redirects"
 DNS = "dns"  # host name does not resolve
-BAD_URL = "bad-url"  # httpx refuses the URL
+BAD_URL = "bad-url"  # the HTTP client refuses the URL
 
 
 @dataclass(slots=True)
@@ -86,7 +87,7 @@ class Probe:
 @dataclass(frozen=True, slots=True)
 class Settings:
     user_agent: str
-    concurrency: int = 128
+    concurrency: int = 200
     per_host: int = 8
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
@@ -205,17 +206,28 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-def host_key(url: httpx.URL) -> str:
-    return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
+def host_key(url: URL) -> str:
+    return f"{url.host}:{url.port}"
 
 
-def _media_type(headers: httpx.Headers) -> str:
-    return str(headers.get("content-type", "")).split(";", 1)[0].strip().lower()
+@dataclass(slots=True)
+class Answer:
+    """What is kept of one HTTP response (the connection is released at once)."""
+
+    status: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes = b""
+    truncated: str | None = None  # why the body stopped short of its Content-Length
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
 class Prober:
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, result: BatchResult) -> None:
-        self.client = client
+    def __init__(self, session: aiohttp.ClientSession, settings: Settings, result: BatchResult) -> None:
+        self.session = session
         self.s = settings
         self.result = result
         self.global_sem = asyncio.Semaphore(settings.concurrency)
@@ -227,33 +239,36 @@ class Prober:
             sem = self.host_sems[key] = asyncio.Semaphore(self.s.per_host)
         return sem
 
-    async def _send(self, method: str, url: httpx.URL, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    async def _send(self, method: str, url: URL, headers: dict[str, str]) -> Answer:
         """One request under both limits; the body (at most RANGE_BYTES) is read for a GET."""
-        key = host_key(url)
-        async with self.global_sem, self._host_sem(key):
-            req = self.client.build_request(method, url, headers=headers)
-            resp = await self.client.send(req, stream=True)
-            chunks: list[bytes] = []
-            try:
-                if method == "GET":
-                    size = 0
-                    async for chunk in resp.aiter_raw():
+        async with (
+            self.global_sem,
+            self._host_sem(host_key(url)),
+            self.session.request(method, url, headers=headers, allow_redirects=False) as resp,
+        ):
+            answer = Answer(resp.status, resp.reason or "", {k.lower(): v for k, v in resp.headers.items()})
+            if method == "GET":
+                chunks: list[bytes] = []
+                size = 0
+                try:
+                    while size < RANGE_BYTES:
+                        chunk = await resp.content.read(RANGE_BYTES - size)
+                        if not chunk:
+                            break
                         chunks.append(chunk)
                         size += len(chunk)
-                        if size >= RANGE_BYTES:
-                            break
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                # The headers came but the body stopped short of its Content-Length.
-                resp.extensions["clipqa_truncated"] = _reason(exc)
-            finally:
-                await resp.aclose()
-            return resp, b"".join(chunks)[:RANGE_BYTES]
+                except aiohttp.ClientPayloadError as exc:
+                    answer.truncated = _reason(exc)
+                answer.body = b"".join(chunks)
+                if size >= RANGE_BYTES:
+                    resp.close()  # the rest is not wanted: drop the connection rather than read it
+            return answer
 
-    async def _request(self, method: str, url: httpx.URL, probe: Probe) -> tuple[httpx.Response, bytes] | Probe:
-        """One request with retries. Returns the response, or a failed Probe."""
+    async def _request(self, method: str, url: URL, probe: Probe) -> Answer | Probe:
+        """One request with retries. Returns the answer, or a failed Probe."""
         headers = {"Range": f"bytes=0-{RANGE_BYTES - 1}"} if method == "GET" else {}
         attempt = 0
-        failure: tuple[httpx.Response, bytes] | Probe
+        failure: Answer | Probe
         while True:
             attempt += 1
             probe.attempts += 1
@@ -262,29 +277,31 @@ class Prober:
             if key in self.result.unresolved_hosts:
                 return _fail(probe, DNS, f"host {url.host} does not resolve", final=str(url))
             try:
-                resp, body = await self._send(method, url, headers)
-            except httpx.ConnectError as exc:
-                if _is_dns_error(exc):
+                answer = await self._send(method, url, headers)
+            except aiohttp.ClientConnectorError as exc:
+                if isinstance(exc, aiohttp.ClientConnectorDNSError) or _is_dns_error(exc):
                     self.result.unresolved_hosts.add(key)
                     return _fail(probe, DNS, f"host {url.host} does not resolve", final=str(url))
                 failure = _fail(probe, UNREACHABLE, f"connection failed: {_reason(exc)}", final=str(url))
-            except httpx.ConnectTimeout:
+            except aiohttp.ConnectionTimeoutError:
                 failure = _fail(probe, UNREACHABLE, f"connect timed out after {self.s.connect_timeout:g} s", str(url))
-            except httpx.TimeoutException:
+            except (TimeoutError, aiohttp.ServerTimeoutError):
                 # A server slower than the read timeout: retrying would only wait again.
                 return _fail(probe, UNREACHABLE, f"no answer within {self.s.read_timeout:g} s", final=str(url))
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, aiohttp.ClientPayloadError) as exc:
                 failure = _fail(probe, UNREACHABLE, f"connection broken: {_reason(exc)}", final=str(url))
-            except httpx.HTTPError as exc:
+            except aiohttp.InvalidURL as exc:
+                return _fail(probe, BAD_URL, f"not a URL the HTTP client accepts: {exc}", final=str(url))
+            except (aiohttp.ClientError, ValueError, OSError) as exc:
                 return _fail(probe, UNREACHABLE, f"request failed: {_reason(exc)}", final=str(url))
             else:
-                if resp.status_code != 429 and resp.status_code < 500:
-                    return resp, body
-                failure = resp, body
-                ra = retry_after(resp.headers.get("retry-after"))
+                if answer.status != 429 and answer.status < 500:
+                    return answer
+                failure = answer
+                ra = retry_after(answer.headers.get("retry-after"))
                 if ra is not None:
                     if ra > self.s.max_retry_after:
-                        return resp, body  # not worth waiting: report the status
+                        return answer  # not worth waiting: report the status
                     wait = ra
             if attempt > self.s.retries:
                 return failure
@@ -295,58 +312,55 @@ class Prober:
     async def probe(self, url_text: str) -> Probe:
         probe = Probe(url=url_text, outcome=OK)
         try:
-            url = httpx.URL(url_text)
+            url = URL(url_text, encoded=False)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise ValueError("not an absolute http(s) URL")
             self.result.hosts.add(host_key(url))
-        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnicodeError) as exc:
             return _fail(probe, BAD_URL, f"not a URL the HTTP client accepts: {exc}")
         head = await self._follow("HEAD", url, probe)
         if isinstance(head, Probe):
             return head
-        resp, _, final = head
-        status = resp.status_code
-        need_get = (
-            status in HEAD_REFUSED
-            or (200 <= status < 300 and not _media_type(resp.headers).startswith("image/"))
-            or (200 <= status < 300 and self.s.read_bytes)
+        answer, final = head
+        ok = 200 <= answer.status < 300
+        need_get = answer.status in HEAD_REFUSED or (
+            ok and (self.s.read_bytes or not answer.media_type.startswith("image/"))
         )
         if not need_get:
-            return _judge(probe, resp, final, None)
-        got = await self._follow("GET", final if 200 <= status < 300 else url, probe)
+            return _judge(probe, answer, final, None)
+        got = await self._follow("GET", final if ok else url, probe)
         if isinstance(got, Probe):
             return got
-        resp, body, final = got
-        return _judge(probe, resp, final, body)
+        answer, final = got
+        return _judge(probe, answer, final, answer.body)
 
-    async def _follow(
-        self, method: str, url: httpx.URL, probe: Probe
-    ) -> tuple[httpx.Response, bytes, httpx.URL] | Probe:
+    async def _follow(self, method: str, url: URL, probe: Probe) -> tuple[Answer, URL] | Probe:
         seen = {str(url)}
-        chain = [url.raw_path.decode("ascii", "replace")]
+        chain = [url.raw_path_qs]
         hops = 0
         while True:
             got = await self._request(method, url, probe)
             if isinstance(got, Probe):
                 return got
-            resp, body = got
-            if resp.status_code not in REDIRECTS or "location" not in resp.headers:
-                return resp, body, url
+            if got.status not in REDIRECTS or "location" not in got.headers:
+                return got, url
             try:
-                nxt = url.join(resp.headers["location"])
-            except (httpx.InvalidURL, ValueError) as exc:
-                return _fail(probe, STATUS, f"bad redirect Location: {exc}", status=resp.status_code, final=str(url))
-            if nxt.scheme not in ("http", "https"):
-                return _fail(probe, STATUS, f"redirect to a {nxt.scheme}: URL", status=resp.status_code, final=str(nxt))
+                nxt = url.join(URL(got.headers["location"]))
+            except (ValueError, TypeError) as exc:
+                return _fail(probe, STATUS, f"bad redirect Location: {exc}", status=got.status, final=str(url))
+            if nxt.scheme not in ("http", "https") or not nxt.host:
+                return _fail(probe, STATUS, f"redirect to {str(nxt)[:80]!r}", status=got.status, final=str(nxt))
             hops += 1
-            chain.append(str(nxt) if nxt.host != url.host else nxt.raw_path.decode("ascii", "replace"))
+            chain.append(nxt.raw_path_qs if nxt.host == url.host and nxt.port == url.port else str(nxt))
             if str(nxt) in seen:
                 loop = " -> ".join(chain)
-                return _fail(probe, REDIRECT_LOOP, f"redirect loop: {loop}", status=resp.status_code, final=str(nxt))
+                return _fail(probe, REDIRECT_LOOP, f"redirect loop: {loop}", status=got.status, final=str(nxt))
             if hops > self.s.max_redirects:
                 return _fail(
                     probe,
                     TOO_MANY_REDIRECTS,
                     f"more than {self.s.max_redirects} redirects",
-                    status=resp.status_code,
+                    status=got.status,
                     final=str(nxt),
                 )
             seen.add(str(nxt))
@@ -366,20 +380,19 @@ def _fail(probe: Probe, outcome: str, detail: str, final: str | None = None, sta
     return probe
 
 
-def _judge(probe: Probe, resp: httpx.Response, final: httpx.URL, body: bytes | None) -> Probe:
-    probe.status = resp.status_code
+def _judge(probe: Probe, answer: Answer, final: URL, body: bytes | None) -> Probe:
+    probe.status = answer.status
     probe.final_url = str(final)
-    ctype = _media_type(resp.headers)
+    ctype = answer.media_type
     probe.content_type = ctype or None
-    if not 200 <= resp.status_code < 300:
-        return _fail(probe, STATUS, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+    if not 200 <= answer.status < 300:
+        return _fail(probe, STATUS, f"HTTP {answer.status} {answer.reason}".strip())
     if not ctype.startswith("image/"):
         return _fail(probe, CONTENT_TYPE, f"Content-Type is {ctype or 'missing'}, not image/*")
     if body is None:
         return probe
-    truncated = resp.extensions.get("clipqa_truncated")
-    if truncated:
-        declared = resp.headers.get("content-length")
+    if answer.truncated:
+        declared = answer.headers.get("content-length")
         of = f" of {declared} declared" if declared else ""
         return _fail(probe, NOT_IMAGE, f"the image is truncated: the body stopped after {len(body)}{of} bytes")
     if not body:
@@ -389,7 +402,7 @@ def _judge(probe: Probe, resp: httpx.Response, final: httpx.URL, body: bytes | N
     except Exception:  # noqa: BLE001 - imagesize raises assorted errors on junk bytes
         width, height = -1, -1
     if width <= 0 or height <= 0:
-        if ctype in ("image/svg+xml",):
+        if ctype == "image/svg+xml":
             return probe  # a vector image has no pixel size in its first bytes
         return _fail(probe, NOT_IMAGE, f"the first {len(body)} bytes are not a readable image")
     probe.width, probe.height = int(width), int(height)
@@ -400,37 +413,29 @@ def _judge(probe: Probe, resp: httpx.Response, final: httpx.URL, body: bytes | N
 
 
 async def _probe_batch(
-    urls: list[str],
-    settings: Settings,
-    result: BatchResult,
-    on_done: Callable[[Probe], None],
-    transport: httpx.AsyncBaseTransport | None = None,
+    urls: list[str], settings: Settings, result: BatchResult, on_done: Callable[[Probe], None]
 ) -> None:
-    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout, pool=None)
-    limits = httpx.Limits(
-        max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        keepalive_expiry=5.0,
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout, sock_read=settings.read_timeout)
+    connector = aiohttp.TCPConnector(
+        limit=settings.concurrency, limit_per_host=settings.per_host, ttl_dns_cache=600, keepalive_timeout=5.0
     )
-    async with httpx.AsyncClient(
+    async with aiohttp.ClientSession(
+        connector=connector,
         timeout=timeout,
-        limits=limits,
-        follow_redirects=False,
         headers={"User-Agent": settings.user_agent, "Accept": "image/*,*/*;q=0.5"},
-        transport=transport,
+        auto_decompress=False,
         trust_env=False,
-    ) as client:
-        prober = Prober(client, settings, result)
+    ) as session:
+        prober = Prober(session, settings, result)
 
         async def one(url: str) -> None:
             probe = await prober.probe(url)
             result.probes[url] = probe
             on_done(probe)
 
-        async with asyncio.timeout(settings.deadline):
-            async with asyncio.TaskGroup() as tg:
-                for url in urls:
-                    tg.create_task(one(url))
+        async with asyncio.timeout(settings.deadline), asyncio.TaskGroup() as tg:
+            for url in urls:
+                tg.create_task(one(url))
 
 
 def probe_all(urls: Iterable[str], settings: Settings, cache: Cache, now: float | None = None) -> BatchResult:
