@@ -179,7 +179,13 @@ def run_linkchecker(urls: list[str], timeout: float) -> tuple[float, str]:
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            cmd, input="\n".join(urls), text=True, capture_output=True, timeout=timeout, env={**os.environ, "LANG": "C"}
+            cmd,
+            check=False,
+            input="\n".join(urls),
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            env={**os.environ, "LANG": "C"},
         )
         note = f"exit {proc.returncode}"
     except subprocess.TimeoutExpired:
