@@ -114,6 +114,12 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
+        elif path == "/zero.png":
+            # a zero-byte file behind a server that honours Range
+            if self.command == "GET" and self.headers.get("Range"):
+                self._send(416, "text/plain", b"", {"Content-Range": "bytes */0"})
+            else:
+                self._send(200, "image/png", b"")
         elif path == "/empty.png":
             self._send(200, "image/png", b"")
         elif path == "/headonly.png":
@@ -294,6 +300,7 @@ def test_connection_refused() -> None:
     ("path", "outcome", "words"),
     [
         ("/empty.png", "empty", "empty"),
+        ("/zero.png", "empty", "416"),
         ("/headonly.png", "not-image", "not a readable image"),
         ("/cut.png", "not-image", "truncated"),
         ("/html-as-png.png", "not-image", "not a readable image"),
@@ -303,7 +310,7 @@ def test_bodies_that_are_not_images(server: Server, path: str, outcome: str, wor
     p = probe(server.base + path)
     assert p.outcome == outcome, p
     assert words in p.detail
-    assert p.status == 200
+    assert p.status == (416 if path == "/zero.png" else 200)
 
 
 def test_dns_failure_is_not_retried_and_says_so() -> None:

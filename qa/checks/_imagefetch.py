@@ -389,6 +389,9 @@ def _judge(probe: Probe, answer: Answer, final: URL, body: bytes | None) -> Prob
     probe.final_url = str(final)
     ctype = answer.media_type
     probe.content_type = ctype or None
+    if answer.status == 416 and body is not None:
+        # "Range Not Satisfiable" to bytes=0-...: the resource has no bytes at all.
+        return _fail(probe, EMPTY, "the image is empty (HTTP 416 to a request for its first bytes)")
     if not 200 <= answer.status < 300:
         return _fail(probe, STATUS, f"HTTP {answer.status} {answer.reason}".strip())
     if not ctype.startswith("image/"):
