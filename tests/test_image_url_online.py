@@ -501,3 +501,11 @@ def test_findings_json_report_carries_notices(server: Server, tmp_path: Path) ->
     proc.communicate(timeout=60)
     doc = json.loads(out_json.read_text())
     assert "image_url" in json.dumps(doc.get("notices", doc))
+
+
+def test_nonsense_limits_are_clamped_with_a_notice(server: Server, tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus", [(server.base + "/a.png", W, H)])
+    result = run_online(tmp_path / "corpus", tmp_path / "cache", **{"per-host": 0, "retries": -1})
+    assert img_findings(result) == []  # probed (a per-host limit of 0 would have hung until the deadline)
+    assert any("per-host = 0 is too small; using 1" in n for n in result.notices)
+    assert any("retries = -1 is negative" in n for n in result.notices)

@@ -239,8 +239,20 @@ def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findi
                 )
 
 
+_MINIMUM = {"concurrency": 1, "per-host": 1, "connect-timeout": 0.01, "read-timeout": 0.01, "deadline": 0.01}
+_NOT_NEGATIVE = ("max-redirects", "retries", "backoff", "max-retry-after", "size-tolerance")
+
+
 def settings_from(ctx: Context) -> Settings:
-    o = ctx.options
+    o = dict(ctx.options)
+    for key, low in _MINIMUM.items():
+        if o[key] < low:
+            _notice(ctx, f"image_url: {key} = {o[key]!r} is too small; using {low}")
+            o[key] = low
+    for key in _NOT_NEGATIVE:
+        if o[key] < 0:
+            _notice(ctx, f"image_url: {key} = {o[key]!r} is negative; using 0")
+            o[key] = 0
     return Settings(
         user_agent=f"clipqa/{ctx.run.get('tool_version', '0')} (+https://github.com/clipqa/clipqa; image check)",
         concurrency=int(o["concurrency"]),
