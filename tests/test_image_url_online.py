@@ -83,6 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             n = srv.total(path)
             srv.agents.add(self.headers.get("User-Agent", ""))
             srv.ranges.append(self.headers.get("Range"))
+        if path.startswith("/busy/"):
+            with srv.lock:
+                srv.inflight += 1
+                srv.max_inflight = max(srv.max_inflight, srv.inflight)
+            time.sleep(0.1)
+            with srv.lock:
+                srv.inflight -= 1
+            self._send(200, "image/png", PNG)
+            return
         images = {"/a.png": ("image/png", PNG), "/b.jpg": ("image/jpeg", JPEG), "/c.webp": ("image/webp", WEBP)}
         if path in images or path.startswith("/img/"):
             ctype, body = images.get(path, ("image/png", PNG))
@@ -150,6 +159,7 @@ class Server(ThreadingHTTPServer):
         self.hits: Counter[tuple[str, str]] = Counter()
         self.agents: set[str] = set()
         self.ranges: list[str | None] = []
+        self.inflight = self.max_inflight = 0
 
     @property
     def base(self) -> str:
@@ -328,6 +338,24 @@ def test_deadline_bounds_the_batch(server: Server) -> None:
     res = probe_all(urls, settings(deadline=0.4, read_timeout=5.0), Cache(None, 0, 0))
     assert time.perf_counter() - t0 < 1.2
     assert sorted(res.unfinished) == sorted(urls)
+
+
+def test_per_host_limit_is_kept_and_used(server: Server) -> None:
+    urls = [f"{server.base}/busy/{i}.png" for i in range(24)]
+    t0 = time.perf_counter()
+    res = probe_all(urls, settings(per_host=3, read_bytes=False), Cache(None, 0, 0))
+    took = time.perf_counter() - t0
+    assert all(p.ok for p in res.probes.values())
+    assert server.max_inflight == 3  # never more than the limit, and the limit is used
+    assert took >= 24 * 0.1 / 3 * 0.9
+
+
+def test_user_agent_names_clipqa_and_its_version(server: Server, tmp_path: Path) -> None:
+    from qa import __version__
+
+    write_corpus(tmp_path / "corpus", [(server.base + "/a.png", W, H)])
+    run_online(tmp_path / "corpus", tmp_path / "cache")
+    assert server.agents == {f"clipqa/{__version__} (image check)"}
 
 
 # ------------------------------------------------------------------ cache

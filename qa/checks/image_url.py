@@ -254,7 +254,7 @@ def settings_from(ctx: Context) -> Settings:
             _notice(ctx, f"image_url: {key} = {o[key]!r} is negative; using 0")
             o[key] = 0
     return Settings(
-        user_agent=f"clipqa/{ctx.run.get('tool_version', '0')} (+https://github.com/clipqa/clipqa; image check)",
+        user_agent=f"clipqa/{ctx.run.get('tool_version', '0')} (image check)",
         concurrency=int(o["concurrency"]),
         per_host=int(o["per-host"]),
         connect_timeout=float(o["connect-timeout"]),
