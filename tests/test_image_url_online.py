@@ -476,6 +476,7 @@ def _cli(args: list[str], cwd: Path, **popen: object) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_cli_online_cache_flags(server: Server, tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus", [(server.base + "/a.png", W, H), (server.base + "/410", W, H)])
     (tmp_path / "clipqa.toml").write_text("[image_url]\nread-timeout = 0.5\nbackoff = 0.05\n")
@@ -500,6 +501,7 @@ def test_cli_online_cache_flags(server: Server, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--cache-ttl" in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_keeps_the_cache(server: Server, tmp_path: Path) -> None:
     fast = [(f"{server.base}/img/{i}.png", W, H) for i in range(5)]
     slow = [(f"{server.base}/slow.png?{i}", W, H) for i in range(3)]
