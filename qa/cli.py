@@ -151,7 +151,7 @@ def gate_options(fn: F) -> F:
                 metavar="REF",
                 help="Report per-file findings only for files changed since this git ref (corpus checks see all).",
             ),
-            click.option("--no-cache", is_flag=True, help="Do not read or write the result cache."),
+            click.option("--no-cache", is_flag=True, help="Read and write no cache (file results, image URLs)."),
         ]
     ):
         fn = option(fn)
@@ -178,6 +178,14 @@ def gate_options(fn: F) -> F:
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @gate_options
+@click.option(
+    "--online/--offline",
+    "online",
+    default=None,
+    help="Fetch image URLs to check them (image_url) [default: the config's online, else offline].",
+)
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
+@click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -187,6 +195,10 @@ def check(
     quiet: bool,
     color: str,
     no_progress: bool,
+    online: bool | None,
+    cache_dir: str | None,
+    no_cache: bool,
+    cache_ttl: str | None,
     **opts: Any,
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
@@ -195,8 +207,10 @@ def check(
     from qa.report import html as html_report
     from qa.report import json_report, terminal
 
-    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS}
+    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
+    gate_opts["no_cache"] = no_cache  # one flag for every cache: file results and image URLs
     cfg = build_config(paths, opts)
+    _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
     found = discover(paths, cfg.include, cfg.all_excludes())
     if found.missing:
         raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
@@ -234,6 +248,34 @@ def check(
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+def _duration(text: str) -> int:
+    """Seconds from ``3600``, ``30m``, ``12h`` or ``7d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    scale = units.get(value[-1:], 0)
+    number = value[:-1] if scale else value
+    if not number.isdigit():
+        raise UsageFailure(f"--cache-ttl {text}: expected seconds or a number with s, m, h or d (e.g. 7d)")
+    return int(number) * (scale or 1)
+
+
+def _online_options(cfg: Config, online: bool | None, cache_dir: str | None, no_cache: bool, ttl: str | None) -> None:
+    """--online/--offline, --cache-dir, --no-cache, --cache-ttl over the configuration."""
+    if online is not None:
+        cfg.online = online
+        cfg.origin["online"] = "--online" if online else "--offline"
+    if cache_dir:
+        cfg.cache_dir = str(Path(cache_dir).resolve())
+        cfg.origin["cache-dir"] = "--cache-dir"
+    opts = cfg.checks.setdefault("image_url", {})
+    if no_cache:
+        opts["cache"] = False
+        cfg.origin["image_url.cache"] = "--no-cache"
+    if ttl is not None:
+        opts["cache-ttl"] = _duration(ttl)
+        cfg.origin["image_url.cache-ttl"] = "--cache-ttl"
 
 
 class _progress_bar:  # noqa: N801 - used like a function

@@ -74,6 +74,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
         "cache_dir": config.cache_dir,
         "roots": list(roots),
         "tool_version": __version__,
+        "notices": [],  # corpus checks may append run-level notices (no network, deadline); see run()
     }
 
 
@@ -138,6 +139,7 @@ def run(
             corpus_findings.extend(check.corpus(tables, ctx))
         except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
             corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+    notices.extend(str(n) for n in spec.run.get("notices", []))
     locate_later(corpus_findings, {s.path: s for s in sources}, read)
     if only is not None:
         corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
