@@ -234,7 +234,8 @@ class _Builder:
         self.issues.append(
             Issue(
                 P124.code,
-                f"{what} is {len(text):,} characters long, over the limit of {limit:,}; only the first {limit:,} are checked",
+                f"{what} is {len(text):,} characters long, over the limit of {limit:,}; "
+                f"only the first {limit:,} are checked",
                 *_mark(node),
                 path or None,
                 text[:60],
@@ -261,7 +262,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{shorten(node.value, 80)!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; write true/false or quote it",
+                    f"{shorten(node.value, 80)!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; "
+                    "write true/false or quote it",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -271,7 +273,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{shorten(node.value, 80)!r} is a base-60 number to YAML 1.1 (PyYAML) but a string to YAML 1.2; quote it",
+                    f"{shorten(node.value, 80)!r} is a base-60 number to YAML 1.1 (PyYAML) but a string to YAML 1.2; "
+                    "quote it",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -281,7 +284,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{shorten(node.value, 80)!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; quote it or drop the leading 0",
+                    f"{shorten(node.value, 80)!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; "
+                    "quote it or drop the leading 0",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -317,7 +321,8 @@ class _Builder:
                 self.issues.append(
                     Issue(
                         P111.code,
-                        f"key {shorten(str(shown), 80)!r} is read as {key_node.tag.rsplit(':', 1)[-1]}, not a string; quote it",
+                        f"key {shorten(str(shown), 80)!r} is read as {key_node.tag.rsplit(':', 1)[-1]}, "
+                        "not a string; quote it",
                         *_mark(key_node),
                         path or None,
                         str(shown),
