@@ -209,11 +209,11 @@ class _Builder:
             return self.memo[key]
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node, path)
-        elif isinstance(node, yaml.MappingNode):
-            value = self.mapping(node, path)
         elif node.tag not in SAFE_COLLECTION_TAGS:
             self.unknown_tag(node, path)  # e.g. !!python/object/apply:os.system [...]: never built
             value = None
+        elif isinstance(node, yaml.MappingNode):
+            value = self.mapping(node, path)
         else:
             value = [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
         self.memo[key] = value
