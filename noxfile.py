@@ -33,3 +33,17 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz read-and-parse and the per-file stage for FUZZ_SECONDS (default 60): atheris, then hypothesis."""
+    import os
+
+    session.install("-e", ".[test,fuzz]")
+    seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
+    session.run(
+        "python", "fuzz/fuzz_atheris.py", f"-max_total_time={max(1, seconds // 2)}", "-timeout=30",
+        "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
+    )  # fmt: skip
+    session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})

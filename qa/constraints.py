@@ -130,7 +130,10 @@ def explain_type(kind: str, value: Any) -> str:
         try:
             dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
-            return f"expected an ISO 8601 date-time, got {_short(value)} ({exc})"
+            reason = str(exc)
+            if len(reason) > 80:  # "Invalid isoformat string: '<the whole value>'"
+                reason = reason.split(":", 1)[0]
+            return f"expected an ISO 8601 date-time, got {_short(value)} ({reason})"
     if kind == "datetime" and isinstance(value, dt.date):
         return f"expected a date-time with a time zone, got the date {value.isoformat()} with no time"
     if kind == "boolean" and isinstance(value, str):
@@ -159,7 +162,7 @@ def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str
         parts = urlsplit(value)
         port = parts.port  # raises on a bad port
     except ValueError as exc:
-        return f"URL does not parse: {exc}"
+        return f"URL does not parse: {shorten(str(exc), 120)}"
     scheme = parts.scheme.lower()
     if not scheme:
         return "URL is not absolute (no scheme)"
@@ -184,11 +187,11 @@ def hostname_problem(host: str, require_dot: bool = True) -> str | None:
     if name.startswith("[") or _is_ip(name):
         return None
     if require_dot and "." not in name:
-        return f"host name {host!r} has no dot"
+        return f"host name {_short(host, 80)} has no dot"
     try:
         idna.encode(name, uts46=True)
     except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        return f"invalid host name {host!r}: {exc}"
+        return f"invalid host name {_short(host, 80)}: {shorten(str(exc), 120)}"
     return None
 
 

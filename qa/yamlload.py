@@ -94,6 +94,7 @@ SAFE_COLLECTION_TAGS = frozenset(
 
 MAX_INT_CHARS = 1_000
 _SC = yaml.constructor.SafeConstructor()
+_RESOLVER = yaml.resolver.Resolver()
 _SCALAR_BUILDERS = {tag: _SC.yaml_constructors[tag] for tag in SAFE_SCALAR_TAGS if tag != STR}
 _YAML12_BOOLS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 
@@ -257,7 +258,9 @@ class _Builder:
             # An integer too long to print (Python refuses str() past 4300 digits) or to
             # build in linear time (base 60): kept as text, reported by the type check.
             return node.value
-        plain = not node.style  # libyaml says '' for plain scalars, the Python parser None
+        # libyaml says '' for plain scalars, the Python parser None. An explicit tag
+        # (!!bool x) is not an implicit YAML 1.1 reading, so no P106 for it.
+        plain = not node.style and _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) == tag
         if plain and tag == BOOL and node.value not in _YAML12_BOOLS:
             self.issues.append(
                 Issue(
@@ -293,10 +296,11 @@ class _Builder:
             )
         try:
             return builder(_SC, node)
-        except (ValueError, OverflowError, ArithmeticError, yaml.YAMLError):
-            # An impossible date (2021-02-30, 25:61) or an integer past Python's digit
-            # limit: PyYAML would raise. We keep the text, so the schema's type check
-            # reports it on its field (a schema finding, not a parse error).
+        except Exception:  # noqa: BLE001 - whatever PyYAML raises on one scalar, the value is its text
+            # An impossible date (2021-02-30, 25:61), an integer past Python's digit
+            # limit, an explicit tag on text that is not of its type ('!!int abc', an
+            # empty '!!int' that PyYAML indexes into): PyYAML would raise. We keep the
+            # text, so the schema's type check reports it on its field.
             return node.value
 
     def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any]:
