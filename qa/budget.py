@@ -60,7 +60,8 @@ class FileTimer:
     ) -> None:
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
+            # None: the previous handler was not installed from Python; restore the default.
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if self._previous is None else self._previous)
 
     @contextmanager
     def armed(self, seconds: float | None = None) -> Iterator[None]:

@@ -31,6 +31,17 @@ P900 = rule(
     "clipqa failed while checking this file (a bug in clipqa: please report it); other files are unaffected.",
 )
 
+# Declared here, beside P900, so that it is registered wherever rules are (config, `clipqa rules`);
+# reported by the engines (qa/engine/local.py) when a worker process dies.
+P131 = rule(
+    "P131",
+    "checker-crashed",
+    "parse",
+    "error",
+    "The process checking this file died (a crash in a C library, or killed for memory or time); "
+    "the file was skipped and the run went on.",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StageSpec:
@@ -114,9 +125,9 @@ class Stage:
         frames = builder.frames()
         schema_findings = self._validate(frames, sources, first_id, timer)
         for f in schema_findings:
-            rec = records.get(f.path)
-            if rec is not None:
-                rec.findings.append(f)
+            owner = records.get(f.path)
+            if owner is not None:
+                owner.findings.append(f)
             else:
                 findings.append(f)
         for rec in records.values():

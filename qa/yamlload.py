@@ -94,7 +94,7 @@ SAFE_COLLECTION_TAGS = frozenset(
 
 MAX_INT_CHARS = 1_000
 _SC = yaml.constructor.SafeConstructor()
-_RESOLVER = yaml.resolver.Resolver()
+_RESOLVE: Any = yaml.resolver.Resolver().resolve  # the implicit tag a plain scalar would get
 _SCALAR_BUILDERS = {tag: _SC.yaml_constructors[tag] for tag in SAFE_SCALAR_TAGS if tag != STR}
 _YAML12_BOOLS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 
@@ -260,7 +260,7 @@ class _Builder:
             return node.value
         # libyaml says '' for plain scalars, the Python parser None. An explicit tag
         # (!!bool x) is not an implicit YAML 1.1 reading, so no P106 for it.
-        plain = not node.style and _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) == tag
+        plain = not node.style and _RESOLVE(yaml.ScalarNode, node.value, (True, False)) == tag
         if plain and tag == BOOL and node.value not in _YAML12_BOOLS:
             self.issues.append(
                 Issue(

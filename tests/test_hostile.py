@@ -352,3 +352,19 @@ def test_read_options_default_limits() -> None:
     opts = ReadOptions()
     assert opts.max_file_bytes == 1 << 20
     assert opts.yaml_limits.max_scalar_chars == Config().max_field_length == 100_000
+
+
+@pytest.mark.parametrize("code", ["P124", "P130", "P131"])
+def test_new_rules_are_registered_for_config_and_listing(code: str, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    listing = subprocess.run(  # noqa: PLW1510 - the return code is asserted
+        [sys.executable, "-m", "qa", "rules"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert listing.returncode == 0
+    assert any(line.startswith(code) for line in listing.stdout.splitlines())
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    ignored = subprocess.run(  # noqa: PLW1510 - the return code is asserted
+        [sys.executable, "-m", "qa", "check", str(tmp_path), "--isolated", "--no-reports", "-q", "--ignore", code],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert ignored.returncode == 0, ignored.stderr

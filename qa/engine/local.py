@@ -24,18 +24,8 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from qa.corpus import Source
-from qa.findings import rule
-from qa.stage import ChunkResult, Stage, StageSpec
+from qa.stage import P131, ChunkResult, Stage, StageSpec
 from qa.tables import TableBuilder
-
-P131 = rule(
-    "P131",
-    "checker-crashed",
-    "parse",
-    "error",
-    "The process checking this file died (a crash in a C library, or killed for memory or time); "
-    "the file was skipped and the run went on.",
-)
 
 IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
