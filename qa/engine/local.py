@@ -68,7 +68,8 @@ def run_local(
         results = []
         stage: Stage | None = None
         for index, start, part in chunks(sources, 1):
-            if can_fork and ISOLATE:
+            # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
+            if can_fork and ISOLATE and not multiprocessing.current_process().daemon:
                 results.extend(run_isolated(part, start, index, spec, multiprocessing.get_context("fork")))
             else:  # spawning a child costs seconds: run here, without crash isolation
                 stage = stage or Stage(spec)
