@@ -57,3 +57,17 @@ def bench_images(session: nox.Session) -> None:
     """Online image check over 5,000 loopback URLs (issue 4): cold < 10 s, warm < 1 s, vs linkchecker."""
     session.install("-e", ".[test]", "linkchecker>=10")
     session.run("python", "bench/image_bench.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz read-and-parse and the per-file stage for FUZZ_SECONDS (default 60): atheris, then hypothesis."""
+    import os
+
+    session.install("-e", ".[test,fuzz]")
+    seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
+    session.run(
+        "python", "fuzz/fuzz_atheris.py", f"-max_total_time={max(1, seconds // 2)}", "-timeout=30",
+        "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
+    )  # fmt: skip
+    session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})

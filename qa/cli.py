@@ -100,6 +100,16 @@ def config_options(fn: F) -> F:
                 "--max-file-size", type=int, help="Files larger than this many bytes are not parsed [default: 1 MiB]."
             ),
             click.option("-j", "--jobs", type=int, help="Worker processes (0: one per CPU) [default: 0]."),
+            click.option(
+                "--max-field-length",
+                type=int,
+                help="Front-matter values longer than this many characters are cut and reported [default: 100000].",
+            ),
+            click.option(
+                "--time-budget",
+                type=float,
+                help="Seconds a file's checks may take before it is reported and skipped (0: no limit) [default: 10].",
+            ),
         ]
     ):
         fn = option(fn)
@@ -116,6 +126,8 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
         "schema-dir": str(Path(opts["schema_dir"]).resolve()) if opts.get("schema_dir") else None,
         "max-file-size": opts.get("max_file_size"),
         "jobs": opts.get("jobs"),
+        "max-field-length": opts.get("max_field_length"),
+        "time-budget": opts.get("time_budget"),
     }
     start = None if opts.get("isolated") else (paths[0] if paths else ".")
     return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))

@@ -22,7 +22,7 @@ from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
 from qa.stage import StageSpec, internal_error, locate_later
 from qa.tables import concat
-from qa.yamlload import loader_notice
+from qa.yamlload import Limits, loader_notice
 
 
 @dataclass(slots=True)
@@ -94,7 +94,8 @@ def run(
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
     sources = found.sources
-    read = ReadOptions(max_file_bytes=config.max_file_size)
+    limits = Limits(max_scalar_chars=config.max_field_length)
+    read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
     spec = StageSpec(config=config, read=read, run=run_context(config, paths))
     notices = [n for n in [loader_notice()] if n]
 
