@@ -1,0 +1,363 @@
+"""Check ``encoding``: damage to the characters of the text fields.
+
+File-level rules (invalid UTF-8, BOM, UTF-16, CR line endings: E101-E104) are
+raised while reading, in :mod:`qa.corpus`. This module looks inside the text of
+every field (see :mod:`qa.textfields`):
+
+* E201 mojibake: UTF-8 decoded as cp1252/latin-1 (possibly twice). Detected and
+  repaired by ftfy (``badness.is_bad`` then ``fix_and_explain``) with a
+  configuration that fixes encodings only: curly quotes, ligatures and widths are
+  never reported as damage.
+* E202-E205: U+FFFD, control characters (not newline, tab, CR), lone surrogates,
+  private-use characters; ftfy's ``is_bad`` does not look for these, regexes do.
+* E206/E207: HTML entities and tags left in plain text (warning).
+* E208: emoji ZWJ sequences whose U+200D joiners were stripped, flagged only where
+  re-inserting the joiner gives a fully-qualified RGI emoji (the ``emoji`` package
+  knows the list), so "🚗💨" is left alone (warning, with the repaired text).
+* E209: text not in Unicode NFC (info).
+
+Pure-ASCII text is skipped at once (none of these can occur in it, bar tags,
+entities and controls, which one precompiled regex screens for).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import html.entities
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import ftfy
+import regex
+from ftfy.badness import is_bad
+
+from qa.checks import Check, Context
+from qa.corpus import Record
+from qa.findings import Finding, Rule, rule
+from qa.textfields import TextField, text_fields
+
+E201 = rule(
+    "E201",
+    "mojibake",
+    "encoding",
+    "error",
+    'Mojibake: UTF-8 text that was decoded as cp1252 or latin-1 ("donâ€™t", "CafÃ©"); the fix is ftfy\'s repair.',
+    fix="Use the repaired text proposed in the finding (ftfy's fix_and_explain).",
+)
+E202 = rule(
+    "E202",
+    "replacement-character",
+    "encoding",
+    "error",
+    "U+FFFD REPLACEMENT CHARACTER: a character was lost when the text was decoded.",
+)
+E203 = rule(
+    "E203",
+    "control-character",
+    "encoding",
+    "error",
+    "A C0 or C1 control character (other than newline, tab and carriage return) in the text.",
+    fix="Remove the control character.",
+)
+E204 = rule(
+    "E204",
+    "lone-surrogate",
+    "encoding",
+    "error",
+    "A lone UTF-16 surrogate code point: the text was split inside a surrogate pair.",
+)
+E205 = rule(
+    "E205",
+    "private-use-character",
+    "encoding",
+    "error",
+    "A private-use code point (often an icon font's glyph, or a character lost in a legacy encoding).",
+)
+E206 = rule(
+    "E206",
+    "html-entity",
+    "encoding",
+    "warning",
+    "An HTML character reference (&amp;, &#8217;) left in plain text.",
+    fix="Replace it by the character it stands for (the finding's fix).",
+)
+E207 = rule(
+    "E207",
+    "html-tag",
+    "encoding",
+    "warning",
+    "An HTML tag (<br>, <p>, <a href=...>) left in plain text.",
+    fix="Remove the tag.",
+)
+E208 = rule(
+    "E208",
+    "stripped-emoji-joiner",
+    "encoding",
+    "warning",
+    'Emoji that form one RGI emoji ZWJ sequence once U+200D is put back ("👨🚀" for 👨‍🚀): joiners stripped.',
+    fix="Insert U+200D ZERO WIDTH JOINER between them (the finding's fix).",
+)
+E209 = rule(
+    "E209",
+    "not-nfc",
+    "encoding",
+    "info",
+    "Text not in Unicode normalization form C (decomposed accents, compatibility singletons).",
+    fix="Normalize to NFC.",
+)
+
+MAX_FINDINGS_PER_FIELD = 20
+
+# ftfy restricted to encoding repairs: quotes, ligatures, widths, line breaks and
+# normalization are left alone, so that only real damage differs from the input.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=True,
+)
+
+_BAD_CHARS = regex.compile(
+    r"(?P<fffd>\uFFFD+)"
+    r"|(?P<ctrl>[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]+)"
+    r"|(?P<surr>[\uD800-\uDFFF]+)"
+    r"|(?P<pua>[\uE000-\uF8FF\U000F0000-\U000FFFFD\U00100000-\U0010FFFD]+)"
+)
+# Tags: only real HTML element names, so that "x < 5 > y" and "<Name>" placeholders pass.
+_TAG_NAMES = (
+    "a|abbr|address|article|aside|audio|b|blockquote|body|br|button|caption|center|cite|code|div|dl|dt|dd|em|"
+    "embed|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|label|li|link|meta|"
+    "nav|noscript|ol|option|p|picture|pre|s|script|section|select|small|source|span|strike|strong|style|sub|sup|"
+    "table|tbody|td|th|thead|time|tr|u|ul|video|wbr"
+)
+_HTML = regex.compile(
+    r"(?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6});)"
+    r"|(?P<tag></?(?:" + _TAG_NAMES + r")(?:\s[^<>]{0,500})?/?>|<!--.{0,500}?-->)",
+    regex.IGNORECASE,
+)
+_HTML_SCREEN = regex.compile(r"[&<]")
+_NON_ASCII = regex.compile(r"[^\x00-\x7F]")
+_NON_NFC = regex.compile(r"(?:[^\x00-\x7F]|.(?=\p{M}))\p{M}*")
+
+
+# ---------------------------------------------------------------- emoji
+
+
+@lru_cache(maxsize=1)
+def _rgi_zwj() -> tuple[frozenset[str], int]:
+    """Fully-qualified RGI ZWJ sequences, also keyed without any U+FE0F (and max parts)."""
+    import emoji
+
+    fully = emoji.STATUS["fully_qualified"]
+    keys: set[str] = set()
+    longest = 2
+    for seq, data in emoji.EMOJI_DATA.items():
+        if "\u200d" in seq and data.get("status") == fully:
+            keys.add(seq)
+            longest = max(longest, seq.count("\u200d") + 1)
+    return frozenset(keys), longest
+
+
+@lru_cache(maxsize=1)
+def _rgi_by_bare() -> dict[str, str]:
+    """ZWJ-free, VS16-free form of each RGI ZWJ sequence -> the sequence."""
+    seqs, _ = _rgi_zwj()
+    return {s.replace("\u200d", "").replace("\ufe0f", ""): s for s in seqs}
+
+
+# One emoji element: a pictograph (or regional/keycap base) with optional VS16 and skin tone.
+_EMOJI_ELEMENT = r"(?:\p{Extended_Pictographic}\uFE0F?[\U0001F3FB-\U0001F3FF]?)"
+_EMOJI_RUN = regex.compile(_EMOJI_ELEMENT + r"(?:" + _EMOJI_ELEMENT + r")+")
+_ELEMENT = regex.compile(_EMOJI_ELEMENT)
+_MAYBE_EMOJI = regex.compile(r"\p{Extended_Pictographic}")
+
+
+def stripped_joiners(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, repaired) for each run of emoji that is an RGI ZWJ sequence minus its joiners."""
+    if not _MAYBE_EMOJI.search(text):
+        return
+    seqs, longest = _rgi_zwj()
+    by_bare = _rgi_by_bare()
+    for run in _EMOJI_RUN.finditer(text):
+        elements = [(m.start(), m.end()) for m in _ELEMENT.finditer(run.group())]
+        base = run.start()
+        i = 0
+        while i < len(elements) - 1:
+            found = None
+            for j in range(min(len(elements), i + longest), i + 1, -1):
+                parts = [run.group()[a:b] for a, b in elements[i:j]]
+                joined = "\u200d".join(parts)
+                target = joined if joined in seqs else by_bare.get("".join(parts).replace("\ufe0f", ""))
+                if target is not None:
+                    found = (j, target)
+                    break
+            if found is None:
+                i += 1
+                continue
+            j, target = found
+            yield base + elements[i][0], base + elements[j - 1][1], target
+            i = j
+
+
+# ---------------------------------------------------------------- mojibake
+
+
+def _mojibake_spans(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, replacement, explanation) for each damaged stretch of ``text``."""
+    if not is_bad(text):
+        return
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start_of_line = pos
+        pos += len(line)
+        if not _NON_ASCII.search(line) or not is_bad(line):
+            continue
+        fixed, explanation = ftfy.fix_and_explain(line, config=_FTFY)
+        if fixed == line:
+            continue
+        how = "; ".join(f"{step[0]} {step[1]}" for step in (explanation or [])) or "ftfy"
+        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+        merged: list[list[int]] = []  # [a0, a1, b0, b1], joined when only 1-2 chars apart
+        for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if merged and a0 - merged[-1][1] <= 2 and b0 - merged[-1][3] <= 2:
+                merged[-1][1], merged[-1][3] = a1, b1
+            else:
+                merged.append([a0, a1, b0, b1])
+        for a0, a1, b0, b1 in merged:
+            yield start_of_line + a0, start_of_line + a1, fixed[b0:b1], how
+
+
+def _nfc_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in _NON_NFC.finditer(text):
+        norm = unicodedata.normalize("NFC", m.group())
+        if norm != m.group():
+            yield m.start(), m.end(), norm
+
+
+# ---------------------------------------------------------------- the check
+
+
+def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix: str | None) -> Finding:
+    line, column = tf.position(start)
+    return r.finding(
+        tf.record.path,
+        message,
+        field=tf.field,
+        line=line,
+        column=column,
+        evidence=tf.text[max(0, start - 20) : end + 20],
+        span=(start, end),
+        fix=fix,
+    )
+
+
+_BAD_RULES: dict[str, tuple[Rule, str]] = {
+    "fffd": (E202, "U+FFFD replacement character"),
+    "ctrl": (E203, "control character"),
+    "surr": (E204, "lone surrogate"),
+    "pua": (E205, "private-use character"),
+}
+
+
+def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
+    text = tf.text
+    out: list[Finding] = []
+    ascii_only = text.isascii()
+    damaged: list[tuple[int, int]] = []
+    if not ascii_only:
+        for start, end, fixed, how in _mojibake_spans(text):
+            damaged.append((start, end))
+            out.append(
+                _finding(
+                    tf, E201, start, end, f"mojibake {text[start:end]!r}: should read {fixed!r} ({how})", fix=fixed
+                )
+            )
+    if not ascii_only or not _printable_ascii(text):
+        for m in _BAD_CHARS.finditer(text):
+            if any(a <= m.start() < b for a, b in damaged):
+                continue  # part of the mojibake already reported
+            kind = m.lastgroup or "ctrl"
+            r, what = _BAD_RULES[kind]
+            codes = " ".join(f"U+{ord(c):04X}" for c in m.group()[:8])
+            fix = "" if kind == "ctrl" else None
+            out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
+    if _HTML_SCREEN.search(text):
+        for m in _HTML.finditer(text):
+            if m.lastgroup == "entity":
+                ref = m.group()
+                value = html.unescape(ref)
+                if value == ref or (not ref.startswith("&#") and ref[1:] not in html.entities.html5):
+                    continue  # not a known reference: "AT&T;"-like text
+                out.append(_finding(tf, E206, m.start(), m.end(), f"HTML entity {ref} for {value!r}", fix=value))
+            else:
+                tag = m.group()
+                fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
+                out.append(
+                    _finding(tf, E207, m.start(), m.end(), f"HTML tag {shorten_tag(tag)} in plain text", fix=fix)
+                )
+    if not ascii_only:
+        for start, end, repaired in stripped_joiners(text):
+            names = "+".join(f"U+{ord(c):04X}" for c in repaired if c not in "\u200d\ufe0f")
+            out.append(
+                _finding(
+                    tf,
+                    E208,
+                    start,
+                    end,
+                    f"{text[start:end]} is one emoji ({repaired}, {names}) with its zero-width joiners stripped",
+                    fix=repaired,
+                )
+            )
+        if nfc and not unicodedata.is_normalized("NFC", text):
+            for start, end, norm in _nfc_spans(text):
+                out.append(
+                    _finding(tf, E209, start, end, f"not in NFC: {text[start:end]!r} is {norm!r} in NFC", fix=norm)
+                )
+    if len(out) > MAX_FINDINGS_PER_FIELD:
+        out.sort(key=lambda f: f.span or (0, 0))
+        out = out[:MAX_FINDINGS_PER_FIELD]
+    return out
+
+
+def _printable_ascii(text: str) -> bool:
+    return _ASCII_CTRL.search(text) is None
+
+
+_ASCII_CTRL = regex.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
+
+
+def shorten_tag(tag: str) -> str:
+    return tag if len(tag) <= 40 else tag[:37] + "..."
+
+
+def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
+    nfc = bool(ctx.options.get("nfc", True))
+    out: list[Finding] = []
+    for tf in text_fields(rec):
+        out.extend(field_findings(tf, nfc))
+    return out
+
+
+CHECK = Check(
+    name="encoding",
+    rules=(E201, E202, E203, E204, E205, E206, E207, E208, E209),
+    doc="Character-level damage in text fields: mojibake, lost characters, controls, HTML leftovers, "
+    "stripped emoji joiners, non-NFC text.",
+    record=check_record,
+    options={"nfc": True},
+)
