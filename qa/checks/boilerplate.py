@@ -58,7 +58,7 @@ CATEGORY_RULES: dict[str, Rule] = {
     "page-chrome": B106,
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
-_LINE = r"^[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts})[ \t]*$"
+_LINE = r"^[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts})[.:!]?[ \t]*$"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import regex
+from ftfy.badness import is_bad
 
 from qa.checks import Check, Context
 from qa.corpus import Record
@@ -136,14 +137,24 @@ DEFAULT_TERMS = (
     "inter alia",
 )
 
-# English words that are not common words of the other languages fastText confuses it
-# with: two of them in a sentence make it English, and the identifier is not asked.
-_EN_MARKER_WORDS = (
+# English function words. Strong ones are not common words of the languages fastText
+# confuses English with; weak ones are ("in", "is", "was" are Dutch or German too).
+# A sentence with two strong, or one strong and three in all, is English and the
+# identifier is not asked (most sentences: this is the fast path).
+_EN_STRONG_WORDS = (
     "the and that with from this which their they said has have had been were would will could should "
-    "its it's it our your there what when who about after into than then these those also just more most "
+    "its it's our your there what when who about after into than then these those also just more most "
     "over only other some such very because between during while where being does did not can but"
 )
-EN_MARKERS = frozenset(_EN_MARKER_WORDS.split())
+_EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
+EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
+EN_WEAK = frozenset(_EN_WEAK_WORDS.split())
+# Proper names: capitalised words, chained through particles ("Luiz Inácio Lula da Silva",
+# "Tour de France", "Fête de la Musique"); they never decide a sentence's language.
+_PARTICLES = "de|da|do|dos|das|del|della|di|du|des|la|le|les|van|von|der|den|ten|ter|y|e|al|el|bin|ibn|af|zu"
+_NAME_CHAIN = regex.compile(
+    rf"\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*(?:(?:\s+(?:{_PARTICLES}))*\s+\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*)+"
+)
 
 _URL = regex.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\S+\.(?:com|org|net|gov|edu)(?:/\S*)?\b")
 _SENTENCE = regex.compile(r"[^\n.!?。！？]+(?:[.!?。！？]+|$)", regex.MULTILINE)
@@ -303,6 +314,17 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
             yield m.start() + lead, m.start() + lead + len(body)
 
 
+def _looks_english(text: str) -> bool:
+    strong = weak = 0
+    for w in _WORD.findall(text):
+        lw = w.lower()
+        if lw in EN_STRONG:
+            strong += 1
+        elif lw in EN_WEAK:
+            weak += 1
+    return strong >= 2 or (strong >= 1 and strong + weak >= 3)
+
+
 def foreign_sentences(
     text: str, st: Settings, cache_dir: str | None = None
 ) -> Iterator[tuple[int, int, str, float, float]]:
@@ -315,13 +337,17 @@ def foreign_sentences(
         plain = _URL.sub(" ", sentence)
         if st.terms is not None:
             plain = st.terms.sub(" ", plain)
+        if english and _looks_english(plain):
+            continue
+        plain = _NAME_CHAIN.sub(" ", plain)
         words = _LOWER_WORD.findall(plain)
         if len(words) < st.min_words:
             continue
-        if english and len(EN_MARKERS.intersection(w.lower() for w in words)) >= 2:
-            continue
-        if st.foreign_char.search(plain):
-            plain = st.foreign_char.sub(" ", plain)
+        if not plain.isascii():
+            if st.foreign_char.search(plain):
+                plain = st.foreign_char.sub(" ", plain)
+            if is_bad(sentence):
+                continue  # mojibake: the encoding check reports it; its letters are no language
         ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
         if not ranked:
             continue
