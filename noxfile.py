@@ -33,3 +33,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def eval(session: nox.Session) -> None:
+    """Precision and recall of the text checks (encoding, language, boilerplate) on tests/data."""
+    session.install("-e", ".")
+    session.run("python", "tests/text_eval.py", *session.posargs)

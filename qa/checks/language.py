@@ -339,7 +339,6 @@ def foreign_sentences(
             plain = st.terms.sub(" ", plain)
         if english and _looks_english(plain):
             continue
-        plain = _NAME_CHAIN.sub(" ", plain)
         words = _LOWER_WORD.findall(plain)
         if len(words) < st.min_words:
             continue
@@ -354,6 +353,13 @@ def foreign_sentences(
         lang, score = ranked[0]
         if lang in st.languages or score < st.min_score:
             continue
+        # Names ("Luiz Inácio Lula da Silva", "Tour de France") pull the identifier towards
+        # their language: the sentence must still read as foreign without them.
+        unnamed = _WORD.findall(_NAME_CHAIN.sub(" ", plain))
+        if len(unnamed) >= 2:
+            again = IDENTIFIER.predict(" ".join(unnamed), cache_dir)
+            if not again or again[0][0] in st.languages:
+                continue
         expected = max((s for lg, s in ranked if lg in st.languages), default=0.0)
         yield start, end, lang, score, expected
 

@@ -28,7 +28,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS = next(
+    (p / "shared" / "seeds" for p in REPO.parents if (p / "shared" / "seeds").is_dir()), REPO.parent / "shared" / "seeds"
+)
 
 HAND_CLEAN = [
     "The central bank raised interest rates by a quarter of a percentage point on Wednesday.",
@@ -302,6 +304,40 @@ BOILERPLATE = {
 }
 
 
+NAMES = [
+    "Luiz Inácio Lula da Silva", "Xi Jinping", "Olaf Scholz", "Emmanuel Macron", "Pedro Sánchez",
+    "Recep Tayyip Erdoğan", "Jacinda Ardern", "Ursula von der Leyen", "Narendra Modi", "Andrés Manuel López Obrador",
+    "Giorgia Meloni", "Mark Rutte", "Alexander De Croo", "Jens Stoltenberg", "Fumio Kishida", "Yoon Suk Yeol",
+]
+PLACES = [
+    "São Paulo", "Zürich", "Kraków", "Montréal", "Düsseldorf", "Bogotá", "Reykjavík", "Málaga", "Île-de-France",
+    "Gdańsk", "Brussels", "Rio de Janeiro", "Los Angeles", "Buenos Aires", "Den Haag", "Ciudad Juárez",
+]
+ORGS = [
+    "Huawei", "Cambricon", "Petrobras", "Société Générale", "Deutsche Bank", "Banco Santander", "Nestlé",
+    "Crédit Agricole", "Volkswagen", "Telefónica", "Ørsted", "Zalando", "Alibaba Group", "Tencent Holdings",
+]
+TEMPLATES = [
+    "{name} said on Monday that {org} would invest $2 billion in {place}.",
+    "{org} shares rose 3% after {name} visited its plant in {place}.",
+    "Speaking in {place}, {name} called for closer ties with Beijing.",
+    "{name} arrived in {place} on Tuesday for two days of talks.",
+    "Protesters gathered outside the offices of {org} in {place}.",
+    "{org} opened a research center in {place} in 2021.",
+    "The talks between {name} and officials from {org} ended without a deal.",
+    "A spokesperson for {org} in {place} declined to comment.",
+]
+
+
+def template_sentences(rng: random.Random, n: int) -> list[str]:
+    out: list[str] = []
+    while len(out) < n:
+        t = rng.choice(TEMPLATES)
+        out.append(t.format(name=rng.choice(NAMES), org=rng.choice(ORGS), place=rng.choice(PLACES)))
+        out = list(dict.fromkeys(out))
+    return out
+
+
 def seed_sentences() -> list[str]:
     out: list[str] = []
     for name in ("003_ac9209e5bc8b5437.txt", "004_a5c9b4d63939b8cb.txt"):
@@ -340,9 +376,10 @@ def main() -> None:
         cases.append({"id": f"c{len(cases):04d}", "text": text, "expect": expect, "source": source})
 
     seeds = seed_sentences()
-    clean = list(dict.fromkeys(seeds + HAND_CLEAN))
+    templated = template_sentences(rng, 60)
+    clean = list(dict.fromkeys(seeds + HAND_CLEAN + templated))
     for s in clean:
-        add(s, [], "seed" if s in seeds else "hand")
+        add(s, [], "seed" if s in seeds else "template" if s in templated else "hand")
     # Paragraphs: several clean sentences, some with NBSP and curly quotes (as seeds 000/001).
     for i in range(40):
         para = " ".join(rng.sample(clean, 3))
