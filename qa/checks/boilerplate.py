@@ -58,7 +58,7 @@ CATEGORY_RULES: dict[str, Rule] = {
     "page-chrome": B106,
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
-_LINE = r"^[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts})[.:!]?[ \t]*$"
+_LINE = r"^[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t]*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
     for category, pats in doc.items():
         if category not in CATEGORY_RULES:
             raise ValueError(f"{where}: unknown category {category!r} (known: {', '.join(CATEGORY_RULES)})")
-        if not isinstance(pats, list) or not all(isinstance(p, str) for p in pats):
+        if not isinstance(pats, (list, tuple)) or not all(isinstance(p, str) for p in pats):
             raise ValueError(f"{where}: category {category!r} must be a list of strings")
         for p in pats:
             try:

@@ -156,8 +156,13 @@ _NAME_CHAIN = regex.compile(
     rf"\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*(?:(?:\s+(?:{_PARTICLES}))*\s+\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*)+"
 )
 
-_URL = regex.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\S+\.(?:com|org|net|gov|edu)(?:/\S*)?\b")
-_SENTENCE = regex.compile(r"[^\n.!?。！？]+(?:[.!?。！？]+|$)", regex.MULTILINE)
+_URL = regex.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)\b(?:/\S*)?"
+)
+# A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
+# a full stop inside "3.9%", "U.S" or a URL does not end it.
+_SENTENCE = regex.compile(r"(?:[^\n.!?。！？]|[.!?](?![\s.!?]|$))+(?:[.!?]+(?=\s|$)|[。！？]+|$)", regex.MULTILINE)
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
 _WORD = regex.compile(r"\p{L}[\p{L}'’]*")
 _LATIN_LETTER = regex.compile(r"\p{Script=Latin}")
