@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import re
 import html.entities
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -130,11 +131,13 @@ _FTFY = ftfy.TextFixerConfig(
     explain=True,
 )
 
-_BAD_CHARS = regex.compile(
-    r"(?P<fffd>\uFFFD+)"
-    r"|(?P<ctrl>[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]+)"
-    r"|(?P<surr>[\uD800-\uDFFF]+)"
-    r"|(?P<pua>[\uE000-\uF8FF\U000F0000-\U000FFFFD\U00100000-\U0010FFFD]+)"
+# One character class (the stdlib engine scans a class fast); runs of one kind are then split out.
+_BAD_SCREEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010fffd]")
+_BAD_CHARS = re.compile(
+    "(?P<fffd>\ufffd+)"
+    "|(?P<ctrl>[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+)"
+    "|(?P<surr>[\ud800-\udfff]+)"
+    "|(?P<pua>[\ue000-\uf8ff\U000f0000-\U0010fffd]+)"
 )
 # Tags: only real HTML element names, so that "x < 5 > y" and "<Name>" placeholders pass.
 _TAG_NAMES = (
@@ -148,8 +151,6 @@ _HTML = regex.compile(
     r"|(?P<tag></?(?:" + _TAG_NAMES + r")(?:\s[^<>]{0,500})?/?>|<!--.{0,500}?-->)",
     regex.IGNORECASE,
 )
-_HTML_SCREEN = regex.compile(r"[&<]")
-_NON_ASCII = regex.compile(r"[^\x00-\x7F]")
 _NON_NFC = regex.compile(r"(?:[^\x00-\x7F]|.(?=\p{M}))\p{M}*")
 
 
@@ -178,52 +179,110 @@ def _rgi_by_bare() -> dict[str, str]:
     return {s.replace("\u200d", "").replace("\ufe0f", ""): s for s in seqs}
 
 
-# One emoji element: a pictograph (or regional/keycap base) with optional VS16 and skin tone.
-_EMOJI_ELEMENT = r"(?:\p{Extended_Pictographic}\uFE0F?[\U0001F3FB-\U0001F3FF]?)"
-_EMOJI_RUN = regex.compile(_EMOJI_ELEMENT + r"(?:" + _EMOJI_ELEMENT + r")+")
-_ELEMENT = regex.compile(_EMOJI_ELEMENT)
-_MAYBE_EMOJI = regex.compile(r"\p{Extended_Pictographic}")
+@lru_cache(maxsize=1)
+def _emoji_element() -> re.Pattern[str]:
+    """One emoji element: a non-ASCII character that starts an emoji, with optional VS16 and skin tone."""
+    import emoji
+
+    firsts = sorted({ord(seq[0]) for seq in emoji.EMOJI_DATA if not seq[0].isascii()})
+    return re.compile(f"[{_ranges(firsts)}]\ufe0f?[\U0001f3fb-\U0001f3ff]?")
+
+
+def _ranges(codepoints: list[int]) -> str:
+    """A character class body of ranges: a class of ranges is scanned fast, one of many singles is not."""
+    parts: list[str] = []
+    start = prev = codepoints[0]
+    for cp in [*codepoints[1:], -1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        start = prev = cp
+    return "".join(parts)
 
 
 def stripped_joiners(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, repaired) for each run of emoji that is an RGI ZWJ sequence minus its joiners."""
-    if not _MAYBE_EMOJI.search(text):
+    if not _EMOJI_BLOCKS.search(text):
         return
+    element = _emoji_element()
     seqs, longest = _rgi_zwj()
     by_bare = _rgi_by_bare()
-    for run in _EMOJI_RUN.finditer(text):
-        elements = [(m.start(), m.end()) for m in _ELEMENT.finditer(run.group())]
-        base = run.start()
-        i = 0
-        while i < len(elements) - 1:
-            found = None
-            for j in range(min(len(elements), i + longest), i + 1, -1):
-                parts = [run.group()[a:b] for a, b in elements[i:j]]
-                joined = "\u200d".join(parts)
-                target = joined if joined in seqs else by_bare.get("".join(parts).replace("\ufe0f", ""))
-                if target is not None:
-                    found = (j, target)
-                    break
-            if found is None:
-                i += 1
-                continue
-            j, target = found
-            yield base + elements[i][0], base + elements[j - 1][1], target
-            i = j
+    run: list[tuple[int, int]] = []
+    for candidate in _EMOJI_BLOCKS.finditer(text):
+        if run and candidate.start() < run[-1][1]:
+            continue  # a skin tone or VS16 already taken by the element before
+        m = element.match(text, candidate.start())
+        if m is None:
+            continue
+        if run and m.start() != run[-1][1]:
+            yield from _join_run(text, run, seqs, by_bare, longest)
+            run = []
+        run.append(m.span())
+    yield from _join_run(text, run, seqs, by_bare, longest)
+
+
+# Where emoji live (a three-item class, fast to scan); candidates are then matched exactly.
+_EMOJI_BLOCKS = re.compile("[\xa9\xae\u203c-\u3299\U0001f000-\U0001faff]")
+
+
+def _join_run(
+    text: str, elements: list[tuple[int, int]], seqs: frozenset[str], by_bare: dict[str, str], longest: int
+) -> Iterator[tuple[int, int, str]]:
+    i = 0
+    while i < len(elements) - 1:
+        found = None
+        for j in range(min(len(elements), i + longest), i + 1, -1):
+            parts = [text[a:b] for a, b in elements[i:j]]
+            joined = "\u200d".join(parts)
+            target = joined if joined in seqs else by_bare.get("".join(parts).replace("\ufe0f", ""))
+            if target is not None:
+                found = (j, target)
+                break
+        if found is None:
+            i += 1
+            continue
+        j, target = found
+        yield elements[i][0], elements[j - 1][1], target
+        i = j
 
 
 # ---------------------------------------------------------------- mojibake
 
 
+def _lead_screen() -> regex.Pattern[str]:
+    """Characters that UTF-8 lead bytes (0xC2-0xF4) become in the encodings ftfy undoes.
+
+    Mojibake of UTF-8 always holds one of them; text without any (plain English with
+    curly quotes, say) cannot be mojibake, so ftfy's costlier ``is_bad`` is skipped.
+    """
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy-windows-* codecs
+    from ftfy.chardata import CHARMAP_ENCODINGS
+
+    leads: set[str] = set()
+    for enc in CHARMAP_ENCODINGS:
+        leads.update(c for c in bytes(range(0xC2, 0xF5)).decode(enc, errors="ignore") if not c.isascii())
+    # MacRoman maps some lead bytes to typography that clean text is full of; mojibake made by
+    # it always holds other leads too ("√", "Â"), so these need not open the door.
+    leads -= set(_TYPOGRAPHY)
+    return re.compile(f"[{_ranges(sorted(ord(c) for c in leads))}]")
+
+
+_TYPOGRAPHY = "\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00a0\u00ab\u00bb\u00b7\u2022\u2039\u203a"
+
+
+_LEAD = _lead_screen()
+
+
 def _mojibake_spans(text: str) -> Iterator[tuple[int, int, str, str]]:
     """(start, end, replacement, explanation) for each damaged stretch of ``text``."""
-    if not is_bad(text):
+    if not _LEAD.search(text):
         return
     pos = 0
     for line in text.splitlines(keepends=True):
         start_of_line = pos
         pos += len(line)
-        if not _NON_ASCII.search(line) or not is_bad(line):
+        if not _LEAD.search(line) or not is_bad(line):
             continue
         fixed, explanation = ftfy.fix_and_explain(line, config=_FTFY)
         if fixed == line:
@@ -287,7 +346,7 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                     tf, E201, start, end, f"mojibake {text[start:end]!r}: should read {fixed!r} ({how})", fix=fixed
                 )
             )
-    if not ascii_only or not _printable_ascii(text):
+    if _BAD_SCREEN.search(text):
         for m in _BAD_CHARS.finditer(text):
             if any(a <= m.start() < b for a, b in damaged):
                 continue  # part of the mojibake already reported
@@ -296,7 +355,7 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
             codes = " ".join(f"U+{ord(c):04X}" for c in m.group()[:8])
             fix = "" if kind == "ctrl" else None
             out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
-    if _HTML_SCREEN.search(text):
+    if "&" in text or "<" in text:
         for m in _HTML.finditer(text):
             if m.lastgroup == "entity":
                 ref = m.group()
@@ -332,13 +391,6 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
         out.sort(key=lambda f: f.span or (0, 0))
         out = out[:MAX_FINDINGS_PER_FIELD]
     return out
-
-
-def _printable_ascii(text: str) -> bool:
-    return _ASCII_CTRL.search(text) is None
-
-
-_ASCII_CTRL = regex.compile(r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]")
 
 
 def shorten_tag(tag: str) -> str:
