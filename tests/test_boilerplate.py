@@ -92,7 +92,14 @@ def test_bad_user_patterns_are_reported_clearly(tmp_path: Path) -> None:
 
 def test_shipped_patterns_are_package_data() -> None:
     pats = shipped_patterns()
-    assert set(pats) == {"comment-form", "share-prompt", "subscribe-prompt", "cookie-notice", "read-more", "page-chrome"}
+    assert set(pats) == {
+        "comment-form",
+        "share-prompt",
+        "subscribe-prompt",
+        "cookie-notice",
+        "read-more",
+        "page-chrome",
+    }
     assert sum(len(v) for v in pats.values()) > 50
 
 
@@ -102,5 +109,8 @@ def test_seeds() -> None:
         assert run("boilerplate", seed(prefix)) == []
     rec = seed("003")
     fs = run("boilerplate", rec)
-    assert [rec.body[slice(*f.span)] for f in fs] == ["답글 남기기", "이메일 주소는 공개되지 않습니다. 필수 필드는 *로 표시됩니다"]
+    assert [rec.body[slice(*f.span)] for f in fs] == [
+        "답글 남기기",
+        "이메일 주소는 공개되지 않습니다. 필수 필드는 *로 표시됩니다",
+    ]
     assert [f.line for f in fs] == [125, 127]

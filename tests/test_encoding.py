@@ -61,7 +61,7 @@ def test_tabs_and_newlines_are_not_controls(tmp_path: Path) -> None:
 
 
 def test_html_entities_and_tags_are_warnings_with_fixes(tmp_path: Path) -> None:
-    body = "Procter &amp; Gamble said it&#8217;s fine.<br>New line <a href=\"x\">link</a>.\n"
+    body = 'Procter &amp; Gamble said it&#8217;s fine.<br>New line <a href="x">link</a>.\n'
     fs = clip(tmp_path, body=body)
     ents = [f for f in fs if f.rule == "E206"]
     tags = [f for f in fs if f.rule == "E207"]
@@ -95,7 +95,7 @@ def test_not_nfc_is_info(tmp_path: Path) -> None:
 
 def test_related_and_topics_are_checked(tmp_path: Path) -> None:
     text = (
-        "---\ntitle: ok\ntopics:\n  - CafÃ©\nrelated:\n  - title: fine\n    excerpt: \"bad \ufffd\"\n"
+        '---\ntitle: ok\ntopics:\n  - CafÃ©\nrelated:\n  - title: fine\n    excerpt: "bad \ufffd"\n'
         "    provider:\n      name: Le Monde &amp; co\n---\n"
     )
     fs = run("encoding", record(tmp_path, text))

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import text_eval  # noqa: E402
+import text_eval
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,9 @@ def main(argv: list[str]) -> int:
             print(f"MISS  ftfy: {m}")
         for a in ftfy_score.alarms:
             print(f"ALARM ftfy: {a}")
-    print(f"targets (per check): precision >= {TARGET_PRECISION}, recall >= {TARGET_RECALL}: {'met' if ok else 'NOT met'}")
+    print(
+        f"targets (per check): precision >= {TARGET_PRECISION}, recall >= {TARGET_RECALL}: {'met' if ok else 'NOT met'}"
+    )
     print(f"({time.perf_counter() - started:.1f}s)")
     return 0 if ok else 1
 

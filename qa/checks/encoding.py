@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import difflib
 import html
-import re
 import html.entities
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -250,7 +250,7 @@ def _join_run(
 # ---------------------------------------------------------------- mojibake
 
 
-def _lead_screen() -> regex.Pattern[str]:
+def _lead_screen() -> re.Pattern[str]:
     """Characters that UTF-8 lead bytes (0xC2-0xF4) become in the encodings ftfy undoes.
 
     Mojibake of UTF-8 always holds one of them; text without any (plain English with
@@ -265,6 +265,7 @@ def _lead_screen() -> regex.Pattern[str]:
     # MacRoman maps some lead bytes to typography that clean text is full of; mojibake made by
     # it always holds other leads too ("√", "Â"), so these need not open the door.
     leads -= set(_TYPOGRAPHY)
+    leads.update(chr(c) for c in range(0x80, 0xA0))  # C1 controls: cp1252 punctuation read as latin-1
     return re.compile(f"[{_ranges(sorted(ord(c) for c in leads))}]")
 
 
@@ -356,18 +357,18 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
             fix = "" if kind == "ctrl" else None
             out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
     if "&" in text or "<" in text:
-        for m in _HTML.finditer(text):
-            if m.lastgroup == "entity":
-                ref = m.group()
+        for hm in _HTML.finditer(text):
+            if hm.lastgroup == "entity":
+                ref = hm.group()
                 value = html.unescape(ref)
                 if value == ref or (not ref.startswith("&#") and ref[1:] not in html.entities.html5):
                     continue  # not a known reference: "AT&T;"-like text
-                out.append(_finding(tf, E206, m.start(), m.end(), f"HTML entity {ref} for {value!r}", fix=value))
+                out.append(_finding(tf, E206, hm.start(), hm.end(), f"HTML entity {ref} for {value!r}", fix=value))
             else:
-                tag = m.group()
+                tag = hm.group()
                 fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
                 out.append(
-                    _finding(tf, E207, m.start(), m.end(), f"HTML tag {shorten_tag(tag)} in plain text", fix=fix)
+                    _finding(tf, E207, hm.start(), hm.end(), f"HTML tag {shorten_tag(tag)} in plain text", fix=fix)
                 )
     if not ascii_only:
         for start, end, repaired in stripped_joiners(text):

@@ -24,6 +24,7 @@ for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -149,20 +150,14 @@ _EN_STRONG_WORDS = (
 _EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
 EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
 EN_WEAK = frozenset(_EN_WEAK_WORDS.split())
-# Proper names: capitalised words, chained through particles ("Luiz Inácio Lula da Silva",
-# "Tour de France", "Fête de la Musique"); they never decide a sentence's language.
-_PARTICLES = "de|da|do|dos|das|del|della|di|du|des|la|le|les|van|von|der|den|ten|ter|y|e|al|el|bin|ibn|af|zu"
-_NAME_CHAIN = regex.compile(
-    rf"\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*(?:(?:\s+(?:{_PARTICLES}))*\s+\p{{Lu}}[\p{{L}}\p{{M}}'’.\-]*)+"
-)
-
 _URL = regex.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)\b(?:/\S*)?"
 )
 # A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
 # a full stop inside "3.9%", "U.S" or a URL does not end it.
-_SENTENCE = regex.compile(r"(?:[^\n.!?。！？]|[.!?](?![\s.!?]|$))+(?:[.!?]+(?=\s|$)|[。！？]+|$)", regex.MULTILINE)
+_CLOSERS = "\"'”’»)]"
+_END = re.compile("[.!?。！？\n]")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
 _WORD = regex.compile(r"\p{L}[\p{L}'’]*")
 _LATIN_LETTER = regex.compile(r"\p{Script=Latin}")
@@ -311,23 +306,44 @@ def _is_gloss(text: str, start: int, end: int, max_gloss: int) -> bool:
 
 
 def sentences(text: str) -> Iterator[tuple[int, int]]:
-    for m in _SENTENCE.finditer(text):
-        s = m.group()
-        lead = len(s) - len(s.lstrip())
-        body = s.strip()
-        if body:
-            yield m.start() + lead, m.start() + lead + len(body)
+    """(start, end) of each sentence: it ends at . ! ? before white space or the end of the text,
+    at a CJK full stop, or at a line end; "3.9%", "U.S" and URLs do not end it."""
+    start = 0
+    n = len(text)
+    for m in _END.finditer(text):
+        i = m.start()
+        c = text[i]
+        if c == "\n":
+            end, nxt = i, i + 1
+        elif c in ".!?":
+            j = i + 1
+            while j < n and text[j] in _CLOSERS:
+                j += 1
+            if j < n and not text[j].isspace():
+                continue
+            end = nxt = j
+        else:
+            end = nxt = i + 1
+        yield from _trimmed(text, start, end)
+        start = nxt
+    yield from _trimmed(text, start, n)
 
 
-def _looks_english(text: str) -> bool:
-    strong = weak = 0
-    for w in _WORD.findall(text):
-        lw = w.lower()
-        if lw in EN_STRONG:
-            strong += 1
-        elif lw in EN_WEAK:
-            weak += 1
-    return strong >= 2 or (strong >= 1 and strong + weak >= 3)
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def _looks_english(words: list[str]) -> bool:
+    """Two strong English function words, or one and three in all (distinct, lower-cased)."""
+    strong = len(EN_STRONG.intersection(words))
+    if strong >= 2:
+        return True
+    return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
 
 
 def foreign_sentences(
@@ -339,11 +355,12 @@ def foreign_sentences(
     english = "en" in st.languages
     for start, end in sentences(text):
         sentence = text[start:end]
+        tokens = sentence.lower().split()
+        if len(tokens) < st.min_words or (english and _looks_english(tokens)):
+            continue  # the fast path: most sentences end here
         plain = _URL.sub(" ", sentence)
         if st.terms is not None:
             plain = st.terms.sub(" ", plain)
-        if english and _looks_english(plain):
-            continue
         words = _LOWER_WORD.findall(plain)
         if len(words) < st.min_words:
             continue
@@ -358,13 +375,12 @@ def foreign_sentences(
         lang, score = ranked[0]
         if lang in st.languages or score < st.min_score:
             continue
-        # Names ("Luiz Inácio Lula da Silva", "Tour de France") pull the identifier towards
-        # their language: the sentence must still read as foreign without them.
-        unnamed = _WORD.findall(_NAME_CHAIN.sub(" ", plain))
-        if len(unnamed) >= 2:
-            again = IDENTIFIER.predict(" ".join(unnamed), cache_dir)
-            if not again or again[0][0] in st.languages:
-                continue
+        # Names ("Luiz Inácio Lula da Silva", "Champs-Élysées") pull the identifier towards their
+        # language: the sentence must still read as foreign in its lower-case words alone
+        # (German nouns go too, but its verbs and articles stay German).
+        again = IDENTIFIER.predict(" ".join(words), cache_dir)
+        if not again or again[0][0] in st.languages:
+            continue
         expected = max((s for lg, s in ranked if lg in st.languages), default=0.0)
         yield start, end, lang, score, expected
 

@@ -29,7 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SEEDS = next(
-    (p / "shared" / "seeds" for p in REPO.parents if (p / "shared" / "seeds").is_dir()), REPO.parent / "shared" / "seeds"
+    (p / "shared" / "seeds" for p in REPO.parents if (p / "shared" / "seeds").is_dir()),
+    REPO.parent / "shared" / "seeds",
 )
 
 HAND_CLEAN = [
@@ -305,17 +306,56 @@ BOILERPLATE = {
 
 
 NAMES = [
-    "Luiz Inácio Lula da Silva", "Xi Jinping", "Olaf Scholz", "Emmanuel Macron", "Pedro Sánchez",
-    "Recep Tayyip Erdoğan", "Jacinda Ardern", "Ursula von der Leyen", "Narendra Modi", "Andrés Manuel López Obrador",
-    "Giorgia Meloni", "Mark Rutte", "Alexander De Croo", "Jens Stoltenberg", "Fumio Kishida", "Yoon Suk Yeol",
+    "Luiz Inácio Lula da Silva",
+    "Xi Jinping",
+    "Olaf Scholz",
+    "Emmanuel Macron",
+    "Pedro Sánchez",
+    "Recep Tayyip Erdoğan",
+    "Jacinda Ardern",
+    "Ursula von der Leyen",
+    "Narendra Modi",
+    "Andrés Manuel López Obrador",
+    "Giorgia Meloni",
+    "Mark Rutte",
+    "Alexander De Croo",
+    "Jens Stoltenberg",
+    "Fumio Kishida",
+    "Yoon Suk Yeol",
 ]
 PLACES = [
-    "São Paulo", "Zürich", "Kraków", "Montréal", "Düsseldorf", "Bogotá", "Reykjavík", "Málaga", "Île-de-France",
-    "Gdańsk", "Brussels", "Rio de Janeiro", "Los Angeles", "Buenos Aires", "Den Haag", "Ciudad Juárez",
+    "São Paulo",
+    "Zürich",
+    "Kraków",
+    "Montréal",
+    "Düsseldorf",
+    "Bogotá",
+    "Reykjavík",
+    "Málaga",
+    "Île-de-France",
+    "Gdańsk",
+    "Brussels",
+    "Rio de Janeiro",
+    "Los Angeles",
+    "Buenos Aires",
+    "Den Haag",
+    "Ciudad Juárez",
 ]
 ORGS = [
-    "Huawei", "Cambricon", "Petrobras", "Société Générale", "Deutsche Bank", "Banco Santander", "Nestlé",
-    "Crédit Agricole", "Volkswagen", "Telefónica", "Ørsted", "Zalando", "Alibaba Group", "Tencent Holdings",
+    "Huawei",
+    "Cambricon",
+    "Petrobras",
+    "Société Générale",
+    "Deutsche Bank",
+    "Banco Santander",
+    "Nestlé",
+    "Crédit Agricole",
+    "Volkswagen",
+    "Telefónica",
+    "Ørsted",
+    "Zalando",
+    "Alibaba Group",
+    "Tencent Holdings",
 ]
 TEMPLATES = [
     "{name} said on Monday that {org} would invest $2 billion in {place}.",
@@ -344,12 +384,12 @@ def seed_sentences() -> list[str]:
         path = SEEDS / name
         if not path.exists():
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip().lstrip("•").strip()
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip().lstrip("•").strip()
             if not line or not line.isprintable():
                 continue
-            for s in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"])", line):
-                s = s.strip()
+            for part in re.split(r"(?<=[.!?])\s+(?=[A-Z“\"])", line):
+                s = part.strip()
                 if len(s.split()) < 5 or re.search(r"[\u1100-\uffff]", re.sub(r"[\u2000-\u206f]", "", s)):
                     continue  # short, or holds CJK/Hangul (the seeds' glitches) or emoji
                 if any(0x1F000 <= ord(c) <= 0x1FAFF or 0x2600 <= ord(c) <= 0x27BF for c in s):
