@@ -17,6 +17,7 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +25,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import regex
 import yaml
 
 from qa.checks import Check, Context
@@ -58,12 +58,13 @@ CATEGORY_RULES: dict[str, Rule] = {
     "page-chrome": B106,
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
-_LINE = r"^[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t]*$"
+_LINE = r"[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t\r]*\Z"
+MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
 
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    combined: regex.Pattern[str]
+    combined: re.Pattern[str]
     groups: dict[str, str]  # regex group name -> category
 
 
@@ -90,8 +91,8 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
             raise ValueError(f"{where}: category {category!r} must be a list of strings")
         for p in pats:
             try:
-                regex.compile(p)
-            except regex.error as exc:
+                re.compile(p)
+            except re.error as exc:
                 raise ValueError(f"{where}: bad pattern {p!r} in {category!r}: {exc}") from exc
         out[str(category)] = list(pats)
     return out
@@ -112,7 +113,8 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
         name = f"c{i}"
         groups[name] = category
         alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in pats) + ")")
-    combined = regex.compile(_LINE.format(alts="|".join(alts)), regex.IGNORECASE | regex.MULTILINE | regex.V0)
+    # The stdlib engine, one line at a time: several times faster here than a MULTILINE scan.
+    combined = re.compile(_LINE.format(alts="|".join(alts)), re.IGNORECASE)
     return Patterns(combined, groups)
 
 
@@ -125,19 +127,24 @@ def patterns_from(options: Mapping[str, Any]) -> Patterns:
 
 
 def _wanted(field: str, fields: Sequence[str]) -> bool:
-    generic = regex.sub(r"\[\d+\]", "[]", field)
+    generic = re.sub(r"\[\d+\]", "[]", field)
     return field in fields or generic in fields
 
 
 def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
     """(start, end, category) of each line of chrome (the span trimmed of white space)."""
-    for m in pats.combined.finditer(text):
-        category = pats.groups.get(m.lastgroup or "", "page-chrome")
-        raw = m.group()
-        lead = len(raw) - len(raw.lstrip())
-        start, end = m.start() + lead, m.start() + len(raw.rstrip())
-        if end > start:
-            yield start, end, category
+    match = pats.combined.match
+    pos = 0
+    for line in text.split("\n"):
+        if 0 < len(line) <= MAX_LINE:
+            m = match(line)
+            if m is not None:
+                category = pats.groups.get(m.lastgroup or "", "page-chrome")
+                stripped = line.strip()
+                if stripped:
+                    start = pos + line.index(stripped[0])
+                    yield start, start + len(stripped), category
+        pos += len(line) + 1
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
