@@ -145,7 +145,8 @@ DEFAULT_TERMS = (
 _EN_STRONG_WORDS = (
     "the and that with from this which their they said has have had been were would will could should "
     "its it's our your there what when who about after into than then these those also just more most "
-    "over only other some such very because between during while where being does did not can but"
+    "over only other some such very because between during while where being does did not can but "
+    "are you we how why like out all now new according it’s don’t didn’t isn’t won’t can’t there’s"
 )
 _EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
 EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
@@ -156,6 +157,14 @@ _URL = regex.compile(
 )
 # A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
 # a full stop inside "3.9%", "U.S" or a URL does not end it.
+# Blocks that hold letters of scripts other than Latin (a superset: a hit sends the text to the exact,
+# slower Unicode-script scan). Latin Extended Additional, Latin Extended-C/D, fullwidth Latin, the
+# punctuation blocks and the emoji planes are left out.
+_MAYBE_FOREIGN = re.compile(
+    "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
+    "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
+)
+_URL_HINT = re.compile(r"://|www\.|@|\w\.\w")
 _CLOSERS = "\"'”’»)]"
 _END = re.compile("[.!?。！？\n]")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
@@ -169,12 +178,14 @@ class Settings:
     foreign_run: regex.Pattern[str]
     foreign_char: regex.Pattern[str]
     terms: regex.Pattern[str] | None
+    term_heads: frozenset[str]  # first words of the terms: no need to look for terms without one
     allowed_terms: frozenset[str]
     min_span: int
     min_words: int
     min_score: float
     max_gloss: int
     latin: bool  # an expected language is written in Latin script
+    latin_only: bool  # Latin is the only script allowed (besides Common and Inherited)
 
 
 @lru_cache(maxsize=16)
@@ -206,11 +217,14 @@ def _settings(
         if all_terms
         else None
     )
+    latin_only = scripts <= {"Latin", "Common", "Inherited", "Unknown"}
     return Settings(
+        latin_only=latin_only,
         languages=frozenset(lang.split("-")[0].lower() for lang in languages),
         foreign_run=run,
         foreign_char=regex.compile(foreign),
         terms=term_re,
+        term_heads=frozenset(t.split()[0].casefold() for t in all_terms if t.split()),
         allowed_terms=frozenset(t.casefold() for t in terms),
         min_span=min_span,
         min_words=min_words,
@@ -270,6 +284,8 @@ def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of foreign-script text that is not a short gloss or allowed term."""
     if text.isascii():
         return
+    if st.latin_only and not _MAYBE_FOREIGN.search(text):
+        return  # the fast path: no letter outside Latin's blocks, punctuation and emoji
     for m in st.foreign_run.finditer(text):
         start, end = m.span()
         letters = len(st.foreign_char.findall(m.group()))
@@ -338,9 +354,16 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _looks_english(words: list[str]) -> bool:
-    """Two strong English function words, or one and three in all (distinct, lower-cased)."""
-    strong = len(EN_STRONG.intersection(words))
+def _mojibake_lead(text: str) -> bool:
+    from qa.checks.encoding import _LEAD
+
+    return _LEAD.search(text) is not None
+
+
+def _looks_english(words: list[str], lowered: str) -> bool:
+    """Two strong English function words, or one and three in all (distinct, lower-cased);
+    a possessive "’s" counts as a strong one."""
+    strong = len(EN_STRONG.intersection(words)) + ("’s" in lowered or "'s " in lowered)
     if strong >= 2:
         return True
     return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
@@ -355,11 +378,14 @@ def foreign_sentences(
     english = "en" in st.languages
     for start, end in sentences(text):
         sentence = text[start:end]
-        tokens = sentence.lower().split()
-        if len(tokens) < st.min_words or (english and _looks_english(tokens)):
+        lowered = sentence.lower()
+        tokens = lowered.split()
+        if len(tokens) < st.min_words or (english and _looks_english(tokens, lowered)):
             continue  # the fast path: most sentences end here
-        plain = _URL.sub(" ", sentence)
-        if st.terms is not None:
+        if sum(1 for t in sentence.split() if t[0].islower()) < st.min_words:
+            continue  # headings and lists of names
+        plain = _URL.sub(" ", sentence) if _URL_HINT.search(sentence) else sentence
+        if st.terms is not None and not st.term_heads.isdisjoint(tokens):
             plain = st.terms.sub(" ", plain)
         words = _LOWER_WORD.findall(plain)
         if len(words) < st.min_words:
@@ -367,7 +393,7 @@ def foreign_sentences(
         if not plain.isascii():
             if st.foreign_char.search(plain):
                 plain = st.foreign_char.sub(" ", plain)
-            if is_bad(sentence):
+            if _mojibake_lead(sentence) and is_bad(sentence):
                 continue  # mojibake: the encoding check reports it; its letters are no language
         ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
         if not ranked:
