@@ -369,6 +369,35 @@ def _looks_english(words: list[str], lowered: str) -> bool:
     return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
 
 
+# Very common function words of Latin-script languages other than English (none is also a common
+# English word). A foreign sentence of four words or more nearly always holds one of them, or an
+# accented letter; a field with neither is not split into sentences at all (the fast path).
+_FOREIGN_MARKER_WORDS = (
+    "el la los las del y en que por para con una un es su al lo como más pero han "  # es
+    "der das und ist nicht mit von zu dem ein eine auf für sich auch wird wurde wurden sind hat haben "  # de
+    "le les des et est une dans pas qui sur du avec ce sont été "  # fr
+    "il di che è della gli sono non questo anche ha hanno "  # it
+    "os da dos das em um não uma ao à pelo "  # pt
+    "de het een en niet voor zijn dat ook naar heeft hebben worden wordt werd "  # nl
+    "w z się że nie jest oraz "  # pl
+    "och att det som är på av för med inte og er til ikke "  # sv, da, no
+    "ve bir bu için ile olarak "  # tr
+    "yang dan untuk dengan ini itu dari "  # id, ms
+    "și în cu pe care "  # ro
+    "je že se ve jsou "  # cs
+    "ang ng sa mga "  # tl
+    "kwa ya wa "  # sw
+    "ja ei ovat että "  # fi
+    "és az egy hogy nem "  # hu
+)
+_FOREIGN_MARKERS = frozenset(_FOREIGN_MARKER_WORDS.split())
+_ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
+def _may_hold_foreign_latin(text: str) -> bool:
+    return _ACCENTED.search(text) is not None or not _FOREIGN_MARKERS.isdisjoint(text.split())
+
+
 def foreign_sentences(
     text: str, st: Settings, cache_dir: str | None = None
 ) -> Iterator[tuple[int, int, str, float, float]]:
@@ -376,6 +405,8 @@ def foreign_sentences(
     if not st.latin:
         return
     english = "en" in st.languages
+    if english and not _may_hold_foreign_latin(text):
+        return
     for start, end in sentences(text):
         sentence = text[start:end]
         lowered = sentence.lower()
