@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -37,6 +38,19 @@ class TextField:
         if self.is_body:
             return self.record.body_position(offset)
         return value_position(self.record, self.field, self.text, offset)
+
+
+@lru_cache(maxsize=256)
+def is_plain(text: str) -> bool:
+    """The text is encodable in Windows-1252: ASCII, Western European letters, curly quotes, dashes,
+    bullets, NBSP, the euro sign. Such text holds no other script, no emoji, no private-use or
+    replacement characters, no surrogates and no C1 controls, so most text checks stop here. One C
+    call; cached, as several checks ask about the same field."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text_fields(rec: Record) -> Iterator[TextField]:
@@ -112,4 +126,4 @@ def value_position(rec: Record, field_path: str, value: str, offset: int) -> tup
     return file_line, col0 + 1
 
 
-__all__ = ["TextField", "text_fields", "value_position"]
+__all__ = ["TextField", "is_plain", "text_fields", "value_position"]

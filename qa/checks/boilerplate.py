@@ -118,7 +118,19 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     return Patterns(combined, groups)
 
 
+_LAST: list[tuple[Mapping[str, Any], Patterns]] = []
+
+
 def patterns_from(options: Mapping[str, Any]) -> Patterns:
+    """Compiled patterns for these options; the same options object (one per run) is compiled once."""
+    if _LAST and _LAST[0][0] is options:
+        return _LAST[0][1]
+    pats = _patterns_from(options)
+    _LAST[:] = [(options, pats)]
+    return pats
+
+
+def _patterns_from(options: Mapping[str, Any]) -> Patterns:
     extra = options.get("extra_patterns") or {}
     if not isinstance(extra, Mapping):
         raise ValueError("boilerplate.extra_patterns must be a mapping of category -> list of patterns")
@@ -126,7 +138,8 @@ def patterns_from(options: Mapping[str, Any]) -> Patterns:
     return compile_patterns(frozen, options.get("patterns_file") or None)
 
 
-def _wanted(field: str, fields: Sequence[str]) -> bool:
+@lru_cache(maxsize=1024)
+def _wanted(field: str, fields: tuple[str, ...]) -> bool:
     generic = re.sub(r"\[\d+\]", "[]", field)
     return field in fields or generic in fields
 

@@ -37,7 +37,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, text_fields
+from qa.textfields import TextField, is_plain, text_fields
 
 E201 = rule(
     "E201",
@@ -133,6 +133,7 @@ _FTFY = ftfy.TextFixerConfig(
 
 # One character class (the stdlib engine scans a class fast); runs of one kind are then split out.
 _BAD_SCREEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010fffd]")
+_ASCII_CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BAD_CHARS = re.compile(
     "(?P<fffd>\ufffd+)"
     "|(?P<ctrl>[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+)"
@@ -347,7 +348,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                     tf, E201, start, end, f"mojibake {text[start:end]!r}: should read {fixed!r} ({how})", fix=fixed
                 )
             )
-    if _BAD_SCREEN.search(text):
+    plain = is_plain(text)
+    if (_ASCII_CTRL if plain else _BAD_SCREEN).search(text):
         for m in _BAD_CHARS.finditer(text):
             if any(a <= m.start() < b for a, b in damaged):
                 continue  # part of the mojibake already reported
@@ -370,7 +372,7 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                 out.append(
                     _finding(tf, E207, hm.start(), hm.end(), f"HTML tag {shorten_tag(tag)} in plain text", fix=fix)
                 )
-    if not ascii_only:
+    if not plain:
         for start, end, repaired in stripped_joiners(text):
             names = "+".join(f"U+{ord(c):04X}" for c in repaired if c not in "\u200d\ufe0f")
             out.append(

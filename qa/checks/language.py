@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import TextField, text_fields
+from qa.textfields import TextField, is_plain, text_fields
 
 L101 = rule(
     "L101",
@@ -234,7 +234,19 @@ def _settings(
     )
 
 
+_LAST: list[tuple[Mapping[str, Any], Settings]] = []
+
+
 def settings_from(options: Mapping[str, Any]) -> Settings:
+    """Settings for these options; the same options object (one per run) is compiled once."""
+    if _LAST and _LAST[0][0] is options:
+        return _LAST[0][1]
+    st = _settings_from(options)
+    _LAST[:] = [(options, st)]
+    return st
+
+
+def _settings_from(options: Mapping[str, Any]) -> Settings:
     return _settings(
         tuple(options.get("languages", ("en",))),
         tuple(options.get("allowed_scripts", ())),
@@ -282,7 +294,7 @@ IDENTIFIER = _Identifier()
 
 def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of foreign-script text that is not a short gloss or allowed term."""
-    if text.isascii():
+    if text.isascii() or (st.latin_only and is_plain(text)):
         return
     if st.latin_only and not _MAYBE_FOREIGN.search(text):
         return  # the fast path: no letter outside Latin's blocks, punctuation and emoji
