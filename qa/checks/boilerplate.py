@@ -59,12 +59,14 @@ CATEGORY_RULES: dict[str, Rule] = {
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
 _LINE = r"[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t\r]*\Z"
+_LEADERS = " \t\r-•*·▪►>|#"
 MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
 
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    combined: re.Pattern[str]
+    generic: re.Pattern[str]  # the patterns that may start with any character
+    by_first: dict[str, re.Pattern[str]]  # first letter of a line (lower case) -> its patterns + generic
     groups: dict[str, str]  # regex group name -> category
 
 
@@ -107,15 +109,53 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     for m in more:
         for category, pats in parse_patterns(dict(m), "extra_patterns").items():
             cats.setdefault(category, []).extend(pats)
-    groups: dict[str, str] = {}
-    alts = []
-    for i, (category, pats) in enumerate(cats.items()):
-        name = f"c{i}"
-        groups[name] = category
-        alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in pats) + ")")
-    # The stdlib engine, one line at a time: several times faster here than a MULTILINE scan.
-    combined = re.compile(_LINE.format(alts="|".join(alts)), re.IGNORECASE)
-    return Patterns(combined, groups)
+    # One alternation of ~150 patterns tried on every line is slow (the engine tries each in turn),
+    # so patterns are bucketed by their first letter: a line is tried only against its bucket's.
+    groups = {f"c{i}": category for i, category in enumerate(cats)}
+    buckets: dict[str, list[tuple[str, str]]] = {}
+    generic: list[tuple[str, str]] = []
+    for category, pats in cats.items():
+        for p in pats:
+            first = _first_letter(p)
+            (generic if first is None else buckets.setdefault(first, [])).append((category, p))
+
+    def build(items: list[tuple[str, str]]) -> re.Pattern[str]:
+        alts = []
+        for name, category in groups.items():
+            mine = [p for c, p in items if c == category]
+            if mine:
+                alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
+        return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
+
+    by_first = {first: build(items + generic) for first, items in buckets.items()}
+    return Patterns(build(generic), by_first, groups)
+
+
+_SPECIAL = set("\\()[].^$|?*+{}")
+
+
+def _first_letter(pattern: str) -> str | None:
+    """The (lower-cased) character every match of ``pattern`` starts with, when plain to see."""
+    if not pattern or pattern[0] in _SPECIAL or (len(pattern) > 1 and pattern[1] in "?*{"):
+        return None
+    depth = 0
+    escaped = in_class = False
+    for ch in pattern:  # a top-level "|" gives several first letters
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return None
+    return pattern[0].lower()
 
 
 _LAST: list[tuple[Mapping[str, Any], Patterns]] = []
@@ -146,11 +186,13 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 
 def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
     """(start, end, category) of each line of chrome (the span trimmed of white space)."""
-    match = pats.combined.match
+    by_first = pats.by_first
+    generic = pats.generic
     pos = 0
     for line in text.split("\n"):
         if 0 < len(line) <= MAX_LINE:
-            m = match(line)
+            head = line.lstrip(_LEADERS)
+            m = by_first.get(head[:1].lower(), generic).match(line) if head else None
             if m is not None:
                 category = pats.groups.get(m.lastgroup or "", "page-chrome")
                 stripped = line.strip()
