@@ -71,3 +71,10 @@ def fuzz(session: nox.Session) -> None:
         "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
     )  # fmt: skip
     session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})
+
+
+@nox.session(python=PYTHON)
+def eval(session: nox.Session) -> None:
+    """Precision and recall of the text checks (encoding, language, boilerplate) on tests/data."""
+    session.install("-e", ".")
+    session.run("python", "tests/text_eval.py", *session.posargs)
