@@ -60,3 +60,31 @@ def bench_scale(session: nox.Session) -> None:
     """Issue 9 alone, with options: `nox -s bench_scale -- --sizes 10000 --runs 3` (docs/performance.md)."""
     session.install("-e", ".[bench]")
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_images(session: nox.Session) -> None:
+    """Online image check over 5,000 loopback URLs (issue 4): cold < 10 s, warm < 1 s, vs linkchecker."""
+    session.install("-e", ".[test]", "linkchecker>=10")
+    session.run("python", "bench/image_bench.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz read-and-parse and the per-file stage for FUZZ_SECONDS (default 60): atheris, then hypothesis."""
+    import os
+
+    session.install("-e", ".[test,fuzz]")
+    seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
+    session.run(
+        "python", "fuzz/fuzz_atheris.py", f"-max_total_time={max(1, seconds // 2)}", "-timeout=30",
+        "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
+    )  # fmt: skip
+    session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})
+
+
+@nox.session(python=PYTHON)
+def eval(session: nox.Session) -> None:
+    """Precision and recall of the text checks (encoding, language, boilerplate) on tests/data."""
+    session.install("-e", ".")
+    session.run("python", "tests/text_eval.py", *session.posargs)

@@ -100,6 +100,16 @@ def config_options(fn: F) -> F:
                 "--max-file-size", type=int, help="Files larger than this many bytes are not parsed [default: 1 MiB]."
             ),
             click.option("-j", "--jobs", type=int, help="Worker processes (0: one per CPU) [default: 0]."),
+            click.option(
+                "--max-field-length",
+                type=int,
+                help="Front-matter values longer than this many characters are cut and reported [default: 100000].",
+            ),
+            click.option(
+                "--time-budget",
+                type=float,
+                help="Seconds a file's checks may take before it is reported and skipped (0: no limit) [default: 10].",
+            ),
         ]
     ):
         fn = option(fn)
@@ -116,6 +126,8 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
         "schema-dir": str(Path(opts["schema_dir"]).resolve()) if opts.get("schema_dir") else None,
         "max-file-size": opts.get("max_file_size"),
         "jobs": opts.get("jobs"),
+        "max-field-length": opts.get("max_field_length"),
+        "time-budget": opts.get("time_budget"),
     }
     start = None if opts.get("isolated") else (paths[0] if paths else ".")
     return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
@@ -151,7 +163,7 @@ def gate_options(fn: F) -> F:
                 metavar="REF",
                 help="Report per-file findings only for files changed since this git ref (corpus checks see all).",
             ),
-            click.option("--no-cache", is_flag=True, help="Do not read or write the result cache."),
+            click.option("--no-cache", is_flag=True, help="Read and write no cache (file results, image URLs)."),
         ]
     ):
         fn = option(fn)
@@ -190,6 +202,14 @@ def gate_options(fn: F) -> F:
     metavar="ADDRESS",
     help="With --engine dask: a Dask scheduler address (tcp://host:8786) [default: a local cluster].",
 )
+@click.option(
+    "--online/--offline",
+    "online",
+    default=None,
+    help="Fetch image URLs to check them (image_url) [default: the config's online, else offline].",
+)
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
+@click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -199,6 +219,10 @@ def check(
     quiet: bool,
     color: str,
     no_progress: bool,
+    online: bool | None,
+    cache_dir: str | None,
+    no_cache: bool,
+    cache_ttl: str | None,
     engine: str = "local",
     scheduler: str | None = None,
     **opts: Any,
@@ -209,7 +233,8 @@ def check(
     from qa.report import html as html_report
     from qa.report import json_report, terminal
 
-    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS}
+    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
+    gate_opts["no_cache"] = no_cache  # one flag for every cache: file results and image URLs
     if scheduler and engine != "dask":
         raise UsageFailure("--scheduler needs --engine dask")
     remote = [p for p in paths if "://" in p]
@@ -218,6 +243,7 @@ def check(
     if remote and len(remote) != len(paths):
         raise UsageFailure("give either URLs or local paths, not both")
     cfg = build_config(["."] if remote else paths, opts)
+    _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
     if engine == "dask":
         try:
             import distributed  # noqa: F401
@@ -273,6 +299,34 @@ def check(
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+def _duration(text: str) -> int:
+    """Seconds from ``3600``, ``30m``, ``12h`` or ``7d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    scale = units.get(value[-1:], 0)
+    number = value[:-1] if scale else value
+    if not number.isdigit():
+        raise UsageFailure(f"--cache-ttl {text}: expected seconds or a number with s, m, h or d (e.g. 7d)")
+    return int(number) * (scale or 1)
+
+
+def _online_options(cfg: Config, online: bool | None, cache_dir: str | None, no_cache: bool, ttl: str | None) -> None:
+    """--online/--offline, --cache-dir, --no-cache, --cache-ttl over the configuration."""
+    if online is not None:
+        cfg.online = online
+        cfg.origin["online"] = "--online" if online else "--offline"
+    if cache_dir:
+        cfg.cache_dir = str(Path(cache_dir).resolve())
+        cfg.origin["cache-dir"] = "--cache-dir"
+    opts = cfg.checks.setdefault("image_url", {})
+    if no_cache:
+        opts["cache"] = False
+        cfg.origin["image_url.cache"] = "--no-cache"
+    if ttl is not None:
+        opts["cache-ttl"] = _duration(ttl)
+        cfg.origin["image_url.cache-ttl"] = "--cache-ttl"
 
 
 class _progress_bar:  # noqa: N801 - used like a function

@@ -59,6 +59,12 @@ def _fail_on(value: Any) -> str:
     return str(value)
 
 
+def _seconds(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise ValueError("expected a number of seconds >= 0 (0: no limit)")
+    return float(value)
+
+
 def _str(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("expected a non-empty string")
@@ -109,6 +115,8 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "cache-dir": ("cache_dir", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),
+    "max-field-length": ("max_field_length", _pos_int),
+    "time-budget": ("time_budget", _seconds),
 }
 
 
@@ -128,6 +136,8 @@ class Config:
     cache_dir: str = ".clipqa-cache"
     output_dir: str = "reports"
     jobs: int = 0
+    max_field_length: int = 100_000  # characters per front-matter value or key (P124)
+    time_budget: float = 10.0  # seconds per file; 0: no limit (P130)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # [tool.clipqa.<check>]
     origin: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
     file: str | None = None

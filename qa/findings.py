@@ -73,7 +73,7 @@ class Rule:
             field=field,
             line=line,
             column=column,
-            message=message,
+            message=shorten(message, MESSAGE_MAX) or "",  # a hostile value must not blow up a report
             evidence=shorten(evidence),
             span=span,
             fix=fix,
@@ -99,6 +99,7 @@ def rule(code: str, name: str, check: str, severity: str, doc: str, fix: str | N
 
 
 EVIDENCE_MAX = 200
+MESSAGE_MAX = 1000
 
 
 _REPR = reprlib.Repr()

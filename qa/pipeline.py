@@ -22,7 +22,7 @@ from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
 from qa.stage import StageSpec, internal_error, locate_later
 from qa.tables import concat
-from qa.yamlload import loader_notice
+from qa.yamlload import Limits, loader_notice
 
 
 @dataclass(slots=True)
@@ -74,6 +74,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
         "cache_dir": config.cache_dir,
         "roots": list(roots),
         "tool_version": __version__,
+        "notices": [],  # corpus checks may append run-level notices (no network, deadline); see run()
     }
 
 
@@ -95,7 +96,8 @@ def run(
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
     sources = found.sources
-    read = ReadOptions(max_file_bytes=config.max_file_size)
+    limits = Limits(max_scalar_chars=config.max_field_length)
+    read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
     spec = StageSpec(config=config, read=read, run=run_context(config, paths))
     notices = [n for n in [loader_notice()] if n]
 
@@ -145,6 +147,7 @@ def run(
             corpus_findings.extend(check.corpus(tables, ctx))
         except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
             corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+    notices.extend(str(n) for n in spec.run.get("notices", []))
     locate_later(corpus_findings, {s.path: s for s in sources}, read)
     if only is not None:
         corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]

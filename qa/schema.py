@@ -344,6 +344,8 @@ def _check_name(column: str, check: str) -> str:
 
 
 def _required_check(series: pd.Series) -> pd.Series:
+    if series.dtype == object:  # a YAML .nan is a (wrong) value, not a missing one
+        return series.map(lambda v: v is not None and v is not pd.NA).astype(bool)
     return series.notna()
 
 
@@ -367,9 +369,13 @@ def _column_checks(fs: FieldSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if fs.required:
         checks.append(pa.Check(_required_check, name=_check_name(fs.name, "required"), ignore_na=False))
-    checks.append(pa.Check(lambda s, kind=kind: type_mask(s, kind), name=_check_name(fs.name, "type")))
+    # ignore_na=False: pandera would skip a float NaN as if it were null, but a YAML .nan
+    # is a value (and a wrong one); the checks treat None and pd.NA as null themselves.
+    checks.append(pa.Check(lambda s, kind=kind: type_mask(s, kind), name=_check_name(fs.name, "type"), ignore_na=False))
     for cname, _raw, arg in fs.checks:
-        checks.append(pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname)))
+        checks.append(
+            pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname), ignore_na=False)
+        )
     return checks
 
 

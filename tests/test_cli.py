@@ -172,7 +172,7 @@ def test_example_corpus_shows_its_planted_glitches(tmp_path: Path) -> None:
     assert proc.returncode == 1
     doc = validate_json(out)
     rules = {f["rule"] for f in doc["findings"]}
-    assert {"P101", "P103", "P106", "E101", "S102", "S107", "S108", "S109", "S110"} <= rules
+    assert {"P101", "P103", "P106", "E101", "S102", "I102", "I105", "S108", "S109", "S110"} <= rules
     clean = {"010_3f2a9c1d5e7b8a60.txt", "012_c47d9e0a1b3f6a28.txt"}
     assert not [f for f in doc["findings"] if f["path"] in clean and f["severity"] == "error"]
 
