@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from hostile_cases import GOOD, billion_laughs, build, clipping
 
 import qa.checks
 import qa.engine.local
@@ -32,6 +31,7 @@ from qa.pipeline import run
 from qa.schema import load_schema, validate_tables
 from qa.tables import TableBuilder
 from qa.yamlload import Limits, parse_yaml
+from tests.hostile_cases import GOOD, billion_laughs, build, clipping
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
