@@ -185,9 +185,10 @@ def test_thousand_files_one_malformed_one_not_utf8(tmp_path: Path) -> None:
         # each file its own story (URL and title), so the duplicate checks have nothing to say
         url = f"https://www.maritime.example.com/2025/story-{i}/"
         amp = f"https://www-maritime-example-com.cdn.ampproject.org/c/s/www.maritime.example.com/2025/story-{i}/amp/"
+        image = [{"url": f"{url}image.jpg", "width": 1200, "height": 800, "isCached": True}]
         return clipping(
             body, title=f"Story number {i}", webUrl=url, originalUrl=url, ampWebUrl=f"{url}amp/", cdnAmpWebUrl=amp,
-            **changes,
+            images=image, **changes,
         )  # fmt: skip
 
     for i in range(1000):
