@@ -1,0 +1,154 @@
+"""RunResults built by hand for the HTML report tests: known glitches with spans and fixes.
+
+The report never re-runs checks, so its tests need no corpus: they build the
+findings (with the span, the fix and the text the span indexes into) and the
+``clippings`` table the way the pipeline would, and assert what the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from qa.config import Config
+import qa.constraints  # noqa: F401 - registers the schema rules (S102)
+from qa.findings import REGISTRY, Finding, Rule, Severity, excerpt
+from qa.pipeline import RunResult
+from qa.tables import to_column
+
+# Rules of the kind the text checks declare, under codes no real rule uses (X9xx). They are
+# put in the registry only for a test's duration (``register``): listings of the real rules
+# never see them.
+MIXED_SCRIPT = Rule(
+    "X901", "foreign-script-in-text", "language", Severity.WARNING,
+    "A run of another script inside a sentence: a machine-translation leftover.",
+    "Translate the run or delete it.",
+)  # fmt: skip
+ZWJ_STRIPPED = Rule(
+    "X902", "emoji-joiner-stripped", "encoding", Severity.WARNING,
+    "An emoji sequence lost its zero width joiners (U+200D): it shows as separate emoji.",
+    "Put the joiners back.",
+)  # fmt: skip
+MOJIBAKE = Rule(
+    "X903", "mojibake", "encoding", Severity.ERROR,
+    "UTF-8 text decoded as Windows-1252 (’ shows as â€™).",
+    "Apply the ftfy repair.",
+)  # fmt: skip
+ZWSP = Rule("X904", "zero-width-space", "encoding", Severity.INFO, "A zero width space inside a word.")
+WRONG_TYPE = REGISTRY["S102"]  # the real rule: registered when qa.constraints is imported
+DUPLICATE = Rule("X905", "duplicate-body", "duplicate", Severity.WARNING, "Two files have the same body.")
+
+ZH_SENTENCE = (
+    "As foreign media analyses state, this is not passive defense, but active layout. "
+    "A tech ecosystem aimed at摆脱 external constraints and achieving internal circulation "
+    "is rapidly becoming a reality from a blueprint."
+)
+FAMILY_STRIPPED = "Family day at the park 👨👩👧 draws crowds"
+FAMILY_FIX = "👨\u200d👩\u200d👧"
+MOJIBAKE_EXCERPT = "Chinaâ€™s big tech self-reliance push, and how realistic it is"
+MOJIBAKE_FIXED = "China’s big tech self-reliance push, and how realistic it is"
+ZWSP_TITLE = "Self\u200breliance is the motif"
+
+
+TEST_RULES = (MIXED_SCRIPT, ZWJ_STRIPPED, MOJIBAKE, ZWSP, DUPLICATE)
+
+
+def register(monkeypatch: pytest.MonkeyPatch) -> None:
+    for r in TEST_RULES:
+        monkeypatch.setitem(REGISTRY, r.code, r)
+
+
+def finding(r: Rule, path: str, message: str, *, text: str | None = None, **kw: Any) -> Finding:
+    """A finding as a check would emit it: with ``text``, the span's excerpt is kept."""
+    f = r.finding(path, message, **kw)
+    if text is not None and f.span is not None:
+        f.context = excerpt(text, f.span)
+    return f
+
+
+def clippings_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = ["_record", "_path", "_field", "title", "publishedDateTime", "webUrl", "quality", "heat", "published"]
+    columns.append("provider.name")
+    data: dict[str, list[Any]] = {c: [] for c in columns}
+    for i, row in enumerate(rows):
+        row = {"_record": i, "_field": "", **row}
+        for c in columns:
+            data[c].append(row.get(c))
+    return pd.DataFrame({c: to_column(v) for c, v in data.items()})
+
+
+def glitch_result(*, baseline: bool = False) -> RunResult:
+    """Six clippings, four providers, the glitches the per-clipping view must show."""
+    span_zh = ZH_SENTENCE.index("摆脱")
+    span_fam = FAMILY_STRIPPED.index("👨")
+    moj = MOJIBAKE_EXCERPT.index("â€™")
+    zwsp = ZWSP_TITLE.index("\u200b")
+    findings = [
+        finding(
+            MIXED_SCRIPT, "corpus/004_zh.txt", "Chinese text inside an English sentence: 摆脱",
+            field="body", line=3, column=span_zh + 1, evidence="摆脱",
+            span=(span_zh, span_zh + 2), fix="to break free from", text=ZH_SENTENCE,
+        ),
+        finding(
+            ZWJ_STRIPPED, "corpus/010_family.txt", "emoji sequence without its joiners (3 emoji shown for 1)",
+            field="title", line=3, column=8, evidence="👨👩👧",
+            span=(span_fam, span_fam + 3), fix=FAMILY_FIX, text=FAMILY_STRIPPED,
+        ),
+        finding(
+            MOJIBAKE, "corpus/000_op_ed.txt", "mojibake: â€™ is ’ decoded as Windows-1252",
+            field="excerpt", line=4, column=10, evidence=MOJIBAKE_EXCERPT,
+            span=(moj, moj + 3), fix=MOJIBAKE_FIXED, text=MOJIBAKE_EXCERPT,
+        ),
+        finding(
+            ZWSP, "corpus/000_op_ed.txt", "zero width space inside a word",
+            field="title", line=3, column=8, evidence=ZWSP_TITLE, span=(zwsp, zwsp + 1), fix="", text=ZWSP_TITLE,
+        ),
+        finding(WRONG_TYPE, "corpus/020_quality.txt", "quality: expected an integer, found a string",
+                field="quality", line=9, column=1, evidence="'high'"),  # fmt: skip
+        finding(DUPLICATE, "corpus/030_dup_a.txt", "same body as 1 other file",
+                field="body", line=12, related=["corpus/031_dup_b.txt"]),  # fmt: skip
+        finding(DUPLICATE, "corpus/031_dup_b.txt", "same body as 1 other file",
+                field="body", line=11, related=["corpus/030_dup_a.txt"]),  # fmt: skip
+    ]
+    findings.sort(key=Finding.sort_key)
+    clippings = clippings_table(
+        [
+            {"_path": "corpus/000_op_ed.txt", "title": "Op-Ed: China’s big tech", "publishedDateTime": "2021-12-28T23:15:00Z",
+             "webUrl": "https://www.digitaljournal.com/op-ed", "quality": 7, "heat": -1, "published": False,
+             "provider.name": "Digital Journal"},
+            {"_path": "corpus/010_family.txt", "title": FAMILY_STRIPPED, "publishedDateTime": "2021-12-28T02:28:00Z",
+             "webUrl": "https://www.wboy.com/family", "quality": 24, "heat": 44, "published": True,
+             "provider.name": "WBOY"},
+            {"_path": "corpus/020_quality.txt", "title": "Quality as a word", "publishedDateTime": "2021-12-29T18:36:00Z",
+             "webUrl": "https://nypost.com/q", "quality": "high", "heat": 3, "published": "false",
+             "provider.name": "New York Post"},
+            {"_path": "corpus/030_dup_a.txt", "title": "China pursues tech self-reliance",
+             "publishedDateTime": dt.datetime(2021, 12, 30, 8, 0, tzinfo=dt.UTC),
+             "webUrl": "https://nypost.com/a", "quality": 44, "heat": 120, "published": True, "provider.name": "New York Post"},
+            {"_path": "corpus/031_dup_b.txt", "title": "China pursues tech self-reliance", "publishedDateTime": "2021-12-30T09:00:00Z",
+             "webUrl": "https://www.spokesman.com/b", "quality": 44, "heat": None, "published": True,
+             "provider.name": "The Spokesman-Review"},
+        ]
+    )  # fmt: skip
+    fixed: list[dict[str, Any]] = []
+    if baseline:
+        for f in findings:
+            f.status = "existing" if f.check in ("schema", "duplicate") else "new"
+        fixed = [
+            {"rule": "X903", "path": "corpus/040_fixed.txt", "field": "title", "message": "mojibake: Ã© is é",
+             "fingerprint": "0123456789abcdef"},
+        ]  # fmt: skip
+    return RunResult(
+        findings=findings,
+        tables={"clippings": clippings},
+        roots=["corpus"],
+        files=7,
+        records=6,
+        config=Config(),
+        started=dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC),
+        duration=1.234,
+        fixed=fixed,
+    )
