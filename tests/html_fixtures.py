@@ -152,3 +152,66 @@ def glitch_result(*, baseline: bool = False) -> RunResult:
         duration=1.234,
         fixed=fixed,
     )
+
+
+PROVIDERS = ("Digital Journal", "WBOY", "New York Post", "The Spokesman-Review", "Reuters", "AP News", "BBC News",
+             "Le Monde", "Der Spiegel", "NHK", "Xinhua", "El País", "ANSA", "Yonhap", "Al Jazeera", "The Hindu",
+             "ABC News", "CBC", "RTÉ", "SCMP")  # fmt: skip
+_SENTENCES = (
+    "Technological self-reliance is China’s major strategic driving motif these days.",
+    "A tech ecosystem aimed at摆脱 external constraints is becoming a reality.",
+    "Family day at the park 👨👩👧 draws crowds.",
+    "Chinaâ€™s big tech push, and how realistic it is.",
+    "Self\u200breliance is the word of the year.",
+)
+
+
+def synthetic_result(n_findings: int, n_files: int | None = None, seed: int = 7) -> RunResult:
+    """A large RunResult for the benchmark and the paging tests: varied rules, spans, fixes."""
+    import random
+
+    rng = random.Random(seed)
+    n_files = n_files or max(1, n_findings // 5)
+    rules = [*TEST_RULES, WRONG_TYPE]
+    start = dt.date(2021, 1, 1)
+    paths = [f"corpus/{i // 1000:03d}/{i:06d}_{rng.getrandbits(32):08x}.txt" for i in range(n_files)]
+    rows = []
+    for p in paths:
+        rows.append(
+            {
+                "_path": p,
+                "title": rng.choice(_SENTENCES),
+                "publishedDateTime": f"{start + dt.timedelta(days=rng.randrange(120))}T{rng.randrange(24):02d}:00:00Z",
+                "webUrl": f"https://example.org/{rng.getrandbits(40):x}",
+                "quality": rng.randrange(101) if rng.random() > 0.02 else "high",
+                "heat": -1 if rng.random() < 0.3 else int(rng.paretovariate(1.2) * 10),
+                "published": rng.random() < 0.7,
+                "provider.name": rng.choice(PROVIDERS) if rng.random() > 0.05 else None,
+            }
+        )
+    findings = []
+    for i in range(n_findings):
+        r = rng.choice(rules)
+        text = rng.choice(_SENTENCES) * rng.randrange(1, 4)
+        a = rng.randrange(len(text))
+        b = min(len(text), a + rng.randrange(1, 12))
+        field = rng.choice(("title", "excerpt", "body", "related[0].title"))
+        findings.append(
+            finding(
+                r, paths[i % n_files] if i < n_files else rng.choice(paths),
+                f"{r.name.replace('-', ' ')}: {text[a:b]!r} at {a}",
+                field=field, line=rng.randrange(2, 80), column=rng.randrange(1, 60), evidence=text[a:b],
+                span=(a, b), fix=text[a:b].upper() if rng.random() < 0.5 else None, text=text,
+            )
+        )  # fmt: skip
+    findings.sort(key=Finding.sort_key)
+    return RunResult(
+        findings=findings,
+        tables={"clippings": clippings_table(rows)},
+        roots=["corpus"],
+        files=n_files,
+        records=n_files,
+        config=Config(),
+        started=dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC),
+        duration=12.5,
+    )
