@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from html_fixtures import FAMILY_FIX, FAMILY_STRIPPED, ZH_SENTENCE, glitch_result, register, synthetic_result
+from tests.html_fixtures import FAMILY_FIX, FAMILY_STRIPPED, ZH_SENTENCE, glitch_result, register, synthetic_result
 from qa.corpus import Source, read_record
 from qa.excerpts import attach, field_text
 from qa.findings import REGISTRY, excerpt
@@ -103,6 +103,15 @@ def test_page_data_interns_strings_and_carries_spans_fixes_and_facts() -> None:
     assert charts["days"]["labels"] == ["2021-12-28", "2021-12-29", "2021-12-30"]
     assert charts["days"]["clippings"] == [2, 1, 2]
     assert data["meta"]["baseline"] is None and data["meta"]["gate"] == "failed"
+
+
+def test_chart_data_tables_hold_the_numbers() -> None:
+    page = html.render(glitch_result())
+    cell = '<td class="num">{}</td>'
+    # Per check: duplicate has 0 errors, 2 warnings, 0 info; per day: 2021-12-30 has 2 warnings and 2 clippings.
+    assert '<th scope="row">duplicate</th>' + "".join(cell.format(n) for n in (0, 2, 0)) in page
+    assert '<th scope="row">2021-12-30</th>' + "".join(cell.format(n) for n in (0, 2, 0, 2)) in page
+    assert '<th scope="row">WBOY</th>' + "".join(cell.format(n) for n in (0, 1, 0)) in page
 
 
 def test_baseline_status_and_fixed_reach_the_page() -> None:
