@@ -26,9 +26,11 @@ def field_text(rec: Record, field: str | None) -> str | None:
         return rec.body
     current: Any = rec.data
     for part in split_field(field):
-        if isinstance(part, int) and isinstance(current, list) and 0 <= part < len(current):
+        if isinstance(part, int):
+            if not (isinstance(current, list) and 0 <= part < len(current)):
+                return None
             current = current[part]
-        elif isinstance(part, str) and isinstance(current, dict) and part in current:
+        elif isinstance(current, dict) and part in current:
             current = current[part]
         else:
             return None

@@ -8,35 +8,46 @@ findings (with the span, the fix and the text the span indexes into) and the
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pytest
 
-from qa.config import Config
 import qa.constraints  # noqa: F401 - registers the schema rules (S102)
+from qa.config import Config
 from qa.findings import REGISTRY, Finding, Rule, Severity, excerpt
 from qa.pipeline import RunResult
 from qa.tables import to_column
+
+if TYPE_CHECKING:
+    import pytest
 
 # Rules of the kind the text checks declare, under codes no real rule uses (X9xx). They are
 # put in the registry only for a test's duration (``register``): listings of the real rules
 # never see them.
 MIXED_SCRIPT = Rule(
-    "X901", "foreign-script-in-text", "language", Severity.WARNING,
+    "X901",
+    "foreign-script-in-text",
+    "language",
+    Severity.WARNING,
     "A run of another script inside a sentence: a machine-translation leftover.",
     "Translate the run or delete it.",
-)  # fmt: skip
+)
 ZWJ_STRIPPED = Rule(
-    "X902", "emoji-joiner-stripped", "encoding", Severity.WARNING,
+    "X902",
+    "emoji-joiner-stripped",
+    "encoding",
+    Severity.WARNING,
     "An emoji sequence lost its zero width joiners (U+200D): it shows as separate emoji.",
     "Put the joiners back.",
-)  # fmt: skip
+)
 MOJIBAKE = Rule(
-    "X903", "mojibake", "encoding", Severity.ERROR,
+    "X903",
+    "mojibake",
+    "encoding",
+    Severity.ERROR,
     "UTF-8 text decoded as Windows-1252 (’ shows as â€™).",
     "Apply the ftfy repair.",
-)  # fmt: skip
+)
 ZWSP = Rule("X904", "zero-width-space", "encoding", Severity.INFO, "A zero width space inside a word.")
 WRONG_TYPE = REGISTRY["S102"]  # the real rule: registered when qa.constraints is imported
 DUPLICATE = Rule("X905", "duplicate-body", "duplicate", Severity.WARNING, "Two files have the same body.")
@@ -73,8 +84,8 @@ def clippings_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = ["_record", "_path", "_field", "title", "publishedDateTime", "webUrl", "quality", "heat", "published"]
     columns.append("provider.name")
     data: dict[str, list[Any]] = {c: [] for c in columns}
-    for i, row in enumerate(rows):
-        row = {"_record": i, "_field": "", **row}
+    for i, given in enumerate(rows):
+        row = {"_record": i, "_field": "", **given}
         for c in columns:
             data[c].append(row.get(c))
     return pd.DataFrame({c: to_column(v) for c, v in data.items()})
@@ -88,59 +99,147 @@ def glitch_result(*, baseline: bool = False) -> RunResult:
     zwsp = ZWSP_TITLE.index("\u200b")
     findings = [
         finding(
-            MIXED_SCRIPT, "corpus/004_zh.txt", "Chinese text inside an English sentence: 摆脱",
-            field="body", line=3, column=span_zh + 1, evidence="摆脱",
-            span=(span_zh, span_zh + 2), fix="to break free from", text=ZH_SENTENCE,
+            MIXED_SCRIPT,
+            "corpus/004_zh.txt",
+            "Chinese text inside an English sentence: 摆脱",
+            field="body",
+            line=3,
+            column=span_zh + 1,
+            evidence="摆脱",
+            span=(span_zh, span_zh + 2),
+            fix="to break free from",
+            text=ZH_SENTENCE,
         ),
         finding(
-            ZWJ_STRIPPED, "corpus/010_family.txt", "emoji sequence without its joiners (3 emoji shown for 1)",
-            field="title", line=3, column=8, evidence="👨👩👧",
-            span=(span_fam, span_fam + 3), fix=FAMILY_FIX, text=FAMILY_STRIPPED,
+            ZWJ_STRIPPED,
+            "corpus/010_family.txt",
+            "emoji sequence without its joiners (3 emoji shown for 1)",
+            field="title",
+            line=3,
+            column=8,
+            evidence="👨👩👧",
+            span=(span_fam, span_fam + 3),
+            fix=FAMILY_FIX,
+            text=FAMILY_STRIPPED,
         ),
         finding(
-            MOJIBAKE, "corpus/000_op_ed.txt", "mojibake: â€™ is ’ decoded as Windows-1252",
-            field="excerpt", line=4, column=10, evidence=MOJIBAKE_EXCERPT,
-            span=(moj, moj + 3), fix=MOJIBAKE_FIXED, text=MOJIBAKE_EXCERPT,
+            MOJIBAKE,
+            "corpus/000_op_ed.txt",
+            "mojibake: â€™ is ’ decoded as Windows-1252",
+            field="excerpt",
+            line=4,
+            column=10,
+            evidence=MOJIBAKE_EXCERPT,
+            span=(moj, moj + 3),
+            fix=MOJIBAKE_FIXED,
+            text=MOJIBAKE_EXCERPT,
         ),
         finding(
-            ZWSP, "corpus/000_op_ed.txt", "zero width space inside a word",
-            field="title", line=3, column=8, evidence=ZWSP_TITLE, span=(zwsp, zwsp + 1), fix="", text=ZWSP_TITLE,
+            ZWSP,
+            "corpus/000_op_ed.txt",
+            "zero width space inside a word",
+            field="title",
+            line=3,
+            column=8,
+            evidence=ZWSP_TITLE,
+            span=(zwsp, zwsp + 1),
+            fix="",
+            text=ZWSP_TITLE,
         ),
-        finding(WRONG_TYPE, "corpus/020_quality.txt", "quality: expected an integer, found a string",
-                field="quality", line=9, column=1, evidence="'high'"),  # fmt: skip
-        finding(DUPLICATE, "corpus/030_dup_a.txt", "same body as 1 other file",
-                field="body", line=12, related=["corpus/031_dup_b.txt"]),  # fmt: skip
-        finding(DUPLICATE, "corpus/031_dup_b.txt", "same body as 1 other file",
-                field="body", line=11, related=["corpus/030_dup_a.txt"]),  # fmt: skip
+        finding(
+            WRONG_TYPE,
+            "corpus/020_quality.txt",
+            "quality: expected an integer, found a string",
+            field="quality",
+            line=9,
+            column=1,
+            evidence="'high'",
+        ),
+        finding(
+            DUPLICATE,
+            "corpus/030_dup_a.txt",
+            "same body as 1 other file",
+            field="body",
+            line=12,
+            related=["corpus/031_dup_b.txt"],
+        ),
+        finding(
+            DUPLICATE,
+            "corpus/031_dup_b.txt",
+            "same body as 1 other file",
+            field="body",
+            line=11,
+            related=["corpus/030_dup_a.txt"],
+        ),
     ]
     findings.sort(key=Finding.sort_key)
     clippings = clippings_table(
         [
-            {"_path": "corpus/000_op_ed.txt", "title": "Op-Ed: China’s big tech", "publishedDateTime": "2021-12-28T23:15:00Z",
-             "webUrl": "https://www.digitaljournal.com/op-ed", "quality": 7, "heat": -1, "published": False,
-             "provider.name": "Digital Journal"},
-            {"_path": "corpus/010_family.txt", "title": FAMILY_STRIPPED, "publishedDateTime": "2021-12-28T02:28:00Z",
-             "webUrl": "https://www.wboy.com/family", "quality": 24, "heat": 44, "published": True,
-             "provider.name": "WBOY"},
-            {"_path": "corpus/020_quality.txt", "title": "Quality as a word", "publishedDateTime": "2021-12-29T18:36:00Z",
-             "webUrl": "https://nypost.com/q", "quality": "high", "heat": 3, "published": "false",
-             "provider.name": "New York Post"},
-            {"_path": "corpus/030_dup_a.txt", "title": "China pursues tech self-reliance",
-             "publishedDateTime": dt.datetime(2021, 12, 30, 8, 0, tzinfo=dt.UTC),
-             "webUrl": "https://nypost.com/a", "quality": 44, "heat": 120, "published": True, "provider.name": "New York Post"},
-            {"_path": "corpus/031_dup_b.txt", "title": "China pursues tech self-reliance", "publishedDateTime": "2021-12-30T09:00:00Z",
-             "webUrl": "https://www.spokesman.com/b", "quality": 44, "heat": None, "published": True,
-             "provider.name": "The Spokesman-Review"},
+            {
+                "_path": "corpus/000_op_ed.txt",
+                "title": "Op-Ed: China’s big tech",
+                "publishedDateTime": "2021-12-28T23:15:00Z",
+                "webUrl": "https://www.digitaljournal.com/op-ed",
+                "quality": 7,
+                "heat": -1,
+                "published": False,
+                "provider.name": "Digital Journal",
+            },
+            {
+                "_path": "corpus/010_family.txt",
+                "title": FAMILY_STRIPPED,
+                "publishedDateTime": "2021-12-28T02:28:00Z",
+                "webUrl": "https://www.wboy.com/family",
+                "quality": 24,
+                "heat": 44,
+                "published": True,
+                "provider.name": "WBOY",
+            },
+            {
+                "_path": "corpus/020_quality.txt",
+                "title": "Quality as a word",
+                "publishedDateTime": "2021-12-29T18:36:00Z",
+                "webUrl": "https://nypost.com/q",
+                "quality": "high",
+                "heat": 3,
+                "published": "false",
+                "provider.name": "New York Post",
+            },
+            {
+                "_path": "corpus/030_dup_a.txt",
+                "title": "China pursues tech self-reliance",
+                "publishedDateTime": dt.datetime(2021, 12, 30, 8, 0, tzinfo=dt.UTC),
+                "webUrl": "https://nypost.com/a",
+                "quality": 44,
+                "heat": 120,
+                "published": True,
+                "provider.name": "New York Post",
+            },
+            {
+                "_path": "corpus/031_dup_b.txt",
+                "title": "China pursues tech self-reliance",
+                "publishedDateTime": "2021-12-30T09:00:00Z",
+                "webUrl": "https://www.spokesman.com/b",
+                "quality": 44,
+                "heat": None,
+                "published": True,
+                "provider.name": "The Spokesman-Review",
+            },
         ]
-    )  # fmt: skip
+    )
     fixed: list[dict[str, Any]] = []
     if baseline:
         for f in findings:
             f.status = "existing" if f.check in ("schema", "duplicate") else "new"
         fixed = [
-            {"rule": "X903", "path": "corpus/040_fixed.txt", "field": "title", "message": "mojibake: Ã© is é",
-             "fingerprint": "0123456789abcdef"},
-        ]  # fmt: skip
+            {
+                "rule": "X903",
+                "path": "corpus/040_fixed.txt",
+                "field": "title",
+                "message": "mojibake: Ã© is é",
+                "fingerprint": "0123456789abcdef",
+            },
+        ]
     return RunResult(
         findings=findings,
         tables={"clippings": clippings},
@@ -154,9 +253,28 @@ def glitch_result(*, baseline: bool = False) -> RunResult:
     )
 
 
-PROVIDERS = ("Digital Journal", "WBOY", "New York Post", "The Spokesman-Review", "Reuters", "AP News", "BBC News",
-             "Le Monde", "Der Spiegel", "NHK", "Xinhua", "El País", "ANSA", "Yonhap", "Al Jazeera", "The Hindu",
-             "ABC News", "CBC", "RTÉ", "SCMP")  # fmt: skip
+PROVIDERS = (
+    "Digital Journal",
+    "WBOY",
+    "New York Post",
+    "The Spokesman-Review",
+    "Reuters",
+    "AP News",
+    "BBC News",
+    "Le Monde",
+    "Der Spiegel",
+    "NHK",
+    "Xinhua",
+    "El País",
+    "ANSA",
+    "Yonhap",
+    "Al Jazeera",
+    "The Hindu",
+    "ABC News",
+    "CBC",
+    "RTÉ",
+    "SCMP",
+)
 _SENTENCES = (
     "Technological self-reliance is China’s major strategic driving motif these days.",
     "A tech ecosystem aimed at摆脱 external constraints is becoming a reality.",
@@ -198,12 +316,18 @@ def synthetic_result(n_findings: int, n_files: int | None = None, seed: int = 7)
         field = rng.choice(("title", "excerpt", "body", "related[0].title"))
         findings.append(
             finding(
-                r, paths[i % n_files] if i < n_files else rng.choice(paths),
+                r,
+                paths[i % n_files] if i < n_files else rng.choice(paths),
                 f"{r.name.replace('-', ' ')}: {text[a:b]!r} at {a}",
-                field=field, line=rng.randrange(2, 80), column=rng.randrange(1, 60), evidence=text[a:b],
-                span=(a, b), fix=text[a:b].upper() if rng.random() < 0.5 else None, text=text,
+                field=field,
+                line=rng.randrange(2, 80),
+                column=rng.randrange(1, 60),
+                evidence=text[a:b],
+                span=(a, b),
+                fix=text[a:b].upper() if rng.random() < 0.5 else None,
+                text=text,
             )
-        )  # fmt: skip
+        )
     findings.sort(key=Finding.sort_key)
     return RunResult(
         findings=findings,

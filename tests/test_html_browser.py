@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.html_fixtures import glitch_result, register, synthetic_result
 from qa.report import html
+from tests.html_fixtures import glitch_result, register, synthetic_result
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -68,7 +68,10 @@ def open_report(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         contexts.append(ctx)
         page = ctx.new_page()
         opened = Opened(page, out.as_uri())
-        page.on("console", lambda m: opened.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda m: opened.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         page.on("pageerror", lambda e: opened.console.append(f"pageerror: {e}"))
         page.on("request", lambda r: opened.requests.append(r.url))
         page.goto(opened.url + hash_)
@@ -96,7 +99,12 @@ def test_page_loads_without_errors_or_requests_and_draws_charts(open_report: Any
     assert page.inner_text("#verdict").lower().startswith("gate failed")
     # Six charts drawn by Chart.js onto their canvases.
     assert page.evaluate("Object.keys(Chart.instances).length") == 6
-    assert page.evaluate("Chart.getChart('chart-checks').data.labels") == ["schema", "encoding", "language", "duplicate"]
+    assert page.evaluate("Chart.getChart('chart-checks').data.labels") == [
+        "schema",
+        "encoding",
+        "language",
+        "duplicate",
+    ]
     assert r.visible_rows() == 7
     shot(page, "report-overview.png")
     assert r.console == [] and r.requests == [r.url]
@@ -120,7 +128,10 @@ def test_filters_change_the_visible_rows(open_report: Any) -> None:
     page.fill("#f-text", "")
     page.fill("#f-provider", "New York Post")
     page.wait_for_selector("body[data-shown='2']", state="attached")
-    assert set(page.locator("#rows td.loc").all_inner_texts()) == {"corpus/020_quality.txt:9:1", "corpus/030_dup_a.txt:12:1"}
+    assert set(page.locator("#rows td.loc").all_inner_texts()) == {
+        "corpus/020_quality.txt:9:1",
+        "corpus/030_dup_a.txt:12:1",
+    }
     page.fill("#f-provider", "")
     page.fill("#f-path", "dup_")
     page.wait_for_selector("body[data-shown='2']", state="attached")

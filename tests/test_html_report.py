@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.html_fixtures import FAMILY_FIX, FAMILY_STRIPPED, ZH_SENTENCE, glitch_result, register, synthetic_result
 from qa.corpus import Source, read_record
 from qa.excerpts import attach, field_text
 from qa.findings import REGISTRY, excerpt
 from qa.report import html
+from tests.html_fixtures import FAMILY_FIX, FAMILY_STRIPPED, ZH_SENTENCE, glitch_result, register, synthetic_result
 
 
 @pytest.fixture(autouse=True)
