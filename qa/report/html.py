@@ -205,7 +205,7 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
             bins[i] += 1
         for i, n in enumerate(bins):
             a, b = edges[i], edges[i + 1]
-            labels.append(f"{_fmt(a)}–{_fmt(b - 1)}" if integral else f"{_fmt(a)}–{_fmt(b)}")
+            labels.append(f"{_fmt(a)}–{_fmt(min(b - 1, hi))}" if integral else f"{_fmt(a)}–{_fmt(min(b, hi))}")
             counts.append(n)
         while counts and counts[-1] == 0:  # no empty tail
             labels.pop()
