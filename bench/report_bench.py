@@ -29,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from qa.checks import all_checks  # noqa: E402
 from qa.findings import REGISTRY  # noqa: E402
 from qa.report import html  # noqa: E402
 from tests.html_fixtures import TEST_RULES, synthetic_result  # noqa: E402
@@ -108,6 +109,7 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=20_000)
     ap.add_argument("--keep", help="write the report here and keep it")
     args = ap.parse_args()
+    all_checks()  # the real rules first, then the synthetic ones under their own codes
     for r in TEST_RULES:
         REGISTRY.setdefault(r.code, r)
 

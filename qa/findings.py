@@ -70,10 +70,9 @@ class Rule:
 
         ``text`` is the whole field value (or body) that ``span`` indexes into: only a
         short :class:`Excerpt` around the span is kept, for reports to show the span in
-        its context. Without it, a string ``evidence`` that holds the span is used; the
-        pipeline fills in the rest from the record (``qa.excerpts``).
+        its context. Without it, the pipeline cuts the excerpt from the record
+        (``qa.excerpts``) for any finding with a span and a field.
         """
-        source = text if text is not None else evidence if isinstance(evidence, str) else None
         return Finding(
             rule=self.code,
             check=self.check,
@@ -87,7 +86,7 @@ class Rule:
             span=span,
             fix=fix,
             related=tuple(related),
-            context=excerpt(source, span) if source is not None and span is not None else None,
+            context=excerpt(text, span) if text is not None and span is not None else None,
         )
 
 

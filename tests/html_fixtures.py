@@ -68,6 +68,9 @@ TEST_RULES = (MIXED_SCRIPT, ZWJ_STRIPPED, MOJIBAKE, ZWSP, DUPLICATE)
 
 
 def register(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.checks import all_checks
+
+    all_checks()  # the real rules first: a rule registered later would clash with a test rule's name
     for r in TEST_RULES:
         monkeypatch.setitem(REGISTRY, r.code, r)
 

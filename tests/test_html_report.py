@@ -52,11 +52,9 @@ def test_rule_finding_keeps_an_excerpt_of_the_text_it_is_given() -> None:
     start = FAMILY_STRIPPED.index("👨")
     f = rule.finding("a.txt", "joiners", field="title", span=(start, start + 3), fix=FAMILY_FIX, text=FAMILY_STRIPPED)
     assert f.context is not None and f.context.hit == "👨👩👧" and f.context.whole
-    # Without text, a string evidence that holds the span serves; a span it cannot hold gives none.
-    g = rule.finding("a.txt", "joiners", span=(start, start + 3), evidence=FAMILY_STRIPPED)
-    assert g.context is not None and g.context.hit == "👨👩👧"
-    h = rule.finding("a.txt", "joiners", span=(start, start + 3), evidence="👨👩👧")
-    assert h.context is None
+    # Evidence is not taken for the text: it is often the span alone, and the record has the real context.
+    g = rule.finding("a.txt", "joiners", span=(0, 3), evidence="👨👩👧")
+    assert g.context is None
     assert "context" not in f.to_dict()  # the JSON contract is unchanged
 
 
@@ -168,3 +166,18 @@ def test_a_large_report_stays_compact() -> None:
     # Paths and messages are stored once however many rows use them.
     assert len(data["strings"]) < 2000 + 400 + 10  # type: ignore[arg-type]
     assert len(page) < 2_000_000
+
+
+def test_a_real_run_carries_the_span_in_its_sentence(tmp_path: Path) -> None:
+    """The language check's finding on 摆脱 reaches the page with its sentence (pipeline excerpt)."""
+    from qa.config import Config
+    from qa.pipeline import run
+
+    body = "The Financial Times published an article on the chip list.\n\n" + ZH_SENTENCE + "\n"
+    (tmp_path / "zh.txt").write_text(body, encoding="utf-8")
+    result = run([str(tmp_path)], Config())
+    spans = [f for f in result.findings if f.span is not None and f.context is not None and f.context.hit == "摆脱"]
+    assert spans, [(f.rule, f.span, f.evidence) for f in result.findings]
+    data = html.page_data(result)
+    rows = [r for r in data["rows"] if r[11] and r[11][1] == "摆脱"]
+    assert rows and rows[0][11][0].endswith("ecosystem aimed at") and rows[0][11][2].startswith(" external")

@@ -509,8 +509,10 @@
       if (Array.isArray(fv.after)) {
         var ctx = fv.after[0];
         appendContext(res, ctx, function (p) { if (fv.after[1]) p.appendChild(el("mark", { className: "hit fixed", text: fv.after[1] })); });
-      } else {
+      } else if (fv.after) {
         res.appendChild(document.createTextNode(fv.after));
+      } else {
+        res.appendChild(el("span", { className: "muted", text: "(empty: the text is removed)" }));
       }
       art.appendChild(el("span", { className: "lbl", text: "After the fix" }));
       art.appendChild(res);
