@@ -131,7 +131,8 @@ def test_html_report_is_self_contained_and_escapes_input(tmp_path: Path, write_c
     html = tmp_path / "r.html"
     clipqa("check", str(root), "--html", str(html), "--json", str(tmp_path / "f.json"))
     page = html.read_text(encoding="utf-8")
-    assert "<script>alert" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<script>alert" not in page and "<b>x</b>" not in page
+    assert "\\u003cb\\u003ex\\u003c/b\\u003e" in page  # the value travels as escaped JSON data
 
     class Refs(HTMLParser):
         def __init__(self) -> None:
