@@ -31,5 +31,50 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, on the package."""
-    session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML")
+    session.install("-e", ".[test]", "mypy>=1.10", "pandas-stubs", "types-PyYAML", "types-regex")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Speed targets: runs every bench/*_bench.py (each exits 1 when it misses its target)."""
+    from pathlib import Path
+
+    session.install("-e", ".")
+    for script in sorted(Path("bench").glob("*_bench.py")):
+        session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_incremental(session: nox.Session) -> None:
+    """Re-check after 1% of the files changed: at most 15% of a cold run (docs/gate.md)."""
+    session.install("-e", ".")
+    session.run("python", "bench/incremental_bench.py", "--files", "20000", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_images(session: nox.Session) -> None:
+    """Online image check over 5,000 loopback URLs (issue 4): cold < 10 s, warm < 1 s, vs linkchecker."""
+    session.install("-e", ".[test]", "linkchecker>=10")
+    session.run("python", "bench/image_bench.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz read-and-parse and the per-file stage for FUZZ_SECONDS (default 60): atheris, then hypothesis."""
+    import os
+
+    session.install("-e", ".[test,fuzz]")
+    seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
+    session.run(
+        "python", "fuzz/fuzz_atheris.py", f"-max_total_time={max(1, seconds // 2)}", "-timeout=30",
+        "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
+    )  # fmt: skip
+    session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})
+
+
+@nox.session(python=PYTHON)
+def eval(session: nox.Session) -> None:
+    """Precision and recall of the text checks (encoding, language, boilerplate) on tests/data."""
+    session.install("-e", ".")
+    session.run("python", "tests/text_eval.py", *session.posargs)

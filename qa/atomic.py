@@ -29,7 +29,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     """Write to a temporary file beside ``path``; fsync and rename it into place on success."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # The ".clipqa-tmp" mark lets an interrupted run find and remove its leftovers (qa/gate.py).
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".clipqa-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as fh:
             yield fh

@@ -100,6 +100,16 @@ def config_options(fn: F) -> F:
                 "--max-file-size", type=int, help="Files larger than this many bytes are not parsed [default: 1 MiB]."
             ),
             click.option("-j", "--jobs", type=int, help="Worker processes (0: one per CPU) [default: 0]."),
+            click.option(
+                "--max-field-length",
+                type=int,
+                help="Front-matter values longer than this many characters are cut and reported [default: 100000].",
+            ),
+            click.option(
+                "--time-budget",
+                type=float,
+                help="Seconds a file's checks may take before it is reported and skipped (0: no limit) [default: 10].",
+            ),
         ]
     ):
         fn = option(fn)
@@ -116,9 +126,48 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
         "schema-dir": str(Path(opts["schema_dir"]).resolve()) if opts.get("schema_dir") else None,
         "max-file-size": opts.get("max_file_size"),
         "jobs": opts.get("jobs"),
+        "max-field-length": opts.get("max_field_length"),
+        "time-budget": opts.get("time_budget"),
     }
     start = None if opts.get("isolated") else (paths[0] if paths else ".")
     return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
+
+
+GATE_OPTIONS = ("baseline", "formats", "junit", "sarif", "markdown", "changed_since", "no_cache")
+
+
+def gate_options(fn: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--baseline",
+                type=click.Path(dir_okay=False),
+                help="Gate only on findings not in this baseline (made by `clipqa baseline`); list fixed ones.",
+            ),
+            click.option(
+                "--format",
+                "formats",
+                multiple=True,
+                type=click.Choice(["github", "junit", "sarif", "markdown"]),
+                help="Print this CI format to stdout (repeatable); the usual listing goes to stderr.",
+            ),
+            click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here."),
+            click.option("--sarif", type=click.Path(dir_okay=False), help="Write SARIF 2.1.0 here."),
+            click.option(
+                "--markdown",
+                type=click.Path(dir_okay=False),
+                help="Write a Markdown summary here (GITHUB_STEP_SUMMARY).",
+            ),
+            click.option(
+                "--changed-since",
+                metavar="REF",
+                help="Report per-file findings only for files changed since this git ref (corpus checks see all).",
+            ),
+            click.option("--no-cache", is_flag=True, help="Read and write no cache (file results, image URLs)."),
+        ]
+    ):
+        fn = option(fn)
+    return fn
 
 
 @main.command()
@@ -140,6 +189,15 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@gate_options
+@click.option(
+    "--online/--offline",
+    "online",
+    default=None,
+    help="Fetch image URLs to check them (image_url) [default: the config's online, else offline].",
+)
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
+@click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -149,6 +207,10 @@ def check(
     quiet: bool,
     color: str,
     no_progress: bool,
+    online: bool | None,
+    cache_dir: str | None,
+    no_cache: bool,
+    cache_ttl: str | None,
     **opts: Any,
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
@@ -157,18 +219,38 @@ def check(
     from qa.report import html as html_report
     from qa.report import json_report, terminal
 
+    gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
+    gate_opts["no_cache"] = no_cache  # one flag for every cache: file results and image URLs
     cfg = build_config(paths, opts)
+    _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
     found = discover(paths, cfg.include, cfg.all_excludes())
     if found.missing:
         raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    only = _changed_since(gate_opts["changed_since"], found.sources, paths)
     progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
     try:
-        result = run(list(paths), cfg, progress=progress.update if progress else None, discovery=found)
+        result = run(
+            list(paths),
+            cfg,
+            progress=progress.update if progress else None,
+            discovery=found,
+            cache_dir=None if gate_opts["no_cache"] else str(Path(cfg.cache_dir)),
+            only=only,
+        )
     finally:
         if progress:
             progress.close()
+    _apply_baseline(result, gate_opts["baseline"], only)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
-    terminal.render(result, sys.stdout, color=use_color, quiet=quiet)
+    formats = gate_opts["formats"]
+    if formats:
+        from qa.report import ci
+
+        ci.render_all(result, formats, sys.stdout)
+    terminal.render(result, sys.stderr if formats else sys.stdout, color=use_color, quiet=quiet or bool(formats))
+    _write_ci_files(result, gate_opts, quiet)
+    if result.cache_hits and not quiet:
+        click.echo(f"{result.cache_hits} of {result.files} file(s) unchanged: results from the cache.", err=True)
     if not no_reports:
         out_dir = Path(cfg.output_dir)
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
@@ -178,6 +260,34 @@ def check(
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+def _duration(text: str) -> int:
+    """Seconds from ``3600``, ``30m``, ``12h`` or ``7d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    scale = units.get(value[-1:], 0)
+    number = value[:-1] if scale else value
+    if not number.isdigit():
+        raise UsageFailure(f"--cache-ttl {text}: expected seconds or a number with s, m, h or d (e.g. 7d)")
+    return int(number) * (scale or 1)
+
+
+def _online_options(cfg: Config, online: bool | None, cache_dir: str | None, no_cache: bool, ttl: str | None) -> None:
+    """--online/--offline, --cache-dir, --no-cache, --cache-ttl over the configuration."""
+    if online is not None:
+        cfg.online = online
+        cfg.origin["online"] = "--online" if online else "--offline"
+    if cache_dir:
+        cfg.cache_dir = str(Path(cache_dir).resolve())
+        cfg.origin["cache-dir"] = "--cache-dir"
+    opts = cfg.checks.setdefault("image_url", {})
+    if no_cache:
+        opts["cache"] = False
+        cfg.origin["image_url.cache"] = "--no-cache"
+    if ttl is not None:
+        opts["cache-ttl"] = _duration(ttl)
+        cfg.origin["image_url.cache-ttl"] = "--cache-ttl"
 
 
 class _progress_bar:  # noqa: N801 - used like a function
@@ -270,3 +380,106 @@ def config_cmd(path: str, config_file: str | None, fmt: str) -> None:
                 click.echo(f"{key}.{opt} = {json.dumps(v, default=str)}  # {cfg.origin.get(f'{key}.{opt}', 'default')}")
         else:
             click.echo(f"{key} = {json.dumps(value, default=str)}  # {cfg.origin.get(key, 'default')}")
+
+
+# ---------------------------------------------------------------- the gate (docs/gate.md)
+
+
+def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
+    if not ref:
+        return None
+    from qa.incremental import GitError, changed_sources
+
+    try:
+        return changed_sources(ref, sources, paths[0] if paths else ".")
+    except GitError as exc:
+        raise UsageFailure(f"--changed-since {ref}: {exc}") from exc
+
+
+def _apply_baseline(result: Any, path: str | None, scope: set[str] | None = None) -> None:
+    if not path:
+        return
+    from qa.baseline import BaselineError, apply
+
+    try:
+        apply(result, path, scope)
+    except BaselineError as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
+def _write_ci_files(result: Any, gate_opts: dict[str, Any], quiet: bool) -> None:
+    from qa.report import ci
+
+    written = ci.write_files(result, gate_opts["junit"], gate_opts["sarif"], gate_opts["markdown"])
+    if written and not quiet:
+        click.echo(f"Wrote {', '.join(written)}", err=True)
+
+
+@main.command("baseline")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
+@config_options
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@guarded
+def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any) -> None:
+    """Record the current findings of PATHS (default: .) in FILE, for `clipqa check --baseline FILE`."""
+    from qa.baseline import write
+    from qa.corpus import discover
+    from qa.pipeline import run
+
+    paths = paths or (".",)
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    result = run(list(paths), cfg, discovery=found, cache_dir=None if no_cache else str(Path(cfg.cache_dir)))
+    write(result, file)
+    click.echo(f"Baseline {file}: {len(result.findings)} finding(s) in {result.files} file(s) recorded.")
+
+
+@main.command("import")
+@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
+@click.option("--into", "corpus", required=True, type=click.Path(file_okay=False), help="The corpus folder.")
+@click.option(
+    "--quarantine",
+    type=click.Path(file_okay=False),
+    help="Where rejected clippings go [default: quarantine/<UTC timestamp>/ beside the corpus].",
+)
+@click.option(
+    "--manifest", type=click.Path(dir_okay=False), help="Write the manifest here [default: in the quarantine]."
+)
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@config_options
+@guarded
+def import_cmd(
+    incoming: str,
+    corpus: str,
+    quarantine: str | None,
+    manifest: str | None,
+    dry_run: bool,
+    no_cache: bool,
+    **opts: Any,
+) -> None:
+    """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
+
+    Exit 0 when every clipping was accepted, 1 when some were rejected. Safe to
+    interrupt: running the same command again finishes the job.
+    """
+    from qa.gate import ImportError_, run_import
+
+    cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+    try:
+        outcome = run_import(
+            incoming,
+            corpus,
+            cfg,
+            quarantine=quarantine,
+            manifest=manifest,
+            dry_run=dry_run,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+        )
+    except ImportError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+    click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))
+    sys.exit(EXIT_FAILED if outcome["rejected"] else EXIT_PASSED)

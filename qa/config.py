@@ -59,6 +59,12 @@ def _fail_on(value: Any) -> str:
     return str(value)
 
 
+def _seconds(value: Any) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise ValueError("expected a number of seconds >= 0 (0: no limit)")
+    return float(value)
+
+
 def _str(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("expected a non-empty string")
@@ -109,6 +115,8 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "cache-dir": ("cache_dir", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),
+    "max-field-length": ("max_field_length", _pos_int),
+    "time-budget": ("time_budget", _seconds),
 }
 
 
@@ -128,6 +136,8 @@ class Config:
     cache_dir: str = ".clipqa-cache"
     output_dir: str = "reports"
     jobs: int = 0
+    max_field_length: int = 100_000  # characters per front-matter value or key (P124)
+    time_budget: float = 10.0  # seconds per file; 0: no limit (P130)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # [tool.clipqa.<check>]
     origin: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
     file: str | None = None
@@ -135,7 +145,7 @@ class Config:
     # ------------------------------------------------------------ rules
 
     def _matches(self, selector: str, code: str, check: str) -> bool:
-        return selector == "ALL" or selector == check or code.startswith(selector)
+        return selector in ("ALL", check) or code.startswith(selector)
 
     def enabled(self, code: str) -> bool:
         r = REGISTRY.get(code)
@@ -196,6 +206,16 @@ class Config:
 CONFIG_FILES = ("clipqa.toml", ".clipqa.toml", "pyproject.toml")
 
 
+def _load_rule_modules() -> None:
+    """Every module that declares rules, so that select/ignore/severity can name any code."""
+    import qa.schema
+    import qa.stage
+    import qa.tables  # noqa: F401
+    from qa.checks import all_checks
+
+    all_checks()
+
+
 def find_config(start: str | os.PathLike[str]) -> Path | None:
     here = Path(start).resolve()
     if not here.is_dir():
@@ -229,6 +249,12 @@ def _check_options(where: str, check: str, raw: Any, defaults: Mapping[str, Any]
             raise ConfigError(
                 f"{where}: {check}.{key} must be {type(default).__name__}, got {type(value).__name__} {value!r}"
             )
+        if isinstance(default, list) and default and isinstance(value, list):
+            bad = [v for v in value if not _same_kind(default[0], v)]
+            if bad:
+                raise ConfigError(
+                    f"{where}: {check}.{key} must be a list of {type(default[0]).__name__}, got {bad[0]!r}"
+                )
         out[key] = value
     return out
 
@@ -262,7 +288,8 @@ def apply_table(
                 cfg.origin[f"{key}.{opt}"] = where
         else:
             known = ", ".join([*sorted(_TOP), *sorted(check_defaults)])
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {known})")
+            hint = " (clipqa.toml takes its keys at the top level, without [tool.clipqa])" if key == "tool" else ""
+            raise ConfigError(f"{where}: unknown key {key!r}{hint} (known: {known})")
 
 
 def load_config(
@@ -272,6 +299,7 @@ def load_config(
     check_defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Config:
     """Defaults, then the config file found from ``start`` (or given), then CLI overrides."""
+    _load_rule_modules()
     if check_defaults is None:
         from qa.checks import all_checks
 
@@ -301,6 +329,7 @@ def load_config(
             merged.update(cfg.checks.get(check, {}))
             cfg.checks[check] = merged
         cfg.file = str(path)
+    _validate_check_options(cfg)
     if overrides:
         for key, value in overrides.items():
             if value is None:
@@ -312,3 +341,15 @@ def load_config(
                 raise ConfigError(f"command line: --{key}: {exc} (got {value!r})") from exc
             cfg.origin[key] = f"--{key}"
     return cfg
+
+
+def _validate_check_options(cfg: Config) -> None:
+    """Value checks that a check declares for its options (ranges, patterns): ConfigError naming the key."""
+    from qa.checks import all_checks
+
+    for name, check in all_checks().items():
+        if check.validate is None or name not in cfg.checks:
+            continue
+        for key, problem in check.validate(cfg.checks[name]):
+            where = cfg.origin.get(f"{name}.{key}", "default")
+            raise ConfigError(f"{where}: {name}.{key}: {problem} (got {cfg.checks[name].get(key)!r})")

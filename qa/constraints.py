@@ -22,7 +22,7 @@ import idna
 import pandas as pd
 import regex
 
-from qa.findings import Rule, rule
+from qa.findings import Rule, rule, shorten
 
 S101 = rule("S101", "missing-required-field", "schema", "error", "A required field is missing or null.")
 S102 = rule(
@@ -42,6 +42,7 @@ S111 = rule("S111", "bad-length", "schema", "error", "A text is shorter or longe
 S112 = rule("S112", "invalid-hostname", "schema", "error", "A domain is not a valid host name.")
 S113 = rule("S113", "non-finite-number", "schema", "error", "A number is .inf or .nan.")
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 TYPES = ("string", "integer", "number", "boolean", "datetime", "mapping", "list")
 SCALAR_TYPES = ("string", "integer", "number", "boolean", "datetime")
 
@@ -65,7 +66,8 @@ def _is_type(kind: str, value: Any) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
+        # An integer column is 64-bit (pandas Int64, JSON readers, databases): larger is wrong.
+        return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "boolean":
@@ -118,16 +120,30 @@ def type_name(value: Any) -> str:
 
 def explain_type(kind: str, value: Any) -> str:
     got = type_name(value)
+    if kind in ("integer", "number") and isinstance(value, float) and not math.isfinite(value):
+        return f"expected {kind}, got {value!r}, which is not a finite number"
+    if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        return f"integer {shorten(value, 60)} does not fit in a 64-bit integer column"
+    if kind in ("integer", "number") and isinstance(value, str) and value.lstrip("+-").isdigit() and len(value) > 18:
+        return f"expected {kind}, got a string of {len(value):,} digits, too large for a number column"
     if kind == "datetime" and isinstance(value, str):
         try:
             dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
-            return f"expected an ISO 8601 date-time, got {value!r} ({exc})"
+            reason = str(exc)
+            if len(reason) > 80:  # "Invalid isoformat string: '<the whole value>'"
+                reason = reason.split(":", 1)[0]
+            return f"expected an ISO 8601 date-time, got {_short(value)} ({reason})"
     if kind == "datetime" and isinstance(value, dt.date):
         return f"expected a date-time with a time zone, got the date {value.isoformat()} with no time"
     if kind == "boolean" and isinstance(value, str):
-        return f"expected a YAML boolean (true/false), got the string {value!r}"
-    return f"expected {kind}, got {got} {value!r}" if got != "null" else f"expected {kind}, got null"
+        return f"expected a YAML boolean (true/false), got the string {_short(value)}"
+    return f"expected {kind}, got {got} {_short(value)}" if got != "null" else f"expected {kind}, got null"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    """repr of a value for a message, bounded (a hostile value may be 100,000 characters)."""
+    return repr(value) if isinstance(value, str) and len(value) <= limit else (shorten(value, limit) or "")
 
 
 # ---------------------------------------------------------------- value checks
@@ -146,7 +162,7 @@ def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str
         parts = urlsplit(value)
         port = parts.port  # raises on a bad port
     except ValueError as exc:
-        return f"URL does not parse: {exc}"
+        return f"URL does not parse: {shorten(str(exc), 120)}"
     scheme = parts.scheme.lower()
     if not scheme:
         return "URL is not absolute (no scheme)"
@@ -171,11 +187,11 @@ def hostname_problem(host: str, require_dot: bool = True) -> str | None:
     if name.startswith("[") or _is_ip(name):
         return None
     if require_dot and "." not in name:
-        return f"host name {host!r} has no dot"
+        return f"host name {_short(host, 80)} has no dot"
     try:
         idna.encode(name, uts46=True)
     except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        return f"invalid host name {host!r}: {exc}"
+        return f"invalid host name {_short(host, 80)}: {shorten(str(exc), 120)}"
     return None
 
 
@@ -316,7 +332,7 @@ _add(
         _range,
         _between_ok,
         lambda v, a: (
-            f"{v!r} is outside the range [{'-inf' if a[0] is None else a[0]}, {'inf' if a[1] is None else a[1]}]"
+            f"{_short(v)} is outside the range [{'-inf' if a[0] is None else a[0]}, {'inf' if a[1] is None else a[1]}]"
         ),
     )
 )
@@ -327,7 +343,7 @@ _add(
         ("number",),
         _true,
         lambda v, a: not (isinstance(v, float) and not math.isfinite(v)),
-        lambda v, a: f"{v!r} is not a finite number",
+        lambda v, a: f"{_short(v)} is not a finite number",
     )
 )
 _add(
@@ -337,7 +353,7 @@ _add(
         ("string", "integer", "number"),
         _values,
         lambda v, a: v in a,
-        lambda v, a: f"{v!r} is not one of {', '.join(map(repr, sorted(a, key=str)))}",
+        lambda v, a: f"{_short(v)} is not one of {', '.join(map(repr, sorted(a, key=str)))}",
         lambda s, a: s.isin(list(a)) | ~type_mask(s, "string") if str(s.dtype) != "string" else s.isin(list(a)),
     )
 )
@@ -389,7 +405,8 @@ def vectorized_check(constraint: Constraint, kind: str, arg: Any) -> Callable[[p
     def check(series: pd.Series) -> pd.Series:
         typed = type_mask(series, kind)
         if constraint.vectorized is not None and bool(typed.all()):
-            return constraint.vectorized(series, arg).fillna(True).astype(bool)
+            # Nulls pass (the 'required' check reports them); isin() says False, not NA, for them.
+            return constraint.vectorized(series, arg).fillna(True).astype(bool) | series.isna()
         values = series.where(typed, None)
         ok = values.map(lambda v: v is None or v is pd.NA or constraint.ok(v, arg))
         return ok.astype(bool) | ~typed

@@ -75,7 +75,7 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".clipqa-cache", "__pycache__", "node_
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     max_file_bytes: int = 1 << 20
-    yaml_limits: Limits = Limits()
+    yaml_limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +228,16 @@ def _walk(
 def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
     """The file's bytes, or a finding saying why there are none. Reads at most the limit."""
     try:
-        with open(source.location, "rb") as fh:
+        # stat before opening: opening a FIFO for reading blocks until a writer comes,
+        # and a device such as /dev/zero never ends. O_NONBLOCK guards the race.
+        before = os.stat(source.location)
+        if not stat.S_ISREG(before.st_mode):
+            return None, P120.finding(source.path, f"not a regular file ({_file_kind(before.st_mode)})"), 0
+        fd = os.open(source.location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with open(fd, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode):
-                return None, P120.finding(source.path, "not a regular file"), 0
+                return None, P120.finding(source.path, f"not a regular file ({_file_kind(st.st_mode)})"), 0
             raw = fh.read(options.max_file_bytes + 1)
     except OSError as exc:
         if exc.errno == 40:
@@ -249,6 +255,19 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
             size,
         )
     return raw, None, len(raw)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:

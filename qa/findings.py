@@ -15,7 +15,7 @@ import hashlib
 import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 CHECKS: tuple[str, ...] = (
     "parse",
@@ -30,7 +30,7 @@ CHECKS: tuple[str, ...] = (
 )
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -73,7 +73,7 @@ class Rule:
             field=field,
             line=line,
             column=column,
-            message=message,
+            message=shorten(message, MESSAGE_MAX) or "",  # a hostile value must not blow up a report
             evidence=shorten(evidence),
             span=span,
             fix=fix,
@@ -99,6 +99,7 @@ def rule(code: str, name: str, check: str, severity: str, doc: str, fix: str | N
 
 
 EVIDENCE_MAX = 200
+MESSAGE_MAX = 1000
 
 
 _REPR = reprlib.Repr()
@@ -116,8 +117,8 @@ def shorten(value: object, limit: int = EVIDENCE_MAX) -> str | None:
     elif isinstance(value, (dt.datetime, dt.date)):
         text = value.isoformat()
     elif isinstance(value, (bool, int, float)):
-        big = isinstance(value, int) and value.bit_length() > 200
-        text = f"an integer of {value.bit_length()} bits" if big else repr(value)
+        big = isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200
+        text = f"an integer of {int(value).bit_length()} bits" if big else repr(value)
     else:
         text = _REPR.repr(value)
     if len(text) > limit:

@@ -22,7 +22,7 @@ from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
 from qa.stage import StageSpec, internal_error, locate_later
 from qa.tables import concat
-from qa.yamlload import loader_notice
+from qa.yamlload import Limits, loader_notice
 
 
 @dataclass(slots=True)
@@ -37,6 +37,8 @@ class RunResult:
     duration: float = 0.0
     notices: list[str] = field(default_factory=list)
     fixed: list[dict[str, Any]] = field(default_factory=list)  # set by a baseline comparison
+    baseline_path: str | None = None  # set by a baseline comparison
+    cache_hits: int = 0  # files whose results came from the result cache
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,6 +74,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
         "cache_dir": config.cache_dir,
         "roots": list(roots),
         "tool_version": __version__,
+        "notices": [],  # corpus checks may append run-level notices (no network, deadline); see run()
     }
 
 
@@ -81,12 +84,18 @@ def run(
     *,
     progress: Callable[[int, int], None] | None = None,
     discovery: Discovery | None = None,
+    cache_dir: str | None = None,
+    only: set[str] | None = None,
 ) -> RunResult:
+    """Run the pipeline. ``cache_dir``: reuse per-file results by content hash (see qa/cache.py).
+    ``only``: keep per-file findings of these paths only (``--changed-since``); corpus-level
+    findings are kept when they involve one of them."""
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
     sources = found.sources
-    read = ReadOptions(max_file_bytes=config.max_file_size)
+    limits = Limits(max_scalar_chars=config.max_field_length)
+    read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
     spec = StageSpec(config=config, read=read, run=run_context(config, paths))
     notices = [n for n in [loader_notice()] if n]
 
@@ -100,11 +109,27 @@ def run(
 
     from qa.engine.local import run_local
 
-    results = run_local(sources, spec, config.jobs, tick)
+    cache = None
+    to_check = sources
+    if cache_dir is not None:
+        from qa.cache import ResultCache, cache_salt
+
+        cache = ResultCache(cache_dir, cache_salt(config), paths)
+        to_check = cache.lookup(sources, read)
+        tick(len(sources) - len(to_check))
+    results = run_local(to_check, spec, config.jobs, tick)
     findings: list[Finding] = list(found.findings)
     for r in results:
         findings.extend(r.findings)
     tables = concat([r.tables for r in results]) if results else {}
+    if cache is not None:
+        checked = findings[len(found.findings) :]
+        findings.extend(cache.hit_findings())
+        tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+        if to_check or len(cache.hits) != len(cache.snapshot.files if cache.snapshot else {}):
+            cache.save(checked, tables)
+    if only is not None:
+        findings = [f for f in findings if f.path in only]
 
     corpus_findings: list[Finding] = []
     for check in all_checks().values():
@@ -115,7 +140,10 @@ def run(
             corpus_findings.extend(check.corpus(tables, ctx))
         except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
             corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+    notices.extend(str(n) for n in spec.run.get("notices", []))
     locate_later(corpus_findings, {s.path: s for s in sources}, read)
+    if only is not None:
+        corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
     findings.extend(corpus_findings)
 
     findings = config.apply(findings)
@@ -132,4 +160,5 @@ def run(
         started=started,
         duration=time.perf_counter() - t0,
         notices=notices,
+        cache_hits=len(cache.hits) if cache is not None else 0,
     )

@@ -12,6 +12,7 @@ failure, not the first); its failure cases are mapped back to file, field path
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ from qa.constraints import (
     TYPES,
     Constraint,
     explain_type,
+    hostname_problem,
     type_mask,
+    url_problem,
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
@@ -117,10 +120,8 @@ class Schema:
         """The pandera schema of a table (or of an item table such as clippings.topics)."""
         cached = self.compiled.get(table)
         if cached is None:
-            if table in self.tables:
-                cached = compile_table(self, table)
-            else:
-                cached = compile_items(self.item_spec(table), table)
+            is_table = table in self.tables
+            cached = compile_table(self, table) if is_table else compile_items(self.item_spec(table), table)
             self.compiled[table] = cached
         return cached
 
@@ -161,7 +162,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in keys:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             keys.add(key)
@@ -343,6 +344,8 @@ def _check_name(column: str, check: str) -> str:
 
 
 def _required_check(series: pd.Series) -> pd.Series:
+    if series.dtype == object:  # a YAML .nan is a (wrong) value, not a missing one
+        return series.map(lambda v: v is not None and v is not pd.NA).astype(bool)
     return series.notna()
 
 
@@ -366,9 +369,13 @@ def _column_checks(fs: FieldSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if fs.required:
         checks.append(pa.Check(_required_check, name=_check_name(fs.name, "required"), ignore_na=False))
-    checks.append(pa.Check(lambda s, kind=kind: type_mask(s, kind), name=_check_name(fs.name, "type")))
+    # ignore_na=False: pandera would skip a float NaN as if it were null, but a YAML .nan
+    # is a value (and a wrong one); the checks treat None and pd.NA as null themselves.
+    checks.append(pa.Check(lambda s, kind=kind: type_mask(s, kind), name=_check_name(fs.name, "type"), ignore_na=False))
     for cname, _raw, arg in fs.checks:
-        checks.append(pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname)))
+        checks.append(
+            pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname), ignore_na=False)
+        )
     return checks
 
 
@@ -386,9 +393,14 @@ def _host(url: Any) -> str | None:
         return None
 
 
+def _valid_url(value: Any) -> bool:
+    return isinstance(value, str) and url_problem(value.strip()) is None
+
+
 def host_matches(domain: Any, url: Any) -> bool:
-    if not isinstance(domain, str) or not isinstance(url, str):
-        return True  # missing or mistyped fields are reported by their own checks
+    # Missing, mistyped or malformed values are reported by their own checks, once.
+    if not isinstance(domain, str) or hostname_problem(domain) is not None or not _valid_url(url):
+        return True
     host = _host(url)
     if host is None:
         return True
@@ -410,26 +422,24 @@ def amp_cache_url(amp_url: str) -> str | None:
     except UnicodeError:
         host = parts.hostname
     cache_host = host.replace("-", "--").replace(".", "-")
-    try:
+    with contextlib.suppress(UnicodeError):
         cache_host = cache_host.encode("idna").decode("ascii")
-    except UnicodeError:
-        pass
     rest = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     mode = "c/s/" if parts.scheme == "https" else "c/"
     return f"https://{cache_host}.cdn.ampproject.org/{mode}{rest}"
 
 
 def amp_form_ok(amp: Any, cdn: Any) -> bool:
-    if not isinstance(amp, str) or not isinstance(cdn, str):
+    if not _valid_url(amp) or not _valid_url(cdn):
         return True
     expected = amp_cache_url(amp.strip())
     if expected is None:
         return True
-    return cdn.strip().split("#")[0] == expected
+    return bool(cdn.strip().split("#")[0] == expected)
 
 
 def same_page(a: Any, b: Any) -> bool:
-    if not isinstance(a, str) or not isinstance(b, str):
+    if not _valid_url(a) or not _valid_url(b):
         return True
     try:
         pa_, pb = urlsplit(a.strip()), urlsplit(b.strip())
@@ -463,7 +473,8 @@ def cross_message(cf: CrossField, row: Mapping[str, Any]) -> tuple[str, Any]:
     if cf.check == "host_matches":
         return f"provider.domain {a!r} does not match the webUrl host {_host(b)!r}", a
     if cf.check == "amp_cache_form":
-        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {amp_cache_url(a)!r})", b
+        expected = amp_cache_url(a) if isinstance(a, str) else None
+        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", b
     return f"{cf.fields[0]} and {cf.fields[1]} point at different pages: {a!r} vs {b!r}", a
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from qa.budget import P130, BudgetExceeded, FileTimer
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import ReadOptions, Record, Source, read_record
@@ -28,6 +29,17 @@ P900 = rule(
     "parse",
     "error",
     "clipqa failed while checking this file (a bug in clipqa: please report it); other files are unaffected.",
+)
+
+# Declared here, beside P900, so that it is registered wherever rules are (config, `clipqa rules`);
+# reported by the engines (qa/engine/local.py) when a worker process dies.
+P131 = rule(
+    "P131",
+    "checker-crashed",
+    "parse",
+    "error",
+    "The process checking this file died (a crash in a C library, or killed for memory or time); "
+    "the file was skipped and the run went on.",
 )
 
 
@@ -54,6 +66,8 @@ class Stage:
     schema: Schema = field(init=False)
     checks: list[Check] = field(init=False)
     contexts: dict[str, Context] = field(init=False)
+    current: str = field(init=False, default="")  # what the file is doing, for a time-budget message
+    files_done: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.schema = load_schema(self.spec.config.schema_dir)
@@ -71,6 +85,7 @@ class Stage:
         extra: dict[str, Any] = {}
         for check in self.checks:
             ctx = self.contexts[check.name]
+            self.current = f"check {check.name!r}"
             try:
                 if check.record is not None:
                     findings.extend(check.record(rec, ctx))
@@ -81,34 +96,104 @@ class Stage:
         return findings, extra
 
     def process(self, sources: Sequence[Source], first_id: int, index: int = 0) -> ChunkResult:
+        budget = self.spec.config.time_budget
+        with FileTimer(budget) as timer:
+            return self._process(sources, first_id, index, timer)
+
+    def _process(self, sources: Sequence[Source], first_id: int, index: int, timer: FileTimer) -> ChunkResult:
         builder = TableBuilder(self.schema, self.extra_columns())
         records: dict[str, Record] = {}
         findings: list[Finding] = []
         for offset, source in enumerate(sources):
-            try:
-                rec = read_record(source, self.spec.read)
-                own, extra = self.record_findings(rec)
-                rec.findings.extend(own)
-                rec.findings.extend(builder.add(first_id + offset, rec, extra))
-            except Exception as exc:  # noqa: BLE001
-                rec = Record(source.path, source.location)
-                rec.findings.append(internal_error(source.path, "reading", exc))
-            records[rec.path] = rec
+            records[source.path] = self._one_file(source, first_id + offset, builder, timer)
         frames = builder.frames()
-        try:
-            schema_findings = validate_tables(self.schema, frames)
-        except Exception as exc:  # noqa: BLE001
-            schema_findings = [internal_error(sources[0].path if sources else "", "schema validation", exc)]
+        schema_findings = self._validate(frames, sources, first_id, timer)
         for f in schema_findings:
-            rec = records.get(f.path)
-            if rec is not None:
-                rec.findings.append(f)
+            owner = records.get(f.path)
+            if owner is not None:
+                owner.findings.append(f)
             else:
                 findings.append(f)
-        for rec in records.values():
-            rec.locate_findings()
-            findings.extend(rec.findings)
+        for done in records.values():
+            done.locate_findings()
+            findings.extend(done.findings)
         return ChunkResult(index, findings, frames, len(sources))
+
+    def _one_file(self, source: Source, record_id: int, builder: TableBuilder, timer: FileTimer) -> Record:
+        """Read and check one file under the time budget; a file over budget leaves no rows.
+
+        The first file a process checks also pays one-off costs (imports, a model
+        that a check loads on first use), so if it runs over budget it is tried once
+        more before it is reported.
+        """
+        attempts = 2 if self.files_done == 0 else 1
+        self.files_done += 1
+        for attempt in range(attempts):
+            mark = builder.mark()
+            self.current = "reading"
+            try:
+                with timer.armed():
+                    rec = read_record(source, self.spec.read)
+                    own, extra = self.record_findings(rec)
+                    rec.findings.extend(own)
+                    self.current = "building tables"
+                    rec.findings.extend(builder.add(record_id, rec, extra))
+                return rec
+            except BudgetExceeded:
+                builder.rollback(mark)  # skipped: no half-built rows
+                if attempt + 1 < attempts:
+                    continue
+                rec = Record(source.path, source.location)
+                rec.findings.append(over_budget(source.path, self.current, timer.seconds))
+                return rec
+            except Exception as exc:  # noqa: BLE001
+                builder.rollback(mark)
+                rec = Record(source.path, source.location)
+                rec.findings.append(internal_error(source.path, "reading", exc))
+                return rec
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _validate(
+        self, frames: dict[str, pd.DataFrame], sources: Sequence[Source], first_id: int, timer: FileTimer
+    ) -> list[Finding]:
+        """Schema validation of the chunk, vectorised; if it overruns, file by file.
+
+        The chunk gets the budget of one file per 100 files (at least one). If a
+        pathological value (a user pattern that backtracks) makes it overrun, each
+        file is validated alone under the per-file budget, so only that file is
+        reported and the others keep their findings.
+        """
+        try:
+            # Compile the pandera schemas outside the budget: a one-off cost per process,
+            # which an interrupted compile would pay again and again.
+            for name, spec in self.schema.tables.items():
+                self.schema.pandera(name)
+                for item_table in spec.item_tables:
+                    self.schema.pandera(item_table)
+            with timer.armed(timer.seconds * max(1.0, len(sources) / 100)):
+                return validate_tables(self.schema, frames)
+        except BudgetExceeded:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            return [internal_error(sources[0].path if sources else "", "schema validation", exc)]
+        out: list[Finding] = []
+        for offset, source in enumerate(sources):
+            rid = first_id + offset
+            one = {name: df[df["_record"] == rid] for name, df in frames.items() if "_record" in df.columns}
+            try:
+                with timer.armed():
+                    out.extend(validate_tables(self.schema, one))
+            except BudgetExceeded:
+                out.append(over_budget(source.path, "schema validation", timer.seconds))
+            except Exception as exc:  # noqa: BLE001
+                out.append(internal_error(source.path, "schema validation", exc))
+        return out
+
+
+def over_budget(path: str, where: str, seconds: float) -> Finding:
+    return P130.finding(
+        path, f"checking took longer than the time budget of {seconds:g} s (in {where}); the file was skipped"
+    )
 
 
 def internal_error(path: str, where: str, exc: BaseException) -> Finding:

@@ -171,6 +171,16 @@ class TableBuilder:
         for i, item in enumerate(value):
             rows.add({"_record": record_id, "_path": path, "_field": f"{field_path}[{i}]", "value": item})
 
+    def mark(self) -> dict[str, int]:
+        """Row counts now, for :meth:`rollback` (a file skipped half-way leaves no rows)."""
+        return {name: len(rows.data[rows.columns[0]]) for name, rows in self.rows.items()}
+
+    def rollback(self, mark: dict[str, int]) -> None:
+        for name, rows in self.rows.items():
+            keep = mark.get(name, 0)
+            for values in rows.data.values():
+                del values[keep:]
+
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: rows.frame() for name, rows in self.rows.items()}
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from qa.findings import rule
+from qa.findings import rule, shorten
 
 try:  # The C loader is ~10x faster; fall back with a notice where libyaml is missing.
     from yaml import CSafeLoader as _Loader
@@ -70,6 +70,13 @@ P111 = rule(
     "P111", "non-string-key", "parse", "error", "A mapping key that is not a string (e.g. an unquoted on: or 1:)."
 )
 P112 = rule("P112", "recursive-alias", "parse", "error", "An alias refers to a node that contains it.")
+P124 = rule(
+    "P124",
+    "field-too-long",
+    "parse",
+    "error",
+    "A front-matter value or key is longer than the per-field length limit; only its start is checked.",
+)
 
 STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
@@ -85,7 +92,9 @@ SAFE_COLLECTION_TAGS = frozenset(
     {MAP, SEQ, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set"}
 )
 
+MAX_INT_CHARS = 1_000
 _SC = yaml.constructor.SafeConstructor()
+_RESOLVE: Any = yaml.resolver.Resolver().resolve  # the implicit tag a plain scalar would get
 _SCALAR_BUILDERS = {tag: _SC.yaml_constructors[tag] for tag in SAFE_SCALAR_TAGS if tag != STR}
 _YAML12_BOOLS = frozenset({"true", "false", "True", "False", "TRUE", "FALSE"})
 
@@ -95,6 +104,7 @@ class Limits:
     max_depth: int = 64
     max_nodes: int = 200_000  # after alias expansion
     max_aliases: int = 1_000
+    max_scalar_chars: int = 100_000  # per value or key; longer ones are cut to this length
 
 
 @dataclass(slots=True)
@@ -148,7 +158,12 @@ def _depth_guard(text: str, limits: Limits) -> Issue | None:
                 depth += 1
                 if depth > limits.max_depth:
                     m = event.start_mark
-                    return Issue(P109.code, f"nesting deeper than {limits.max_depth} levels", m.line, m.column)
+                    return Issue(
+                        P109.code,
+                        f"nesting deeper than {limits.max_depth} levels",
+                        m.line if m else None,
+                        m.column if m else None,
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -200,36 +215,63 @@ class _Builder:
             return self.memo[key]
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node, path)
+        elif node.tag not in SAFE_COLLECTION_TAGS:
+            self.unknown_tag(node, path)  # e.g. !!python/object/apply:os.system [...]: never built
+            value = None
         elif isinstance(node, yaml.MappingNode):
             value = self.mapping(node, path)
         else:
-            if node.tag not in SAFE_COLLECTION_TAGS:
-                self.unknown_tag(node, path)
             value = [self.build(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
         self.memo[key] = value
         return value
 
     def unknown_tag(self, node: yaml.Node, path: str) -> None:
+        tag = _show_tag(node.tag)
+        self.issues.append(
+            Issue(P107.code, f"tag {tag} is not allowed; the value is ignored", *_mark(node), path or None, tag)
+        )
+
+    def clip(self, node: yaml.ScalarNode, path: str, what: str) -> str:
+        """The scalar's text, cut to the length limit (reported) so later checks stay bounded."""
+        text: str = node.value
+        limit = self.limits.max_scalar_chars
+        if len(text) <= limit:
+            return text
         self.issues.append(
             Issue(
-                P107.code, f"tag {node.tag} is not allowed; the value is ignored", *_mark(node), path or None, node.tag
+                P124.code,
+                f"{what} is {len(text):,} characters long, over the limit of {limit:,}; "
+                f"only the first {limit:,} are checked",
+                *_mark(node),
+                path or None,
+                text[:60],
             )
         )
+        return text[:limit]
 
     def scalar(self, node: yaml.ScalarNode, path: str) -> Any:
         tag = node.tag
         if tag == STR:
-            return node.value
+            return self.clip(node, path, "value")
         builder = _SCALAR_BUILDERS.get(tag)
         if builder is None:
             self.unknown_tag(node, path)
             return None
-        plain = not node.style  # libyaml says '' for plain scalars, the Python parser None
+        if len(node.value) > self.limits.max_scalar_chars:
+            return self.clip(node, path, "value")  # kept as (cut) text; the schema reports the type
+        if tag == INT and len(node.value) > MAX_INT_CHARS:
+            # An integer too long to print (Python refuses str() past 4300 digits) or to
+            # build in linear time (base 60): kept as text, reported by the type check.
+            return node.value
+        # libyaml says '' for plain scalars, the Python parser None. An explicit tag
+        # (!!bool x) is not an implicit YAML 1.1 reading, so no P106 for it.
+        plain = not node.style and _RESOLVE(yaml.ScalarNode, node.value, (True, False)) == tag
         if plain and tag == BOOL and node.value not in _YAML12_BOOLS:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{node.value!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; write true/false or quote it",
+                    f"{shorten(node.value, 80)!r} is a boolean to YAML 1.1 (PyYAML) but a string to YAML 1.2; "
+                    "write true/false or quote it",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -239,7 +281,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{node.value!r} is a base-60 number to YAML 1.1 (PyYAML) but a string to YAML 1.2; quote it",
+                    f"{shorten(node.value, 80)!r} is a base-60 number to YAML 1.1 (PyYAML) but a string to YAML 1.2; "
+                    "quote it",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -249,7 +292,8 @@ class _Builder:
             self.issues.append(
                 Issue(
                     P106.code,
-                    f"{node.value!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; quote it or drop the leading 0",
+                    f"{shorten(node.value, 80)!r} is octal to YAML 1.1 (PyYAML) but decimal to YAML 1.2; "
+                    "quote it or drop the leading 0",
                     *_mark(node),
                     path or None,
                     node.value,
@@ -257,22 +301,17 @@ class _Builder:
             )
         try:
             return builder(_SC, node)
-        except (ValueError, OverflowError, yaml.YAMLError) as exc:
-            # e.g. a timestamp like 2021-02-30: PyYAML would raise; we keep the text.
-            self.issues.append(
-                Issue(
-                    P101.code,
-                    f"cannot read {node.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}",
-                    *_mark(node),
-                    path or None,
-                    node.value,
-                )
-            )
+        except Exception:  # noqa: BLE001 - whatever PyYAML raises on one scalar, the value is its text
+            # An impossible date (2021-02-30, 25:61), an integer past Python's digit
+            # limit, an explicit tag on text that is not of its type ('!!int abc', an
+            # empty '!!int' that PyYAML indexes into): PyYAML would raise. We keep the
+            # text, so the schema's type check reports it on its field.
             return node.value
 
-    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any]:
+    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any] | None:
         if node.tag != MAP:
             self.unknown_tag(node, path)
+            return None
         result: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -292,7 +331,8 @@ class _Builder:
                 self.issues.append(
                     Issue(
                         P111.code,
-                        f"key {shown!r} is read as {key_node.tag.rsplit(':', 1)[-1]}, not a string; quote it",
+                        f"key {shorten(str(shown), 80)!r} is read as {key_node.tag.rsplit(':', 1)[-1]}, "
+                        "not a string; quote it",
                         *_mark(key_node),
                         path or None,
                         str(shown),
@@ -300,15 +340,15 @@ class _Builder:
                 )
                 if not isinstance(key_node, yaml.ScalarNode):
                     continue
-                key: Any = key_node.value
+                key: Any = self.clip(key_node, path, "key")
             else:
-                key = key_node.value
+                key = self.clip(key_node, path, "key")
             child = f"{path}.{key}" if path else str(key)
             if key in seen:
                 self.issues.append(
                     Issue(
                         P102.code,
-                        f"duplicate key {key!r} (first at line {{first}}); the last value wins",
+                        f"duplicate key {shorten(str(key), 80)!r} (first at line {{first}}); the last value wins",
                         *_mark(key_node),
                         child,
                         str(key),
@@ -318,6 +358,10 @@ class _Builder:
             seen[key] = key_node
             result[key] = self.build(value_node, child)
         return result
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 _OCTAL = re.compile(r"[-+]?0[0-7_]+\Z")
@@ -354,14 +398,16 @@ def _parse(text: str, limits: Limits) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
+        first = None
         if exc.context:
-            problem = f"{problem} ({exc.context})"
-        return Parsed(
-            None,
-            None,
-            [Issue(P101.code, problem, mark.line if mark else None, mark.column if mark else None)],
-            ok=False,
-        )
+            ctx_mark = exc.context_mark
+            if ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
+                first = ctx_mark.line
+                problem = f"{problem} ({exc.context} that starts at line {{first}})"
+            else:
+                problem = f"{problem} ({exc.context})"
+        issue = Issue(P101.code, problem, mark.line if mark else None, mark.column if mark else None, first_line=first)
+        return Parsed(None, None, [issue], ok=False)
     except yaml.YAMLError as exc:  # e.g. "expected a single document"
         return Parsed(None, None, [Issue(P101.code, str(exc).splitlines()[0], None, None)], ok=False)
     except RecursionError:

@@ -46,6 +46,8 @@ Tables = Mapping[str, pd.DataFrame]
 RecordFn = Callable[[Record, Context], Iterable[Finding]]
 ColumnsFn = Callable[[Record, Context], Mapping[str, Any]]
 CorpusFn = Callable[[Tables, Context], Iterable[Finding]]
+# Checks an effective options mapping; returns (option key, problem) pairs (none: valid).
+ValidateFn = Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class Check:
     column_names: tuple[str, ...] = ()
     corpus: CorpusFn | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    validate: ValidateFn | None = None  # value checks beyond the type (ranges, patterns)
 
 
 _CHECKS: dict[str, Check] | None = None

@@ -1,19 +1,31 @@
 """The local engine: chunks of files over worker processes on this machine.
 
-Small corpora run in-process (a pool costs more than it saves). Larger ones are
-split into chunks (not a task per file) and run on ``jobs`` processes, forked
-where the platform allows so that workers start with clipqa already imported.
+Small corpora run in one forked child (a pool costs more than it saves; a child
+costs a fork, and a crash in it cannot take the run down). Larger ones are split
+into chunks (not a task per file) and run on ``jobs`` processes, forked where the
+platform allows so that workers start with clipqa already imported.
+
+A worker that dies (a segfault in a C library, an out-of-memory kill) breaks the
+pool: every chunk that had not come back is run again in isolation, one child
+process per chunk, split in halves when the child dies again, down to the single
+file that kills it, which is reported (P131) and skipped. The run goes on.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from multiprocessing.context import BaseContext
+from typing import Any
 
 from qa.corpus import Source
-from qa.stage import ChunkResult, Stage, StageSpec
+from qa.stage import P131, ChunkResult, Stage, StageSpec
+from qa.tables import TableBuilder
 
 IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
@@ -51,24 +63,133 @@ def run_local(
     progress: Callable[[int], None] | None = None,
 ) -> list[ChunkResult]:
     jobs = effective_jobs(jobs)
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
     if jobs == 1 or len(sources) < IN_PROCESS_BELOW:
-        stage = Stage(spec)
         results = []
+        stage: Stage | None = None
         for index, start, part in chunks(sources, 1):
-            results.append(stage.process(part, start, index))
+            # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
+            if can_fork and ISOLATE and not multiprocessing.current_process().daemon:
+                results.extend(run_isolated(part, start, index, spec, multiprocessing.get_context("fork")))
+            else:  # spawning a child costs seconds: run here, without crash isolation
+                stage = stage or Stage(spec)
+                results.append(stage.process(part, start, index))
             if progress:
                 progress(len(part))
         return results
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
     results = []
+    failed: list[tuple[int, int, Sequence[Source]]] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(spec,)) as pool:
-        futures: dict[Future[ChunkResult], int] = {}
+        futures: dict[Future[ChunkResult], tuple[int, int, Sequence[Source]]] = {}
         for index, start, part in chunks(sources, jobs):
-            futures[pool.submit(_run_chunk, part, start, index)] = len(part)
+            futures[pool.submit(_run_chunk, part, start, index)] = (index, start, part)
         for future in as_completed(futures):
-            results.append(future.result())
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - BrokenProcessPool (a worker died) or a chunk that failed whole
+                failed.append(futures[future])
+                continue
             if progress:
-                progress(futures[future])
-    results.sort(key=lambda r: r.index)
+                progress(len(futures[future][2]))
+    for index, start, part in sorted(failed, key=lambda f: f[0]):
+        results.extend(run_isolated(part, start, index, spec, ctx))
+        if progress:
+            progress(len(part))
+    results.sort(key=lambda r: r.index)  # stable: the halves of a recovered chunk stay in order
     return results
+
+
+# ---------------------------------------------------------------- isolation
+
+ISOLATE = True  # small corpora in a forked child (crash isolation); False: in this process
+
+
+def hard_limit(spec: StageSpec, files: int) -> float | None:
+    """Seconds after which a child is killed: the per-file budget is a signal that
+    C code may not heed; this is the backstop. None: no time budget configured."""
+    budget = spec.config.time_budget
+    if budget <= 0:
+        return None
+    return 2 * budget * files + 30
+
+
+def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, part: Sequence[Source], start: int,
+                index: int) -> None:  # fmt: skip
+    try:
+        conn.send(Stage(spec).process(part, start, index))
+    finally:
+        conn.close()
+
+
+def run_in_child(
+    part: Sequence[Source], start: int, index: int, spec: StageSpec, ctx: BaseContext
+) -> ChunkResult | str:
+    """Process one chunk in a fresh child process: its result, or why the child died."""
+    receive, send = ctx.Pipe(duplex=False)
+    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index), daemon=True)  # type: ignore[attr-defined]
+    child.start()
+    send.close()
+    limit = hard_limit(spec, len(part))
+    deadline = None if limit is None else time.monotonic() + limit
+    try:
+        while True:
+            wait = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if wait <= 0:
+                child.kill()
+                child.join()
+                return f"did not finish within {limit:g} s and was stopped"
+            if receive.poll(wait):
+                try:
+                    result: ChunkResult = receive.recv()
+                except (EOFError, OSError):
+                    break  # the child died before sending
+                child.join()
+                return result
+            if not child.is_alive() and not receive.poll():
+                break
+    finally:
+        receive.close()
+    child.join()
+    return _death(child.exitcode)
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = {"SIGSEGV": " (a crash in a C library)", "SIGKILL": " (killed: out of memory?)"}.get(name, "")
+        return f"died from {name}{hint}"
+    return f"exited with status {code}"
+
+
+def run_isolated(
+    part: Sequence[Source], start: int, index: int, spec: StageSpec, ctx: BaseContext
+) -> list[ChunkResult]:
+    """Run a chunk in a child; if it dies, split it, down to the file that kills it."""
+    outcome = run_in_child(part, start, index, spec, ctx)
+    if isinstance(outcome, ChunkResult):
+        return [outcome]
+    if len(part) == 1:
+        source = part[0]
+        finding = P131.finding(source.path, f"the process checking this file {outcome}; the file was skipped")
+        return [ChunkResult(index, [finding], _empty_tables(spec), 1)]
+    mid = len(part) // 2
+    return [
+        *run_isolated(part[:mid], start, index, spec, ctx),
+        *run_isolated(part[mid:], start + mid, index, spec, ctx),
+    ]
+
+
+_EMPTY: dict[int, Any] = {}
+
+
+def _empty_tables(spec: StageSpec) -> Any:
+    key = id(spec)
+    if key not in _EMPTY:
+        stage = Stage(spec)
+        _EMPTY.clear()
+        _EMPTY[key] = TableBuilder(stage.schema, stage.extra_columns()).frames()
+    return {name: frame.copy() for name, frame in _EMPTY[key].items()}

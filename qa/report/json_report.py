@@ -28,6 +28,8 @@ def document(result: RunResult) -> dict[str, Any]:
             "existing": sum(1 for f in result.findings if f.status == "existing"),
             "fixed": result.fixed,
         }
+        if result.baseline_path is not None:
+            baseline = {"path": Path(result.baseline_path).as_posix(), **baseline}
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "clipqa", "version": __version__},

@@ -1,0 +1,366 @@
+"""Check ``duplicate``: the same clipping twice, syndicated copies, near-duplicate bodies.
+
+Everything here is hash-, sort- and groupby-based over the merged tables: a group
+of equal keys is found by sorting, never by comparing every pair. Near-duplicate
+bodies use MinHash signatures (datasketch) computed per file in the workers and
+shipped as 4 bytes per permutation; the corpus stage bands them (LSH) with numpy
+and verifies each candidate pair by its estimated Jaccard similarity.
+
+Groups are reported once per redundant file: the first file of a group (by path)
+is taken as the original; every other file gets the finding, naming the whole
+group in ``related``. A file that is a byte-identical copy is reported by D103
+only, not again for its URL or its id.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import regex
+from datasketch import MinHash, MinHashLSH
+
+from qa.checks import Check, Context, Tables
+from qa.corpus import Record
+from qa.crossrec import (
+    STORY_COLUMNS,
+    check_pattern,
+    check_range,
+    clipping_keys,
+    components,
+    groups,
+    listing,
+    story_columns,
+)
+from qa.findings import Finding, rule
+
+D101 = rule(
+    "D101",
+    "duplicate-url",
+    "duplicate",
+    "error",
+    "Two or more files have the same canonical webUrl (www., tracking parameters and AMP variants folded).",
+)
+D102 = rule(
+    "D102",
+    "duplicate-file-id",
+    "duplicate",
+    "error",
+    "Two or more files have the same id in their file names (NNN_<16 hex>.txt).",
+)
+D103 = rule("D103", "identical-files", "duplicate", "error", "Two or more files are byte for byte identical.")
+D104 = rule(
+    "D104",
+    "syndicated-story",
+    "duplicate",
+    "info",
+    "The same title from different providers: a syndicated story; the finding lists its cluster.",
+)
+D105 = rule(
+    "D105",
+    "near-duplicate-body",
+    "duplicate",
+    "warning",
+    "Two or more bodies are near-duplicates (MinHash estimate of word-shingle Jaccard similarity at or "
+    "above `duplicate.near_threshold`).",
+)
+
+OPTIONS: dict[str, Any] = {
+    "near_threshold": 0.8,  # estimated Jaccard similarity of word shingles
+    "num_perm": 128,  # MinHash permutations (signature size: 4 bytes each)
+    "shingle_words": 5,  # words per shingle
+    "min_body_words": 50,  # shorter bodies are not compared
+    "min_title_chars": 20,  # shorter (normalised) titles are too generic to call a story syndicated
+    # The file-name id: the first group of this pattern, matched against the file's name.
+    "file_id_pattern": r"^\d+_([0-9a-fA-F]{16})\.[A-Za-z0-9]+$",
+}
+
+MINHASH_SEED = 1
+WORD = regex.compile(r"\w+")
+
+
+# ---------------------------------------------------------------- per record (workers)
+
+
+@lru_cache(maxsize=4)
+def _template(num_perm: int) -> MinHash:
+    # Permutations are drawn once per process (the seed makes them the same in every worker).
+    # Shingles are hashed with CRC-32 (C speed, the same in every process and on every platform)
+    # rather than datasketch's default SHA-1: it halves the cost of a signature.
+    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=zlib.crc32)
+
+
+def body_signature(body: str, num_perm: int, shingle_words: int, min_words: int) -> bytes | None:
+    """MinHash signature of a body's word shingles, 4 bytes per permutation; None if too short."""
+    words = WORD.findall(body.casefold())
+    if len(words) < max(min_words, shingle_words):
+        return None
+    k = shingle_words
+    shingles = {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+    m = _template(num_perm).copy()
+    m.update_batch(list(shingles))
+    return np.asarray(m.hashvalues).astype("<u4").tobytes()
+
+
+def columns(rec: Record, ctx: Context) -> dict[str, Any]:
+    out = story_columns(rec.data)
+    if rec.body.strip():
+        sig = body_signature(
+            rec.body, int(ctx.get("num_perm")), int(ctx.get("shingle_words")), int(ctx.get("min_body_words"))
+        )
+        if sig is not None:
+            out["body_minhash"] = sig
+            out["body_line"] = rec.body_line
+    return out
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    yield from duplicate_findings(dict(tables), dict(ctx.options))
+
+
+def duplicate_findings(tables: dict[str, pd.DataFrame], options: dict[str, Any]) -> Iterator[Finding]:
+    opts = {**OPTIONS, **options}
+    files = tables.get("files")
+    if files is None or files.empty:
+        return
+    files = files.sort_values("_path", kind="stable").reset_index(drop=True)
+    yield from identical_files(files)
+    keys = clipping_keys(tables).merge(files[["_record", "sha256"]], on="_record", how="left")
+    yield from _grouped(D101, keys, "story_url", "webUrl", "the same canonical webUrl")
+    ids = files[["_record", "_path", "sha256"]].assign(file_id=_file_ids(files["_path"], str(opts["file_id_pattern"])))
+    yield from _grouped(D102, ids, "file_id", None, "the same file-name id")
+    yield from syndicated(keys, int(opts["min_title_chars"]), tables.get("clippings"))
+    if "body_minhash" in files.columns:
+        yield from near_duplicates(files, float(opts["near_threshold"]), int(opts["num_perm"]))
+
+
+def identical_files(files: pd.DataFrame) -> Iterator[Finding]:
+    """D103: groups of equal sha256 (empty files are left to P104)."""
+    candidates = files[files["sha256"].notna() & (files["size"].fillna(0).astype("int64") > 0)]
+    for g in groups(candidates, "sha256"):
+        paths = g.rows["_path"]
+        for i, path in enumerate(paths[1:], start=1):
+            others = [p for j, p in enumerate(paths) if j != i]
+            yield D103.finding(
+                path,
+                f"byte-identical to {listing(others)} ({len(paths)} identical files); keep one",
+                evidence=f"sha256 {g.key}",
+                related=others,
+            )
+
+
+def _grouped(r: Any, df: pd.DataFrame, key: str, field: str | None, what: str) -> Iterator[Finding]:
+    """Findings for groups of equal ``key``; byte-identical copies within a group are left to D103."""
+    for g in groups(df, key):
+        paths = g.rows["_path"]
+        # a file with no hash is its own content
+        distinct = [h if isinstance(h, str) else f"path:{p}" for h, p in zip(g.rows["sha256"], paths, strict=True)]
+        if len(set(distinct)) < 2:
+            continue  # every file of the group is a copy of the first: D103 says so
+        seen = {distinct[0]}
+        for i in range(1, len(paths)):
+            if distinct[i] in seen:
+                continue  # a byte-identical copy of a file already in the group
+            seen.add(distinct[i])
+            others = [p for j, p in enumerate(paths) if j != i]
+            yield r.finding(
+                paths[i],
+                f"{what} as {listing(others)} ({len(paths)} files): {g.key}",
+                field=field,
+                evidence=g.key,
+                related=others,
+            )
+
+
+def _file_ids(paths: pd.Series, pattern: str) -> pd.Series:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"duplicate.file_id_pattern {pattern!r} is not a regular expression: {exc}") from exc
+    if compiled.groups == 0:
+        compiled = re.compile(f"({pattern})")  # no group: the whole match is the id
+    names = paths.astype(object).map(lambda p: os.path.basename(str(p)))
+    ids = names.astype("string").str.extract(compiled, expand=False)
+    if isinstance(ids, pd.DataFrame):  # more than one group: the first is the id
+        ids = ids.iloc[:, 0]
+    return ids.str.lower().astype(object).where(ids.notna(), None)
+
+
+def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame | None) -> Iterator[Finding]:
+    """D104: one info per cluster of a title carried by two or more providers."""
+    if keys.empty:
+        return
+    k = keys.sort_values("_path", kind="stable")
+    # one representative per URL and per content: those are D101 / D103, not syndication
+    k = k[~(k["story_url"].notna() & k.duplicated("story_url"))]
+    k = k[~(k["sha256"].notna() & k.duplicated("sha256"))]
+    k = k[k["story_title"].map(lambda t: isinstance(t, str) and len(t) >= min_title_chars)]
+    if k.empty:
+        return
+    n_providers = k.groupby("story_title")["story_provider"].transform("nunique")
+    k = k[n_providers >= 2]
+    names = _provider_names(clippings)
+    for g in groups(k, "story_title"):
+        rows = g.rows
+        paths = rows["_path"]
+        members = [f"{names.get(rec, prov) or '?'} ({path})" for rec, prov, path in zip(
+            rows["_record"], rows["story_provider"], paths, strict=True
+        )]  # fmt: skip
+        count = len({p for p in rows["story_provider"] if p is not None})
+        yield D104.finding(
+            paths[0],
+            f"syndicated story: the same title from {count} providers in {len(paths)} files: {listing(members, 8)}",
+            field="title",
+            evidence=g.key,
+            related=paths[1:],
+        )
+
+
+def _provider_names(clippings: pd.DataFrame | None) -> dict[int, str]:
+    if clippings is None or "provider.name" not in clippings.columns:
+        return {}
+    names = clippings[["_record", "provider.name"]].dropna()
+    return {int(r): str(n) for r, n in zip(names["_record"], names["provider.name"], strict=True)}
+
+
+# ---------------------------------------------------------------- near duplicates
+
+
+@lru_cache(maxsize=8)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band) that datasketch picks for this threshold (false positives and
+    negatives weighted equally)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return int(lsh.b), int(lsh.r)
+
+
+def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The files with a signature of the right size (sorted by path), and their signatures (n x num_perm)."""
+    size = 4 * num_perm
+    blobs = files["body_minhash"]
+    ok = blobs.map(lambda b: isinstance(b, (bytes, bytearray)) and len(b) == size).to_numpy(dtype=bool)
+    rows = files[ok].reset_index(drop=True)
+    if rows.empty:
+        return rows, np.empty((0, num_perm), dtype=np.uint32)
+    # byte-identical files are D103; keep one of each content
+    rows = rows[~(rows["sha256"].notna() & rows.duplicated("sha256"))].reset_index(drop=True)
+    sig = np.frombuffer(b"".join(rows["body_minhash"].tolist()), dtype="<u4").reshape(len(rows), num_perm)
+    return rows, sig
+
+
+def band_hashes(sig: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
+    """One 64-bit hash per (file, band): FNV-style mixing of the band's minima, vectorised."""
+    n = sig.shape[0]
+    out = np.empty((n, bands), dtype=np.uint64)
+    prime = np.uint64(0x100000001B3)
+    with np.errstate(over="ignore"):
+        for b in range(bands):
+            h = np.full(n, np.uint64(0xCBF29CE484222325) ^ np.uint64(b), dtype=np.uint64)
+            for j in range(b * rows_per_band, (b + 1) * rows_per_band):
+                h = (h ^ sig[:, j].astype(np.uint64)) * prime
+            out[:, b] = h
+    return out
+
+
+def candidate_edges(bucket_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges between files that share a band bucket: each bucket as a star (to its first file)
+    and a chain (to the previous file). Linear in the number of files, whatever the bucket sizes."""
+    n, bands = bucket_keys.shape
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    pos = np.arange(n)
+    for b in range(bands):
+        keys = bucket_keys[:, b]
+        order = np.lexsort((pos, keys))
+        k, p = keys[order], pos[order]
+        same = np.r_[False, k[1:] == k[:-1]]
+        if not same.any():
+            continue
+        starts = ~same
+        first = p[np.maximum.accumulate(np.where(starts, np.arange(n), 0))]
+        prev = np.r_[p[:1], p[:-1]]
+        left += [first[same], prev[same]]
+        right += [p[same], p[same]]
+    if not left:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    a, b_ = np.concatenate(left), np.concatenate(right)
+    lo, hi = np.minimum(a, b_), np.maximum(a, b_)
+    keep = lo != hi
+    pairs = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Iterator[Finding]:
+    """D105: components of verified near-duplicate pairs; each file but the first is reported."""
+    rows, sig = signatures(files, num_perm)
+    if len(rows) < 2:
+        return
+    bands, r = lsh_params(threshold, num_perm)
+    a, b = candidate_edges(band_hashes(sig, bands, r))
+    if not len(a):
+        return
+    sim = (sig[a] == sig[b]).mean(axis=1)
+    ok = sim >= threshold
+    a, b, sim = a[ok], b[ok], sim[ok]
+    if not len(a):
+        return
+    label = components(len(rows), [(a, b)])
+    edges = pd.DataFrame({"node": np.r_[a, b], "other": np.r_[b, a], "sim": np.r_[sim, sim]})
+    best = edges.loc[edges.groupby("node")["sim"].idxmax()]
+    best_other = dict(zip(best["node"].tolist(), best["other"].tolist(), strict=True))
+    best_sim = dict(zip(best["node"].tolist(), best["sim"].tolist(), strict=True))
+    paths = rows["_path"].tolist()
+    members = pd.DataFrame({"label": label, "pos": np.arange(len(rows)), "_path": paths})
+    members = members[members["label"].isin(set(label[a].tolist()))]
+    body_lines = rows["body_line"].astype(object).tolist() if "body_line" in rows.columns else [None] * len(rows)
+    for g in groups(members, "label"):
+        positions = g.rows["pos"]
+        group_paths = g.rows["_path"]
+        for p in positions[1:]:  # the first file of the group (by path) is taken as the original
+            other = int(best_other[p])
+            similarity = float(best_sim[p])
+            related = [q for q in group_paths if q != paths[p]]
+            line = body_lines[p]
+            known = line is not None and not pd.isna(line)
+            yield D105.finding(
+                paths[p],
+                f"body is a near-duplicate of {paths[other]} (estimated similarity {similarity:.0%}, "
+                f"threshold {threshold:.0%})"
+                + (f"; group of {len(positions)}: {listing(related)}" if len(positions) > 2 else ""),
+                field="body",
+                line=int(line) if known else None,
+                column=1 if known else None,
+                evidence=f"{similarity:.2f}",
+                related=related,
+            )
+
+
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_range(options, "near_threshold", 0, 1, low_open=True)
+    yield from check_range(options, "num_perm", 2, 1024)
+    yield from check_range(options, "shingle_words", 1, 50)
+    yield from check_range(options, "min_body_words", 0)
+    yield from check_range(options, "min_title_chars", 0)
+    yield from check_pattern(options, "file_id_pattern")
+
+
+CHECK = Check(
+    name="duplicate",
+    rules=(D101, D102, D103, D104, D105),
+    doc="Duplicate files (URL, file-name id, bytes), syndicated stories and near-duplicate bodies.",
+    columns=columns,
+    column_names=(*STORY_COLUMNS, "body_minhash", "body_line"),
+    corpus=check_corpus,
+    options=OPTIONS,
+    validate=validate,
+)

@@ -1,0 +1,418 @@
+"""Check ``encoding``: damage to the characters of the text fields.
+
+File-level rules (invalid UTF-8, BOM, UTF-16, CR line endings: E101-E104) are
+raised while reading, in :mod:`qa.corpus`. This module looks inside the text of
+every field (see :mod:`qa.textfields`):
+
+* E201 mojibake: UTF-8 decoded as cp1252/latin-1 (possibly twice). Detected and
+  repaired by ftfy (``badness.is_bad`` then ``fix_and_explain``) with a
+  configuration that fixes encodings only: curly quotes, ligatures and widths are
+  never reported as damage.
+* E202-E205: U+FFFD, control characters (not newline, tab, CR), lone surrogates,
+  private-use characters; ftfy's ``is_bad`` does not look for these, regexes do.
+* E206/E207: HTML entities and tags left in plain text (warning).
+* E208: emoji ZWJ sequences whose U+200D joiners were stripped, flagged only where
+  re-inserting the joiner gives a fully-qualified RGI emoji (the ``emoji`` package
+  knows the list), so "🚗💨" is left alone (warning, with the repaired text).
+* E209: text not in Unicode NFC (info).
+
+Pure-ASCII text is skipped at once (none of these can occur in it, bar tags,
+entities and controls, which one precompiled regex screens for).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import html.entities
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import ftfy
+import regex
+from ftfy.badness import is_bad
+
+from qa.checks import Check, Context
+from qa.corpus import Record
+from qa.findings import Finding, Rule, rule
+from qa.textfields import TextField, is_plain, text_fields
+
+E201 = rule(
+    "E201",
+    "mojibake",
+    "encoding",
+    "error",
+    'Mojibake: UTF-8 text that was decoded as cp1252 or latin-1 ("donâ€™t", "CafÃ©"); the fix is ftfy\'s repair.',
+    fix="Use the repaired text proposed in the finding (ftfy's fix_and_explain).",
+)
+E202 = rule(
+    "E202",
+    "replacement-character",
+    "encoding",
+    "error",
+    "U+FFFD REPLACEMENT CHARACTER: a character was lost when the text was decoded.",
+)
+E203 = rule(
+    "E203",
+    "control-character",
+    "encoding",
+    "error",
+    "A C0 or C1 control character (other than newline, tab and carriage return) in the text.",
+    fix="Remove the control character.",
+)
+E204 = rule(
+    "E204",
+    "lone-surrogate",
+    "encoding",
+    "error",
+    "A lone UTF-16 surrogate code point: the text was split inside a surrogate pair.",
+)
+E205 = rule(
+    "E205",
+    "private-use-character",
+    "encoding",
+    "error",
+    "A private-use code point (often an icon font's glyph, or a character lost in a legacy encoding).",
+)
+E206 = rule(
+    "E206",
+    "html-entity",
+    "encoding",
+    "warning",
+    "An HTML character reference (&amp;, &#8217;) left in plain text.",
+    fix="Replace it by the character it stands for (the finding's fix).",
+)
+E207 = rule(
+    "E207",
+    "html-tag",
+    "encoding",
+    "warning",
+    "An HTML tag (<br>, <p>, <a href=...>) left in plain text.",
+    fix="Remove the tag.",
+)
+E208 = rule(
+    "E208",
+    "stripped-emoji-joiner",
+    "encoding",
+    "warning",
+    'Emoji that form one RGI emoji ZWJ sequence once U+200D is put back ("👨🚀" for 👨‍🚀): joiners stripped.',
+    fix="Insert U+200D ZERO WIDTH JOINER between them (the finding's fix).",
+)
+E209 = rule(
+    "E209",
+    "not-nfc",
+    "encoding",
+    "info",
+    "Text not in Unicode normalization form C (decomposed accents, compatibility singletons).",
+    fix="Normalize to NFC.",
+)
+
+MAX_FINDINGS_PER_FIELD = 20
+
+# ftfy restricted to encoding repairs: quotes, ligatures, widths, line breaks and
+# normalization are left alone, so that only real damage differs from the input.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=True,
+)
+
+# One character class (the stdlib engine scans a class fast); runs of one kind are then split out.
+_BAD_SCREEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff\ue000-\uf8ff\U000f0000-\U0010fffd]")
+_ASCII_CTRL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BAD_CHARS = re.compile(
+    "(?P<fffd>\ufffd+)"
+    "|(?P<ctrl>[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+)"
+    "|(?P<surr>[\ud800-\udfff]+)"
+    "|(?P<pua>[\ue000-\uf8ff\U000f0000-\U0010fffd]+)"
+)
+# Tags: only real HTML element names, so that "x < 5 > y" and "<Name>" placeholders pass.
+_TAG_NAMES = (
+    "a|abbr|address|article|aside|audio|b|blockquote|body|br|button|caption|center|cite|code|div|dl|dt|dd|em|"
+    "embed|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|label|li|link|meta|"
+    "nav|noscript|ol|option|p|picture|pre|s|script|section|select|small|source|span|strike|strong|style|sub|sup|"
+    "table|tbody|td|th|thead|time|tr|u|ul|video|wbr"
+)
+_HTML = regex.compile(
+    r"(?P<entity>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9A-Fa-f]{1,6});)"
+    r"|(?P<tag></?(?:" + _TAG_NAMES + r")(?:\s[^<>]{0,500})?/?>|<!--.{0,500}?-->)",
+    regex.IGNORECASE,
+)
+_NON_NFC = regex.compile(r"(?:[^\x00-\x7F]|.(?=\p{M}))\p{M}*")
+
+
+# ---------------------------------------------------------------- emoji
+
+
+@lru_cache(maxsize=1)
+def _rgi_zwj() -> tuple[frozenset[str], int]:
+    """Fully-qualified RGI ZWJ sequences, also keyed without any U+FE0F (and max parts)."""
+    import emoji
+
+    fully = emoji.STATUS["fully_qualified"]
+    keys: set[str] = set()
+    longest = 2
+    for seq, data in emoji.EMOJI_DATA.items():
+        if "\u200d" in seq and data.get("status") == fully:
+            keys.add(seq)
+            longest = max(longest, seq.count("\u200d") + 1)
+    return frozenset(keys), longest
+
+
+@lru_cache(maxsize=1)
+def _rgi_by_bare() -> dict[str, str]:
+    """ZWJ-free, VS16-free form of each RGI ZWJ sequence -> the sequence."""
+    seqs, _ = _rgi_zwj()
+    return {s.replace("\u200d", "").replace("\ufe0f", ""): s for s in seqs}
+
+
+@lru_cache(maxsize=1)
+def _emoji_element() -> re.Pattern[str]:
+    """One emoji element: a non-ASCII character that starts an emoji, with optional VS16 and skin tone."""
+    import emoji
+
+    firsts = sorted({ord(seq[0]) for seq in emoji.EMOJI_DATA if not seq[0].isascii()})
+    return re.compile(f"[{_ranges(firsts)}]\ufe0f?[\U0001f3fb-\U0001f3ff]?")
+
+
+def _ranges(codepoints: list[int]) -> str:
+    """A character class body of ranges: a class of ranges is scanned fast, one of many singles is not."""
+    parts: list[str] = []
+    start = prev = codepoints[0]
+    for cp in [*codepoints[1:], -1]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
+        start = prev = cp
+    return "".join(parts)
+
+
+def stripped_joiners(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, repaired) for each run of emoji that is an RGI ZWJ sequence minus its joiners."""
+    if not _EMOJI_BLOCKS.search(text):
+        return
+    element = _emoji_element()
+    seqs, longest = _rgi_zwj()
+    by_bare = _rgi_by_bare()
+    run: list[tuple[int, int]] = []
+    for candidate in _EMOJI_BLOCKS.finditer(text):
+        if run and candidate.start() < run[-1][1]:
+            continue  # a skin tone or VS16 already taken by the element before
+        m = element.match(text, candidate.start())
+        if m is None:
+            continue
+        if run and m.start() != run[-1][1]:
+            yield from _join_run(text, run, seqs, by_bare, longest)
+            run = []
+        run.append(m.span())
+    yield from _join_run(text, run, seqs, by_bare, longest)
+
+
+# Where emoji live (a three-item class, fast to scan); candidates are then matched exactly.
+_EMOJI_BLOCKS = re.compile("[\xa9\xae\u203c-\u3299\U0001f000-\U0001faff]")
+
+
+def _join_run(
+    text: str, elements: list[tuple[int, int]], seqs: frozenset[str], by_bare: dict[str, str], longest: int
+) -> Iterator[tuple[int, int, str]]:
+    i = 0
+    while i < len(elements) - 1:
+        found = None
+        for j in range(min(len(elements), i + longest), i + 1, -1):
+            parts = [text[a:b] for a, b in elements[i:j]]
+            joined = "\u200d".join(parts)
+            target = joined if joined in seqs else by_bare.get("".join(parts).replace("\ufe0f", ""))
+            if target is not None:
+                found = (j, target)
+                break
+        if found is None:
+            i += 1
+            continue
+        j, target = found
+        yield elements[i][0], elements[j - 1][1], target
+        i = j
+
+
+# ---------------------------------------------------------------- mojibake
+
+
+def _lead_screen() -> re.Pattern[str]:
+    """Characters that UTF-8 lead bytes (0xC2-0xF4) become in the encodings ftfy undoes.
+
+    Mojibake of UTF-8 always holds one of them; text without any (plain English with
+    curly quotes, say) cannot be mojibake, so ftfy's costlier ``is_bad`` is skipped.
+    """
+    import ftfy.bad_codecs  # noqa: F401 - registers the sloppy-windows-* codecs
+    from ftfy.chardata import CHARMAP_ENCODINGS
+
+    leads: set[str] = set()
+    for enc in CHARMAP_ENCODINGS:
+        leads.update(c for c in bytes(range(0xC2, 0xF5)).decode(enc, errors="ignore") if not c.isascii())
+    # MacRoman maps some lead bytes to typography that clean text is full of; mojibake made by
+    # it always holds other leads too ("√", "Â"), so these need not open the door.
+    leads -= set(_TYPOGRAPHY)
+    leads.update(chr(c) for c in range(0x80, 0xA0))  # C1 controls: cp1252 punctuation read as latin-1
+    return re.compile(f"[{_ranges(sorted(ord(c) for c in leads))}]")
+
+
+_TYPOGRAPHY = "\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00a0\u00ab\u00bb\u00b7\u2022\u2039\u203a"
+
+
+_LEAD = _lead_screen()
+
+
+def _mojibake_spans(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, replacement, explanation) for each damaged stretch of ``text``."""
+    if not _LEAD.search(text):
+        return
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start_of_line = pos
+        pos += len(line)
+        if not _LEAD.search(line) or not is_bad(line):
+            continue
+        fixed, explanation = ftfy.fix_and_explain(line, config=_FTFY)
+        if fixed == line:
+            continue
+        how = "; ".join(f"{step[0]} {step[1]}" for step in (explanation or [])) or "ftfy"
+        matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
+        merged: list[list[int]] = []  # [a0, a1, b0, b1], joined when only 1-2 chars apart
+        for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if merged and a0 - merged[-1][1] <= 2 and b0 - merged[-1][3] <= 2:
+                merged[-1][1], merged[-1][3] = a1, b1
+            else:
+                merged.append([a0, a1, b0, b1])
+        for a0, a1, b0, b1 in merged:
+            yield start_of_line + a0, start_of_line + a1, fixed[b0:b1], how
+
+
+def _nfc_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    for m in _NON_NFC.finditer(text):
+        norm = unicodedata.normalize("NFC", m.group())
+        if norm != m.group():
+            yield m.start(), m.end(), norm
+
+
+# ---------------------------------------------------------------- the check
+
+
+def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix: str | None) -> Finding:
+    line, column = tf.position(start)
+    return r.finding(
+        tf.record.path,
+        message,
+        field=tf.field,
+        line=line,
+        column=column,
+        evidence=tf.text[max(0, start - 20) : end + 20],
+        span=(start, end),
+        fix=fix,
+    )
+
+
+_BAD_RULES: dict[str, tuple[Rule, str]] = {
+    "fffd": (E202, "U+FFFD replacement character"),
+    "ctrl": (E203, "control character"),
+    "surr": (E204, "lone surrogate"),
+    "pua": (E205, "private-use character"),
+}
+
+
+def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
+    text = tf.text
+    out: list[Finding] = []
+    ascii_only = text.isascii()
+    damaged: list[tuple[int, int]] = []
+    if not ascii_only:
+        for start, end, fixed, how in _mojibake_spans(text):
+            damaged.append((start, end))
+            out.append(
+                _finding(
+                    tf, E201, start, end, f"mojibake {text[start:end]!r}: should read {fixed!r} ({how})", fix=fixed
+                )
+            )
+    plain = is_plain(text)
+    if (_ASCII_CTRL if plain else _BAD_SCREEN).search(text):
+        for m in _BAD_CHARS.finditer(text):
+            if any(a <= m.start() < b for a, b in damaged):
+                continue  # part of the mojibake already reported
+            kind = m.lastgroup or "ctrl"
+            r, what = _BAD_RULES[kind]
+            codes = " ".join(f"U+{ord(c):04X}" for c in m.group()[:8])
+            fix = "" if kind == "ctrl" else None
+            out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
+    if "&" in text or "<" in text:
+        for hm in _HTML.finditer(text):
+            if hm.lastgroup == "entity":
+                ref = hm.group()
+                value = html.unescape(ref)
+                if value == ref or (not ref.startswith("&#") and ref[1:] not in html.entities.html5):
+                    continue  # not a known reference: "AT&T;"-like text
+                out.append(_finding(tf, E206, hm.start(), hm.end(), f"HTML entity {ref} for {value!r}", fix=value))
+            else:
+                tag = hm.group()
+                fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
+                out.append(
+                    _finding(tf, E207, hm.start(), hm.end(), f"HTML tag {shorten_tag(tag)} in plain text", fix=fix)
+                )
+    if not plain:
+        for start, end, repaired in stripped_joiners(text):
+            names = "+".join(f"U+{ord(c):04X}" for c in repaired if c not in "\u200d\ufe0f")
+            out.append(
+                _finding(
+                    tf,
+                    E208,
+                    start,
+                    end,
+                    f"{text[start:end]} is one emoji ({repaired}, {names}) with its zero-width joiners stripped",
+                    fix=repaired,
+                )
+            )
+        if nfc and not unicodedata.is_normalized("NFC", text):
+            for start, end, norm in _nfc_spans(text):
+                out.append(
+                    _finding(tf, E209, start, end, f"not in NFC: {text[start:end]!r} is {norm!r} in NFC", fix=norm)
+                )
+    if len(out) > MAX_FINDINGS_PER_FIELD:
+        out.sort(key=lambda f: f.span or (0, 0))
+        out = out[:MAX_FINDINGS_PER_FIELD]
+    return out
+
+
+def shorten_tag(tag: str) -> str:
+    return tag if len(tag) <= 40 else tag[:37] + "..."
+
+
+def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
+    nfc = bool(ctx.options.get("nfc", True))
+    out: list[Finding] = []
+    for tf in text_fields(rec):
+        out.extend(field_findings(tf, nfc))
+    return out
+
+
+CHECK = Check(
+    name="encoding",
+    rules=(E201, E202, E203, E204, E205, E206, E207, E208, E209),
+    doc="Character-level damage in text fields: mojibake, lost characters, controls, HTML leftovers, "
+    "stripped emoji joiners, non-NFC text.",
+    record=check_record,
+    options={"nfc": True},
+)

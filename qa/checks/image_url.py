@@ -1,0 +1,363 @@
+"""Image URLs: syntax and size always; liveness online (fast, polite, cached).
+
+Every image of every clipping and of its related items (the ``images`` table,
+``_field`` like ``images[0]`` or ``related[1].images[0]``).
+
+Who reports what. The schema (``schemas/images.yaml``) owns the *types* of an
+image's fields (``url`` a string, ``width``/``height`` integers, ``isCached`` a
+boolean: S102) and unknown keys (S109). This check owns their *meaning*: a
+missing or empty url, an unacceptable URL, missing or implausible dimensions,
+shared placeholders and, online, whether the URL serves the image it claims. A
+wrong-typed value is therefore reported once, by the schema, and skipped here;
+the schema file declares no presence, range or URL constraint on images, so no
+fact is reported twice.
+
+Offline (always):
+
+* I101 the url is missing or empty; I102 it is not an absolute http(s) URL with a
+  valid IDNA host (parsed by ``urllib.parse`` and ``idna``, then ``yarl.URL``, the HTTP client's parser);
+  I103 it is a ``javascript:``/``data:``/``vbscript:``/``file:`` URL.
+* I104 width or height is missing; I105 it is not positive or larger than
+  ``max-dimension`` (20,000).
+* I106 the same URL is used by ``shared-threshold`` or more different clippings.
+
+Online (``--online`` or ``online = true``), in the corpus stage, over the distinct
+URLs (see :mod:`qa.checks._imagefetch`): I107 the final status is not 2xx, I108
+the answer is not an image (Content-Type not ``image/*``, empty body, bytes that
+are no image), I109 the URL cannot be fetched (connection refused or reset,
+timeout, redirect loop, too many redirects), I110 the declared size differs from
+the real one read from the first bytes.
+
+Run-level facts (no network, deadline reached, interrupted) are not findings:
+they are appended to ``ctx.run["notices"]`` (a list the pipeline creates for the
+corpus stage and copies into ``RunResult.notices``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+from yarl import URL
+
+from qa.checks import Check, Context, Tables
+from qa.checks._imagefetch import (
+    BAD_URL,
+    CONTENT_TYPE,
+    DNS,
+    EMPTY,
+    NOT_IMAGE,
+    OK,
+    STATUS,
+    Cache,
+    Probe,
+    Settings,
+    probe_all,
+)
+from qa.constraints import url_problem
+from qa.findings import Finding, rule
+
+I101 = rule("I101", "image-url-missing", "image_url", "error", "An image has no url, or an empty one.")
+I102 = rule(
+    "I102",
+    "image-url-invalid",
+    "image_url",
+    "error",
+    "An image url is not an absolute http(s) URL with a valid host (white space, control characters, bad IDNA...).",
+)
+I103 = rule(
+    "I103",
+    "image-url-unsafe-scheme",
+    "image_url",
+    "error",
+    "An image url is a javascript:, data:, vbscript: or file: URL: never shown, possibly dangerous.",
+)
+I104 = rule("I104", "image-size-missing", "image_url", "error", "An image has no width or no height.")
+I105 = rule(
+    "I105",
+    "image-size-implausible",
+    "image_url",
+    "error",
+    "An image width or height is zero, negative or larger than max-dimension (20,000 by default).",
+)
+I106 = rule(
+    "I106",
+    "image-url-shared",
+    "image_url",
+    "warning",
+    "The same image url is used by many different clippings: likely a placeholder or a logo.",
+)
+I107 = rule(
+    "I107",
+    "image-url-broken",
+    "image_url",
+    "error",
+    "Online: the image URL answers with a final status that is not 2xx (after redirects).",
+)
+I108 = rule(
+    "I108",
+    "image-url-not-an-image",
+    "image_url",
+    "error",
+    "Online: the image URL answers 2xx but not with an image (Content-Type, empty body, or bytes that are no image).",
+)
+I109 = rule(
+    "I109",
+    "image-url-unreachable",
+    "image_url",
+    "error",
+    "Online: the image URL could not be fetched (connection refused or reset, timeout, redirect loop).",
+)
+I110 = rule(
+    "I110",
+    "image-size-mismatch",
+    "image_url",
+    "warning",
+    "Online: the declared width/height differ from the real size of the image.",
+)
+
+UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
+
+OPTIONS: dict[str, Any] = {
+    "shared-threshold": 5,  # distinct clippings using one URL before I106
+    "max-dimension": 20000,
+    "concurrency": 200,  # requests in flight, all hosts
+    "per-host": 8,  # requests in flight to one host:port
+    "connect-timeout": 5.0,
+    "read-timeout": 10.0,
+    "max-redirects": 5,
+    "retries": 2,
+    "backoff": 0.5,
+    "max-retry-after": 30.0,
+    "deadline": 300.0,  # seconds for all online probes of a run
+    "read-bytes": True,  # ranged GET after a good HEAD, to check the real size
+    "cache": True,
+    "cache-ttl": 7 * 24 * 3600,  # seconds a success is trusted
+    "cache-ttl-failure": 3600,  # seconds a failure is trusted
+    "size-tolerance": 0,  # pixels of difference allowed before I110
+}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def syntax_problem(url: str) -> tuple[Any, str] | None:
+    """(rule, why) when a URL string is unacceptable, else None."""
+    if not url.strip():
+        return I101, "the image url is empty"
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        scheme = ""
+    if scheme in UNSAFE_SCHEMES:
+        return I103, f"a {scheme}: URL is not an image address"
+    problem = url_problem(url)
+    if problem:
+        return I102, problem
+    try:
+        URL(url, encoded=False)  # the HTTP client's own parser (yarl, under aiohttp)
+    except (ValueError, TypeError, UnicodeError) as exc:
+        return I102, f"the HTTP client rejects it: {exc}"
+    return None
+
+
+def _rows(tables: Tables) -> Iterator[dict[str, Any]]:
+    images = tables.get("images")
+    if images is None or not len(images):
+        return
+    cols = [c for c in ("_path", "_field", "url", "width", "height") if c in images.columns]
+    for row in images[cols].to_dict("records"):
+        yield {str(k): v for k, v in row.items()}
+
+
+def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
+    limit = int(ctx.get("max-dimension"))
+    users: dict[str, set[str]] = defaultdict(set)
+    first: dict[tuple[str, str], str] = {}  # (url, path) -> field of its first use there
+    for row in rows:
+        path, fld = str(row.get("_path")), str(row.get("_field"))
+        raw = row.get("url")
+        if _missing(raw):
+            yield I101.finding(path, "the image has no url", field=fld)
+        elif isinstance(raw, str):
+            bad = syntax_problem(raw)
+            if bad:
+                r, why = bad
+                yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=raw)
+            else:
+                users[raw].add(path)
+                first.setdefault((raw, path), fld)
+        for dim in ("width", "height"):
+            value = row.get(dim)
+            if _missing(value):
+                yield I104.finding(path, f"the image has no {dim}", field=fld)
+                continue
+            number = _int(value)
+            if number is None:
+                continue  # wrong type: the schema's S102
+            if number <= 0:
+                yield I105.finding(
+                    path, f"image {dim} is {number}: must be positive", field=f"{fld}.{dim}", evidence=value
+                )
+            elif number > limit:
+                yield I105.finding(
+                    path, f"image {dim} is {number}: larger than {limit} px", field=f"{fld}.{dim}", evidence=value
+                )
+    threshold = int(ctx.get("shared-threshold"))
+    if threshold > 1:
+        for url, paths in users.items():
+            if len(paths) >= threshold:
+                ordered = sorted(paths)
+                yield I106.finding(
+                    ordered[0],
+                    f"this image url is used by {len(paths)} different clippings (a placeholder or logo?)",
+                    field=f"{first[(url, ordered[0])]}.url",
+                    evidence=url,
+                    related=ordered[1:],
+                )
+
+
+_MINIMUM = {"concurrency": 1, "per-host": 1, "connect-timeout": 0.01, "read-timeout": 0.01, "deadline": 0.01}
+_NOT_NEGATIVE = ("max-redirects", "retries", "backoff", "max-retry-after", "size-tolerance")
+
+
+def settings_from(ctx: Context) -> Settings:
+    o = dict(ctx.options)
+    for key, low in _MINIMUM.items():
+        if o[key] < low:
+            _notice(ctx, f"image_url: {key} = {o[key]!r} is too small; using {low}")
+            o[key] = low
+    for key in _NOT_NEGATIVE:
+        if o[key] < 0:
+            _notice(ctx, f"image_url: {key} = {o[key]!r} is negative; using 0")
+            o[key] = 0
+    return Settings(
+        user_agent=f"clipqa/{ctx.run.get('tool_version', '0')} (image check)",
+        concurrency=int(o["concurrency"]),
+        per_host=int(o["per-host"]),
+        connect_timeout=float(o["connect-timeout"]),
+        read_timeout=float(o["read-timeout"]),
+        max_redirects=int(o["max-redirects"]),
+        retries=int(o["retries"]),
+        backoff=float(o["backoff"]),
+        max_retry_after=float(o["max-retry-after"]),
+        deadline=float(o["deadline"]),
+        read_bytes=bool(o["read-bytes"]),
+    )
+
+
+def _notice(ctx: Context, text: str) -> None:
+    notices = ctx.run.get("notices")
+    if isinstance(notices, list):
+        notices.append(text)
+
+
+def _where(p: Probe) -> str:
+    bits = []
+    if p.status is not None:
+        bits.append(f"status {p.status}")
+    if p.final_url and p.final_url != p.url:
+        bits.append(f"final URL {p.final_url}")
+    return f" ({', '.join(bits)})" if bits else ""
+
+
+def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
+    usable: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        url = _str(row.get("url"))
+        if url is not None and syntax_problem(url) is None:
+            usable[url].append(row)
+    if not usable:
+        return
+    o = ctx.options
+    cache_dir = ctx.run.get("cache_dir") if o["cache"] else None
+    cache = Cache(cache_dir, float(o["cache-ttl"]), float(o["cache-ttl-failure"]))
+    settings = settings_from(ctx)
+    t0 = time.perf_counter()
+    try:
+        result = probe_all(usable, settings, cache)
+    finally:
+        cache.close()
+    took = time.perf_counter() - t0
+    if result.no_network:
+        _notice(
+            ctx,
+            f"image_url: no network (no host name resolves): {len(usable)} image URLs were not checked online; "
+            "the offline image checks ran",
+        )
+        return
+    if result.unfinished:
+        _notice(
+            ctx,
+            f"image_url: deadline of {settings.deadline:g} s reached: {len(result.unfinished)} of {len(usable)} "
+            "image URLs were not checked online",
+        )
+    _notice(
+        ctx,
+        f"image_url: {len(usable)} distinct image URLs checked online in {took:.1f} s "
+        f"({result.fetched} fetched, {result.from_cache} from the cache)",
+    )
+    tolerance = int(o["size-tolerance"])
+    for url, probe in result.probes.items():
+        for row in usable[url]:
+            yield from _probe_findings(probe, row, tolerance)
+
+
+def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[Finding]:
+    path, fld = str(row.get("_path")), str(row.get("_field"))
+    where = _where(p)
+    if p.outcome == OK:
+        w, h = _int(row.get("width")) or 0, _int(row.get("height")) or 0
+        real_w, real_h = p.width or 0, p.height or 0
+        known = min(w, h, real_w, real_h) > 0
+        if known and (abs(real_w - w) > tolerance or abs(real_h - h) > tolerance):
+            yield I110.finding(path, f"declared {w}×{h} but the image is {real_w}×{real_h}", field=fld, evidence=p.url)
+        return
+    if p.outcome == DNS:
+        yield I109.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=p.url)
+    elif p.outcome == STATUS:
+        yield I107.finding(path, f"image url is broken: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+    elif p.outcome in (CONTENT_TYPE, EMPTY, NOT_IMAGE):
+        yield I108.finding(path, f"image url is not an image: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+    elif p.outcome == BAD_URL:
+        yield I102.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=p.url)
+    else:
+        yield I109.finding(path, f"image url cannot be fetched: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+
+
+def corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    rows = list(_rows(tables))
+    yield from offline_findings(rows, ctx)
+    if ctx.run.get("online"):
+        yield from online_findings(rows, ctx)
+
+
+CHECK = Check(
+    name="image_url",
+    rules=(I101, I102, I103, I104, I105, I106, I107, I108, I109, I110),
+    doc=__doc__ or "",
+    corpus=corpus,
+    options=OPTIONS,
+)

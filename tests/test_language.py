@@ -1,0 +1,110 @@
+"""Check `language` (L101, L102): foreign scripts and foreign sentences, and what must pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.checks.language import IDENTIFIER
+from tests.textcheck_helpers import SEEDS, file_at, record, run, seed
+
+FM = '---\ntitle: "{title}"\n---\n{body}'
+
+
+def lang(tmp_path: Path, body: str, title: str = "A clean title", **options: object) -> list:
+    return run("language", record(tmp_path, FM.format(title=title, body=body)), **options)
+
+
+def test_fused_chinese_is_an_error_with_exact_span(tmp_path: Path) -> None:
+    body = "Intro line.\nA tech ecosystem aimed at摆脱 external constraints.\n"
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L101" and f.severity == "error" and f.field == "body"
+    assert body[slice(*f.span)] == "摆脱"
+    rec = record(tmp_path, FM.format(title="A clean title", body=body))
+    assert (f.line, f.column) == (5, body.split("\n")[1].index("摆") + 1)
+    assert file_at(rec, f.line, f.column, 2) == "摆脱"
+
+
+def test_foreign_script_in_title_located_in_the_file(tmp_path: Path) -> None:
+    title = "Markets rally in Москва today"
+    [f] = lang(tmp_path, "", title=title)
+    assert f.field == "title" and title[slice(*f.span)] == "Москва"
+    rec = record(tmp_path, FM.format(title=title, body=""))
+    assert file_at(rec, f.line, f.column, 6) == "Москва"
+
+
+def test_korean_run_spans_punctuation_and_digits(tmp_path: Path) -> None:
+    body = "일. 8월 10th, 2025\n\nBody text.\n"
+    [f] = lang(tmp_path, body)
+    assert body[slice(*f.span)] == "일. 8월"
+
+
+def test_gloss_names_emoji_loanwords_urls_pass(tmp_path: Path) -> None:
+    body = (
+        "China’s push for self-reliance (自力更生) has accelerated.\n"
+        "Xi Jinping met Luiz Inácio Lula da Silva in São Paulo.\n"
+        "Huawei and the Tianwen-1 team met in Zürich 🚀👍.\n"
+        "The deal is de facto dead, and the tax is not the problem per se.\n"
+        "See https://www.example.es/noticias/el-gobierno-anuncia-nuevas-medidas-para-la-economia for more.\n"
+        "The Tour de France ends on the Champs-Élysées on Sunday.\n"
+        "Ministers met in Brussels on Tuesday.\n"
+        "Researchers measured α-synuclein levels.\n"
+    )
+    assert lang(tmp_path, body) == []
+
+
+def test_long_parenthetical_is_not_a_gloss(tmp_path: Path) -> None:
+    body = "The slogan (我们必须坚持自力更生艰苦奋斗的精神并且继续前进) was everywhere.\n"
+    assert [f.rule for f in lang(tmp_path, body)] == ["L101"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        ("El gobierno anunció hoy nuevas medidas para reducir la inflación.", "es"),
+        ("Die Regierung hat heute neue Maßnahmen gegen die Inflation angekündigt.", "de"),
+        ("Le gouvernement a annoncé de nouvelles mesures contre la hausse des prix.", "fr"),
+        ("Il governo ha approvato oggi la nuova legge di bilancio.", "it"),
+    ],
+)
+def test_foreign_sentence_in_english_paragraph(tmp_path: Path, sentence: str, code: str) -> None:
+    body = f"Officials met on Monday. {sentence} The talks will resume next week.\n"
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L102" and f.severity == "error"
+    assert body[slice(*f.span)] == sentence
+    assert f"'{code}'" in f.message
+    assert f.column == body.index(sentence) + 1
+
+
+def test_options_expected_languages_and_allowed_scripts(tmp_path: Path) -> None:
+    body = "El gobierno anunció hoy nuevas medidas para reducir la inflación.\n"
+    assert lang(tmp_path, body, languages=["en", "es"]) == []
+    assert lang(tmp_path, "Price in Москва rose.\n", allowed_scripts=["Cyrillic"]) == []
+    assert lang(tmp_path, "Price in Москва rose.\n", languages=["en", "ru"]) == []
+    assert lang(tmp_path, "Price in Москва rose.\n", allowed_terms=["Москва"]) == []
+    assert lang(tmp_path, "The 大 deal.\n") == []  # one letter is under min_span
+    assert [f.rule for f in lang(tmp_path, "The 大 deal.\n", min_span=1)] == ["L101"]
+
+
+def test_chinese_corpus_flags_english_script_only_where_foreign(tmp_path: Path) -> None:
+    assert lang(tmp_path, "中国的科技自主创新正在加速。\n", title="科技", languages=["zh"]) == []
+
+
+def test_identifier_is_the_bundled_model_loaded_once() -> None:
+    first = IDENTIFIER.model(None)
+    assert IDENTIFIER.model(None) is first
+    assert IDENTIFIER.predict("Die Regierung hat heute neue Maßnahmen angekündigt")[0][0] == "de"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="seeds not present")
+def test_seeds() -> None:
+    for prefix in ("000", "001", "002"):
+        assert run("language", seed(prefix)) == []
+    rec3 = seed("003")
+    spans3 = [rec3.body[slice(*f.span)] for f in run("language", rec3)]
+    assert spans3 == ["일. 8월", "답글 남기기", "이메일 주소는 공개되지 않습니다. 필수 필드는 *로 표시됩니다"]
+    rec4 = seed("004")
+    [f] = run("language", rec4)
+    assert rec4.body[slice(*f.span)] == "摆脱" and f.line == 3
+    assert file_at(rec4, f.line, f.column, 2) == "摆脱"

@@ -1,0 +1,154 @@
+"""Canonical URLs: every folding rule, and what must not be folded."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.urls import canonical_url, url_key
+
+CANON = "https://example.com/news/2021/story/"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://example.com/news/2021/story/",
+        "HTTPS://Example.COM/news/2021/story/",  # scheme and host case
+        "https://www.example.com/news/2021/story/",  # www.
+        "https://example.com./news/2021/story/",  # trailing dot of the host
+        "https://example.com:443/news/2021/story/",  # default port
+        "https://example.com/news/2021/story/#comments",  # fragment
+        "https://example.com/news/2021/story/?utm_source=twitter&utm_medium=social",  # utm_*
+        "https://example.com/news/2021/story/?UTM_Campaign=x",  # parameter names are case-insensitive
+        "https://example.com/news/2021/story/?fbclid=IwAR0abc",
+        "https://example.com/news/2021/story/?gclid=abc&msclkid=def&mc_cid=1&mc_eid=2",
+        "https://example.com/news/2021/story/amp/",  # AMP path segment (WordPress)
+        "https://example.com/amp/news/2021/story/",  # leading AMP segment (BBC style)
+        "https://example.com/news/2021/story/?amp",  # bare AMP switch
+        "https://example.com/news/2021/story/?amp=1",
+        "https://example.com/news/2021/story/?amp-content=amp",  # spokesman.com
+        "https://example.com/news/2021/story/?outputType=amp",
+        "https://amp.example.com/news/2021/story/",  # amp. subdomain
+        "https://www.amp.example.com/news/2021/story/",
+        "https://example-com.cdn.ampproject.org/c/s/example.com/news/2021/story/",  # AMP cache, https
+        "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/2021/story/amp/",
+        "https://www-example-com.cdn.ampproject.org/v/s/www.example.com/news/2021/story/?amp=1&usqp=mq331AQ",
+        "https://www.google.com/amp/s/www.example.com/news/2021/story/amp/",  # Google AMP viewer
+    ],
+)
+def test_variants_fold_to_the_canonical_url(variant: str) -> None:
+    assert canonical_url(variant) == CANON
+    assert url_key(variant) == url_key(CANON) == "example.com/news/2021/story"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # meaningful parameters are kept, as written, in their order
+        ("https://example.com/a?id=3&utm_source=x&page=2", "https://example.com/a?id=3&page=2"),
+        ("https://example.com/a?q=caf%C3%A9+au+lait", "https://example.com/a?q=caf%C3%A9+au+lait"),
+        # parameters that merely look like tracking or AMP ones are kept
+        ("https://example.com/a?campaign=x&ampersand=1&amp=0b", "https://example.com/a?campaign=x&ampersand=1"),
+        ("https://example.com/a?format=json", "https://example.com/a?format=json"),
+        # a segment that only contains "amp" is a different page
+        ("https://example.com/amplifiers/review/", "https://example.com/amplifiers/review/"),
+        ("https://example.com/camp/amp/", "https://example.com/camp/"),
+        ("https://example.com/story.amp.html", "https://example.com/story.html"),
+        ("https://example.com/story.amp", "https://example.com/story"),
+        ("https://example.com/amp", "https://example.com/"),
+        # non-default ports, http, sub-domains other than www./amp. are kept
+        ("http://example.com:8080/a", "http://example.com:8080/a"),
+        ("https://m.example.com/a", "https://m.example.com/a"),
+        ("https://news.example.com/a", "https://news.example.com/a"),
+        ("https://www.co/a", "https://www.co/a"),  # "www.co" is a host of its own, not www. + "co"
+        ("https://example.com", "https://example.com/"),
+        ("  https://example.com/a  ", "https://example.com/a"),
+        ("http://[2001:db8::1]:8080/a#x", "http://[2001:db8::1]:8080/a"),
+        # an AMP cache URL without the s/ marker wraps an http page
+        ("https://example-com.cdn.ampproject.org/c/example.com/a/amp/", "http://example.com/a/"),
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://example.com/a/", "https://example.com/b/"),
+        ("https://example.com/a?id=1", "https://example.com/a?id=2"),
+        ("https://example.com/a", "https://other.example/a"),
+        ("https://m.example.com/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com/a"),
+    ],
+)
+def test_different_pages_keep_different_keys(a: str, b: str) -> None:
+    assert url_key(a) != url_key(b)
+
+
+def test_key_ignores_scheme_trailing_slash_and_parameter_order() -> None:
+    assert url_key("http://example.com/a?b=2&a=1") == url_key("https://www.example.com/a/?a=1&b=2&utm_x=3")
+    assert canonical_url("http://example.com/a") != canonical_url("https://example.com/a")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "not a url",
+        "/relative/path",
+        "ftp://example.com/a",
+        "mailto:someone@example.com",
+        "https://",
+        "https://example.com:99999/a",  # port out of range
+        "http://[::1/a",  # unclosed IPv6 bracket
+        None,
+        42,
+        ["https://example.com/"],
+    ],
+)
+def test_non_urls_have_no_canonical_form(bad: object) -> None:
+    assert canonical_url(bad) is None
+    assert url_key(bad) is None
+
+
+def test_seed_amp_variants_fold_to_their_web_url() -> None:
+    # from seed 000's related item and seed 001
+    web = "https://www.spokesman.com/stories/2021/dec/27/china-pursues-tech-self-reliance-fueling-global-un/"
+    amp = web + "?amp-content=amp"
+    cdn = (
+        "https://www-spokesman-com.cdn.ampproject.org/c/s/www.spokesman.com/stories/2021/dec/27/"
+        "china-pursues-tech-self-reliance-fueling-global-un/?amp-content=amp"
+    )
+    assert canonical_url(amp) == canonical_url(cdn) == canonical_url(web)
+    wboy = "https://www.wboy.com/technology/china-pursues-tech-self-reliance-fueling-global-unease/"
+    wboy_cdn = (
+        "https://www-wboy-com.cdn.ampproject.org/c/s/www.wboy.com/technology/"
+        "china-pursues-tech-self-reliance-fueling-global-unease/amp/"
+    )
+    assert url_key(wboy_cdn) == url_key(wboy + "amp/") == url_key(wboy)
+
+
+segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.~", min_size=1, max_size=12)
+
+
+@given(
+    host=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8), min_size=2, max_size=4
+    ),
+    path=st.lists(segment, max_size=5),
+    params=st.lists(st.tuples(segment, segment), max_size=4),
+    slash=st.booleans(),
+)
+def test_canonical_form_is_a_fixed_point(
+    host: list[str], path: list[str], params: list[tuple[str, str]], slash: bool
+) -> None:
+    url = f"https://{'.'.join(host)}/{'/'.join(path)}{'/' if slash and path else ''}"
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params)
+    canon = canonical_url(url)
+    assert canon is not None
+    assert canonical_url(canon) == canon
+    assert url_key(canon) == url_key(url)
