@@ -56,9 +56,12 @@ class GxUnavailable(Exception):
 
 
 def gx_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("great_expectations") is not None
+    """Whether GX imports (only asked when GX is about to be used: the import takes seconds)."""
+    try:
+        _import_gx()
+    except GxUnavailable:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- the plan (no GX import)
@@ -579,3 +582,54 @@ def summarize(outcome: GxOutcome) -> str:
 def iter_planned(pl: Plan) -> Iterable[Planned]:
     for tp in pl.tables.values():
         yield from tp.expectations
+
+
+# ---------------------------------------------------------------- clipqa check --gx
+
+
+@dataclass(slots=True)
+class CheckGx:
+    outcome: GxOutcome
+    findings: list[Finding]
+    docs_index: Path | None
+
+
+def run_for_check(result: Any, docs_dir: str | os.PathLike[str] | None) -> CheckGx:
+    """``clipqa check --gx``: validate the run's tables with GX, build Data Docs, add G001 findings.
+
+    Findings stay pandera's (S1xx/S2xx): GX re-checks the same constraints, so its failures
+    are not reported a second time. Where GX and clipqa disagree on a row, a G001 finding says so.
+    """
+    from qa.schema import load_schema
+
+    schema = load_schema(result.config.schema_dir)
+    outcome = validate(schema, result.tables, docs_dir)
+    extra = result.config.apply(disagreement_findings(outcome, pandera_rows(schema, result.tables)))
+    if extra:
+        result.findings.extend(extra)
+        result.findings.sort(key=Finding.sort_key)
+    if outcome.docs_index is not None:
+        summary = Path(docs_dir) / "clipqa-gx-summary.json"  # type: ignore[arg-type]
+        doc = outcome.as_dict() | {
+            "disagreements": len(extra),
+            "failed_expectations": [
+                {"table": t, "column": c, "constraint": k, "rows": len(rows)}
+                for (t, c, k), rows in sorted(outcome.flagged.items())
+                if rows
+            ],
+        }
+        summary.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return CheckGx(outcome, extra, outcome.docs_index)
+
+
+def export_report(res: ExportResult) -> str:
+    lines = [f"Wrote {len(res.files)} files ({res.expectations} expectations):"]
+    lines += [f"  {f}" for f in res.files]
+    lines.append(
+        f"{len(res.derived)} constraints have no native GX expectation: the suite expects a column clipqa computes "
+        "with its own predicate (listed in clipqa-gx-mapping.json):"
+    )
+    lines += [f"  {p.table}.{p.column} {p.constraint} -> {p.kwargs['column']}: {p.note}" for p in res.derived]
+    lines.append(f"{len(res.unmapped)} constraints have no GX equivalent:")
+    lines += [f"  {u.table} {u.constraint}: {u.reason}" for u in res.unmapped]
+    return "\n".join(lines)

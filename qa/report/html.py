@@ -40,9 +40,9 @@ def context(result: RunResult) -> dict[str, Any]:
     }
 
 
-def render(result: RunResult) -> str:
-    return _ENV.get_template("report.html.j2").render(**context(result))
+def render(result: RunResult, **extra: Any) -> str:
+    return _ENV.get_template("report.html.j2").render(**context(result), **extra)
 
 
-def write(result: RunResult, path: str | os.PathLike[str]) -> None:
-    write_text(path, render(result))
+def write(result: RunResult, path: str | os.PathLike[str], **extra: Any) -> None:
+    write_text(path, render(result, **extra))
