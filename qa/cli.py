@@ -377,6 +377,7 @@ def rules(fmt: str) -> None:
 
 def _load_all_rules() -> None:
     """Import every module that declares rules, so the registry is complete."""
+    import qa.gx  # G001 (cheap: GX itself is imported only by --gx)
     import qa.stage
     import qa.tables  # noqa: F401
     from qa.checks import all_checks

@@ -25,11 +25,13 @@ Two kinds of mapping (see docs/great-expectations.md):
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +170,14 @@ def _columns_of(spec: TableSpec) -> dict[str, Any]:
     return dict(spec.columns)
 
 
+def _type_column(df: pd.DataFrame, *, column: str, kind: str) -> pd.Series:
+    return type_mask(df[column], kind)
+
+
+def _value_column(df: pd.DataFrame, *, column: str, kind: str, check: str, arg: Any) -> pd.Series:
+    return vectorized_check(CONSTRAINTS[check], kind, arg)(df[column])
+
+
 def plan(schema: Schema) -> Plan:
     """Map every constraint of every table to an expectation (or list it as unmapped)."""
     tables: dict[str, TablePlan] = {}
@@ -203,7 +213,7 @@ def plan(schema: Schema) -> Plan:
                     )
                 )
             dname = _derived_name(column, "type")
-            tp.derived[dname] = lambda df, c=column, k=fs.type: type_mask(df[c], k)
+            tp.derived[dname] = partial(_type_column, column=column, kind=fs.type)
             tp.expectations.append(
                 Planned(
                     table,
@@ -225,9 +235,7 @@ def plan(schema: Schema) -> Plan:
                     )
                     continue
                 dname = _derived_name(column, cname)
-                tp.derived[dname] = lambda df, c=column, k=fs.type, cn=cname, a=arg: vectorized_check(
-                    CONSTRAINTS[cn], k, a
-                )(df[c])
+                tp.derived[dname] = partial(_value_column, column=column, kind=fs.type, check=cname, arg=arg)
                 tp.expectations.append(
                     Planned(
                         table,
@@ -266,7 +274,7 @@ def prepare(df: pd.DataFrame, tp: TablePlan) -> pd.DataFrame:
         ok = type_mask(series, kind)
         view = series.astype(object).where(ok & series.notna(), None)
         if kind == "number":  # NaN is a number but no value for between/isin (clipqa: reported by 'finite')
-            view = view.map(lambda v: None if isinstance(v, float) and v != v else v)
+            view = view.map(lambda v: None if isinstance(v, float) and math.isnan(v) else v)
         extra[name] = view
     for name, fn in tp.derived.items():
         extra[name] = fn(df).astype(bool).astype(object)
@@ -282,9 +290,7 @@ def _import_gx() -> Any:
     try:
         import great_expectations as gx
     except ImportError as exc:
-        raise GxUnavailable(
-            "Great Expectations is not installed; install the extra: pip install 'clipqa[gx]'"
-        ) from exc
+        raise GxUnavailable("Great Expectations is not installed; install the extra: pip install 'clipqa[gx]'") from exc
     return gx
 
 
@@ -310,7 +316,9 @@ def suites(pl: Plan) -> dict[str, Any]:
     gx = _import_gx()
     out: dict[str, Any] = {}
     for table, tp in pl.tables.items():
-        expectations = [getattr(gx.expectations, p.expectation)(**dict(p.kwargs), meta=_meta(p)) for p in tp.expectations]
+        expectations = [
+            getattr(gx.expectations, p.expectation)(**dict(p.kwargs), meta=_meta(p)) for p in tp.expectations
+        ]
         out[table] = gx.ExpectationSuite(
             name=f"clipqa.{table}", expectations=expectations, meta={"clipqa": {"table": table}}
         )
@@ -426,7 +434,9 @@ def validate(
         asset = source.add_dataframe_asset(name=table)
         batch_def = asset.add_batch_definition_whole_dataframe(f"{table}-all")
         suite = context.suites.add(built[table])
-        vd = context.validation_definitions.add(gx.ValidationDefinition(name=f"clipqa.{table}", data=batch_def, suite=suite))
+        vd = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"clipqa.{table}", data=batch_def, suite=suite)
+        )
         result = vd.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
         for r in result.results:
             outcome.evaluated += 1
@@ -538,7 +548,9 @@ CDN_ASSETS: dict[str, str] = {
         "bootstrap-table/bootstrap-table-filter-control.min.js"
     ),
 }
-_GX_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/[\w.-]+\.(?:png|svg)(?:\?[^\"')]*)?")
+_GX_LOGO = re.compile(
+    r"https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/[\w.-]+\.(?:png|svg)(?:\?[^\"')]*)?"
+)
 _REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)["']""")
 _INTEGRITY = re.compile(r"""\s(?:integrity|crossorigin)\s*=\s*["'][^"']*["']""")
 

@@ -77,7 +77,9 @@ def test_export_writes_loadable_suites_and_accounts_for_every_constraint(tmp_pat
                         items = spec["items"]
                         expected["clippings.topics"] = 1 + len(items.get("checks", {})) + bool(items.get("required"))
                 else:
-                    expected[table] = expected.get(table, 0) + 1 + len(spec.get("checks", {})) + bool(spec.get("required"))
+                    expected[table] = (
+                        expected.get(table, 0) + 1 + len(spec.get("checks", {})) + bool(spec.get("required"))
+                    )
 
         walk(doc["fields"], doc["table"])
         expected[doc["table"]] += len(doc.get("cross_field", []))
@@ -188,7 +190,14 @@ def test_check_gx_runs_offline_and_links_data_docs(gx_run: tuple[Path, subproces
     assert len(pages) >= 5
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "unpkg.com", "code.jquery.com", "bootstrapcdn", "amazonaws"):
+        for cdn in (
+            "cdn.jsdelivr.net",
+            "cdnjs.cloudflare.com",
+            "unpkg.com",
+            "code.jquery.com",
+            "bootstrapcdn",
+            "amazonaws",
+        ):
             assert cdn not in text, (page, cdn)
 
 
