@@ -384,6 +384,7 @@ class GxOutcome:
     flagged: dict[tuple[str, str, str], set[tuple[str, str]]] = field(default_factory=dict)
     pandera_check: dict[tuple[str, str, str], str] = field(default_factory=dict)
     docs_index: Path | None = None
+    remote_assets: list[str] = field(default_factory=list)  # CDN links offline() could not replace
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -392,6 +393,7 @@ class GxOutcome:
             "failed": self.failed,
             "errored": self.errored,
             "docs": str(self.docs_index) if self.docs_index else None,
+            "remote_assets": self.remote_assets,
         }
 
 
@@ -455,7 +457,7 @@ def validate(
             outcome.flagged[key] = {_row_key(frame, label) for label in labels}
     if site is not None:
         context.build_data_docs(site_names=[site])
-        offline(Path(docs_dir))  # type: ignore[arg-type]
+        outcome.remote_assets = offline(Path(docs_dir))  # type: ignore[arg-type]
         outcome.docs_index = Path(docs_dir) / "index.html"  # type: ignore[arg-type]
     return outcome
 
@@ -587,7 +589,13 @@ def offline(site: Path) -> list[str]:
 def summarize(outcome: GxOutcome) -> str:
     return (
         f"Great Expectations: {outcome.evaluated} expectations, {outcome.successful} passed, "
-        f"{outcome.failed} failed" + (f", {outcome.errored} errored" if outcome.errored else "")
+        f"{outcome.failed} failed"
+        + (f", {outcome.errored} errored" if outcome.errored else "")
+        + (
+            f" (Data Docs still link {len(outcome.remote_assets)} remote asset(s): a GX upgrade? see qa.gx.CDN_ASSETS)"
+            if outcome.remote_assets
+            else ""
+        )
     )
 
 

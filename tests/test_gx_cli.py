@@ -174,6 +174,7 @@ def test_check_gx_runs_offline_and_links_data_docs(gx_run: tuple[Path, subproces
     assert "Great Expectations:" in proc.stderr
     summary = json.loads((root / "reports" / "gx" / "clipqa-gx-summary.json").read_text(encoding="utf-8"))
     assert summary["failed"] >= 4 and summary["errored"] == 0 and summary["disagreements"] == 0
+    assert summary["remote_assets"] == []
     failed = {(f["table"], f["column"], f["constraint"]) for f in summary["failed_expectations"]}
     assert {
         ("clippings", "publishedDateTime", "timezone"),
