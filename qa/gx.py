@@ -39,7 +39,7 @@ import pandas as pd
 
 from qa.constraints import CONSTRAINTS, type_mask, vectorized_check
 from qa.findings import Finding, rule
-from qa.schema import Schema, TableSpec, _cross_check
+from qa.schema import Schema, TableSpec, _cross_check, _join
 
 G001 = rule(
     "G001",
@@ -505,14 +505,9 @@ def disagreement_findings(outcome: GxOutcome, pandera: Mapping[tuple[str, str], 
     for (table, column, constraint), only_gx, only_pa in disagreements(outcome, pandera):
         for rows, who in ((only_gx, "only Great Expectations"), (only_pa, "only clipqa's schema check")):
             for path, fld in sorted(rows):
+                where = (fld or None) if column.startswith("cross:") else _join(fld, column)
                 findings.append(
-                    G001.finding(
-                        path,
-                        f"{table}.{column} {constraint}: {who} flagged this row ({fld or 'top level'})",
-                        field=(fld + "." + column if fld and not column.startswith("cross:") else None)
-                        if column != "value"
-                        else fld or None,
-                    )
+                    G001.finding(path, f"{table}.{column} {constraint}: {who} flagged this row", field=where)
                 )
     return findings
 

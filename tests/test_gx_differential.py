@@ -210,3 +210,19 @@ def test_uniqueness_is_not_in_the_schemas() -> None:
     # schemas declare no uniqueness constraint, so no suite may contain one.
     pl = qgx.plan(load_schema(REPO / "schemas"))
     assert all("Unique" not in p.expectation for p in qgx.iter_planned(pl))
+
+
+def test_a_disagreement_becomes_a_g001_finding(corpus: tuple[Any, Any]) -> None:
+    schema, result = corpus
+    outcome = qgx.validate(schema, result.tables)
+    pandera = qgx.pandera_rows(schema, result.tables)
+    assert qgx.disagreement_findings(outcome, pandera) == []
+    key = ("related", "title", "not_blank")
+    [row] = sorted(outcome.flagged[key])[:1]
+    outcome.flagged[key].discard(row)  # as if GX had missed one row pandera flags
+    outcome.flagged[("clippings", "quality", "between")].add(("extra.md", ""))  # and flagged one it does not
+    found = {(f.rule, f.path, f.field, f.message) for f in qgx.disagreement_findings(outcome, pandera)}
+    assert found == {
+        ("G001", row[0], f"{row[1]}.title", "related.title not_blank: only clipqa's schema check flagged this row"),
+        ("G001", "extra.md", "quality", "clippings.quality between: only Great Expectations flagged this row"),
+    }
