@@ -440,7 +440,8 @@ def chart_js() -> str:
     return _asset("vendor/chart.umd.min.js")
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult, **extra: Any) -> str:
+    """The page. ``extra`` goes to the template as is (e.g. ``gx_docs``: a link to GX Data Docs)."""
     data = page_data(result)
     by_check = result.by_check()
     page = _ENV.get_template("report.html.j2").render(
@@ -452,9 +453,10 @@ def render(result: RunResult) -> str:
         css=_asset("templates/report.css"),
         app_js=_asset("templates/report.js"),
         chart_js=chart_js(),
+        **extra,
     )
     return _SURROGATE.sub("\ufffd", page)
 
 
-def write(result: RunResult, path: str | os.PathLike[str]) -> None:
-    write_text(path, render(result))
+def write(result: RunResult, path: str | os.PathLike[str], **extra: Any) -> None:
+    write_text(path, render(result, **extra))
