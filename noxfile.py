@@ -88,3 +88,10 @@ def eval(session: nox.Session) -> None:
     """Precision and recall of the text checks (encoding, language, boilerplate) on tests/data."""
     session.install("-e", ".")
     session.run("python", "tests/text_eval.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_report(session: nox.Session) -> None:
+    """HTML report with 100,000 findings: generate < 30 s; open < 10 s and filter < 1 s in Chromium."""
+    session.install("-e", ".[test]")
+    session.run("python", "bench/report_bench.py", *session.posargs)

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from qa.config import Config
-from qa.corpus import ReadOptions, Source
+from qa.corpus import ReadOptions, Source, read_bytes
 from qa.findings import Finding
 
 _SALT_CACHE: dict[str, str] = {}
@@ -100,11 +100,9 @@ class ResultCache:
 
     def key(self, source: Source, read: ReadOptions) -> str | None:
         """The file's cache key, or None when it cannot be read (it is then checked as usual)."""
-        try:
-            with open(source.location, "rb") as fh:
-                raw = fh.read(read.max_file_bytes + 1)
-                size = os.fstat(fh.fileno()).st_size
-        except OSError:
+        # The reader's own safe read: a FIFO or a device must not block or run forever here.
+        raw, _problem, size = read_bytes(source, read)
+        if raw is None:
             return None
         h = hashlib.sha256(source.path.encode("utf-8", "surrogatepass") + b"\x00")
         h.update(str(size).encode() + b"\x00")

@@ -210,6 +210,7 @@ def gate_options(fn: F) -> F:
 )
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
+@click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -223,6 +224,7 @@ def check(
     cache_dir: str | None,
     no_cache: bool,
     cache_ttl: str | None,
+    use_gx: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
     **opts: Any,
@@ -244,6 +246,11 @@ def check(
         raise UsageFailure("give either URLs or local paths, not both")
     cfg = build_config(["."] if remote else paths, opts)
     _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
+    if use_gx:
+        from qa.gx import gx_available
+
+        if not gx_available():
+            raise UsageFailure("--gx needs Great Expectations: pip install 'clipqa[gx]'")
     if engine == "dask":
         try:
             import distributed  # noqa: F401
@@ -280,6 +287,7 @@ def check(
         if progress:
             progress.close()
     _apply_baseline(result, gate_opts["baseline"], only)
+    gx_docs = _run_gx(result, cfg, no_reports, html_out, quiet) if use_gx else None
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     formats = gate_opts["formats"]
     if formats:
@@ -295,7 +303,7 @@ def check(
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
         html_path = Path(html_out) if html_out else out_dir / "clipqa-report.html"
         json_report.write(result, json_path)
-        html_report.write(result, html_path)
+        html_report.write(result, html_path, **({"gx_docs": gx_docs} if gx_docs else {}))
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
@@ -327,6 +335,21 @@ def _online_options(cfg: Config, online: bool | None, cache_dir: str | None, no_
     if ttl is not None:
         opts["cache-ttl"] = _duration(ttl)
         cfg.origin["image_url.cache-ttl"] = "--cache-ttl"
+
+
+def _run_gx(result: Any, cfg: Config, no_reports: bool, html_out: str | None, quiet: bool) -> dict[str, str]:
+    """check --gx: GX validation (+ Data Docs in <output-dir>/gx); returns the HTML report's link."""
+    from qa import gx
+
+    docs = None if no_reports else Path(cfg.output_dir) / "gx"
+    ran = gx.run_for_check(result, docs)
+    if not quiet:
+        click.echo(gx.summarize(ran.outcome) + (f"; Data Docs: {ran.docs_index}" if ran.docs_index else ""), err=True)
+    if ran.docs_index is None:
+        return {}
+    html_dir = Path(html_out).parent if html_out else Path(cfg.output_dir)
+    href = os.path.relpath(ran.docs_index.resolve(), html_dir.resolve()).replace(os.sep, "/")
+    return {"href": href, "summary": gx.summarize(ran.outcome)}
 
 
 class _progress_bar:  # noqa: N801 - used like a function
@@ -393,11 +416,33 @@ def rules(fmt: str) -> None:
 
 def _load_all_rules() -> None:
     """Import every module that declares rules, so the registry is complete."""
+    import qa.gx  # G001 (cheap: GX itself is imported only by --gx)
     import qa.stage
     import qa.tables  # noqa: F401
     from qa.checks import all_checks
 
     all_checks()
+
+
+@main.group("gx")
+def gx_group() -> None:
+    """Great Expectations: export the schemas as GX expectation suites."""
+
+
+@gx_group.command("export")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the suite JSON files.")
+@click.option("--schema-dir", type=click.Path(file_okay=False), help="Folder of schema files [default: bundled].")
+@guarded
+def gx_export(out: str, schema_dir: str | None) -> None:
+    """Write one GX Core 1.x ExpectationSuite (JSON) per table, and the mapping of every constraint."""
+    from qa import gx
+    from qa.schema import load_schema
+
+    if not gx.gx_available():
+        raise UsageFailure("gx export needs Great Expectations: pip install 'clipqa[gx]'")
+    if schema_dir and not Path(schema_dir).is_dir():
+        raise UsageFailure(f"--schema-dir {schema_dir}: no such folder")
+    click.echo(gx.export_report(gx.export(load_schema(schema_dir), out)))
 
 
 @main.command("config")

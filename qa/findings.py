@@ -64,7 +64,15 @@ class Rule:
         span: tuple[int, int] | None = None,
         fix: str | None = None,
         related: Iterable[str] = (),
+        text: str | None = None,
     ) -> Finding:
+        """A finding of this rule.
+
+        ``text`` is the whole field value (or body) that ``span`` indexes into: only a
+        short :class:`Excerpt` around the span is kept, for reports to show the span in
+        its context. Without it, the pipeline cuts the excerpt from the record
+        (``qa.excerpts``) for any finding with a span and a field.
+        """
         return Finding(
             rule=self.code,
             check=self.check,
@@ -78,6 +86,7 @@ class Rule:
             span=span,
             fix=fix,
             related=tuple(related),
+            context=excerpt(text, span) if text is not None and span is not None else None,
         )
 
 
@@ -127,6 +136,57 @@ def shorten(value: object, limit: int = EVIDENCE_MAX) -> str | None:
     return text
 
 
+CONTEXT_CHARS = 60  # characters of context kept on each side of a span
+HIT_MAX = 400  # a longer span keeps its first and last HIT_MAX // 2 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A span in its context, cut from the field value or body it indexes into.
+
+    Reports show it (``before`` + highlighted ``hit`` + ``after``) without the whole
+    text: a body can be long and a report holds one excerpt per finding.
+    """
+
+    before: str  # up to CONTEXT_CHARS characters before the span
+    hit: str  # the span's text ("" for an insertion point)
+    after: str  # up to CONTEXT_CHARS characters after it
+    start: int  # offset of ``before`` in the text: > 0 when the text was cut at the start
+    cut_end: bool  # the text goes on after ``after``
+    elided: int = 0  # characters left out of the middle of ``hit`` (a very long span)
+    whole: bool = False  # before + hit + after is the whole text (nothing cut or elided)
+
+
+def excerpt(text: str, span: tuple[int, int], radius: int = CONTEXT_CHARS) -> Excerpt | None:
+    """The excerpt of ``text`` around ``span``; None when the span does not fit the text."""
+    start, end = span
+    if not (0 <= start <= end <= len(text)):
+        return None
+    lo = max(0, start - radius)
+    hi = min(len(text), end + radius)
+    # Cut at a space near the edge when there is one, so words stay whole.
+    if lo > 0:
+        space = text.find(" ", lo, min(start, lo + radius // 3))
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(text):
+        space = text.rfind(" ", max(end, hi - radius // 3), hi)
+        hi = space if space >= 0 else hi
+    hit = text[start:end]
+    elided = 0
+    if len(hit) > HIT_MAX:
+        elided = len(hit) - HIT_MAX
+        hit = hit[: HIT_MAX // 2] + hit[-(HIT_MAX // 2) :]
+    return Excerpt(
+        before=text[lo:start],
+        hit=hit,
+        after=text[end:hi],
+        start=lo,
+        cut_end=hi < len(text),
+        elided=elided,
+        whole=lo == 0 and hi == len(text) and not elided,
+    )
+
+
 @dataclass(slots=True)
 class Finding:
     rule: str
@@ -147,6 +207,8 @@ class Finding:
     related: tuple[str, ...] = dataclasses.field(default_factory=tuple)
     # Set by a baseline comparison: "new" or "existing".
     status: str | None = None
+    # The span in its context, for reports (not part of the identity or the JSON contract).
+    context: Excerpt | None = None
 
     @property
     def fingerprint(self) -> str:

@@ -20,6 +20,7 @@ from qa.checks import Context, all_checks
 from qa.config import Config
 from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
+from qa.schema import load_schema
 from qa.stage import StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
@@ -92,6 +93,9 @@ def run(
     """Run the pipeline. ``cache_dir``: reuse per-file results by content hash (see qa/cache.py).
     ``only``: keep per-file findings of these paths only (``--changed-since``); corpus-level
     findings are kept when they involve one of them."""
+    # Load the schema here, before any worker: a bad schema file is a usage error (exit 2)
+    # with one clear message, not a failure inside every worker.
+    load_schema(config.schema_dir)
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())

@@ -20,6 +20,8 @@ from qa.budget import P130, BudgetExceeded, FileTimer
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import ReadOptions, Record, Source, read_record
+from qa.excerpts import attach as attach_excerpts
+from qa.excerpts import needs_context
 from qa.findings import Finding, rule
 from qa.schema import Schema, load_schema, validate_tables
 from qa.tables import TableBuilder
@@ -127,6 +129,7 @@ class Stage:
                 findings.append(f)
         for done in records.values():
             done.locate_findings()
+            attach_excerpts(done.findings, done)
             findings.extend(done.findings)
         return ChunkResult(index, findings, frames, len(sources))
 
@@ -217,14 +220,15 @@ def locate_later(findings: list[Finding], sources: dict[str, Source], read: Read
     """Fill in lines for corpus-stage findings: re-read only the files that need it."""
     wanted: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.line is None and f.field is not None and f.path in sources:
+        if (f.line is None or needs_context(f)) and f.field is not None and f.path in sources:
             wanted.setdefault(f.path, []).append(f)
     for path, group in wanted.items():
         try:
             rec = read_record(sources[path], read)
         except Exception:  # noqa: BLE001 - locating is best effort; the finding stands without a line
             continue
+        attach_excerpts(group, rec)
         for f in group:
-            if f.field and f.field.startswith("body"):
+            if f.line is not None or (f.field and f.field.startswith("body")):
                 continue  # body findings are located by their check
             f.line, f.column = rec.position(f.field)

@@ -28,6 +28,8 @@ def fields(i: int, **changes: Any) -> dict[str, Any]:
         "originalUrl": u,
         "ampWebUrl": f"{u}amp/",
         "cdnAmpWebUrl": f"https://www-maritime-example-com.cdn.ampproject.org/c/s/{HOST}/2025/story-{i}/amp/",
+        # its own image: one image URL on many clippings is a placeholder (I106)
+        "images": [{"url": f"https://{HOST}/img/story-{i}.jpg", "width": 1200, "height": 800, "isCached": True}],
     }
     base.update(changes)
     return data(**base)

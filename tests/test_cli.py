@@ -131,7 +131,8 @@ def test_html_report_is_self_contained_and_escapes_input(tmp_path: Path, write_c
     html = tmp_path / "r.html"
     clipqa("check", str(root), "--html", str(html), "--json", str(tmp_path / "f.json"))
     page = html.read_text(encoding="utf-8")
-    assert "<script>alert" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "<script>alert" not in page and "<b>x</b>" not in page
+    assert "\\u003cb\\u003ex\\u003c/b\\u003e" in page  # the value travels as escaped JSON data
 
     class Refs(HTMLParser):
         def __init__(self) -> None:
@@ -185,9 +186,10 @@ def test_thousand_files_one_malformed_one_not_utf8(tmp_path: Path) -> None:
         # each file its own story (URL and title), so the duplicate checks have nothing to say
         url = f"https://www.maritime.example.com/2025/story-{i}/"
         amp = f"https://www-maritime-example-com.cdn.ampproject.org/c/s/www.maritime.example.com/2025/story-{i}/amp/"
+        image = [{"url": f"{url}image.jpg", "width": 1200, "height": 800, "isCached": True}]
         return clipping(
             body, title=f"Story number {i}", webUrl=url, originalUrl=url, ampWebUrl=f"{url}amp/", cdnAmpWebUrl=amp,
-            **changes,
+            images=image, **changes,
         )  # fmt: skip
 
     for i in range(1000):

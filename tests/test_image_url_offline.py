@@ -17,7 +17,7 @@ GOOD = "https://img.example.com/a/photo.jpg"
 def clipping(images: str, title: str = "A title long enough") -> str:
     return f"""---
 title: "{title}"
-webUrl: "https://example.com/story"
+webUrl: "https://example.com/story/{title.lower().replace(" ", "-")}"
 images:
 {images}
 ---
@@ -147,6 +147,17 @@ def test_shared_placeholder_threshold(tmp_path: Path) -> None:
     f = found[0]
     assert (f.rule, f.path, f.field, f.evidence) == ("I106", "c0.md", "images[0].url", logo)
     assert sorted(f.related) == ["c1.md", "c2.md", "c3.md"]
-    assert "4 different clippings" in f.message
+    assert "4 different stories in 4 clippings" in f.message
     # one clipping using the URL twice counts once; below the threshold: nothing
     assert [f for f in check(tmp_path, files, **{"shared-threshold": 5}) if f.check == "image_url"] == []
+
+
+def test_one_related_story_listed_by_many_clippings_is_not_a_placeholder(tmp_path: Path) -> None:
+    related = (
+        "related:\n  - title: The same related story\n    webUrl: https://example.org/shared-story\n    images:\n"
+        "      - url: 'https://example.org/shared-story.jpg'\n        width: 10\n        height: 10\n"
+    )
+    files = {f"c{i}.md": clipping(image(f"https://example.com/own-{i}.jpg"), title=f"Story {i}").replace(
+        "---\nBody", related + "---\nBody") for i in range(6)}  # fmt: skip
+    found = [f for f in check(tmp_path, files, **{"shared-threshold": 3}) if f.rule == "I106"]
+    assert found == []  # six files, one story: its image is not a placeholder

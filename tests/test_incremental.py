@@ -59,7 +59,11 @@ def canon(result: RunResult) -> tuple[list[dict[str, object]], dict[str, pd.Data
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Paths each per-record check pass ran on (in-process engine: small corpora run in the test process)."""
+    """Paths each per-record check pass ran on. Small corpora normally run in one forked child
+    (crash isolation); here they run in the test process, so the spy sees them."""
+    import qa.engine.local
+
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
     seen: list[str] = []
     original = Stage.record_findings
 

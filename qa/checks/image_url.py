@@ -19,7 +19,8 @@ Offline (always):
   I103 it is a ``javascript:``/``data:``/``vbscript:``/``file:`` URL.
 * I104 width or height is missing; I105 it is not positive or larger than
   ``max-dimension`` (20,000).
-* I106 the same URL is used by ``shared-threshold`` or more different clippings.
+* I106 the same URL illustrates ``shared-threshold`` or more different stories
+  (distinct canonical webUrls of the clippings or related items that carry it).
 
 Online (``--online`` or ``online = true``), in the corpus stage, over the distinct
 URLs (see :mod:`qa.checks._imagefetch`): I107 the final status is not 2xx, I108
@@ -60,6 +61,7 @@ from qa.checks._imagefetch import (
 )
 from qa.constraints import url_problem
 from qa.findings import Finding, rule
+from qa.urls import url_key
 
 I101 = rule("I101", "image-url-missing", "image_url", "error", "An image has no url, or an empty one.")
 I102 = rule(
@@ -123,7 +125,7 @@ I110 = rule(
 UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
 
 OPTIONS: dict[str, Any] = {
-    "shared-threshold": 5,  # distinct clippings using one URL before I106
+    "shared-threshold": 5,  # distinct stories (pages) using one URL before I106
     "max-dimension": 20000,
     "concurrency": 200,  # requests in flight, all hosts
     "per-host": 8,  # requests in flight to one host:port
@@ -183,18 +185,41 @@ def syntax_problem(url: str) -> tuple[Any, str] | None:
     return None
 
 
+def _stories(tables: Tables) -> dict[tuple[str, str], str]:
+    """(path, owner field) -> the page the image belongs to: the clipping's webUrl for
+    ``images[i]``, the related item's webUrl for ``related[j].images[i]``."""
+    out: dict[tuple[str, str], str] = {}
+    for name in ("clippings", "related"):
+        df = tables.get(name)
+        if df is None or not len(df) or "webUrl" not in df.columns:
+            continue
+        for path, prefix, web in zip(df["_path"], df["_field"], df["webUrl"], strict=True):
+            key = url_key(web) if isinstance(web, str) else None
+            if key is not None:
+                out[(str(path), "" if prefix is None or prefix is pd.NA else str(prefix))] = key
+    return out
+
+
 def _rows(tables: Tables) -> Iterator[dict[str, Any]]:
     images = tables.get("images")
     if images is None or not len(images):
         return
+    stories = _stories(tables)
     cols = [c for c in ("_path", "_field", "url", "width", "height") if c in images.columns]
     for row in images[cols].to_dict("records"):
-        yield {str(k): v for k, v in row.items()}
+        out = {str(k): v for k, v in row.items()}
+        path, fld = str(out.get("_path")), str(out.get("_field"))
+        owner = fld.rsplit(".images[", 1)[0] if ".images[" in fld else ""
+        # Many clippings may list the same related story, with its one image: that is one
+        # story, not a placeholder. Count the pages an image stands for, not the files.
+        out["_story"] = stories.get((path, owner), f"{path}\x00{owner}")
+        yield out
 
 
 def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
     limit = int(ctx.get("max-dimension"))
-    users: dict[str, set[str]] = defaultdict(set)
+    users: dict[str, set[str]] = defaultdict(set)  # url -> files using it
+    stories: dict[str, set[str]] = defaultdict(set)  # url -> distinct pages it illustrates
     first: dict[tuple[str, str], str] = {}  # (url, path) -> field of its first use there
     for row in rows:
         path, fld = str(row.get("_path")), str(row.get("_field"))
@@ -208,6 +233,7 @@ def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findi
                 yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=raw)
             else:
                 users[raw].add(path)
+                stories[raw].add(str(row.get("_story", path)))
                 first.setdefault((raw, path), fld)
         for dim in ("width", "height"):
             value = row.get(dim)
@@ -228,11 +254,12 @@ def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findi
     threshold = int(ctx.get("shared-threshold"))
     if threshold > 1:
         for url, paths in users.items():
-            if len(paths) >= threshold:
+            if len(stories[url]) >= threshold:
                 ordered = sorted(paths)
                 yield I106.finding(
                     ordered[0],
-                    f"this image url is used by {len(paths)} different clippings (a placeholder or logo?)",
+                    f"this image url illustrates {len(stories[url])} different stories in {len(paths)} clippings "
+                    "(a placeholder or logo?)",
                     field=f"{first[(url, ordered[0])]}.url",
                     evidence=url,
                     related=ordered[1:],

@@ -121,6 +121,8 @@ def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, pa
                 index: int) -> None:  # fmt: skip
     try:
         conn.send(Stage(spec).process(part, start, index))
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, never as a traceback
+        conn.send(f"failed: {type(exc).__name__}: {exc}")
     finally:
         conn.close()
 
@@ -144,7 +146,7 @@ def run_in_child(
                 return f"did not finish within {limit:g} s and was stopped"
             if receive.poll(wait):
                 try:
-                    result: ChunkResult = receive.recv()
+                    result: ChunkResult | str = receive.recv()
                 except (EOFError, OSError):
                     break  # the child died before sending
                 child.join()
