@@ -14,14 +14,14 @@ import itertools
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from qa.findings import Finding, rule
+from qa.findings import REGISTRY, Finding, rule
 from qa.yamlload import P101, P105, Limits, locate, parse_yaml
 
 P103 = rule(
@@ -466,7 +466,7 @@ def split_and_parse(rec: Record, options: ReadOptions) -> None:
     parsed = parse_yaml(fm_text, options.yaml_limits, line_offset=1)
     rec.node = parsed.node
     for issue in parsed.issues:
-        rule_obj = _PARSE_RULES.get(issue.code, P101)
+        rule_obj = REGISTRY.get(issue.code, P101)
         rec.findings.append(
             rule_obj.finding(
                 rec.path,
@@ -494,17 +494,3 @@ def split_and_parse(rec: Record, options: ReadOptions) -> None:
         )
         return
     rec.data = parsed.data
-
-
-def _parse_rules() -> dict[str, Any]:
-    from qa import yamlload
-
-    return {r.code: r for r in (getattr(yamlload, n) for n in dir(yamlload) if n[:1] == "P" and n[1:].isdigit())}
-
-
-_PARSE_RULES = _parse_rules()
-
-
-def iter_records(sources: Sequence[Source], options: ReadOptions = ReadOptions()) -> Iterator[Record]:
-    for source in sources:
-        yield read_record(source, options)

@@ -556,7 +556,3 @@ def validate_tables(schema: Schema, tables: Mapping[str, pd.DataFrame]) -> list[
             if idf is not None:
                 findings.extend(validate_table(idf, schema.pandera(item_table), {"value": ispec}, []))
     return findings
-
-
-def type_ok(kind: str, value: Any) -> bool:
-    return bool(type_mask(pd.Series([value], dtype=object), kind).iloc[0])
