@@ -149,15 +149,28 @@ def _short(value: Any, limit: int = 120) -> str:
 # ---------------------------------------------------------------- value checks
 
 
-@lru_cache(maxsize=65536)
-def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str | None:
+_WEB_SCHEMES = ("http", "https")
+# Printable ASCII without the space: the usual URL, for which the white-space and
+# control-character scans below cannot find anything.
+_PLAIN_ASCII = regex.compile(r"[\x21-\x7e]*")
+
+
+def url_problem(value: str, schemes: tuple[str, ...] = _WEB_SCHEMES) -> str | None:
     """Why a string is not an acceptable absolute URL, or None if it is."""
+    # One cache key per (value, schemes), however the caller spells the arguments: the
+    # schema's column check, its cross-field checks and image_url ask about the same URLs.
+    return _url_problem(value, schemes)
+
+
+@lru_cache(maxsize=65536)
+def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
     if not value:
         return "empty URL"
-    if any(ch.isspace() for ch in value):
-        return "URL contains white space"
-    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
-        return "URL contains control characters"
+    if _PLAIN_ASCII.fullmatch(value) is None:
+        if any(ch.isspace() for ch in value):
+            return "URL contains white space"
+        if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            return "URL contains control characters"
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a bad port
@@ -181,6 +194,11 @@ def url_problem(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str
 @lru_cache(maxsize=65536)
 def hostname_problem(host: str, require_dot: bool = True) -> str | None:
     """Why a string is not a valid (IDNA) host name, or None."""
+    return _hostname_problem(host, require_dot)
+
+
+@lru_cache(maxsize=16384)  # host names repeat (a provider's site, an image CDN); IDNA encoding is pure Python
+def _hostname_problem(host: str, require_dot: bool) -> str | None:
     if not host:
         return "empty host name"
     name = host.rstrip(".")
