@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from qa.findings import REGISTRY, Finding, rule
-from qa.yamlload import P101, P105, Limits, locate, parse_yaml
+from qa.yamlload import P101, P105, Limits, compose_marks, locate, parse_yaml, top_key_lines, top_key_mark
 
 P103 = rule(
     "P103",
@@ -94,7 +94,10 @@ class Record:
     location: str
     text: str = ""
     data: dict[str, Any] | None = None  # front matter mapping, when there is a usable one
-    node: yaml.Node | None = None  # composed front matter, for locating fields
+    composed: yaml.Node | None = None  # composed front matter, for locating fields (see ``node``)
+    yaml_text: str | None = None  # front matter read by the fast path, composed on first use of ``node``
+    fast_yaml: bool = False  # read by the fast path: every boolean was written true/false (YAML 1.2)
+    key_lines: dict[str, int] | None = None  # fast path: 0-based YAML line of each top-level key
     has_front_matter: bool = False
     body: str = ""
     body_offset: int = 0  # character offset of the body within ``text``
@@ -102,6 +105,27 @@ class Record:
     sha256: str = ""
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def node(self) -> yaml.Node | None:
+        """The composed front matter (line marks). The fast YAML path does not compose:
+        that happens here, the first time a check or a finding needs a mark."""
+        if self.yaml_text is not None:
+            self.composed = compose_marks(self.yaml_text)
+            self.yaml_text = None
+        return self.composed
+
+    def key_line(self, key: str) -> int | None:
+        """1-based file line of a top-level front-matter key, or None: without composing
+        when the fast path read the document (see ``yamlload.top_key_lines``)."""
+        if self.yaml_text is not None and self.data is not None:
+            if self.key_lines is None:
+                self.key_lines = top_key_lines(self.yaml_text, list(self.data)) or {}
+            if self.key_lines:  # else the scan could not vouch for its lines: compose
+                line = self.key_lines.get(key)
+                return None if line is None else line + 2
+        loc = top_key_mark(self.node, key)
+        return None if loc is None else loc[0] + 2
 
     @property
     def usable(self) -> bool:
@@ -114,6 +138,10 @@ class Record:
             return None, None
         if field_path == "body" or field_path.startswith("body"):
             return self.body_line, 1
+        if self.yaml_text is not None and "." not in field_path and "[" not in field_path:
+            line = self.key_line(field_path)  # a top-level key: no need to compose
+            if line is not None:
+                return line, 1
         loc = locate(self.node, field_path)
         if loc is None:
             return (1, 1) if self.has_front_matter else (None, None)
@@ -464,7 +492,10 @@ def split_and_parse(rec: Record, options: ReadOptions) -> None:
     rec.body = text[closing[1] :]
     rec.body_line = text.count("\n", 0, closing[1]) + 1
     parsed = parse_yaml(fm_text, options.yaml_limits, line_offset=1)
-    rec.node = parsed.node
+    rec.composed = parsed.node
+    if parsed.fast:
+        rec.yaml_text = fm_text
+        rec.fast_yaml = True
     for issue in parsed.issues:
         rule_obj = REGISTRY.get(issue.code, P101)
         rec.findings.append(

@@ -78,16 +78,6 @@ def story_columns(data: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def top_key_line(node: yaml.Node | None, key: str) -> int | None:
-    """1-based file line of a top-level front-matter key (the last one, as the loader keeps), or None."""
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    for k, _v in reversed(node.value):
-        if isinstance(k, yaml.ScalarNode) and k.value == key:
-            return int(k.start_mark.line) + 2  # 0-based within the front matter, after the '---' line
-    return None
-
-
 def top_value_node(node: yaml.Node | None, key: str) -> yaml.Node | None:
     if not isinstance(node, yaml.MappingNode):
         return None

@@ -15,6 +15,15 @@ pure-Python constructor and lets us see what ``yaml.load`` hides:
 
 Scalars other than plain strings are built by PyYAML's own ``SafeConstructor``
 methods, so values are exactly what ``yaml.load(..., Loader=CSafeLoader)`` returns.
+
+The fast path. Most front matter is plain: block mappings and sequences of strings,
+numbers, booleans and dates. Such a document is read by yaml-rs (Rust, about 7x
+faster than composing), and composed by libyaml only if a later step needs line
+marks (a finding to locate, a span to place). yaml-rs reads YAML 1.2 and PyYAML 1.1,
+so a document takes the fast path only when nothing in it can be read differently
+(see ``_fast_parse``); anything else, and anything yaml-rs rejects, takes the full
+path above, which gives PyYAML's values and our issues. Equal results on both paths
+are tested differentially (``tests/test_yaml_fastpath.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
 import yaml
 
 from qa.findings import rule, shorten
@@ -36,6 +46,13 @@ except ImportError:  # pragma: no cover - exercised only on machines without lib
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
     LIBYAML = False
+
+try:  # optional: without it every document takes the full path
+    import yaml_rs
+
+    FAST_PARSER = True
+except ImportError:  # pragma: no cover - yaml-rs is a dependency; this keeps clipqa working without it
+    FAST_PARSER = False
 
 P101 = rule("P101", "yaml-syntax-error", "parse", "error", "Front matter is not valid YAML.")
 P102 = rule(
@@ -162,6 +179,7 @@ class Parsed:
     node: yaml.Node | None
     issues: list[Issue] = field(default_factory=list)
     ok: bool = True  # False: the document could not be used at all
+    fast: bool = False  # read by yaml-rs: ``node`` is None until ``compose_marks`` is called
 
 
 class _Abort(Exception):
@@ -425,12 +443,243 @@ def _is_yaml11_octal(text: str) -> bool:
     return bool(_OCTAL.match(text))
 
 
-def parse_yaml(text: str, limits: Limits = Limits(), line_offset: int = 0) -> Parsed:
+# ---------------------------------------------------------------- fast path
+
+# A document with any of these goes to the full path, where PyYAML's reading and our
+# issues are exact. A false alarm costs only speed, so the screen is broad:
+# - an anchor, alias or tag (a node that starts with & * !): alias limits, unsafe tags;
+# - a merge key (<<), a directive (%) or a document marker (--- or ... on a line);
+# - a tab (YAML 1.1 and 1.2 differ on where it may stand);
+# - a number that starts with 0 and another digit or letter (0777 is octal to YAML 1.1,
+#   decimal to 1.2; 0o17 is a number only to 1.2), has an exponent (1e3 and 1.0e3 are
+#   strings to PyYAML, floats to 1.2) or starts with a point (-.5 is a string to PyYAML);
+#   _FastReader checks every number once more against the text.
+# Each pattern starts with a rare character and looks behind only from there: a screen
+# that tried an alternation at every position cost more than yaml-rs's whole parse.
+_NODE_START = r"""(?:^|[\s\[{,]|["']:)"""  # where a scalar can begin
+_SCREENS = (
+    regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},])[&*!])", regex.MULTILINE),  # anchor, alias, tag
+    regex.compile(r"0(?<=" + _NODE_START + r"[-+]?0)[0-9A-Za-z_]", regex.MULTILINE),  # 0777, 0o17, 0x1F
+    regex.compile(r"\.(?<=" + _NODE_START + r"[-+]?\.)[0-9]", regex.MULTILINE),  # .5, -.5
+)
+_EXPONENT_HINT = re.compile(r"[0-9.][eE][-+]?[0-9]")  # cheap: most texts have none
+_EXPONENT = regex.compile(  # 1e3, 1.0e3, 1.0e+3
+    r"[eE](?<=" + _NODE_START + r"[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)[eE])", regex.MULTILINE
+)
+
+
+def _needs_full_path(text: str) -> bool:
+    if "\t" in text or "<<" in text or "\n%" in text or "\n---" in text or "\n..." in text:
+        return True
+    if text.startswith(("%", "---", "...")):
+        return True
+    if any(screen.search(text) is not None for screen in _SCREENS):
+        return True
+    return _EXPONENT_HINT.search(text) is not None and _EXPONENT.search(text) is not None
+
+
+# A block scalar header (| or > with its indicators) at the end of a line.
+_BLOCK_SCALAR = regex.compile(r"[|>](?<=(?:^|\s)[|>])[-+0-9]*[ \t]*(?:#.*)?$", regex.MULTILINE)
+# First characters of the texts PyYAML's resolver may give a type other than string ('' is
+# null): any other text is a string without asking it (its resolve() looks up the same table).
+_IMPLICIT_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
+
+
+class _Decline(Exception):
+    """The fast path steps aside for this document."""
+
+
+def _plain_tag(text: str) -> str:
+    """The tag PyYAML gives ``text`` written as a plain scalar (memoised, like compose's)."""
+    cache = _ComposeLoader._plain_tags
+    tag = cache.get(text)
+    if tag is None:
+        tag = _RESOLVE(yaml.ScalarNode, text, (True, False))
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[text] = tag
+    return tag
+
+
+class _FastReader:
+    """yaml-rs's value (read with ``parse_datetime=False``) -> PyYAML's value, or _Decline.
+
+    Strings: PyYAML would read the same text, written plain, as a string (``yes``, ``1:20``,
+    ``1_000`` are not: decline); a quoted ``"true"`` declines too and merely takes the full
+    path. A string PyYAML would read as a timestamp was a plain timestamp, unless the
+    document could have written it otherwise (quoted, escaped, or as a block scalar: then
+    decline), and is built by PyYAML's own constructor, so dates mean what they mean on the
+    full path. Keys must be plain strings. Numbers that read differently were screened out of
+    the text. Depth and length limits are checked here; sizes cannot blow up without aliases.
+    """
+
+    def __init__(self, text: str, limits: Limits) -> None:
+        self.text = text
+        self.limits = limits
+        self.timestamps_ok: bool | None = None  # decided on the first timestamp
+
+    def value(self, current: Any, depth: int) -> Any:
+        kind = current.__class__
+        if kind is dict:
+            return self.mapping(current, depth)
+        if kind is list:
+            return self.sequence(current, depth)
+        if kind is str:
+            return self.string(current)
+        return self.scalar(current)
+
+    # Strings are most of the values: a string that cannot have an implicit type and is
+    # within the length limit is taken as it is, without a call.
+
+    def mapping(self, current: dict[Any, Any], depth: int) -> dict[str, Any]:
+        if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
+            raise _Decline  # the full path reports the depth
+        out = {}
+        max_chars = self.limits.max_scalar_chars
+        for key, item in current.items():
+            if key.__class__ is not str or len(key) > max_chars or (key[:1] in _IMPLICIT_FIRST
+                                                                     and _plain_tag(key) != STR):  # fmt: skip
+                raise _Decline
+            kind = item.__class__
+            if kind is str:
+                out[key] = item if item[:1] not in _IMPLICIT_FIRST and len(item) <= max_chars else self.string(item)
+            elif kind is dict:
+                out[key] = self.mapping(item, depth + 1)
+            elif kind is list:
+                out[key] = self.sequence(item, depth + 1)
+            else:
+                out[key] = self.scalar(item)
+        return out
+
+    def sequence(self, current: list[Any], depth: int) -> list[Any]:
+        if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
+            raise _Decline
+        max_chars = self.limits.max_scalar_chars
+        return [
+            item
+            if item.__class__ is str and item[:1] not in _IMPLICIT_FIRST and len(item) <= max_chars
+            else self.value(item, depth + 1)
+            for item in current
+        ]
+
+    def scalar(self, current: Any) -> Any:
+        kind = current.__class__
+        if kind is int or kind is float:
+            # A number must appear in the text as Python writes it: 768, 3.14. That rules
+            # out the spellings the screen may have missed and PyYAML reads otherwise
+            # (-.5 and 1e3 are strings to PyYAML), at the price of declining 1. and .inf.
+            shown = str(current)
+            if len(shown) > MAX_INT_CHARS - 1 or shown not in self.text:
+                raise _Decline
+            return current
+        if kind is bool or current is None:
+            return current
+        raise _Decline
+
+    def string(self, text: str) -> Any:
+        """The value PyYAML gives this string (itself, or a date), or _Decline."""
+        if len(text) > self.limits.max_scalar_chars:
+            raise _Decline
+        if text[:1] not in _IMPLICIT_FIRST:  # no implicit type starts with this character
+            return text
+        tag = _plain_tag(text)
+        if tag == STR:
+            return text
+        if tag == TIMESTAMP:
+            return self.timestamp(text)
+        raise _Decline
+
+    def timestamp(self, text: str) -> Any:
+        if self.timestamps_ok is None:
+            self.timestamps_ok = "\\" not in self.text and _BLOCK_SCALAR.search(self.text) is None
+        if not self.timestamps_ok or f'"{text}"' in self.text or f"'{text}'" in self.text:
+            raise _Decline
+        try:
+            return _SCALAR_BUILDERS[TIMESTAMP](_SC, yaml.ScalarNode(TIMESTAMP, text))
+        except Exception:  # noqa: BLE001 - as on the full path: an impossible date stays text
+            return text
+
+
+def _fast_parse(text: str, limits: Limits) -> Parsed | None:
+    """The document read by yaml-rs, if that is certain to equal the full path; else None."""
+    if not FAST_PARSER or _needs_full_path(text):
+        return None
+    if len(text) >= 2 * limits.max_depth and _depth_guard(text, limits) is not None:
+        return None  # the full path reports it
+    try:
+        raw = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # noqa: BLE001 - a syntax error, a duplicate key: the full path says which, where
+        return None
+    try:
+        data = _FastReader(text, limits).value(raw, 0)
+    except _Decline:
+        return None
+    return Parsed(data, None, [], ok=True, fast=True)
+
+
+def top_key_lines(text: str, keys: list[str]) -> dict[str, int] | None:
+    """0-based line of each top-level key of a fast-path document, without composing it.
+
+    In a block mapping at the document's top level every entry starts a line at column 0,
+    and nothing else there does but comments and blank lines (values, continuation lines
+    and block scalars are indented). The answer is checked against yaml-rs's reading: as
+    many such lines as keys, each starting with its key, in order; otherwise None (compose
+    instead: a flow mapping, a compact sequence at column 0, a quoted key with escapes).
+    """
+    starts: list[int] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if line and line[0] not in " #":
+            starts.append(number)
+            if len(starts) > len(keys):
+                return None
+    if len(starts) != len(keys):
+        return None
+    out: dict[str, int] = {}
+    for number, key in zip(starts, keys, strict=True):
+        line = lines[number]
+        rest = None
+        for written in (key, f'"{key}"', f"'{key}'"):
+            if line.startswith(written):
+                rest = line[len(written) :].lstrip(" ")
+                break
+        if rest is None or not rest.startswith(":"):
+            return None
+        out[key] = number
+    return out
+
+
+def top_key_mark(node: yaml.Node | None, key: str) -> tuple[int, int] | None:
+    """0-based (line, column) of a top-level key in a composed document (the last of
+    duplicates, whose value the loader keeps), or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, _v in reversed(node.value):
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return _mark(k)
+    return None
+
+
+def compose_marks(text: str) -> yaml.Node | None:
+    """The composed document of a fast-path text, for line marks only (None if libyaml
+    cannot compose it, which the differential tests say does not happen)."""
+    try:
+        return yaml.compose(text, Loader=_ComposeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
+def parse_yaml(text: str, limits: Limits = Limits(), line_offset: int = 0, fast: bool = True) -> Parsed:
     """Compose and construct one YAML document. Never raises on bad input.
 
     Issue lines and columns come back 1-based, with ``line_offset`` added to lines
-    (the number of file lines before the YAML text).
+    (the number of file lines before the YAML text). ``fast``: try the yaml-rs path
+    first (see the module doc); its result has no ``node``: compose with ``compose_marks``.
     """
+    if fast:
+        quick = _fast_parse(text, limits)
+        if quick is not None:
+            return quick
     parsed = _parse(text, limits)
     for issue in parsed.issues:
         if issue.line is not None:
@@ -460,7 +709,9 @@ def _parse(text: str, limits: Limits) -> Parsed:
                 problem = f"{problem} ({exc.context} that starts at line {{first}})"
             else:
                 problem = f"{problem} ({exc.context})"
-        issue = Issue(P101.code, problem, mark.line if mark else None, mark.column if mark else None, first_line=first)
+        # libyaml 0.2.5 as bundled with PyYAML 6.0.3+ refuses deep nesting itself.
+        code = P109.code if "maximum nesting depth" in problem else P101.code
+        issue = Issue(code, problem, mark.line if mark else None, mark.column if mark else None, first_line=first)
         return Parsed(None, None, [issue], ok=False)
     except yaml.YAMLError as exc:  # e.g. "expected a single document"
         return Parsed(None, None, [Issue(P101.code, str(exc).splitlines()[0], None, None)], ok=False)
@@ -567,7 +818,20 @@ def loader_notice() -> str | None:
     return "libyaml is not available: PyYAML's pure-Python loader is used (about 10x slower)"
 
 
-__all__ = ["LIBYAML", "Issue", "Limits", "Parsed", "loader_notice", "locate", "parse_yaml", "split_field"]
+__all__ = [
+    "FAST_PARSER",
+    "LIBYAML",
+    "Issue",
+    "Limits",
+    "Parsed",
+    "compose_marks",
+    "loader_notice",
+    "locate",
+    "parse_yaml",
+    "split_field",
+    "top_key_lines",
+    "top_key_mark",
+]
 
 if __name__ == "__main__":  # pragma: no cover
     print(parse_yaml(sys.stdin.read()))

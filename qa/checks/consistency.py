@@ -31,7 +31,6 @@ from qa.crossrec import (
     map_unique,
     text_key,
     title_key,
-    top_key_line,
 )
 from qa.findings import Finding, rule
 from qa.urls import url_key
@@ -78,9 +77,9 @@ def columns(rec: Record, ctx: Context) -> dict[str, Any]:
         keys = tuple(url_key(item.get("webUrl")) if isinstance(item, dict) else None for item in items)
     return {
         "related_url_keys": keys,
-        "line_title": top_key_line(rec.node, "title"),
-        "line_date": top_key_line(rec.node, "publishedDateTime"),
-        "line_provider": top_key_line(rec.node, "provider"),
+        "line_title": rec.key_line("title"),
+        "line_date": rec.key_line("publishedDateTime"),
+        "line_provider": rec.key_line("provider"),
     }
 
 

@@ -124,7 +124,6 @@ def _intent(text: str) -> str | None:
 def flag_state(rec: Record) -> tuple[str, str | None, str | None]:
     """(state, message for F101 or None, proposed fix) of a record's published flag."""
     data = rec.data or {}
-    node = top_value_node(rec.node, "published")
     if "published" not in data or data["published"] is None:
         what = "missing" if "published" not in data else "null"
         return (
@@ -135,6 +134,9 @@ def flag_state(rec: Record) -> tuple[str, str | None, str | None]:
         )
     value = data["published"]
     if isinstance(value, bool):
+        if rec.fast_yaml:  # the fast path reads only true/false/True/... as booleans
+            return (TRUE if value else FALSE), None, None
+        node = top_value_node(rec.node, "published")
         if isinstance(node, yaml.ScalarNode) and node.tag == BOOL and not node.style:
             if node.value in YAML12_TRUE or node.value in YAML12_FALSE:
                 return (TRUE if value else FALSE), None, None
