@@ -2,9 +2,10 @@
 
 Everything here is hash-, sort- and groupby-based over the merged tables: a group
 of equal keys is found by sorting, never by comparing every pair. Near-duplicate
-bodies use MinHash signatures (datasketch) computed per file in the workers and
-shipped as 4 bytes per permutation; the corpus stage bands them (LSH) with numpy
-and verifies each candidate pair by its estimated Jaccard similarity.
+bodies use MinHash signatures computed per file in the workers (vectorised with
+numpy, see below) and shipped as 4 bytes per permutation; the corpus stage bands
+them (LSH) with numpy and verifies each candidate pair by its estimated Jaccard
+similarity.
 
 Groups are reported once per redundant file: the first file of a group (by path)
 is taken as the original; every other file gets the finding, naming the whole
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import zlib
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import regex
-from datasketch import MinHash, MinHashLSH
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
@@ -81,31 +80,174 @@ OPTIONS: dict[str, Any] = {
     "file_id_pattern": r"^\d+_([0-9a-fA-F]{16})\.[A-Za-z0-9]+$",
 }
 
-MINHASH_SEED = 1
 WORD = regex.compile(r"\w+")
 
 
-# ---------------------------------------------------------------- per record (workers)
+# ---------------------------------------------------------------- MinHash signatures (numpy)
+#
+# A body's words are the maximal runs of `\w` (the `regex` module's Unicode definition) in the
+# case-folded body; a shingle is `shingle_words` consecutive words; the signature is the
+# minimum, over the body's shingles, of each of `num_perm` hash functions. All of it is
+# vectorised: no Python loop over characters, words or shingles.
+#
+# * `\w` is a property of a single code point, so the words are found with a lookup table
+#   (one byte per code point, filled from the `regex` module itself, 256 code points at a
+#   time, on first use) over the UTF-32 code points of the body.
+# * Each word is hashed once: a polynomial hash of its code points modulo 2^64, computed for
+#   all words at once from per-character terms c[j] * B^-j (one `np.add.reduceat`), scaled back
+#   by B^start so that the same word hashes alike wherever it stands; its length is mixed in
+#   and the value finished with MurmurHash3's 64-bit finaliser.
+# * A shingle's hash is sum(word_hash[i + j] * M_j) mod 2^64 over its k words (fixed odd M_j):
+#   k vectorised multiply-adds; its upper 32 bits are the shingle's 32-bit hash x. Equal word
+#   sequences give equal x; different ones collide with probability ~2^-32.
+# * The permutations are datasketch's "affine32" scheme: h_k(x) = a_k * x + b_k mod 2^32 with
+#   a_k odd (a bijection); the signature is min over shingles of h_k, 4 bytes per permutation.
+#   The (shingles x num_perm) matrix is processed in blocks to bound memory.
+#
+# Every constant comes from splitmix64 of a fixed seed: the signature depends on no process
+# state (PYTHONHASHSEED, numpy's random streams) and is the same on every platform.
+
+MINHASH_SEED = 0x636C697071612D31  # "clipqa-1"; changing it (or the scheme) changes every signature
+_M64 = (1 << 64) - 1
+_U = np.uint64
+_FMIX1 = _U(0xFF51AFD7ED558CCD)
+_FMIX2 = _U(0xC4CEB9FE1A85EC53)
+_S33 = _U(33)
+_S32 = _U(32)
+_BLOCK_CELLS = 1 << 17  # cells of the (shingles x num_perm) uint32 matrix per block (512 KiB)
+_POWERS_CACHED = 1 << 16  # powers of B kept per process: bodies up to 64k characters
 
 
-@lru_cache(maxsize=4)
-def _template(num_perm: int) -> MinHash:
-    # Permutations are drawn once per process (the seed makes them the same in every worker).
-    # Shingles are hashed with CRC-32 (C speed, the same in every process and on every platform)
-    # rather than datasketch's default SHA-1: it halves the cost of a signature.
-    return MinHash(num_perm=num_perm, seed=MINHASH_SEED, hashfunc=zlib.crc32)
+def _splitmix64(x: int) -> int:
+    """SplitMix64's output function of ``x`` (a fixed, well-mixed 64-bit value)."""
+    z = (x + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _constant(tag: int, i: int = 0) -> int:
+    return _splitmix64(MINHASH_SEED ^ _splitmix64((tag << 32) | i))
+
+
+_B = _constant(1) | 1  # odd, so invertible modulo 2^64
+_B_INV = pow(_B, -1, 1 << 64)
+_LENGTH = _U(_constant(2))
+_SHINGLE_MULT = np.array([_constant(3, j) | 1 for j in range(64)], dtype=np.uint64)
+
+# 1 where `\w` matches the code point; _CLASSIFIED says which 256-code-point pages are filled.
+_WORD_CHAR = np.zeros(0x110000, dtype=np.int8)
+_CLASSIFIED = np.zeros(0x110000 >> 8, dtype=bool)
+_powers_cache: tuple[np.ndarray, np.ndarray] = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+
+
+def _classify(pages: list[int]) -> None:
+    for page in pages:
+        base = page << 8
+        chars = "".join(map(chr, range(base, base + 256)))
+        for m in WORD.finditer(chars):
+            _WORD_CHAR[base + m.start() : base + m.end()] = 1
+        _CLASSIFIED[page] = True
+
+
+_classify(list(range(0x10000 >> 8)))  # the Basic Multilingual Plane (~5 ms); other planes on demand
+
+
+def _word_chars(cp: np.ndarray) -> np.ndarray:
+    """int8 per code point, 1 for word characters, with a 0 added at each end."""
+    if len(cp) and int(cp.max()) >= 0x10000:
+        pages = cp >> 8
+        _classify(np.unique(pages[~_CLASSIFIED[pages]]).tolist())
+    out = np.zeros(len(cp) + 2, dtype=np.int8)
+    np.take(_WORD_CHAR, cp, out=out[1:-1])
+    return out
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(B^j, B^-j) modulo 2^64 for j < n (at least)."""
+    global _powers_cache
+    cached = _powers_cache
+    if len(cached[0]) >= n:
+        return cached
+    size = min(max(n, 2 * len(cached[0]), 4096), max(n, _POWERS_CACHED))
+    fwd = np.empty(size, dtype=np.uint64)
+    inv = np.empty(size, dtype=np.uint64)
+    fwd[0] = inv[0] = 1
+    np.cumprod(np.full(size - 1, _B, dtype=np.uint64), out=fwd[1:])
+    np.cumprod(np.full(size - 1, _B_INV, dtype=np.uint64), out=inv[1:])
+    if size <= _POWERS_CACHED:
+        _powers_cache = (fwd, inv)
+    return fwd, inv
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, in place."""
+    h ^= h >> _S33
+    h *= _FMIX1
+    h ^= h >> _S33
+    h *= _FMIX2
+    h ^= h >> _S33
+    return h
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """One 64-bit hash per word (maximal run of word characters) of ``text``, in order (uint64)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    n = len(cp)
+    marks = _word_chars(cp)
+    bounds = np.flatnonzero(marks[1:] != marks[:-1])  # start, end, start, end, ...
+    if not len(bounds):
+        return np.empty(0, dtype=np.uint64)
+    starts, ends = bounds[0::2], bounds[1::2]
+    fwd, inv = _powers(n)
+    terms = cp.astype(np.uint64)
+    terms *= inv[:n]
+    sums = np.add.reduceat(terms, bounds if bounds[-1] < n else bounds[:-1])[0::2]
+    sums *= fwd[starts]  # sum of c[j] * B^-(j - start): the same word hashes alike anywhere
+    sums ^= (ends - starts).astype(np.uint64) * _LENGTH
+    return _fmix64(sums)
+
+
+def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
+    """32-bit hash of each run of ``k`` consecutive word hashes (uint32; len(words) - k + 1 of them)."""
+    m = len(words) - k + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.uint32)
+    if k > len(_SHINGLE_MULT):
+        raise ValueError(f"at most {len(_SHINGLE_MULT)} words per shingle, got {k}")
+    acc: np.ndarray = words[:m] * _SHINGLE_MULT[0]
+    for j in range(1, k):
+        acc += words[j : j + m] * _SHINGLE_MULT[j]
+    return (acc >> _S32).astype(np.uint32)
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b): the ``num_perm`` hash functions x -> a * x + b mod 2^32 (a odd), read-only uint32."""
+    a = np.array([_constant(4, i) & 0xFFFFFFFF | 1 for i in range(num_perm)], dtype=np.uint32)
+    b = np.array([_constant(5, i) & 0xFFFFFFFF for i in range(num_perm)], dtype=np.uint32)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
+
+
+def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
+    """Minimum of each permutation over ``shingles`` (uint32 hashes): the signature, uint32."""
+    a, b = permutations(num_perm)
+    out = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    block = max(1, _BLOCK_CELLS // num_perm)
+    for i in range(0, len(shingles), block):
+        cells = shingles[i : i + block, None] * a
+        cells += b
+        np.minimum(out, cells.min(axis=0), out=out)
+    return out
 
 
 def body_signature(body: str, num_perm: int, shingle_words: int, min_words: int) -> bytes | None:
     """MinHash signature of a body's word shingles, 4 bytes per permutation; None if too short."""
-    words = WORD.findall(body.casefold())
+    words = word_hashes(body.casefold())
     if len(words) < max(min_words, shingle_words):
         return None
-    k = shingle_words
-    shingles = {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
-    m = _template(num_perm).copy()
-    m.update_batch(list(shingles))
-    return np.asarray(m.hashvalues).astype("<u4").tobytes()
+    return minhash(shingle_hashes(words, shingle_words), num_perm).astype("<u4").tobytes()
 
 
 def columns(rec: Record, ctx: Context) -> dict[str, Any]:
@@ -237,10 +379,25 @@ def _provider_names(clippings: pd.DataFrame | None) -> dict[int, str]:
 
 @lru_cache(maxsize=8)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows per band) that datasketch picks for this threshold (false positives and
-    negatives weighted equally)."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return int(lsh.b), int(lsh.r)
+    """(bands, rows per band) minimising the sum of the false-positive and false-negative areas.
+
+    The choice of datasketch's ``MinHashLSH`` (weights 0.5/0.5): over every b * r <= num_perm,
+    in the same order (first minimum wins), the integrals of P(candidate | s) = 1 - (1 - s^r)^b
+    over [0, threshold] (false positives) and of 1 - P over [threshold, 1] (false negatives).
+    P is a polynomial of degree b * r <= num_perm, so Gauss-Legendre quadrature with
+    num_perm // 2 + 1 nodes is exact (datasketch integrates numerically with scipy).
+    """
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=np.float64)
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def area(lo: float, hi: float, negative: bool) -> np.ndarray:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2  # nodes mapped from [-1, 1] to [lo, hi]
+        p = 1 - (1 - s[None, :] ** pairs[:, 1:2]) ** pairs[:, 0:1]
+        return np.asarray(((1 - p) if negative else p) @ weights * (hi - lo) / 2)
+
+    error = 0.5 * area(0.0, threshold, False) + 0.5 * area(threshold, 1.0, True)
+    b, r = pairs[int(np.argmin(error))]
+    return int(b), int(r)
 
 
 def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
