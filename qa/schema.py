@@ -16,9 +16,11 @@ import contextlib
 import importlib.resources
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult
+from urllib.parse import urlsplit as _urlsplit
 
 import pandas as pd
 import pandera.pandas as pa
@@ -377,6 +379,12 @@ def _column_checks(fs: FieldSpec) -> list[pa.Check]:
             pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname), ignore_na=False)
         )
     return checks
+
+
+@lru_cache(maxsize=65536)
+def urlsplit(url: str) -> SplitResult:
+    """urllib's urlsplit, memoised: the cross-field checks split the same URLs again."""
+    return _urlsplit(url)
 
 
 def canonical_host(host: str | None) -> str:

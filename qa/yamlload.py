@@ -485,6 +485,9 @@ _BLOCK_SCALAR = regex.compile(r"[|>](?<=(?:^|\s)[|>])[-+0-9]*[ \t]*(?:#.*)?$", r
 _IMPLICIT_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
 
 
+_FAST_INT_LIMIT = 10 ** (MAX_INT_CHARS - 1)
+
+
 class _Decline(Exception):
     """The fast path steps aside for this document."""
 
@@ -568,8 +571,9 @@ class _FastReader:
             # A number must appear in the text as Python writes it: 768, 3.14. That rules
             # out the spellings the screen may have missed and PyYAML reads otherwise
             # (-.5 and 1e3 are strings to PyYAML), at the price of declining 1. and .inf.
-            shown = str(current)
-            if len(shown) > MAX_INT_CHARS - 1 or shown not in self.text:
+            if kind is int and not -_FAST_INT_LIMIT < current < _FAST_INT_LIMIT:
+                raise _Decline  # too long to print (Python's digit limit): the full path keeps the text
+            if str(current) not in self.text:
                 raise _Decline
             return current
         if kind is bool or current is None:
@@ -612,7 +616,7 @@ def _fast_parse(text: str, limits: Limits) -> Parsed | None:
         return None
     try:
         data = _FastReader(text, limits).value(raw, 0)
-    except _Decline:
+    except Exception:  # noqa: BLE001 - _Decline, or anything unforeseen: the full path is the reference
         return None
     return Parsed(data, None, [], ok=True, fast=True)
 

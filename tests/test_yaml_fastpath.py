@@ -244,3 +244,9 @@ def test_top_key_lines(text: str, expected: dict[str, int] | None) -> None:
     data = _fast_parse(text, Limits())
     assert data is not None and isinstance(data.data, dict)
     assert top_key_lines(text, list(data.data)) == expected
+
+
+def test_integers_too_long_to_print_take_the_full_path() -> None:
+    text = "heat: " + "9" * 5000 + "\n"
+    assert _fast_parse(text, Limits()) is None
+    assert parse_yaml(text).data == {"heat": "9" * 5000}  # kept as text, as ever; the schema reports it
