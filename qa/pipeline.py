@@ -73,6 +73,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
         "now": dt.datetime.now(dt.UTC),
         "online": config.online,
         "cache_dir": config.cache_dir,
+        "schema_dir": config.schema_dir,
         "roots": list(roots),
         "tool_version": __version__,
         "notices": [],  # corpus checks may append run-level notices (no network, deadline); see run()

@@ -36,7 +36,9 @@ class Context:
     """What a check may know about the run: its options and run-wide facts."""
 
     options: Mapping[str, Any]
-    run: Mapping[str, Any] = field(default_factory=dict)  # now (UTC datetime), cache_dir, online, roots ...
+    # now (UTC datetime), cache_dir, online, roots, schema_dir ...; in the per-file stage also
+    # schema (the loaded Schema)
+    run: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.options[key]
