@@ -138,8 +138,9 @@ def run(
         checked = findings[len(found.findings) :]
         findings.extend(cache.hit_findings())
         tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
-        if to_check or len(cache.hits) != len(cache.snapshot.files if cache.snapshot else {}):
-            cache.save(checked, tables)
+        if to_check or cache.dirty:
+            clock = {r.code for c in all_checks().values() for r in c.clock_rules}
+            cache.save(checked, tables, volatile={f.path for f in checked if f.rule in clock})
     if only is not None:
         findings = [f for f in findings if f.path in only]
 

@@ -63,6 +63,10 @@ class Check:
     corpus: CorpusFn | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     validate: ValidateFn | None = None  # value checks beyond the type (ranges, patterns)
+    # Per-record rules whose finding depends on the run's clock (``ctx.run["now"]``) and that
+    # can only stop firing as time passes (a date in the future): the result cache does not
+    # keep a file that has one of these findings, so it is checked again on the next run.
+    clock_rules: tuple[Rule, ...] = ()
 
 
 _CHECKS: dict[str, Check] | None = None
