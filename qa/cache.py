@@ -364,30 +364,36 @@ def _merge_table(parts: Sequence[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFra
     """One table from parts (rows, the record id in this run of each row, -1: leave it out),
     the rows in record order.
 
-    When the parts share the dtype of each column (the usual case): one concatenation and
-    one ``take``. Otherwise the parts are filtered first and, as ``qa.tables.concat`` does
-    for chunks, each differing column gets the tightest dtype of its values."""
-    from qa.tables import concat
+    A column whose parts share a dtype (the usual case) is concatenated and taken in
+    order at once. A column whose dtypes differ gets, as ``qa.tables.concat`` gives
+    chunks, the tightest dtype of the values kept."""
+    from qa.tables import to_column
 
     live = [(df, ids) for df, ids in parts if len(df) and bool((ids >= 0).any())]
     if not live:
         return parts[0][0].iloc[0:0].reset_index(drop=True)
-    first = live[0][0]
-    if all(_same_columns(first, df) for df, _ in live[1:]):
-        merged = pd.concat([df for df, _ in live], ignore_index=True) if len(live) > 1 else first
-        ids = np.concatenate([i for _, i in live])
-    else:
-        kept = [(df[ids >= 0], ids[ids >= 0]) for df, ids in live]
-        merged = concat([{"t": df} for df, _ in kept])["t"]
-        ids = np.concatenate([i for _, i in kept])
+    ids = np.concatenate([i for _, i in live]) if len(live) > 1 else live[0][1]
     rows = np.flatnonzero(ids >= 0)
     kept_ids = ids[rows]
     if len(kept_ids) > 1 and not bool((kept_ids[1:] >= kept_ids[:-1]).all()):
         rows = rows[np.argsort(kept_ids, kind="stable")]
-    if len(rows) != len(merged) or not bool((rows == np.arange(len(rows))).all()):
+    identity = len(rows) == len(ids) and bool((rows == np.arange(len(rows))).all())
+    first = live[0][0]
+    columns = list(first.columns)
+    if any(list(df.columns) != columns for df, _ in live[1:]):  # not expected (the salt has the code)
+        from qa.tables import concat
+
+        merged = concat([{"t": df[i >= 0]} for df, i in live])["t"]
+        ordered = merged.take(np.argsort(ids[ids >= 0], kind="stable"))
+        return ordered.assign(_record=np.sort(ids[ids >= 0], kind="stable")).reset_index(drop=True)
+    same = [c for c in columns if all(str(df[c].dtype) == str(first[c].dtype) for df, _ in live[1:])]
+    merged = pd.concat([df[same] for df, _ in live], ignore_index=True) if len(live) > 1 else first[same]
+    if not identity:
         merged = merged.take(rows)
-    return merged.assign(_record=ids[rows]).reset_index(drop=True)
-
-
-def _same_columns(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    return list(a.columns) == list(b.columns) and all(str(a[c].dtype) == str(b[c].dtype) for c in a.columns)
+    out = {c: merged[c].reset_index(drop=True) for c in same}
+    for c in columns:
+        if c not in out:  # dtypes differ: the values, in order, to the tightest dtype
+            values = np.concatenate([df[c].astype(object).to_numpy() for df, _ in live])[rows]
+            out[c] = to_column([None if v is pd.NA else v for v in values.tolist()])
+    out["_record"] = pd.Series(ids[rows], dtype="int64")
+    return pd.DataFrame({c: out[c] for c in columns})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,10 +55,13 @@ class RunResult:
         return gate(self.gate_findings(), self.config.fail_on)
 
     def by_check(self) -> dict[str, dict[str, int]]:
+        counted = Counter((f.check, f.severity) for f in self.findings)
         out: dict[str, dict[str, int]] = {}
-        for f in self.findings:
-            row = out.setdefault(f.check, {s.value: 0 for s in Severity})
-            row[f.severity] += 1
+        for f in self.findings:  # checks in order of first finding, as before
+            if f.check not in out:
+                out[f.check] = {s.value: 0 for s in Severity}
+        for (check, severity), n in counted.items():
+            out[check][severity] += n
         return out
 
 

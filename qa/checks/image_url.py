@@ -291,6 +291,10 @@ def shared_findings(tables: Tables, threshold: int) -> Iterator[Finding]:
         return
     img = images[["_path", "_field", "url"]]
     img = img[_str_values(img["url"])]
+    # rows per URL bound its (file, owner) pairs, which bound its stories: keep the URLs
+    # with enough rows (a vectorised count) before looking at the rest
+    uses = img["url"].value_counts()
+    img = img[img["url"].isin(uses.index[uses >= threshold])]
     if img.empty:
         return
     img = pd.DataFrame(
@@ -334,10 +338,12 @@ def shared_findings(tables: Tables, threshold: int) -> Iterator[Finding]:
 def _stories(tables: Tables, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(path, owner field) -> the canonical webUrl of the page, for the ``wanted`` pairs."""
     out: dict[tuple[str, str], str] = {}
+    paths = {path for path, _ in wanted}
     for name in ("clippings", "related"):
         df = tables.get(name)
         if df is None or not len(df) or "webUrl" not in df.columns:
             continue
+        df = df[df["_path"].astype(object).isin(paths).to_numpy(dtype=bool)]
         for path, prefix, web in zip(df["_path"], df["_field"], df["webUrl"], strict=True):
             pair = (str(path), "" if prefix is None or prefix is pd.NA else str(prefix))
             if pair not in wanted:
