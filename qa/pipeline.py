@@ -7,6 +7,7 @@ hands the result to the reports. Reports never re-run checks.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
 from collections import Counter
@@ -120,62 +121,72 @@ def run(
 
     cache = None
     to_check = sources
+    frozen = False
     if cache_dir is not None:
         from qa.cache import ResultCache, cache_salt
 
         cache = ResultCache(cache_dir, cache_salt(config), paths)
         to_check = cache.lookup(sources, read)
         tick(len(sources) - len(to_check))
-    if engine == "dask":
-        from qa.engine.dask_engine import run_dask
+        # The cache's entries and tables live to the end of the run: keep the garbage collector
+        # from walking them again and again, and forked workers from touching (copying) them.
+        frozen = gc.get_freeze_count() == 0
+        if frozen:
+            gc.freeze()
+    try:
+        if engine == "dask":
+            from qa.engine.dask_engine import run_dask
 
-        results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
-    else:
-        from qa.engine.local import run_local
+            results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
+        else:
+            from qa.engine.local import run_local
 
-        results = run_local(to_check, spec, config.jobs, tick)
-    findings: list[Finding] = list(found.findings)
-    for r in results:
-        findings.extend(r.findings)
-    tables = concat([r.tables for r in results]) if results else {}
-    if cache is not None:
-        checked = findings[len(found.findings) :]
-        findings.extend(cache.hit_findings())
-        tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
-        if to_check or cache.dirty:
-            clock = {r.code for c in all_checks().values() for r in c.clock_rules}
-            cache.save(checked, tables, volatile={f.path for f in checked if f.rule in clock})
-    if only is not None:
-        findings = [f for f in findings if f.path in only]
+            results = run_local(to_check, spec, config.jobs, tick)
+        findings: list[Finding] = list(found.findings)
+        for r in results:
+            findings.extend(r.findings)
+        tables = concat([r.tables for r in results]) if results else {}
+        if cache is not None:
+            checked = findings[len(found.findings) :]
+            findings.extend(cache.hit_findings())
+            tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+            if to_check or cache.dirty:
+                clock = {r.code for c in all_checks().values() for r in c.clock_rules}
+                cache.save(checked, tables, volatile={f.path for f in checked if f.rule in clock})
+        if only is not None:
+            findings = [f for f in findings if f.path in only]
 
-    corpus_findings: list[Finding] = []
-    for check in all_checks().values():
-        if check.corpus is None:
-            continue
-        ctx = Context(config.options_for(check.name, check.options), spec.run)
-        try:
-            corpus_findings.extend(check.corpus(tables, ctx))
-        except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
-            corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
-    notices.extend(str(n) for n in spec.run.get("notices", []))
-    locate_later(corpus_findings, {s.path: s for s in sources}, read)
-    if only is not None:
-        corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
-    findings.extend(corpus_findings)
+        corpus_findings: list[Finding] = []
+        for check in all_checks().values():
+            if check.corpus is None:
+                continue
+            ctx = Context(config.options_for(check.name, check.options), spec.run)
+            try:
+                corpus_findings.extend(check.corpus(tables, ctx))
+            except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
+                corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+        notices.extend(str(n) for n in spec.run.get("notices", []))
+        locate_later(corpus_findings, {s.path: s for s in sources}, read)
+        if only is not None:
+            corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
+        findings.extend(corpus_findings)
 
-    findings = config.apply(findings)
-    findings.sort(key=Finding.sort_key)
-    files_table = tables.get("files")
-    records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
-    return RunResult(
-        findings=findings,
-        tables=tables,
-        roots=[os.fspath(p) for p in paths],
-        files=len(sources),
-        records=records,
-        config=config,
-        started=started,
-        duration=time.perf_counter() - t0,
-        notices=notices,
-        cache_hits=len(cache.hits) if cache is not None else 0,
-    )
+        findings = config.apply(findings)
+        findings.sort(key=Finding.sort_key)
+        files_table = tables.get("files")
+        records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
+        return RunResult(
+            findings=findings,
+            tables=tables,
+            roots=[os.fspath(p) for p in paths],
+            files=len(sources),
+            records=records,
+            config=config,
+            started=started,
+            duration=time.perf_counter() - t0,
+            notices=notices,
+            cache_hits=len(cache.hits) if cache is not None else 0,
+        )
+    finally:
+        if frozen:
+            gc.unfreeze()
