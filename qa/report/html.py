@@ -18,6 +18,7 @@ only the page of rows on screen.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import math
@@ -224,14 +225,8 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
 
 
 def _bin(edges: Sequence[float], x: float) -> int:
-    lo, hi = 0, len(edges) - 2
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if edges[mid] <= x:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The last bin whose left edge is <= x (the first bin for x below every edge)."""
+    return min(max(bisect.bisect_right(edges, x) - 1, 0), len(edges) - 2)
 
 
 def _fmt(x: float) -> str:
