@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 
 from qa import __version__
-from qa.checks import Context, all_checks
+from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
+from qa.forked import FORK_FROM_FILES, Forked
 from qa.schema import load_schema
 from qa.stage import StageSpec, internal_error, locate_later
 from qa.tables import concat
@@ -71,6 +72,49 @@ def gate(findings: Sequence[Finding], fail_on: str) -> str:
         return "passed"
     threshold = Severity(fail_on).rank
     return "failed" if any(Severity(f.severity).rank >= threshold for f in findings) else "passed"
+
+
+CheckResult = tuple[list[Finding], list[str]]  # a corpus check's findings, and the notices it gave
+
+
+def corpus_stage(tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> list[Finding]:
+    """Every check's corpus hook over the merged tables; findings and notices in check order.
+
+    The hooks only read the tables, so (offline, from ``FORK_FROM_FILES`` files, where the
+    platform forks) every other one runs in a forked child meanwhile (:mod:`qa.forked`):
+    two cores for the corpus stage. The answer is the same as running them one after the
+    other.
+    """
+    checks = [c for c in all_checks().values() if c.corpus is not None]
+    there, here = checks[0::2], checks[1::2]  # results are put back by position: names may repeat
+    files = tables.get("files")
+    child = Forked(
+        lambda: [_corpus_check(c, tables, config, run) for c in there],
+        parallel=len(checks) > 1
+        and files is not None
+        and len(files) >= FORK_FROM_FILES
+        and not run.get("online"),  # online: one process does the network I/O
+    )
+    mine = [_corpus_check(c, tables, config, run) for c in here]
+    theirs = child.result()
+    out: list[Finding] = []
+    for i in range(len(checks)):
+        found, notes = theirs[i // 2] if i % 2 == 0 else mine[i // 2]
+        out.extend(found)
+        run.setdefault("notices", []).extend(notes)
+    return out
+
+
+def _corpus_check(check: Check, tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> CheckResult:
+    """One corpus hook, with a notices list of its own; a failing hook is reported, the run goes on."""
+    notes: list[str] = []
+    assert check.corpus is not None
+    ctx = Context(config.options_for(check.name, check.options), {**run, "notices": notes})
+    try:
+        found = list(check.corpus(tables, ctx))
+    except Exception as exc:  # noqa: BLE001
+        found = [internal_error(".", f"corpus check {check.name!r}", exc)]
+    return found, notes
 
 
 def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
@@ -156,15 +200,7 @@ def run(
         if only is not None:
             findings = [f for f in findings if f.path in only]
 
-        corpus_findings: list[Finding] = []
-        for check in all_checks().values():
-            if check.corpus is None:
-                continue
-            ctx = Context(config.options_for(check.name, check.options), spec.run)
-            try:
-                corpus_findings.extend(check.corpus(tables, ctx))
-            except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
-                corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
+        corpus_findings = corpus_stage(tables, config, spec.run)
         notices.extend(str(n) for n in spec.run.get("notices", []))
         locate_later(corpus_findings, {s.path: s for s in sources}, read)
         if only is not None:

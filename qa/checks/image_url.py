@@ -42,7 +42,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -50,24 +50,14 @@ import pandas as pd
 from yarl import URL
 
 from qa.checks import Check, Context, Tables
-from qa.checks._imagefetch import (
-    BAD_URL,
-    CONTENT_TYPE,
-    DNS,
-    EMPTY,
-    NOT_IMAGE,
-    OK,
-    STATUS,
-    Cache,
-    Probe,
-    Settings,
-    probe_all,
-)
 from qa.constraints import url_problem
 from qa.corpus import Record
 from qa.findings import Finding, rule
 from qa.schema import MappingSpec, Schema, load_schema
 from qa.urls import url_key
+
+if TYPE_CHECKING:  # the prober (aiohttp) is imported only by an online run
+    from qa.checks._imagefetch import Probe, Settings
 
 I101 = rule("I101", "image-url-missing", "image_url", "error", "An image has no url, or an empty one.")
 I102 = rule(
@@ -369,6 +359,8 @@ _NOT_NEGATIVE = ("max-redirects", "retries", "backoff", "max-retry-after", "size
 
 
 def settings_from(ctx: Context) -> Settings:
+    from qa.checks._imagefetch import Settings
+
     o = dict(ctx.options)
     for key, low in _MINIMUM.items():
         if o[key] < low:
@@ -421,6 +413,8 @@ def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findin
             usable[url].append(row)
     if not usable:
         return
+    from qa.checks._imagefetch import Cache, probe_all
+
     o = ctx.options
     cache_dir = ctx.run.get("cache_dir") if o["cache"] else None
     cache = Cache(cache_dir, float(o["cache-ttl"]), float(o["cache-ttl-failure"]))
@@ -456,6 +450,8 @@ def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findin
 
 
 def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[Finding]:
+    from qa.checks._imagefetch import BAD_URL, CONTENT_TYPE, DNS, EMPTY, NOT_IMAGE, OK, STATUS
+
     path, fld = str(row.get("_path")), str(row.get("_field"))
     where = _where(p)
     if p.outcome == OK:
