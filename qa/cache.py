@@ -60,6 +60,7 @@ import pyarrow as pa
 from qa.config import Config
 from qa.corpus import ReadOptions, Source, read_bytes
 from qa.findings import Excerpt, Finding
+from qa.forked import FORK_FROM_FILES, Forked
 
 _SALT_CACHE: dict[str, str] = {}
 
@@ -232,16 +233,19 @@ class ResultCache:
     def lookup(self, sources: Sequence[Source], read: ReadOptions) -> list[Source]:
         """Find the hits (by stat, else by content hash); return the sources that must be checked."""
         racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
+        # Every stat is taken before any file is read (a write after it changes the stat); on a
+        # large corpus a forked child takes them while this process reads the cache.
+        statting = Forked(lambda: [file_stat(s) for s in sources], parallel=len(sources) >= FORK_FROM_FILES)
         self.load()
+        file_stats = statting.result()
         entries = self.entries
         keys: dict[str, str | None] = {}
         stats: dict[str, Stat | None] = {}
         hits: set[str] = set()
         hashed = 0
         dirty = False
-        for source in sources:
+        for source, st in zip(sources, file_stats, strict=True):
             path = source.path
-            st = file_stat(source)  # before reading: a write after this changes the stat
             old = entries.get(path)
             if old is not None and st is not None and old[1] == st:
                 keys[path], stats[path] = old[0], st

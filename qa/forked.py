@@ -3,9 +3,10 @@
 For the last stages of a run (corpus checks, reports), which only read what the
 run has built: a child forked from this process has all of it without copying, so
 two independent pieces of work can use two cores. Where ``fork`` is not available,
-while other threads run (a fork would not carry them over), or when the child fails
-or dies, the function simply runs here when its result is asked for: the answer is
-the same, only not sooner, and an error is raised here as usual.
+or while other threads run (a fork would not carry them over), the function runs at
+once, in this process; when the child fails or dies, it runs here when its result is
+asked for. Either way the answer is the same, only not sooner, and an error is raised
+here as usual.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ def can_fork() -> bool:
 
 
 class Forked(Generic[T]):
-    """``fn`` started in a child process; :meth:`result` waits for it and returns its value."""
+    """``fn`` started in a child process; :meth:`result` waits for it and returns its value.
+
+    Without a child (``parallel`` false, or no fork here), ``fn`` runs at once, in this
+    process: at the point where it would have been started."""
 
     def __init__(self, fn: Callable[[], T], *, parallel: bool = True) -> None:
         self.fn = fn
         self.pid = 0
         self.fd = -1
+        self.done = False
+        self.value: T | None = None
         if not (parallel and can_fork()):
+            self.value, self.done = fn(), True
             return
         for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
             with contextlib.suppress(OSError, ValueError):
@@ -57,6 +64,8 @@ class Forked(Generic[T]):
         self.pid, self.fd = pid, read_end
 
     def result(self) -> T:
+        if self.done:
+            return self.value  # type: ignore[return-value]
         if self.pid:
             pid, self.pid = self.pid, 0
             with os.fdopen(self.fd, "rb") as pipe:

@@ -166,6 +166,7 @@ def run(
     cache = None
     to_check = sources
     frozen = False
+    saving: Forked[None] | None = None
     if cache_dir is not None:
         from qa.cache import ResultCache, cache_salt
 
@@ -196,7 +197,12 @@ def run(
             tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
             if to_check or cache.dirty:
                 clock = {r.code for c in all_checks().values() for r in c.clock_rules}
-                cache.save(checked, tables, volatile={f.path for f in checked if f.rule in clock})
+                volatile = {f.path for f in checked if f.rule in clock}
+                # written by a forked child while the corpus stage runs here (large corpora)
+                saving = Forked(
+                    lambda: cache.save(checked, tables, volatile=volatile),
+                    parallel=len(sources) >= FORK_FROM_FILES,
+                )
         if only is not None:
             findings = [f for f in findings if f.path in only]
 
@@ -209,6 +215,8 @@ def run(
 
         findings = config.apply(findings)
         findings.sort(key=Finding.sort_key)
+        if saving is not None:
+            saving.result()
         files_table = tables.get("files")
         records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
         return RunResult(

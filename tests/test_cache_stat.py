@@ -56,6 +56,19 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture(params=["one process", "forked"])
+def forking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Run as a small corpus does (one process), or as a large one does: the stats taken, the
+    cache written and half the corpus stage run by forked children (qa/forked.py)."""
+    forked = request.param == "forked"
+    if forked:
+        if not hasattr(os, "fork"):
+            pytest.skip("no fork on this platform")
+        monkeypatch.setattr(qa.cache, "FORK_FROM_FILES", 1)
+        monkeypatch.setattr(qa.pipeline, "FORK_FROM_FILES", 1)
+    return forked
+
+
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Paths the cache read to hash them."""
@@ -71,7 +84,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_unchanged_files_hit_by_stat_without_being_read(
-    tmp_path: Path, reads: list[str], in_process: list[str]
+    tmp_path: Path, reads: list[str], in_process: list[str], forking: bool
 ) -> None:
     root = corpus(tmp_path / "corpus")
     cache = str(tmp_path / "cache")
@@ -166,7 +179,7 @@ def test_file_stat_skips_what_is_not_a_local_regular_file(tmp_path: Path) -> Non
     assert file_stat(Source("r", "s3://bucket/a.txt")) is None
 
 
-def test_few_changes_write_a_delta_many_a_new_snapshot(tmp_path: Path, in_process: list[str]) -> None:
+def test_few_changes_write_a_delta_many_a_new_snapshot(tmp_path: Path, in_process: list[str], forking: bool) -> None:
     root = corpus(tmp_path / "corpus", n=40)
     cache = tmp_path / "cache"
     cfg = load_config(None)
