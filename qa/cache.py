@@ -21,7 +21,8 @@ configuration's hash and the schema files' hash: any of those changing makes eve
 file a miss. Results that depend on the run's clock are not kept: a file with a
 finding of a rule that a check declares in ``Check.clock_rules`` (F107, a
 publishedDateTime in the future) is checked again on every run, until the rule no
-longer fires for it.
+longer fires for it; nor are those of a file not checked to the end (P130, P131).
+The pipeline says which files these are (``save(..., volatile=...)``).
 
 Corpus-level checks (duplicates, related items) always run over the whole merged
 tables, cached rows included, so they see every file.
@@ -35,6 +36,10 @@ delta). Both are pickles written atomically (a temp file renamed into place); a
 damaged, unreadable or mismatched one is ignored (its files are misses), never an
 error. Ignoring a delta is always safe: entries are keyed by content. The cache is
 local and trusted: it lives in the project's own cache folder.
+
+On a large corpus (``qa.forked.FORK_FROM_FILES``) a forked child takes the files'
+stats while this process loads the cache, and another writes the cache while the
+run goes on (:mod:`qa.forked`).
 """
 
 from __future__ import annotations
@@ -193,7 +198,7 @@ class ResultCache:
         self.hits: set[str] = set()
         self.hashed = 0  # files read and hashed by the last lookup (the others matched by stat)
         self.dirty = False  # some hit's entry changes (a new trusted stat): worth writing
-        self._fresh: dict[str, pd.DataFrame] = {}  # rows not from the snapshot (checked, or the delta's)
+        self._fresh: dict[str, pd.DataFrame] | None = None  # rows not from the snapshot (set by merge)
 
     def key(self, source: Source, read: ReadOptions) -> str | None:
         """The file's cache key, or None when it cannot be read (it is then checked as usual)."""
@@ -331,7 +336,7 @@ class ResultCache:
                 fresh_rows.add(path)
         try:
             base = self.snapshot
-            if base is None or len(fresh_rows) > COMPACT_SHARE * max(1, len(entries)):
+            if base is None or self._fresh is None or len(fresh_rows) > COMPACT_SHARE * max(1, len(entries)):
                 snap = Snapshot(self.salt, uuid.uuid4().hex, entries, tables)
                 _write(self.file, snap)
                 with contextlib.suppress(OSError):

@@ -256,7 +256,6 @@ def check(
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
     from qa.corpus import discover
-    from qa.forked import FORK_FROM_FILES, Forked, can_fork
     from qa.pipeline import run
     from qa.report import html as html_report
     from qa.report import json_report, terminal
@@ -328,15 +327,8 @@ def check(
         out_dir = Path(cfg.output_dir)
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
         html_path = Path(html_out) if html_out else out_dir / "clipqa-report.html"
-        extra = {"gx_docs": gx_docs} if gx_docs else {}
-        if engine != "dask" and result.files >= FORK_FROM_FILES and can_fork():
-            # Both reports only read the result: the HTML one is written by a forked child meanwhile.
-            html = Forked(lambda: html_report.write(result, html_path, **extra))
-            json_report.write(result, json_path)
-            html.result()
-        else:
-            json_report.write(result, json_path)
-            html_report.write(result, html_path, **extra)
+        json_report.write(result, json_path)
+        html_report.write(result, html_path, **({"gx_docs": gx_docs} if gx_docs else {}))
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)

@@ -1,7 +1,7 @@
 """Run a function in a forked child while this process goes on; collect its result later.
 
-For the last stages of a run (corpus checks, reports), which only read what the
-run has built: a child forked from this process has all of it without copying, so
+For stages of a run that only read what the run has built (the corpus checks, the
+files' stats, writing the result cache): a child forked from this process has all of it without copying, so
 two independent pieces of work can use two cores. Where ``fork`` is not available,
 or while other threads run (a fork would not carry them over), the function runs at
 once, in this process; when the child fails or dies, it runs here when its result is

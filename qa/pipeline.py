@@ -18,13 +18,14 @@ from typing import Any
 import pandas as pd
 
 from qa import __version__
+from qa.budget import P130
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
 from qa.forked import FORK_FROM_FILES, Forked
 from qa.schema import load_schema
-from qa.stage import StageSpec, internal_error, locate_later
+from qa.stage import P131, StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
 
@@ -196,7 +197,9 @@ def run(
             findings.extend(cache.hit_findings())
             tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
             if to_check or cache.dirty:
-                clock = {r.code for c in all_checks().values() for r in c.clock_rules}
+                # not kept: answers that depend on the clock, and files not checked to the end
+                # (over the time budget, or the checking process died): checked again next run
+                clock = {r.code for c in all_checks().values() for r in c.clock_rules} | {P130.code, P131.code}
                 volatile = {f.path for f in checked if f.rule in clock}
                 # written by a forked child while the corpus stage runs here (large corpora)
                 saving = Forked(

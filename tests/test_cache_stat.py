@@ -332,3 +332,37 @@ def _context() -> Any:
     from qa.checks import Context
 
     return Context(dict(IMAGE_CHECK.options), {"online": False})
+
+
+# ---------------------------------------------------------------- files not checked to the end
+
+
+def test_a_file_over_the_time_budget_is_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_process: list[str]
+) -> None:
+    """P130 says the run ran out of time on the file, not what the file holds: not kept."""
+    import qa.checks
+    from qa.budget import BudgetExceeded
+    from qa.checks import Check, Context
+    from qa.corpus import Record
+
+    slow = {"on": True}
+
+    def hook(rec: Record, ctx: Context) -> list[Any]:
+        if slow["on"] and rec.path == "c02.txt":
+            raise BudgetExceeded
+        return []
+
+    checks = dict(qa.checks.all_checks())
+    checks["budget_test"] = Check("consistency", (), record=hook)
+    monkeypatch.setattr(qa.checks, "_CHECKS", checks)
+    root = corpus(tmp_path / "corpus", n=4)
+    cfg = load_config(None)
+    cache = str(tmp_path / "cache")
+    first = run([str(root)], cfg, cache_dir=cache)
+    assert [f.path for f in first.findings if f.rule == "P130"] == ["c02.txt"]
+    slow["on"] = False
+    in_process.clear()
+    second = run([str(root)], cfg, cache_dir=cache)
+    assert in_process == ["c02.txt"] and second.cache_hits == 3
+    assert not [f for f in second.findings if f.rule == "P130"]

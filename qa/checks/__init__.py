@@ -13,6 +13,9 @@ findings -> reports):
 * ``corpus``: once, in the parent, with the merged tables (duplicates, related
   items, the published flag across records, online image checks).
 
+A per-record rule whose answer depends on the run's date declares itself in
+``clock_rules``: the result cache does not keep a file with such a finding.
+
 A check's options live under ``[tool.clipqa.<name>]`` in the configuration;
 ``options`` gives their defaults, and only those keys are accepted there.
 """
