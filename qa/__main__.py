@@ -1,6 +1,6 @@
 """``python -m qa`` is the same as the ``clipqa`` command."""
 
-from qa.cli import main
+from qa.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -1,40 +1,71 @@
 """The result cache: an unchanged file is not re-checked.
 
-After each run, the per-file stage's output is kept in a snapshot under
-``<cache-dir>/results/`` (one per set of checked folders): for every file, its key
-(the path and the SHA-256 of its bytes) and its findings (already located), and
-the merged tables (one row set per file, by ``_path``). On the next run every file
-is hashed; a file whose key is in the snapshot is a hit: its findings and table
-rows come from the snapshot, and only the misses go through the per-file stage.
+After each run, the per-file stage's output is kept under ``<cache-dir>/results/``
+(one set per list of checked folders): for every file, its key (the path and the
+SHA-256 of its bytes), the file's stat when it was hashed and its findings (already
+located), and the merged tables (one row set per file). On the next run only the
+misses go through the per-file stage; the hits' findings and table rows come from
+the cache.
+
+Which files are hits. As git's index does, a file whose stat (size, mtime, ctime,
+inode) is the one recorded is taken as unchanged without being read; any other file
+is read and hashed, and is a hit when its content key is the recorded one (a file
+touched but not changed still hits). A stat is recorded only when it can be trusted:
+a file whose mtime is within ``RACY_SECONDS`` of the moment the run started reading
+("racy": a later write in the same timestamp tick could leave size and mtime as
+they were) is recorded without one, so it is read and hashed again on the next run,
+until it is old enough. Non-regular files and remote sources are always hashed.
+
 Keys are salted with clipqa's version, a hash of clipqa's own code, the
 configuration's hash and the schema files' hash: any of those changing makes every
-file a miss. Nothing is invalidated by time (checks that depend on today's date see
-the date of the run that checked the file).
+file a miss. Results that depend on the run's clock are not kept: a file with a
+finding of a rule that a check declares in ``Check.clock_rules`` (F107, a
+publishedDateTime in the future) is checked again on every run, until the rule no
+longer fires for it; nor are those of a file not checked to the end (P130, P131).
+The pipeline says which files these are (``save(..., volatile=...)``).
 
 Corpus-level checks (duplicates, related items) always run over the whole merged
 tables, cached rows included, so they see every file.
 
-The snapshot is one pickle written atomically (a temp file renamed into place); a
-damaged or unreadable one is ignored (every file is a miss), never an error. The
-cache is local and trusted: it lives in the project's own cache folder.
+Storage. A snapshot (every file's entry and the tables) and a delta beside it (the
+entries that changed since the snapshot, and the table rows of the files checked
+since): a run that re-checked a few files writes only the delta, so its cost follows
+the changes, not the corpus. When the delta holds the rows of more than
+``COMPACT_SHARE`` of the files, the run writes a new snapshot instead (and drops the
+delta). Both are pickles written atomically (a temp file renamed into place); a
+damaged, unreadable or mismatched one is ignored (its files are misses), never an
+error. Ignoring a delta is always safe: entries are keyed by content. The cache is
+local and trusted: it lives in the project's own cache folder.
+
+On a large corpus (``qa.forked.FORK_FROM_FILES``) a forked child takes the files'
+stats while this process loads the cache, and another writes the cache while the
+run goes on (:mod:`qa.forked`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+import uuid
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from qa.config import Config
 from qa.corpus import ReadOptions, Source, read_bytes
-from qa.findings import Finding
+from qa.findings import Excerpt, Finding
+from qa.forked import FORK_FROM_FILES, Forked
 
 _SALT_CACHE: dict[str, str] = {}
 
@@ -82,21 +113,92 @@ def cache_salt(config: Config) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
+Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
+Packed = tuple[tuple[Any, ...], ...]  # a file's findings as plain tuples (fast to pickle and load)
+Entry = tuple[str, Stat | None, Packed]  # content key, trusted stat (None: hash it), findings
+
+# A file modified less than this before a run started reading is "racy": its stat is not
+# trusted on the next run (timestamps may be as coarse as 2 s, FAT; and a network file
+# system's clock may differ a little from ours).
+RACY_SECONDS = 2.0
+# A run writes a whole new snapshot (not a delta) once the delta would hold the rows of
+# more than this share of the files.
+COMPACT_SHARE = 0.1
+FORMAT = 2
+
+
 @dataclass(slots=True)
 class Snapshot:
     salt: str
-    files: dict[str, tuple[str, list[Finding]]]  # path -> (key, per-file findings)
-    tables: dict[str, pd.DataFrame]  # merged per-file tables (rows of every file, by _path)
+    generation: str  # a fresh id per snapshot written: a delta names the snapshot it applies to
+    entries: dict[str, Entry]  # path -> entry
+    tables: dict[str, pd.DataFrame]  # merged per-file tables (the files table maps _record to _path)
+    format: int = FORMAT
+
+
+@dataclass(slots=True)
+class Delta:
+    salt: str
+    base: str  # the generation of the snapshot it applies to
+    entries: dict[str, Entry]  # entries that differ from the snapshot's (checked or re-stat'ed files)
+    rows: frozenset[str]  # files whose table rows are in ``tables`` here, not in the snapshot's
+    tables: dict[str, pd.DataFrame]
+    format: int = FORMAT
+
+
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_CONTEXT = _FINDING_FIELDS.index("context")
+
+
+def pack(findings: Sequence[Finding]) -> Packed:
+    out = []
+    for f in findings:
+        row = [getattr(f, name) for name in _FINDING_FIELDS]
+        ctx = row[_CONTEXT]
+        if ctx is not None:
+            row[_CONTEXT] = tuple(getattr(ctx, x.name) for x in dataclasses.fields(Excerpt))
+        out.append(tuple(row))
+    return tuple(out)
+
+
+def unpack(packed: Packed) -> list[Finding]:
+    out = []
+    for row in packed:
+        f = Finding(*row)
+        if f.context is not None:
+            f.context = Excerpt(*f.context)  # type: ignore[misc]
+        out.append(f)
+    return out
+
+
+def file_stat(source: Source) -> Stat | None:
+    """The stat that says a local regular file is unchanged, or None (then it is hashed)."""
+    if "://" in source.location:
+        return None
+    try:
+        st = os.stat(source.location)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 class ResultCache:
     def __init__(self, directory: str | os.PathLike[str], salt: str, roots: Sequence[str]) -> None:
         ident = hashlib.sha256("\x00".join(sorted(str(Path(r).resolve()) for r in roots)).encode()).hexdigest()
         self.file = Path(directory) / "results" / f"snapshot-{ident[:16]}.pkl"
+        self.delta_file = self.file.with_name(f"snapshot-{ident[:16]}.delta.pkl")
         self.salt = salt
         self.snapshot: Snapshot | None = None
+        self.delta: Delta | None = None
+        self.entries: dict[str, Entry] = {}  # the cache's entries: the snapshot's, then the delta's
         self.keys: dict[str, str | None] = {}
+        self.stats: dict[str, Stat | None] = {}  # the stat to record for each file (None: racy or not a file)
         self.hits: set[str] = set()
+        self.hashed = 0  # files read and hashed by the last lookup (the others matched by stat)
+        self.dirty = False  # some hit's entry changes (a new trusted stat): worth writing
+        self._fresh: dict[str, pd.DataFrame] | None = None  # rows not from the snapshot (set by merge)
 
     def key(self, source: Source, read: ReadOptions) -> str | None:
         """The file's cache key, or None when it cannot be read (it is then checked as usual)."""
@@ -109,71 +211,210 @@ class ResultCache:
         h.update(raw)
         return h.hexdigest()
 
-    def load(self) -> Snapshot | None:
+    def _read(self, path: Path, kind: type[Any]) -> Any:
         try:
-            with open(self.file, "rb") as fh:
-                snap = pickle.load(fh)
-        except FileNotFoundError:
+            with open(path, "rb") as fh:
+                obj = pickle.load(fh)
+        except Exception:  # noqa: BLE001 - missing or damaged: its files are misses
             return None
-        except Exception:  # noqa: BLE001 - a damaged snapshot: every file is a miss
+        if not isinstance(obj, kind) or obj.salt != self.salt or getattr(obj, "format", None) != FORMAT:
             return None
-        if not isinstance(snap, Snapshot) or snap.salt != self.salt:
-            return None
-        return snap
+        return obj
+
+    def load(self) -> Snapshot | None:
+        """Read the snapshot and its delta (when it applies to this snapshot)."""
+        self.snapshot = self._read(self.file, Snapshot)
+        self.delta = None
+        if self.snapshot is not None:
+            delta = self._read(self.delta_file, Delta)
+            if delta is not None and delta.base == self.snapshot.generation:
+                self.delta = delta
+        entries = dict(self.snapshot.entries) if self.snapshot is not None else {}
+        if self.delta is not None:
+            entries.update(self.delta.entries)
+        self.entries = entries
+        return self.snapshot
 
     def lookup(self, sources: Sequence[Source], read: ReadOptions) -> list[Source]:
-        """Hash every file; return the sources that must be checked (the misses)."""
-        self.keys = {s.path: self.key(s, read) for s in sources}
-        self.snapshot = self.load()
-        files = self.snapshot.files if self.snapshot is not None else {}
-        self.hits = {p for p, k in self.keys.items() if k is not None and p in files and files[p][0] == k}
-        return [s for s in sources if s.path not in self.hits]
+        """Find the hits (by stat, else by content hash); return the sources that must be checked."""
+        racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
+        # Every stat is taken before any file is read (a write after it changes the stat); on a
+        # large corpus a forked child takes them while this process reads the cache.
+        statting = Forked(lambda: [file_stat(s) for s in sources], parallel=len(sources) >= FORK_FROM_FILES)
+        self.load()
+        file_stats = statting.result()
+        entries = self.entries
+        keys: dict[str, str | None] = {}
+        stats: dict[str, Stat | None] = {}
+        hits: set[str] = set()
+        hashed = 0
+        dirty = False
+        for source, st in zip(sources, file_stats, strict=True):
+            path = source.path
+            old = entries.get(path)
+            if old is not None and st is not None and old[1] == st:
+                keys[path], stats[path] = old[0], st
+                hits.add(path)
+                continue
+            hashed += 1
+            key = self.key(source, read)
+            keys[path] = key
+            stats[path] = st if st is not None and st[1] < racy_from else None
+            if key is not None and old is not None and old[0] == key:
+                hits.add(path)
+                dirty = dirty or stats[path] != old[1]
+        self.keys, self.stats, self.hits, self.hashed, self.dirty = keys, stats, hits, hashed, dirty
+        return [s for s in sources if s.path not in hits]
 
     def hit_findings(self) -> list[Finding]:
-        if self.snapshot is None:
-            return []
-        return [f for p in sorted(self.hits) for f in self.snapshot.files[p][1]]
+        return [f for p in sorted(self.hits) for f in unpack(self.entries[p][2])]
 
     def merge(self, checked: dict[str, pd.DataFrame], order: Mapping[str, int]) -> dict[str, pd.DataFrame]:
-        """The checked files' tables plus the hits' rows from the snapshot, numbered as in a full run."""
-        from qa.tables import concat
+        """The checked files' tables plus the hits' rows from the cache, numbered as in a full run.
 
-        parts = [checked]
-        if self.snapshot is not None and self.hits:
-            hits = pd.Series(sorted(self.hits), dtype=object)
-            parts.append({n: df[df["_path"].astype(object).isin(hits)] for n, df in self.snapshot.tables.items()})
-        merged = concat([p for p in parts if p])
-        out = {}
-        for name, frame in merged.items():
-            df = frame
-            if len(df):
-                df = df.assign(_record=df["_path"].astype(object).map(order).astype("int64"))
-                df = df.sort_values("_record", kind="stable").reset_index(drop=True)
-            out[name] = df
+        Rows are selected and renumbered by record id (arrays), not by path: the ``files``
+        table of the snapshot (and of the delta) says which path each of its record ids
+        is. The rows end in record order, as a full run leaves them."""
+        in_delta = self.delta.rows if self.delta is not None else frozenset()
+        base = self.snapshot.tables if self.snapshot is not None and self.hits else {}
+        extra = self.delta.tables if self.delta is not None and self.hits else {}
+        base_ids = self._new_ids(base.get("files"), order, lambda p: p not in in_delta)
+        extra_ids = self._new_ids(extra.get("files"), order, lambda p: p in in_delta)
+        fresh: dict[str, pd.DataFrame] = {}
+        out: dict[str, pd.DataFrame] = {}
+        for name in sorted(set(checked) | set(base) | set(extra)):
+            parts: list[tuple[pd.DataFrame, np.ndarray]] = []
+            new = checked.get(name)
+            if new is not None:
+                parts.append((new, _ids(new, order)))
+            for tables, ids in ((extra, extra_ids), (base, base_ids)):
+                df = tables.get(name)
+                if df is not None:
+                    parts.append((df, ids[df["_record"].to_numpy(dtype="int64")] if len(df) else _NO_IDS))
+            mine = parts[:-1] if name in base else parts
+            if mine:
+                fresh[name] = _merge_table(mine)
+            out[name] = _merge_table(parts)
+        self._fresh = fresh
         return out
 
-    def save(self, findings: Sequence[Finding], tables: dict[str, pd.DataFrame]) -> None:
+    def _new_ids(self, files: pd.DataFrame | None, order: Mapping[str, int], mine: Any) -> np.ndarray:
+        """For each record id of a stored files table: the record id in this run, or -1 (not
+        a hit, or a hit whose rows are kept elsewhere: ``mine(path)`` is false)."""
+        if files is None or not len(files):
+            return _NO_IDS
+        old_ids = files["_record"].to_numpy(dtype="int64")
+        new_id = np.full(int(old_ids.max()) + 1, -1, dtype="int64")
+        hits = self.hits
+        for old, path in zip(old_ids.tolist(), files["_path"].astype(object).tolist(), strict=True):
+            if path in hits and mine(path):
+                new_id[old] = order[path]
+        return new_id
+
+    def save(
+        self, findings: Sequence[Finding], tables: dict[str, pd.DataFrame], volatile: Collection[str] = ()
+    ) -> None:
+        """Keep this run's results: a delta, or a new snapshot when the delta grows large.
+        ``volatile``: files whose results depend on the clock (not kept)."""
         by_path: dict[str, list[Finding]] = {}
         for f in findings:
             by_path.setdefault(f.path, []).append(f)
-        old = self.snapshot.files if self.snapshot is not None else {}
-        files = {}
+        in_delta = self.delta.rows if self.delta is not None else frozenset()
+        entries: dict[str, Entry] = {}
+        fresh_rows: set[str] = set()
         for path, key in self.keys.items():
-            if key is None:
+            if key is None or path in volatile:
                 continue
-            files[path] = (key, old[path][1] if path in self.hits else by_path.get(path, []))
-        snap = Snapshot(self.salt, files, tables)
+            st = self.stats.get(path)
+            if path in self.hits:
+                old = self.entries[path]
+                entries[path] = old if old[1] == st else (key, st, old[2])
+                if path in in_delta:
+                    fresh_rows.add(path)
+            else:
+                entries[path] = (key, st, pack(by_path.get(path, [])))
+                fresh_rows.add(path)
         try:
-            blob = pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".snapshot.", dir=self.file.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(blob)
-                os.replace(tmp, self.file)
-            except BaseException:
+            base = self.snapshot
+            if base is None or self._fresh is None or len(fresh_rows) > COMPACT_SHARE * max(1, len(entries)):
+                snap = Snapshot(self.salt, uuid.uuid4().hex, entries, tables)
+                _write(self.file, snap)
                 with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+                    os.unlink(self.delta_file)
+            else:
+                changed = {p: e for p, e in entries.items() if base.entries.get(p) is not e}
+                _write(self.delta_file, Delta(self.salt, base.generation, changed, frozenset(fresh_rows), self._fresh))
         except Exception:  # noqa: BLE001 - caching is best effort; the run's results stand
             return
+
+
+_NO_IDS = np.empty(0, dtype="int64")
+
+
+def _write(path: Path, obj: object) -> None:
+    blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _ids(df: pd.DataFrame, order: Mapping[str, int]) -> np.ndarray:
+    """The checked rows' record ids in this run (their files' places in the run's order)."""
+    return np.fromiter((order[p] for p in df["_path"].astype(object)), dtype="int64", count=len(df))
+
+
+def _merge_table(parts: Sequence[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFrame:
+    """One table from parts (rows, the record id in this run of each row, -1: leave it out),
+    the rows in record order.
+
+    A column whose parts share a dtype (the usual case) is concatenated and taken in
+    order at once. A column whose dtypes differ gets, as ``qa.tables.concat`` gives
+    chunks, the tightest dtype of the values kept."""
+    from qa.tables import STRING, to_column
+
+    live = [(df, ids) for df, ids in parts if len(df) and bool((ids >= 0).any())]
+    if not live:
+        return parts[0][0].iloc[0:0].reset_index(drop=True)
+    ids = np.concatenate([i for _, i in live]) if len(live) > 1 else live[0][1]
+    rows = np.flatnonzero(ids >= 0)
+    kept_ids = ids[rows]
+    if len(kept_ids) > 1 and not bool((kept_ids[1:] >= kept_ids[:-1]).all()):
+        rows = rows[np.argsort(kept_ids, kind="stable")]
+    identity = len(rows) == len(ids) and bool((rows == np.arange(len(rows))).all())
+    first = live[0][0]
+    columns = list(first.columns)
+    if any(list(df.columns) != columns for df, _ in live[1:]):  # not expected (the salt has the code)
+        from qa.tables import concat
+
+        merged = concat([{"t": df[i >= 0]} for df, i in live])["t"]
+        ordered = merged.take(np.argsort(ids[ids >= 0], kind="stable"))
+        return ordered.assign(_record=np.sort(ids[ids >= 0], kind="stable")).reset_index(drop=True)
+    same = [c for c in columns if all(str(df[c].dtype) == str(first[c].dtype) for df, _ in live[1:])]
+    arrow = [c for c in same if first[c].dtype == STRING and isinstance(first[c].array, pd.arrays.ArrowStringArray)]
+    other = [c for c in same if c not in arrow]
+    merged = pd.concat([df[other] for df, _ in live], ignore_index=True) if len(live) > 1 else first[other]
+    if not identity:
+        merged = merged.take(rows)
+    out = {c: merged[c].reset_index(drop=True) for c in other}
+    taking = None if identity else pa.array(rows)
+    for c in arrow:  # in pyarrow: one take over the parts' chunks (pandas' own take is several times slower)
+        chunks = [chunk for df, _ in live for chunk in df[c].array.__arrow_array__().chunks]
+        values = pa.chunked_array(chunks, type=chunks[0].type) if chunks else None
+        if values is None:
+            out[c] = first[c].iloc[0:0].reset_index(drop=True)
+            continue
+        taken = values if taking is None else values.take(taking)
+        out[c] = pd.Series(pd.arrays.ArrowStringArray(taken))  # the STRING dtype
+    for c in columns:
+        if c not in out:  # dtypes differ: the values, in order, to the tightest dtype
+            values = np.concatenate([df[c].astype(object).to_numpy() for df, _ in live])[rows]
+            out[c] = to_column([None if v is pd.NA else v for v in values.tolist()])
+    out["_record"] = pd.Series(ids[rows], dtype="int64")
+    return pd.DataFrame({c: out[c] for c in columns})

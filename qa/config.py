@@ -173,10 +173,20 @@ class Config:
     def apply(self, findings: Iterable[Finding]) -> list[Finding]:
         """Filter and re-grade findings by select/ignore/per-file-ignores/severity."""
         out = []
+        enabled: dict[str, bool] = {}  # by rule code: the same answer for every finding of a rule
+        severity: dict[tuple[str, str, str], str] = {}
         for f in findings:
-            if not self.enabled(f.rule) or self.ignored_for_file(f.rule, f.check, f.path):
+            on = enabled.get(f.rule)
+            if on is None:
+                on = enabled[f.rule] = self.enabled(f.rule)
+            if not on or (self.per_file_ignores and self.ignored_for_file(f.rule, f.check, f.path)):
                 continue
-            f.severity = self.severity_of(f)
+            if self.severity:
+                k = (f.rule, f.check, f.severity)
+                sev = severity.get(k)
+                if sev is None:
+                    sev = severity[k] = self.severity_of(f)
+                f.severity = sev
             out.append(f)
         return out
 

@@ -153,6 +153,15 @@ def map_unique(series: pd.Series, fn: Any) -> pd.Series:
     return _map_unique(series, fn)
 
 
+def basenames(paths: pd.Series) -> pd.Series:
+    """The file names of POSIX paths (``os.path.basename``), as a string Series; vectorised
+    (pyarrow) when the paths are pyarrow strings, as the tables keep them."""
+    dtype = paths.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return paths.str.replace(r"(?s)^.*/", "", regex=True)
+    return paths.astype(object).map(lambda p: str(p).rpartition("/")[2]).astype("string")
+
+
 def is_true(series: pd.Series) -> pd.Series:
     """Element is exactly the boolean True (not 1, not 'true')."""
     if isinstance(series.dtype, pd.BooleanDtype):

@@ -213,11 +213,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable identity across runs: rule, path, field and the evidence, not the line."""
-        h = hashlib.sha256()
-        for part in (self.rule, self.path, self.field or "", self.evidence or ""):
-            h.update(part.encode("utf-8", "surrogatepass"))
-            h.update(b"\x00")
-        return h.hexdigest()[:16]
+        # the parts, each followed by a NUL, hashed in one call
+        text = f"{self.rule}\x00{self.path}\x00{self.field or ''}\x00{self.evidence or ''}\x00"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.field or "")

@@ -7,8 +7,10 @@ hands the result to the reports. Reports never re-run checks.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +18,14 @@ from typing import Any
 import pandas as pd
 
 from qa import __version__
-from qa.checks import Context, all_checks
+from qa.budget import P130
+from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
+from qa.forked import FORK_FROM_FILES, Forked
 from qa.schema import load_schema
-from qa.stage import StageSpec, internal_error, locate_later
+from qa.stage import P131, StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
 
@@ -54,10 +58,13 @@ class RunResult:
         return gate(self.gate_findings(), self.config.fail_on)
 
     def by_check(self) -> dict[str, dict[str, int]]:
+        counted = Counter((f.check, f.severity) for f in self.findings)
         out: dict[str, dict[str, int]] = {}
-        for f in self.findings:
-            row = out.setdefault(f.check, {s.value: 0 for s in Severity})
-            row[f.severity] += 1
+        for f in self.findings:  # checks in order of first finding, as before
+            if f.check not in out:
+                out[f.check] = {s.value: 0 for s in Severity}
+        for (check, severity), n in counted.items():
+            out[check][severity] += n
         return out
 
 
@@ -68,11 +75,55 @@ def gate(findings: Sequence[Finding], fail_on: str) -> str:
     return "failed" if any(Severity(f.severity).rank >= threshold for f in findings) else "passed"
 
 
+CheckResult = tuple[list[Finding], list[str]]  # a corpus check's findings, and the notices it gave
+
+
+def corpus_stage(tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> list[Finding]:
+    """Every check's corpus hook over the merged tables; findings and notices in check order.
+
+    The hooks only read the tables, so (offline, from ``FORK_FROM_FILES`` files, where the
+    platform forks) every other one runs in a forked child meanwhile (:mod:`qa.forked`):
+    two cores for the corpus stage. The answer is the same as running them one after the
+    other.
+    """
+    checks = [c for c in all_checks().values() if c.corpus is not None]
+    there, here = checks[0::2], checks[1::2]  # results are put back by position: names may repeat
+    files = tables.get("files")
+    child = Forked(
+        lambda: [_corpus_check(c, tables, config, run) for c in there],
+        parallel=len(checks) > 1
+        and files is not None
+        and len(files) >= FORK_FROM_FILES
+        and not run.get("online"),  # online: one process does the network I/O
+    )
+    mine = [_corpus_check(c, tables, config, run) for c in here]
+    theirs = child.result()
+    out: list[Finding] = []
+    for i in range(len(checks)):
+        found, notes = theirs[i // 2] if i % 2 == 0 else mine[i // 2]
+        out.extend(found)
+        run.setdefault("notices", []).extend(notes)
+    return out
+
+
+def _corpus_check(check: Check, tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> CheckResult:
+    """One corpus hook, with a notices list of its own; a failing hook is reported, the run goes on."""
+    notes: list[str] = []
+    assert check.corpus is not None
+    ctx = Context(config.options_for(check.name, check.options), {**run, "notices": notes})
+    try:
+        found = list(check.corpus(tables, ctx))
+    except Exception as exc:  # noqa: BLE001
+        found = [internal_error(".", f"corpus check {check.name!r}", exc)]
+    return found, notes
+
+
 def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
     return {
         "now": dt.datetime.now(dt.UTC),
         "online": config.online,
         "cache_dir": config.cache_dir,
+        "schema_dir": config.schema_dir,
         "roots": list(roots),
         "tool_version": __version__,
         "notices": [],  # corpus checks may append run-level notices (no network, deadline); see run()
@@ -115,61 +166,74 @@ def run(
 
     cache = None
     to_check = sources
+    frozen = False
+    saving: Forked[None] | None = None
     if cache_dir is not None:
         from qa.cache import ResultCache, cache_salt
 
         cache = ResultCache(cache_dir, cache_salt(config), paths)
         to_check = cache.lookup(sources, read)
         tick(len(sources) - len(to_check))
-    if engine == "dask":
-        from qa.engine.dask_engine import run_dask
+        # The cache's entries and tables live to the end of the run: keep the garbage collector
+        # from walking them again and again, and forked workers from touching (copying) them.
+        frozen = gc.get_freeze_count() == 0
+        if frozen:
+            gc.freeze()
+    try:
+        if engine == "dask":
+            from qa.engine.dask_engine import run_dask
 
-        results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
-    else:
-        from qa.engine.local import run_local
+            results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
+        else:
+            from qa.engine.local import run_local
 
-        results = run_local(to_check, spec, config.jobs, tick)
-    findings: list[Finding] = list(found.findings)
-    for r in results:
-        findings.extend(r.findings)
-    tables = concat([r.tables for r in results]) if results else {}
-    if cache is not None:
-        checked = findings[len(found.findings) :]
-        findings.extend(cache.hit_findings())
-        tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
-        if to_check or len(cache.hits) != len(cache.snapshot.files if cache.snapshot else {}):
-            cache.save(checked, tables)
-    if only is not None:
-        findings = [f for f in findings if f.path in only]
+            results = run_local(to_check, spec, config.jobs, tick)
+        findings: list[Finding] = list(found.findings)
+        for r in results:
+            findings.extend(r.findings)
+        tables = concat([r.tables for r in results]) if results else {}
+        if cache is not None:
+            checked = findings[len(found.findings) :]
+            findings.extend(cache.hit_findings())
+            tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+            if to_check or cache.dirty:
+                # not kept: answers that depend on the clock, and files not checked to the end
+                # (over the time budget, or the checking process died): checked again next run
+                clock = {r.code for c in all_checks().values() for r in c.clock_rules} | {P130.code, P131.code}
+                volatile = {f.path for f in checked if f.rule in clock}
+                # written by a forked child while the corpus stage runs here (large corpora)
+                saving = Forked(
+                    lambda: cache.save(checked, tables, volatile=volatile),
+                    parallel=len(sources) >= FORK_FROM_FILES,
+                )
+        if only is not None:
+            findings = [f for f in findings if f.path in only]
 
-    corpus_findings: list[Finding] = []
-    for check in all_checks().values():
-        if check.corpus is None:
-            continue
-        ctx = Context(config.options_for(check.name, check.options), spec.run)
-        try:
-            corpus_findings.extend(check.corpus(tables, ctx))
-        except Exception as exc:  # noqa: BLE001 - a failing corpus check is reported, the run goes on
-            corpus_findings.append(internal_error(".", f"corpus check {check.name!r}", exc))
-    notices.extend(str(n) for n in spec.run.get("notices", []))
-    locate_later(corpus_findings, {s.path: s for s in sources}, read)
-    if only is not None:
-        corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
-    findings.extend(corpus_findings)
+        corpus_findings = corpus_stage(tables, config, spec.run)
+        notices.extend(str(n) for n in spec.run.get("notices", []))
+        locate_later(corpus_findings, {s.path: s for s in sources}, read)
+        if only is not None:
+            corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
+        findings.extend(corpus_findings)
 
-    findings = config.apply(findings)
-    findings.sort(key=Finding.sort_key)
-    files_table = tables.get("files")
-    records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
-    return RunResult(
-        findings=findings,
-        tables=tables,
-        roots=[os.fspath(p) for p in paths],
-        files=len(sources),
-        records=records,
-        config=config,
-        started=started,
-        duration=time.perf_counter() - t0,
-        notices=notices,
-        cache_hits=len(cache.hits) if cache is not None else 0,
-    )
+        findings = config.apply(findings)
+        findings.sort(key=Finding.sort_key)
+        if saving is not None:
+            saving.result()
+        files_table = tables.get("files")
+        records = int(files_table["usable"].sum()) if files_table is not None and len(files_table) else 0
+        return RunResult(
+            findings=findings,
+            tables=tables,
+            roots=[os.fspath(p) for p in paths],
+            files=len(sources),
+            records=records,
+            config=config,
+            started=started,
+            duration=time.perf_counter() - t0,
+            notices=notices,
+            cache_hits=len(cache.hits) if cache is not None else 0,
+        )
+    finally:
+        if frozen:
+            gc.unfreeze()

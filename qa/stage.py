@@ -75,9 +75,8 @@ class Stage:
     def __post_init__(self) -> None:
         self.schema = load_schema(self.spec.config.schema_dir)
         self.checks = list(all_checks().values())
-        self.contexts = {
-            c.name: Context(self.spec.config.options_for(c.name, c.options), self.spec.run) for c in self.checks
-        }
+        run = {**self.spec.run, "schema": self.schema}  # the loaded schema too, for checks led by it
+        self.contexts = {c.name: Context(self.spec.config.options_for(c.name, c.options), run) for c in self.checks}
 
     def extra_columns(self) -> tuple[str, ...]:
         return tuple(name for c in self.checks for name in c.column_names)

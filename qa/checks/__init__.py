@@ -13,6 +13,9 @@ findings -> reports):
 * ``corpus``: once, in the parent, with the merged tables (duplicates, related
   items, the published flag across records, online image checks).
 
+A per-record rule whose answer depends on the run's date declares itself in
+``clock_rules``: the result cache does not keep a file with such a finding.
+
 A check's options live under ``[tool.clipqa.<name>]`` in the configuration;
 ``options`` gives their defaults, and only those keys are accepted there.
 """
@@ -36,7 +39,9 @@ class Context:
     """What a check may know about the run: its options and run-wide facts."""
 
     options: Mapping[str, Any]
-    run: Mapping[str, Any] = field(default_factory=dict)  # now (UTC datetime), cache_dir, online, roots ...
+    # now (UTC datetime), cache_dir, online, roots, schema_dir ...; in the per-file stage also
+    # schema (the loaded Schema)
+    run: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.options[key]
@@ -61,6 +66,10 @@ class Check:
     corpus: CorpusFn | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     validate: ValidateFn | None = None  # value checks beyond the type (ranges, patterns)
+    # Per-record rules whose finding depends on the run's clock (``ctx.run["now"]``) and that
+    # can only stop firing as time passes (a date in the future): the result cache does not
+    # keep a file that has one of these findings, so it is checked again on the next run.
+    clock_rules: tuple[Rule, ...] = ()
 
 
 _CHECKS: dict[str, Check] | None = None

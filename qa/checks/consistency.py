@@ -12,7 +12,6 @@ the number of related items.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -23,6 +22,7 @@ import pandas as pd
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
+    basenames,
     check_pattern,
     check_range,
     clipping_keys,
@@ -243,7 +243,7 @@ def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"consistency.file_name_pattern {pattern!r} is not a regular expression: {exc}") from exc
-    names = files["_path"].astype(object).map(lambda p: os.path.basename(str(p))).astype("string")
+    names = basenames(files["_path"]).astype("string")
     follows = names.str.fullmatch(compiled).fillna(False).astype(bool)
     n_follow = int(follows.sum())
     share = n_follow / len(files)

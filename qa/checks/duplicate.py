@@ -15,7 +15,6 @@ only, not again for its URL or its id.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
@@ -29,6 +28,7 @@ from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
     STORY_COLUMNS,
+    basenames,
     check_pattern,
     check_range,
     clipping_keys,
@@ -330,7 +330,7 @@ def _file_ids(paths: pd.Series, pattern: str) -> pd.Series:
         raise ValueError(f"duplicate.file_id_pattern {pattern!r} is not a regular expression: {exc}") from exc
     if compiled.groups == 0:
         compiled = re.compile(f"({pattern})")  # no group: the whole match is the id
-    names = paths.astype(object).map(lambda p: os.path.basename(str(p)))
+    names = basenames(paths)
     ids = names.astype("string").str.extract(compiled, expand=False)
     if isinstance(ids, pd.DataFrame):  # more than one group: the first is the id
         ids = ids.iloc[:, 0]

@@ -12,7 +12,9 @@ wrong-typed value is therefore reported once, by the schema, and skipped here;
 the schema file declares no presence, range or URL constraint on images, so no
 fact is reported twice.
 
-Offline (always):
+Offline (always). I101-I105 depend on one image alone: they run per record, in the
+per-file stage (so the result cache keeps them); I106 looks across records, in the
+corpus stage.
 
 * I101 the url is missing or empty; I102 it is not an absolute http(s) URL with a
   valid IDNA host (parsed by ``urllib.parse`` and ``idna``, then ``yarl.URL``, the HTTP client's parser);
@@ -38,30 +40,24 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 from yarl import URL
 
 from qa.checks import Check, Context, Tables
-from qa.checks._imagefetch import (
-    BAD_URL,
-    CONTENT_TYPE,
-    DNS,
-    EMPTY,
-    NOT_IMAGE,
-    OK,
-    STATUS,
-    Cache,
-    Probe,
-    Settings,
-    probe_all,
-)
 from qa.constraints import url_problem
+from qa.corpus import Record
 from qa.findings import Finding, rule
+from qa.schema import MappingSpec, Schema, load_schema
 from qa.urls import url_key
+
+if TYPE_CHECKING:  # the prober (aiohttp) is imported only by an online run
+    from qa.checks._imagefetch import Probe, Settings
 
 I101 = rule("I101", "image-url-missing", "image_url", "error", "An image has no url, or an empty one.")
 I102 = rule(
@@ -185,85 +181,177 @@ def syntax_problem(url: str) -> tuple[Any, str] | None:
     return None
 
 
-def _stories(tables: Tables) -> dict[tuple[str, str], str]:
-    """(path, owner field) -> the page the image belongs to: the clipping's webUrl for
-    ``images[i]``, the related item's webUrl for ``related[j].images[i]``."""
+def _field(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def image_items(schema: Schema, data: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(field path, mapping) of every image of a record: the rows the ``images`` table gets.
+
+    Walks the front matter the way the table builder does (``qa/tables.py``), led by the
+    schema: a list of mappings declared as the ``images`` child table, wherever it stands
+    (``images[0]``, ``related[1].images[0]``)."""
+    yield from _walk(schema, schema.tables["clippings"].root, "", "", data)
+
+
+def _walk(
+    schema: Schema, level: MappingSpec, prefix: str, column_prefix: str, data: Mapping[str, Any]
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for key, value in data.items():
+        if key in level.columns:
+            continue
+        if key in level.mappings:
+            if isinstance(value, dict):
+                yield from _walk(schema, level.mappings[key], prefix, f"{column_prefix}{key}.", value)
+        elif key in level.children:
+            if not isinstance(value, list):
+                continue
+            child = level.children[key]
+            field_path = _field(prefix, f"{column_prefix}{key}")
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    continue
+                item_path = f"{field_path}[{i}]"
+                if child == "images":
+                    yield item_path, item
+                spec = schema.tables.get(child)
+                if spec is not None:
+                    yield from _walk(schema, spec.root, item_path, "", item)
+
+
+@lru_cache(maxsize=4)
+def _default_schema(directory: str | None) -> Schema:
+    return load_schema(directory)
+
+
+def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """I101-I105, per image: they depend on the image alone, so they run in the per-file stage
+    (in the workers, and kept by the result cache)."""
+    if rec.data is None:
+        return
+    schema = ctx.run.get("schema")
+    if not isinstance(schema, Schema):  # a check called outside a run (tests, tools)
+        schema = _default_schema(ctx.run.get("schema_dir"))
+    limit = int(ctx.get("max-dimension"))
+    for fld, item in image_items(schema, rec.data):
+        yield from image_findings(rec.path, fld, item.get("url"), item.get("width"), item.get("height"), limit)
+
+
+def image_findings(path: str, fld: str, raw: Any, width: Any, height: Any, limit: int) -> Iterator[Finding]:
+    """I101-I105 of one image (``fld`` is its field path, like ``images[0]``)."""
+    if _missing(raw):
+        yield I101.finding(path, "the image has no url", field=fld)
+    elif isinstance(raw, str):
+        bad = syntax_problem(raw)
+        if bad:
+            r, why = bad
+            yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=raw)
+    for dim, value in (("width", width), ("height", height)):
+        if _missing(value):
+            yield I104.finding(path, f"the image has no {dim}", field=fld)
+            continue
+        number = _int(value)
+        if number is None:
+            continue  # wrong type: the schema's S102
+        if number <= 0:
+            yield I105.finding(path, f"image {dim} is {number}: must be positive", field=f"{fld}.{dim}", evidence=value)
+        elif number > limit:
+            yield I105.finding(
+                path, f"image {dim} is {number}: larger than {limit} px", field=f"{fld}.{dim}", evidence=value
+            )
+
+
+def _str_values(series: pd.Series) -> np.ndarray:
+    """Where a column holds a string (the table keeps values as loaded: may be mixed)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.notna().to_numpy(dtype=bool)
+    return np.fromiter((isinstance(v, str) for v in series.astype(object)), dtype=bool, count=len(series))
+
+
+def shared_findings(tables: Tables, threshold: int) -> Iterator[Finding]:
+    """I106: an acceptable image URL that illustrates ``threshold`` or more different stories.
+
+    A story is the page an image belongs to: the clipping's canonical webUrl for
+    ``images[i]``, the related item's for ``related[j].images[i]`` (many clippings may
+    list the same related story, with its one image: that is one story, not a
+    placeholder). Vectorised: only the URLs used by ``threshold`` or more (file, owner)
+    pairs, an upper bound of their stories, are looked at one by one."""
+    images = tables.get("images")
+    if threshold <= 1 or images is None or not len(images) or "url" not in images.columns:
+        return
+    img = images[["_path", "_field", "url"]]
+    img = img[_str_values(img["url"])]
+    # rows per URL bound its (file, owner) pairs, which bound its stories: keep the URLs
+    # with enough rows (a vectorised count) before looking at the rest
+    uses = img["url"].value_counts()
+    img = img[img["url"].isin(uses.index[uses >= threshold])]
+    if img.empty:
+        return
+    img = pd.DataFrame(
+        {
+            "url": img["url"].astype(object).to_numpy(),
+            "path": img["_path"].astype(object).map(str).to_numpy(),
+            "field": img["_field"].astype(object).map(str).to_numpy(),
+        }
+    )
+    # owner: the field of the mapping the image belongs to ("" for the clipping itself)
+    img["owner"] = img["field"].str.rpartition(".images[")[0]
+    pairs = img.drop_duplicates(["url", "path", "owner"])
+    counts = pairs["url"].value_counts()
+    candidates = counts[counts >= threshold].index
+    if not len(candidates):
+        return
+    cand = img[img["url"].isin(candidates)]
+    wanted = set(zip(cand["path"], cand["owner"], strict=True))
+    stories = _stories(tables, wanted)
+    users: dict[str, set[str]] = defaultdict(set)
+    pages: dict[str, set[str]] = defaultdict(set)
+    first: dict[tuple[str, str], str] = {}
+    for url, path, fld, owner in zip(cand["url"], cand["path"], cand["field"], cand["owner"], strict=True):
+        users[url].add(path)
+        pages[url].add(stories.get((path, owner), f"{path}\x00{owner}"))
+        first.setdefault((url, path), fld)
+    for url, paths in users.items():
+        if len(pages[url]) < threshold or syntax_problem(url) is not None:
+            continue
+        ordered = sorted(paths)
+        yield I106.finding(
+            ordered[0],
+            f"this image url illustrates {len(pages[url])} different stories in {len(paths)} clippings "
+            "(a placeholder or logo?)",
+            field=f"{first[(url, ordered[0])]}.url",
+            evidence=url,
+            related=ordered[1:],
+        )
+
+
+def _stories(tables: Tables, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(path, owner field) -> the canonical webUrl of the page, for the ``wanted`` pairs."""
     out: dict[tuple[str, str], str] = {}
+    paths = {path for path, _ in wanted}
     for name in ("clippings", "related"):
         df = tables.get(name)
         if df is None or not len(df) or "webUrl" not in df.columns:
             continue
+        df = df[df["_path"].astype(object).isin(paths).to_numpy(dtype=bool)]
         for path, prefix, web in zip(df["_path"], df["_field"], df["webUrl"], strict=True):
+            pair = (str(path), "" if prefix is None or prefix is pd.NA else str(prefix))
+            if pair not in wanted:
+                continue
             key = url_key(web) if isinstance(web, str) else None
             if key is not None:
-                out[(str(path), "" if prefix is None or prefix is pd.NA else str(prefix))] = key
+                out[pair] = key
     return out
 
 
 def _rows(tables: Tables) -> Iterator[dict[str, Any]]:
+    """The images table's rows (for the online checks)."""
     images = tables.get("images")
     if images is None or not len(images):
         return
-    stories = _stories(tables)
     cols = [c for c in ("_path", "_field", "url", "width", "height") if c in images.columns]
     for row in images[cols].to_dict("records"):
-        out = {str(k): v for k, v in row.items()}
-        path, fld = str(out.get("_path")), str(out.get("_field"))
-        owner = fld.rsplit(".images[", 1)[0] if ".images[" in fld else ""
-        # Many clippings may list the same related story, with its one image: that is one
-        # story, not a placeholder. Count the pages an image stands for, not the files.
-        out["_story"] = stories.get((path, owner), f"{path}\x00{owner}")
-        yield out
-
-
-def offline_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
-    limit = int(ctx.get("max-dimension"))
-    users: dict[str, set[str]] = defaultdict(set)  # url -> files using it
-    stories: dict[str, set[str]] = defaultdict(set)  # url -> distinct pages it illustrates
-    first: dict[tuple[str, str], str] = {}  # (url, path) -> field of its first use there
-    for row in rows:
-        path, fld = str(row.get("_path")), str(row.get("_field"))
-        raw = row.get("url")
-        if _missing(raw):
-            yield I101.finding(path, "the image has no url", field=fld)
-        elif isinstance(raw, str):
-            bad = syntax_problem(raw)
-            if bad:
-                r, why = bad
-                yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=raw)
-            else:
-                users[raw].add(path)
-                stories[raw].add(str(row.get("_story", path)))
-                first.setdefault((raw, path), fld)
-        for dim in ("width", "height"):
-            value = row.get(dim)
-            if _missing(value):
-                yield I104.finding(path, f"the image has no {dim}", field=fld)
-                continue
-            number = _int(value)
-            if number is None:
-                continue  # wrong type: the schema's S102
-            if number <= 0:
-                yield I105.finding(
-                    path, f"image {dim} is {number}: must be positive", field=f"{fld}.{dim}", evidence=value
-                )
-            elif number > limit:
-                yield I105.finding(
-                    path, f"image {dim} is {number}: larger than {limit} px", field=f"{fld}.{dim}", evidence=value
-                )
-    threshold = int(ctx.get("shared-threshold"))
-    if threshold > 1:
-        for url, paths in users.items():
-            if len(stories[url]) >= threshold:
-                ordered = sorted(paths)
-                yield I106.finding(
-                    ordered[0],
-                    f"this image url illustrates {len(stories[url])} different stories in {len(paths)} clippings "
-                    "(a placeholder or logo?)",
-                    field=f"{first[(url, ordered[0])]}.url",
-                    evidence=url,
-                    related=ordered[1:],
-                )
+        yield {str(k): v for k, v in row.items()}
 
 
 _MINIMUM = {"concurrency": 1, "per-host": 1, "connect-timeout": 0.01, "read-timeout": 0.01, "deadline": 0.01}
@@ -271,6 +359,8 @@ _NOT_NEGATIVE = ("max-redirects", "retries", "backoff", "max-retry-after", "size
 
 
 def settings_from(ctx: Context) -> Settings:
+    from qa.checks._imagefetch import Settings
+
     o = dict(ctx.options)
     for key, low in _MINIMUM.items():
         if o[key] < low:
@@ -312,12 +402,19 @@ def _where(p: Probe) -> str:
 
 def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
     usable: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    acceptable: dict[str, bool] = {}
     for row in rows:
         url = _str(row.get("url"))
-        if url is not None and syntax_problem(url) is None:
+        if url is None:
+            continue
+        if url not in acceptable:
+            acceptable[url] = syntax_problem(url) is None
+        if acceptable[url]:
             usable[url].append(row)
     if not usable:
         return
+    from qa.checks._imagefetch import Cache, probe_all
+
     o = ctx.options
     cache_dir = ctx.run.get("cache_dir") if o["cache"] else None
     cache = Cache(cache_dir, float(o["cache-ttl"]), float(o["cache-ttl-failure"]))
@@ -353,6 +450,8 @@ def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findin
 
 
 def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[Finding]:
+    from qa.checks._imagefetch import BAD_URL, CONTENT_TYPE, DNS, EMPTY, NOT_IMAGE, OK, STATUS
+
     path, fld = str(row.get("_path")), str(row.get("_field"))
     where = _where(p)
     if p.outcome == OK:
@@ -375,16 +474,17 @@ def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[F
 
 
 def corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    rows = list(_rows(tables))
-    yield from offline_findings(rows, ctx)
+    """I106 (across records) and, online, I107-I110; I101-I105 are per record (check_record)."""
+    yield from shared_findings(tables, int(ctx.get("shared-threshold")))
     if ctx.run.get("online"):
-        yield from online_findings(rows, ctx)
+        yield from online_findings(list(_rows(tables)), ctx)
 
 
 CHECK = Check(
     name="image_url",
     rules=(I101, I102, I103, I104, I105, I106, I107, I108, I109, I110),
     doc=__doc__ or "",
+    record=check_record,
     corpus=corpus,
     options=OPTIONS,
 )

@@ -338,6 +338,7 @@ CHECK = Check(
     rules=(F101, F102, F103, F104, F105, F106, F107, F108),
     doc="The published flag against heat, quality, content and date, and the same story published twice.",
     record=check_record,
+    clock_rules=(F107,),
     columns=columns,
     column_names=("published_state",),
     corpus=check_corpus,

@@ -18,6 +18,7 @@ only the page of rows on screen.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
 import math
@@ -80,7 +81,13 @@ class Interner:
 def _column(df: pd.DataFrame | None, name: str) -> list[Any]:
     if df is None or name not in df.columns:
         return [None] * (0 if df is None else len(df))
-    return [None if _missing(v) else v for v in df[name].tolist()]
+    values = df[name].tolist()
+    if df[name].dtype != object:  # a typed column: pandas knows where its missing values are
+        missing = df[name].isna().to_numpy(dtype=bool)
+        if not missing.any():
+            return values
+        return [None if m else v for v, m in zip(values, missing.tolist(), strict=True)]
+    return [None if _missing(v) else v for v in values]
 
 
 def _missing(v: Any) -> bool:
@@ -115,6 +122,9 @@ def number(value: Any) -> float | None:
     return None
 
 
+_HTTP = re.compile(r"https?://")
+
+
 class Clippings:
     """What the report shows of each clipping, by path (from the ``clippings`` table)."""
 
@@ -123,7 +133,8 @@ class Clippings:
         paths = _column(df, "_path")
         self.provider = dict(zip(paths, _column(df, "provider.name"), strict=True))
         self.published_raw = _column(df, "publishedDateTime")
-        self.day = dict(zip(paths, (day_of(v) for v in self.published_raw), strict=True))
+        self.days = [day_of(v) for v in self.published_raw]  # one per clipping (row)
+        self.day = dict(zip(paths, self.days, strict=True))
         self.title = dict(zip(paths, _column(df, "title"), strict=True))
         self.url = dict(zip(paths, _column(df, "webUrl"), strict=True))
         self.quality = _column(df, "quality")
@@ -145,7 +156,7 @@ class Clippings:
             title if isinstance(title, str) else None,
             self.provider_of(path),
             self.day.get(path),
-            url if isinstance(url, str) and re.match(r"https?://", url) else None,
+            url if isinstance(url, str) and _HTTP.match(url) else None,
         ]
 
 
@@ -214,14 +225,8 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
 
 
 def _bin(edges: Sequence[float], x: float) -> int:
-    lo, hi = 0, len(edges) - 2
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if edges[mid] <= x:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The last bin whose left edge is <= x (the first bin for x below every edge)."""
+    return min(max(bisect.bisect_right(edges, x) - 1, 0), len(edges) - 2)
 
 
 def _fmt(x: float) -> str:
@@ -274,7 +279,7 @@ def chart_data(result: RunResult, clips: Clippings) -> dict[str, Any]:
         provider_rows[label] = {s: sum(per_provider[p][s] for p in rest) for s in SEVERITIES}
         providers.append(label)
 
-    clip_days = Counter(d for d in (day_of(v) for v in clips.published_raw) if d is not None)
+    clip_days = Counter(d for d in clips.days if d is not None)
     all_days = sorted(set(per_day) | set(clip_days))
     unit = "day"
     if all_days and (dt.date.fromisoformat(all_days[-1]) - dt.date.fromisoformat(all_days[0])).days > 400:

@@ -1,0 +1,77 @@
+"""qa.forked: work in a forked child, the same answer as in this process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import qa.forked
+import qa.pipeline
+from qa.config import load_config
+from qa.forked import Forked
+from qa.pipeline import run
+from tests.test_incremental import canon, clip
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+
+
+def test_the_value_comes_from_the_child() -> None:
+    here = os.getpid()
+    assert Forked(lambda: (os.getpid(), [1, 2, 3])).result()[1] == [1, 2, 3]
+    child_pid, _ = Forked(lambda: (os.getpid(), None)).result()
+    assert child_pid != here
+    assert Forked(os.getpid, parallel=False).result() == here
+
+
+def test_a_failing_child_is_run_again_here_and_raises_here() -> None:
+    calls: list[int] = []
+
+    def boom() -> int:
+        calls.append(os.getpid())  # seen here only when it runs here
+        raise ValueError("bad")
+
+    job = Forked(boom)
+    with pytest.raises(ValueError, match="bad"):
+        job.result()
+    assert calls == [os.getpid()]
+
+
+def test_a_child_that_dies_is_replaced_by_a_run_here() -> None:
+    here = os.getpid()
+
+    def die_in_child() -> int:
+        if os.getpid() != here:
+            os._exit(3)
+        return 42
+
+    assert Forked(die_in_child).result() == 42
+
+
+def test_parallel_corpus_stage_gives_the_sequential_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(30):
+        text = clip(i % 20)  # ten pairs of duplicates: corpus findings from every check
+        if i % 6 == 0:  # one logo on five stories: I106
+            text = text.replace(f'"https://example.org/{i % 20}.jpg"', '"https://cdn.example.org/logo.png"')
+        (root / f"c{i:02d}.txt").write_text(text)
+    cfg = load_config(None)
+    monkeypatch.setattr(qa.pipeline, "FORK_FROM_FILES", 10**9)
+    sequential = run([str(root)], cfg)
+    monkeypatch.setattr(qa.pipeline, "FORK_FROM_FILES", 1)
+    forks: list[int] = []
+    original = qa.forked.os.fork
+
+    def counting_fork() -> int:
+        forks.append(1)
+        return original()
+
+    monkeypatch.setattr(qa.forked.os, "fork", counting_fork)
+    parallel = run([str(root)], cfg)
+    assert forks  # the corpus stage did fork
+    assert canon(parallel)[0] == canon(sequential)[0]
+    # findings of checks run in the child (image_url) and here (duplicate)
+    assert {f.rule for f in parallel.findings} >= {"D101", "I106"}
+    assert parallel.notices == sequential.notices
