@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import qa.cache
+import qa.forked
 import qa.pipeline
 from qa.cache import RACY_SECONDS, ResultCache, Stat, file_stat
 from qa.checks.image_url import CHECK as IMAGE_CHECK
@@ -66,6 +67,7 @@ def forking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
             pytest.skip("no fork on this platform")
         monkeypatch.setattr(qa.cache, "FORK_FROM_FILES", 1)
         monkeypatch.setattr(qa.pipeline, "FORK_FROM_FILES", 1)
+        monkeypatch.setattr(qa.forked, "can_fork", lambda: True)  # even if other tests left threads
     return forked
 
 

@@ -17,6 +17,13 @@ from tests.test_incremental import canon, clip
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 
 
+@pytest.fixture(autouse=True)
+def fork_despite_stray_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Earlier tests may leave idle threads (servers, pools) in this process, which makes
+    ``can_fork`` say no; these tests are about the fork, so they fork anyway."""
+    monkeypatch.setattr(qa.forked, "can_fork", lambda: True)
+
+
 def test_the_value_comes_from_the_child() -> None:
     here = os.getpid()
     assert Forked(lambda: (os.getpid(), [1, 2, 3])).result()[1] == [1, 2, 3]
