@@ -194,11 +194,6 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
 @lru_cache(maxsize=65536)
 def hostname_problem(host: str, require_dot: bool = True) -> str | None:
     """Why a string is not a valid (IDNA) host name, or None."""
-    return _hostname_problem(host, require_dot)
-
-
-@lru_cache(maxsize=16384)  # host names repeat (a provider's site, an image CDN); IDNA encoding is pure Python
-def _hostname_problem(host: str, require_dot: bool) -> str | None:
     if not host:
         return "empty host name"
     name = host.rstrip(".")

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import SplitResult
-from urllib.parse import urlsplit as _urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import pandas as pd
 import pandera.pandas as pa
@@ -382,9 +381,9 @@ def _column_checks(fs: FieldSpec) -> list[pa.Check]:
 
 
 @lru_cache(maxsize=65536)
-def urlsplit(url: str) -> SplitResult:
+def split_url(url: str) -> SplitResult:
     """urllib's urlsplit, memoised: the cross-field checks split the same URLs again."""
-    return _urlsplit(url)
+    return urlsplit(url)
 
 
 def canonical_host(host: str | None) -> str:
@@ -396,7 +395,7 @@ def _host(url: Any) -> str | None:
     if not isinstance(url, str):
         return None
     try:
-        return urlsplit(url.strip()).hostname
+        return split_url(url.strip()).hostname
     except ValueError:
         return None
 
@@ -420,7 +419,7 @@ def host_matches(domain: Any, url: Any) -> bool:
 def amp_cache_url(amp_url: str) -> str | None:
     """The Google AMP cache URL of an AMP page (https://developers.google.com/amp/cache/overview)."""
     try:
-        parts = urlsplit(amp_url)
+        parts = split_url(amp_url)
     except ValueError:
         return None
     if not parts.hostname or parts.scheme not in ("http", "https"):
@@ -450,7 +449,7 @@ def same_page(a: Any, b: Any) -> bool:
     if not _valid_url(a) or not _valid_url(b):
         return True
     try:
-        pa_, pb = urlsplit(a.strip()), urlsplit(b.strip())
+        pa_, pb = split_url(a.strip()), split_url(b.strip())
     except ValueError:
         return True
     return (canonical_host(pa_.hostname), pa_.path.rstrip("/"), pa_.query) == (

@@ -112,6 +112,7 @@ SAFE_COLLECTION_TAGS = frozenset(
 MAX_INT_CHARS = 1_000
 _SC = yaml.constructor.SafeConstructor()
 _RESOLVE: Any = yaml.resolver.Resolver().resolve  # the implicit tag a plain scalar would get
+_PLAIN_TAGS: dict[str, str] = {}  # text -> _RESOLVE's tag for it; a per-process cache, shared on purpose
 _SCALAR_BUILDERS = {tag: _SC.yaml_constructors[tag] for tag in SAFE_SCALAR_TAGS if tag != STR}
 
 
@@ -124,20 +125,9 @@ class _ComposeLoader(_Loader):
     lot across a corpus (``news``, ``article``, ``true``, provider names): memoise it.
     """
 
-    _plain_tags: dict[str, str] = {}  # noqa: RUF012 - a per-process cache, shared on purpose
-
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG
-            cache = self._plain_tags
-            tag = cache.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-                if len(cache) > 100_000:
-                    cache.clear()
-                cache[value] = tag
-            return tag
+            return _plain_tag(value) if implicit[0] else self.DEFAULT_SCALAR_TAG
         if kind is yaml.MappingNode:
             return self.DEFAULT_MAPPING_TAG
         return self.DEFAULT_SEQUENCE_TAG
@@ -326,7 +316,7 @@ class _Builder:
             return node.value
         # libyaml says '' for plain scalars, the Python parser None. An explicit tag
         # (!!bool x) is not an implicit YAML 1.1 reading, so no P106 for it.
-        plain = not node.style and _RESOLVE(yaml.ScalarNode, node.value, (True, False)) == tag
+        plain = not node.style and _plain_tag(node.value) == tag
         if plain and tag == BOOL and node.value not in _YAML12_BOOLS:
             self.issues.append(
                 Issue(
@@ -493,14 +483,14 @@ class _Decline(Exception):
 
 
 def _plain_tag(text: str) -> str:
-    """The tag PyYAML gives ``text`` written as a plain scalar (memoised, like compose's)."""
-    cache = _ComposeLoader._plain_tags
-    tag = cache.get(text)
+    """The tag PyYAML gives ``text`` written as a plain scalar: memoised, for the composer
+    (see ``_ComposeLoader``) and the fast path alike."""
+    tag = _PLAIN_TAGS.get(text)
     if tag is None:
         tag = _RESOLVE(yaml.ScalarNode, text, (True, False))
-        if len(cache) > 100_000:
-            cache.clear()
-        cache[text] = tag
+        if len(_PLAIN_TAGS) > 100_000:
+            _PLAIN_TAGS.clear()
+        _PLAIN_TAGS[text] = tag
     return tag
 
 
