@@ -199,6 +199,9 @@ class ResultCache:
         self.hashed = 0  # files read and hashed by the last lookup (the others matched by stat)
         self.dirty = False  # some hit's entry changes (a new trusted stat): worth writing
         self._fresh: dict[str, pd.DataFrame] | None = None  # rows not from the snapshot (set by merge)
+        self._order: Mapping[str, int] | None = None  # set by prepare: the run's order ...
+        self._cached: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}  # ... the hits' rows, renumbered ...
+        self._kept: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}  # ... and those the delta holds again
 
     def key(self, source: Source, read: ReadOptions) -> str | None:
         """The file's cache key, or None when it cannot be read (it is then checked as usual)."""
@@ -269,32 +272,49 @@ class ResultCache:
     def hit_findings(self) -> list[Finding]:
         return [f for p in sorted(self.hits) for f in unpack(self.entries[p][2])]
 
-    def merge(self, checked: dict[str, pd.DataFrame], order: Mapping[str, int]) -> dict[str, pd.DataFrame]:
-        """The checked files' tables plus the hits' rows from the cache, numbered as in a full run.
+    def prepare(self, order: Mapping[str, int]) -> None:
+        """The hits' rows from the cache (snapshot and delta), numbered as in this run and in
+        record order: the bulk of :meth:`merge`, done while the workers check the other files.
 
         Rows are selected and renumbered by record id (arrays), not by path: the ``files``
-        table of the snapshot (and of the delta) says which path each of its record ids
-        is. The rows end in record order, as a full run leaves them."""
+        table of the snapshot (and of the delta) says which path each of its record ids is."""
         in_delta = self.delta.rows if self.delta is not None else frozenset()
         base = self.snapshot.tables if self.snapshot is not None and self.hits else {}
         extra = self.delta.tables if self.delta is not None and self.hits else {}
         base_ids = self._new_ids(base.get("files"), order, lambda p: p not in in_delta)
         extra_ids = self._new_ids(extra.get("files"), order, lambda p: p in in_delta)
-        fresh: dict[str, pd.DataFrame] = {}
-        out: dict[str, pd.DataFrame] = {}
-        for name in sorted(set(checked) | set(base) | set(extra)):
+        cached: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+        kept: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}
+        for name in sorted(set(base) | set(extra)):
             parts: list[tuple[pd.DataFrame, np.ndarray]] = []
-            new = checked.get(name)
-            if new is not None:
-                parts.append((new, _ids(new, order)))
             for tables, ids in ((extra, extra_ids), (base, base_ids)):
                 df = tables.get(name)
                 if df is not None:
                     parts.append((df, ids[df["_record"].to_numpy(dtype="int64")] if len(df) else _NO_IDS))
-            mine = parts[:-1] if name in base else parts
+            rows = _merge_table(parts)
+            cached[name] = (rows, rows["_record"].to_numpy(dtype="int64"))
+            if name in extra:  # the delta's rows still in use: the next delta holds them again
+                kept[name] = parts[0]
+        self._order, self._cached, self._kept = order, cached, kept
+
+    def merge(self, checked: dict[str, pd.DataFrame], order: Mapping[str, int]) -> dict[str, pd.DataFrame]:
+        """The checked files' tables plus the hits' rows from the cache, numbered as in a full
+        run; the rows end in record order, as a full run leaves them. Calls :meth:`prepare`
+        first unless it was called for this ``order``."""
+        if self._order is not order:
+            self.prepare(order)
+        fresh: dict[str, pd.DataFrame] = {}
+        out: dict[str, pd.DataFrame] = {}
+        for name in sorted(set(checked) | set(self._cached)):
+            new = checked.get(name)
+            new_part = [(new, _ids(new, order))] if new is not None else []
+            cached = self._cached.get(name)
+            # the delta keeps the checked files' rows and the rows it already held
+            mine = new_part + ([self._kept[name]] if name in self._kept else [])
             if mine:
                 fresh[name] = _merge_table(mine)
-            out[name] = _merge_table(parts)
+            inserted = _insert_rows(cached[0], new_part[0][0], new_part[0][1]) if cached and new_part else None
+            out[name] = inserted if inserted is not None else _merge_table(new_part + ([cached] if cached else []))
         self._fresh = fresh
         return out
 
@@ -305,10 +325,11 @@ class ResultCache:
             return _NO_IDS
         old_ids = files["_record"].to_numpy(dtype="int64")
         new_id = np.full(int(old_ids.max()) + 1, -1, dtype="int64")
+        paths = files["_path"].to_numpy(dtype=object)
         hits = self.hits
-        for old, path in zip(old_ids.tolist(), files["_path"].astype(object).tolist(), strict=True):
-            if path in hits and mine(path):
-                new_id[old] = order[path]
+        kept = np.fromiter((p in hits and mine(p) for p in paths), dtype=bool, count=len(paths))
+        if kept.any():
+            new_id[old_ids[kept]] = np.fromiter((order[p] for p in paths[kept]), dtype="int64", count=int(kept.sum()))
         return new_id
 
     def save(
@@ -418,3 +439,65 @@ def _merge_table(parts: Sequence[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFra
             out[c] = to_column([None if v is pd.NA else v for v in values.tolist()])
     out["_record"] = pd.Series(ids[rows], dtype="int64")
     return pd.DataFrame({c: out[c] for c in columns})
+
+
+_TIGHT_DTYPES = frozenset({"object", "string", "Int64", "boolean"})  # what ``to_column`` gives
+
+
+def _insert_rows(cached: pd.DataFrame, new: pd.DataFrame, new_ids: np.ndarray) -> pd.DataFrame | None:
+    """``cached`` (rows in record order; ``_record``: their ids in this run) with the rows of
+    ``new`` (ids ``new_ids``, in record order, none of them in ``cached``) put in their places.
+
+    The same table as ``_merge_table`` gives for the two parts, with less work: the rows of
+    both are already numbered and ordered, so numpy columns take one ``np.insert`` and
+    each string column one take in pyarrow. None when a column is not one it knows how to insert into (the caller
+    then merges the general way)."""
+    columns = list(cached.columns)
+    if list(new.columns) != columns or not len(cached) or not len(new) or bool((new_ids < 0).any()):
+        return None
+    if len(new_ids) > 1 and not bool((new_ids[1:] >= new_ids[:-1]).all()):
+        return None
+    at = np.searchsorted(cached["_record"].to_numpy(dtype="int64"), new_ids)
+    # where each row of the result comes from, in the two parts put end to end (for pyarrow)
+    gather = pa.array(np.insert(np.arange(len(cached)), at, np.arange(len(cached), len(cached) + len(new))))
+    out: dict[str, pd.Series] = {}
+    for c in columns:
+        column = _insert_column(cached[c], new[c], new_ids if c == "_record" else None, at, gather)
+        if column is None:
+            return None
+        out[c] = column
+    return pd.DataFrame(out)
+
+
+def _insert_column(
+    old: pd.Series, new: pd.Series, ids: np.ndarray | None, at: np.ndarray, gather: pa.Array
+) -> pd.Series | None:
+    if ids is not None:  # _record: the ids themselves
+        return pd.Series(np.insert(old.to_numpy(dtype="int64"), at, ids), dtype="int64")
+    if str(old.dtype) != str(new.dtype):
+        if not {str(old.dtype), str(new.dtype)} <= _TIGHT_DTYPES:
+            return None
+        # as _merge_table does for dtypes that differ: the values, in order, to the tightest dtype
+        from qa.tables import to_column
+
+        values = np.insert(old.astype(object).to_numpy(), at, new.astype(object).to_numpy())
+        return to_column([None if v is pd.NA else v for v in values.tolist()])
+    array = old.array
+    if isinstance(array, pd.arrays.ArrowStringArray):  # one take in pyarrow (pandas' own is slower)
+        a, b = old.array.__arrow_array__(), new.array.__arrow_array__()
+        if a.type != b.type:
+            return None
+        both = pa.chunked_array([*a.chunks, *b.chunks], type=a.type).combine_chunks()
+        return pd.Series(pd.arrays.ArrowStringArray(both.take(gather)))
+    if str(old.dtype) in ("Int64", "boolean"):  # masked arrays: values and mask, each one insert
+        kind = "bool" if str(old.dtype) == "boolean" else "int64"
+        filler = False if kind == "bool" else 0
+        data = np.insert(
+            array.to_numpy(dtype=kind, na_value=filler), at, new.array.to_numpy(dtype=kind, na_value=filler)
+        )
+        mask = np.insert(old.isna().to_numpy(), at, new.isna().to_numpy())
+        made = pd.arrays.BooleanArray(data, mask) if kind == "bool" else pd.arrays.IntegerArray(data, mask)
+        return pd.Series(made)
+    if isinstance(old.dtype, np.dtype):  # numpy columns (object, int64, ...): one insert
+        return pd.Series(np.insert(old.to_numpy(), at, new.to_numpy()), dtype=old.dtype)
+    return None

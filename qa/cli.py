@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from qa import __version__
 from qa.config import Config, ConfigError, load_config
 from qa.findings import REGISTRY
 from qa.schema import SchemaLoadError
+
+if TYPE_CHECKING:
+    from qa.pipeline import RunResult
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -257,8 +260,7 @@ def check(
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
     from qa.corpus import discover
     from qa.pipeline import run
-    from qa.report import html as html_report
-    from qa.report import json_report, terminal
+    from qa.report import terminal
 
     gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
     gate_opts["no_cache"] = no_cache  # one flag for every cache: file results and image URLs
@@ -327,11 +329,23 @@ def check(
         out_dir = Path(cfg.output_dir)
         json_path = Path(json_out) if json_out else out_dir / "clipqa-findings.json"
         html_path = Path(html_out) if html_out else out_dir / "clipqa-report.html"
-        json_report.write(result, json_path)
-        html_report.write(result, html_path, **({"gx_docs": gx_docs} if gx_docs else {}))
+        write_reports(result, json_path, html_path, {"gx_docs": gx_docs} if gx_docs else {})
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+def write_reports(result: RunResult, json_path: Path, html_path: Path, html_extra: dict[str, Any]) -> None:
+    """The JSON and HTML reports of a run. Both only read the result: on a large run a
+    forked child writes the HTML while this process writes the JSON (an error in either
+    is raised here)."""
+    from qa.forked import FORK_FROM_FILES, Forked
+    from qa.report import html as html_report
+    from qa.report import json_report
+
+    html = Forked(lambda: html_report.write(result, html_path, **html_extra), parallel=result.files >= FORK_FROM_FILES)
+    json_report.write(result, json_path)
+    html.result()
 
 
 def _duration(text: str) -> int:

@@ -180,22 +180,32 @@ def run(
         if frozen:
             gc.freeze()
     try:
+        order = {s.path: i for i, s in enumerate(sources)}
         if engine == "dask":
             from qa.engine.dask_engine import run_dask
 
             results = run_dask(to_check, spec, config.jobs, tick, scheduler=scheduler)
+            hit_findings = cache.hit_findings() if cache is not None else []
         else:
-            from qa.engine.local import run_local
+            from qa.engine.local import LocalRun
 
-            results = run_local(to_check, spec, config.jobs, tick)
+            checking = LocalRun(to_check, spec, config.jobs, tick)
+            try:
+                # while the workers check the changed files: the unchanged files' results
+                hit_findings = cache.hit_findings() if cache is not None else []
+                if cache is not None:
+                    cache.prepare(order)
+                results = checking.result()
+            finally:
+                checking.close()
         findings: list[Finding] = list(found.findings)
         for r in results:
             findings.extend(r.findings)
         tables = concat([r.tables for r in results]) if results else {}
         if cache is not None:
             checked = findings[len(found.findings) :]
-            findings.extend(cache.hit_findings())
-            tables = cache.merge(tables, {s.path: i for i, s in enumerate(sources)})
+            findings.extend(hit_findings)
+            tables = cache.merge(tables, order)
             if to_check or cache.dirty:
                 # not kept: answers that depend on the clock, and files not checked to the end
                 # (over the time budget, or the checking process died): checked again next run

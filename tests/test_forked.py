@@ -9,6 +9,7 @@ import pytest
 
 import qa.forked
 import qa.pipeline
+import qa.report.html
 from qa.config import load_config
 from qa.forked import Forked
 from qa.pipeline import run
@@ -82,3 +83,46 @@ def test_parallel_corpus_stage_gives_the_sequential_answer(tmp_path: Path, monke
     # findings of checks run in the child (image_url) and here (duplicate)
     assert {f.rule for f in parallel.findings} >= {"D101", "I106"}
     assert parallel.notices == sequential.notices
+
+
+def test_reports_written_by_a_forked_child_equal_those_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.cli import write_reports
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(12):
+        (root / f"c{i:02d}.txt").write_text(clip(i % 8))
+    result = run([str(root)], load_config(None))
+    assert result.findings  # duplicates at least: something for the reports to show
+    monkeypatch.setattr(qa.forked, "FORK_FROM_FILES", 10**9)
+    write_reports(result, tmp_path / "here.json", tmp_path / "here.html", {})
+    monkeypatch.setattr(qa.forked, "FORK_FROM_FILES", 1)
+    writers: list[int] = []
+    original = qa.report.html.write
+
+    def noting_writer(*args: object, **kwargs: object) -> None:
+        writers.append(os.getpid())
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qa.report.html, "write", noting_writer)
+    write_reports(result, tmp_path / "forked.json", tmp_path / "forked.html", {})
+    assert writers == []  # the HTML was written by the child (its note stayed in the child)
+    assert (tmp_path / "forked.html").read_bytes() == (tmp_path / "here.html").read_bytes()
+    assert (tmp_path / "forked.json").read_bytes() == (tmp_path / "here.json").read_bytes()
+
+
+def test_a_report_that_cannot_be_written_fails_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.cli import write_reports
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(clip(0))
+    result = run([str(root)], load_config(None))
+    monkeypatch.setattr(qa.forked, "FORK_FROM_FILES", 1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be")
+    with pytest.raises(OSError):
+        write_reports(result, tmp_path / "ok.json", blocker / "report.html", {})
+    assert (tmp_path / "ok.json").exists()

@@ -65,42 +65,76 @@ def run_local(
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> list[ChunkResult]:
-    jobs = effective_jobs(jobs)
-    can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if jobs == 1 or len(sources) < IN_PROCESS_BELOW:
+    """The per-file stage over ``sources``: every chunk's result, in chunk order."""
+    return LocalRun(sources, spec, jobs, progress).result()
+
+
+class LocalRun:
+    """The per-file stage, started: the workers run while this process does other work;
+    :meth:`result` waits for them. Without a pool (one job, a small corpus), the chunks
+    run at :meth:`result`, in or under this process."""
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        spec: StageSpec,
+        jobs: int = 0,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.sources, self.spec, self.progress = sources, spec, progress
+        self.jobs = effective_jobs(jobs)
+        self.can_fork = "fork" in multiprocessing.get_all_start_methods()
+        self.ctx = multiprocessing.get_context("fork" if self.can_fork else "spawn")
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[Future[ChunkResult], tuple[int, int, Sequence[Source]]] = {}
+        if self.jobs > 1 and len(sources) >= IN_PROCESS_BELOW:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=self.ctx, initializer=_init_worker, initargs=(spec,)
+            )
+            for index, start, part in chunks(sources, self.jobs):
+                self.futures[self.pool.submit(_run_chunk, part, start, index)] = (index, start, part)
+
+    def result(self) -> list[ChunkResult]:
+        if self.pool is None:
+            return self._in_process()
+        results = []
+        failed: list[tuple[int, int, Sequence[Source]]] = []
+        try:
+            for future in as_completed(self.futures):
+                try:
+                    results.append(future.result())
+                except Exception:  # noqa: BLE001 - BrokenProcessPool (a worker died) or a chunk that failed whole
+                    failed.append(self.futures[future])
+                    continue
+                if self.progress:
+                    self.progress(len(self.futures[future][2]))
+        finally:
+            self.close()
+        for index, start, part in sorted(failed, key=lambda f: f[0]):
+            results.extend(run_isolated(part, start, index, self.spec, self.ctx))
+            if self.progress:
+                self.progress(len(part))
+        results.sort(key=lambda r: r.index)  # stable: the halves of a recovered chunk stay in order
+        return results
+
+    def close(self) -> None:
+        """Stop the workers (idempotent); chunks not yet collected are dropped."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _in_process(self) -> list[ChunkResult]:
         results = []
         stage: Stage | None = None
-        for index, start, part in chunks(sources, 1):
+        for index, start, part in chunks(self.sources, 1):
             # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
-            if can_fork and ISOLATE and not multiprocessing.current_process().daemon:
-                results.extend(run_isolated(part, start, index, spec, multiprocessing.get_context("fork")))
+            if self.can_fork and ISOLATE and not multiprocessing.current_process().daemon:
+                results.extend(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
             else:  # spawning a child costs seconds: run here, without crash isolation
-                stage = stage or Stage(spec)
+                stage = stage or Stage(self.spec)
                 results.append(stage.process(part, start, index))
-            if progress:
-                progress(len(part))
+            if self.progress:
+                self.progress(len(part))
         return results
-    ctx = multiprocessing.get_context("fork" if can_fork else "spawn")
-    results = []
-    failed: list[tuple[int, int, Sequence[Source]]] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(spec,)) as pool:
-        futures: dict[Future[ChunkResult], tuple[int, int, Sequence[Source]]] = {}
-        for index, start, part in chunks(sources, jobs):
-            futures[pool.submit(_run_chunk, part, start, index)] = (index, start, part)
-        for future in as_completed(futures):
-            try:
-                results.append(future.result())
-            except Exception:  # noqa: BLE001 - BrokenProcessPool (a worker died) or a chunk that failed whole
-                failed.append(futures[future])
-                continue
-            if progress:
-                progress(len(futures[future][2]))
-    for index, start, part in sorted(failed, key=lambda f: f[0]):
-        results.extend(run_isolated(part, start, index, spec, ctx))
-        if progress:
-            progress(len(part))
-    results.sort(key=lambda r: r.index)  # stable: the halves of a recovered chunk stay in order
-    return results
 
 
 # ---------------------------------------------------------------- isolation
