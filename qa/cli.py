@@ -340,12 +340,16 @@ def write_reports(result: RunResult, json_path: Path, html_path: Path, html_extr
     forked child writes the HTML while this process writes the JSON (an error in either
     is raised here)."""
     from qa.forked import FORK_FROM_FILES, Forked
-    from qa.report import html as html_report
     from qa.report import json_report
 
-    html = Forked(lambda: html_report.write(result, html_path, **html_extra), parallel=result.files >= FORK_FROM_FILES)
+    def write_html() -> None:
+        from qa.report import html  # imported (jinja2 and all) where it is used: in the child
+
+        html.write(result, html_path, **html_extra)
+
+    html_writing = Forked(write_html, parallel=result.files >= FORK_FROM_FILES)
     json_report.write(result, json_path)
-    html.result()
+    html_writing.result()
 
 
 def _duration(text: str) -> int:

@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 import yaml
 
 from qa.constraints import (
@@ -39,6 +38,9 @@ from qa.constraints import (
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
+
+if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
+    import pandera.pandas as pa
 
 S109 = rule(
     "S109",
@@ -351,6 +353,8 @@ def _required_check(series: pd.Series) -> pd.Series:
 
 
 def compile_table(schema: Schema, table: str) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     spec = schema.tables[table]
     columns: dict[str, pa.Column] = {}
     for name, fs in spec.columns.items():
@@ -360,12 +364,16 @@ def compile_table(schema: Schema, table: str) -> pa.DataFrameSchema:
 
 
 def compile_items(fs: FieldSpec, name: str) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     return pa.DataFrameSchema(
         columns={"value": pa.Column(checks=_column_checks(fs), nullable=True, required=True)}, name=name
     )
 
 
 def _column_checks(fs: FieldSpec) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     kind = fs.type
     checks: list[pa.Check] = []
     if fs.required:
@@ -500,6 +508,8 @@ def validate_table(
     df: pd.DataFrame, dschema: pa.DataFrameSchema, spec_columns: Mapping[str, FieldSpec], cross: list[CrossField]
 ) -> Iterator[Finding]:
     """Validate one table with pandera (lazily) and turn failure cases into findings."""
+    import pandera.pandas as pa
+
     if df.empty:
         return
     try:
