@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 import yaml
 
@@ -103,7 +105,10 @@ def instant(value: object) -> dt.datetime | None:
 
 
 def clipping_keys(tables: dict[str, pd.DataFrame] | Any, extra: Sequence[str] = ()) -> pd.DataFrame:
-    """One row per clipping: _record, _path and the story keys (object columns, None where unknown).
+    """One row per clipping: _record, _path and the story keys.
+
+    The key columns keep the ``files`` table's dtype (pyarrow strings from the pipeline): a
+    missing key may be None, NaN or pd.NA; see :func:`as_objects` for Python objects.
 
     Uses the ``files`` columns computed in the workers; where a table lacks them
     (tables built by hand, a custom engine), derives them from ``clippings``. ``extra``:
@@ -139,8 +144,6 @@ def clipping_keys(tables: dict[str, pd.DataFrame] | Any, extra: Sequence[str] = 
         if extra:
             assert files is not None
             out = out.merge(files[["_record", *extra]], on="_record", how="left")
-    for c in STORY_COLUMNS:
-        out[c] = as_objects(out[c])
     return out
 
 
@@ -165,6 +168,16 @@ def as_objects(series: pd.Series) -> pd.Series:
     values = series.to_numpy(dtype=object, copy=True)
     values[series.isna().to_numpy(dtype=bool)] = None
     return pd.Series(values, index=series.index, dtype=object)
+
+
+def string_lengths(series: pd.Series) -> np.ndarray:
+    """len() of each value that is a string, -1 for any other value (missing ones too)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        lengths = pc.utf8_length(pa.array(series.array)).fill_null(-1)  # code points, as len()
+        return np.asarray(lengths.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = series.tolist()
+    return np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=len(values))
 
 
 def _map_unique(series: pd.Series, fn: Any) -> pd.Series:

@@ -13,11 +13,13 @@ the number of related items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
@@ -138,24 +140,53 @@ def _item_numbers(fields: pd.Series) -> np.ndarray:
 
 def related_keys(rel: pd.DataFrame, files: pd.DataFrame | None) -> pd.Series:
     """The canonical-URL key of each related item: from the workers' ``related_url_keys``
-    column (aligned by record and item number), else computed here."""
+    column (aligned by record and item number; pyarrow strings), else computed here (objects)."""
     if files is None or "related_url_keys" not in files.columns or not files["_record"].is_unique:
         return map_unique(rel["webUrl"], url_key)
-    lists = files["related_url_keys"].tolist()
-    counts = np.fromiter(
-        (len(v) if isinstance(v, (list, tuple)) else 0 for v in lists), dtype=np.int64, count=len(lists)
-    )
-    flat = np.empty(int(counts.sum()) + 1, dtype=object)  # the last entry: "no key"
-    flat[:-1] = [k if isinstance(k, str) else None for v in lists if isinstance(v, (list, tuple)) for k in v]
-    flat[-1] = None
+    values = files["related_url_keys"].to_numpy(dtype=object)
+    try:  # the workers write a tuple of str / None per file (or None): flattened by pyarrow
+        lists = pa.array(values, type=pa.list_(pa.large_string()), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):
+        lists = None
+    if lists is not None:
+        counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat: pa.Array | np.ndarray = lists.flatten()
+    else:  # anything else: by hand, a key that is not a string is no key
+        counts = np.fromiter(
+            (len(v) if isinstance(v, (list, tuple)) else 0 for v in values), dtype=np.int64, count=len(values)
+        )
+        flat = np.empty(int(counts.sum()), dtype=object)
+        flat[:] = [k if isinstance(k, str) else None for v in values if isinstance(v, (list, tuple)) for k in v]
     starts = np.cumsum(counts) - counts
     row = pd.Index(files["_record"]).get_indexer(rel["_record"])
     item = _item_numbers(rel["_field"])
     ok = (row >= 0) & (item >= 0)
     ok[ok] = item[ok] < counts[row[ok]]
-    at = np.full(len(rel), len(flat) - 1, dtype=np.int64)
+    at = np.zeros(len(rel), dtype=np.int64)
     at[ok] = starts[row[ok]] + item[ok]
-    return pd.Series(flat[at], index=rel.index, dtype=object)
+    if isinstance(flat, pa.Array):
+        taken = flat.take(pa.array(at, mask=~ok))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=rel.index)
+    keys = np.full(len(rel), None, dtype=object)
+    keys[ok] = flat[at[ok]]
+    return pd.Series(keys, index=rel.index, dtype=object)
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """The position of each of ``keys`` among ``values`` (distinct, none missing); -1 where absent."""
+    if _is_arrow_string(keys):
+        try:
+            value_set = pa.array(
+                values.array if _is_arrow_string(values) else values.to_numpy(dtype=object),
+                type=pa.large_string(),
+                from_pandas=True,
+            )
+        except (pa.ArrowException, UnicodeError):  # not all strings: compared as Python objects below
+            value_set = None
+        if value_set is not None:
+            found = pc.index_in(pa.array(keys.array).cast(pa.large_string()), value_set=value_set, skip_nulls=True)
+            return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(pd.Index(values.to_numpy(dtype=object)).get_indexer(keys.to_numpy(dtype=object)), dtype=np.int64)
 
 
 def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
@@ -169,7 +200,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     if targets.empty:
         return
     # the clipping each related item links to (hash join on the canonical URL), by position
-    found = pd.Index(targets["story_url"]).get_indexer(rel_key.to_numpy())
+    found = _lookup(rel_key, targets["story_url"])
     hit = np.flatnonzero(found >= 0)
     if not len(hit):
         return
@@ -190,8 +221,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
         return
     # the linked clipping's values and lines, aligned with the related items (by position)
     t = m["_target"]
-    first = ~clippings["_record"].duplicated().to_numpy(dtype=bool)
-    clip = clippings[first]
+    clip = _first_rows(clippings, ["_path", "title", "publishedDateTime", "provider.name", "provider.domain"])
     at = pd.Index(clip["_record"]).get_indexer(t)
     there = pd.DataFrame({"path": _pick(clip["_path"], at).astype(object)})
     for key, column in (("title", "title"), ("date", "publishedDateTime"), ("pname", "provider.name")):
@@ -199,7 +229,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     there["pdomain"] = _pick(clip["provider.domain"], at) if "provider.domain" in clip.columns else None
     files = tables.get("files")
     if files is not None:
-        lines = files[~files["_record"].duplicated().to_numpy(dtype=bool)]
+        lines = _first_rows(files, LINE_COLUMNS)
         line_at = pd.Index(lines["_record"]).get_indexer(t)
         for c in LINE_COLUMNS:
             there[c] = _pick(lines[c], line_at) if c in lines.columns else None
@@ -269,6 +299,13 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
                 evidence=here["pname"].iat[i] if bad_name.iat[i] else here["pdomain"].iat[i],
                 related=[other],
             )
+
+
+def _first_rows(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``_record`` and those of ``columns`` that ``df`` has, for the first row of each record."""
+    out = df[["_record", *(c for c in columns if c in df.columns)]]
+    repeated = out["_record"].duplicated().to_numpy(dtype=bool)
+    return out[~repeated] if repeated.any() else out
 
 
 def _pick(column: pd.Series, at: np.ndarray) -> pd.Series:

@@ -28,6 +28,7 @@ from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
     STORY_COLUMNS,
+    as_objects,
     basenames,
     check_pattern,
     check_range,
@@ -354,6 +355,7 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
         return
     n_providers = k.groupby("story_title")["story_provider"].transform("nunique")
     k = k[n_providers >= 2]
+    k = k.assign(story_provider=as_objects(k["story_provider"]))  # a missing provider as None
     names = _provider_names(clippings, k["_record"])
     for g in groups(k, "story_title"):
         rows = g.rows
