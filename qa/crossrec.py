@@ -238,6 +238,15 @@ def repeated(codes: np.ndarray, min_size: int = 2) -> np.ndarray:
     return out
 
 
+def duplicated(series: pd.Series) -> np.ndarray:
+    """Where a value is missing-free and equal to one in an earlier row: ``series.notna() &
+    series.duplicated()``. The codes of :func:`key_codes` are numbered in order of first
+    appearance, so a row is the first of its value iff its code exceeds every earlier one."""
+    codes = key_codes(series)
+    earlier = np.maximum.accumulate(np.r_[-1, codes[:-1]]) if len(codes) else codes
+    return np.asarray((codes >= 0) & (codes <= earlier), dtype=bool)
+
+
 def groups(df: pd.DataFrame, by: str | Sequence[str], min_size: int = 2) -> Iterator[Group]:
     """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows, in order of key,
     each sorted by ``_path``: the keys are numbered (hashing), only the rows of large enough

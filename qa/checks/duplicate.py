@@ -34,6 +34,7 @@ from qa.crossrec import (
     check_range,
     clipping_keys,
     components,
+    duplicated,
     groups,
     key_codes,
     listing,
@@ -334,10 +335,9 @@ def _file_ids(paths: pd.Series, pattern: str) -> pd.Series:
         raise ValueError(f"duplicate.file_id_pattern {pattern!r} is not a regular expression: {exc}") from exc
     if compiled.groups == 0:
         compiled = re.compile(f"({pattern})")  # no group: the whole match is the id
-    names = basenames(paths)
-    ids = names.astype("string").str.extract(compiled, expand=False)
-    if isinstance(ids, pd.DataFrame):  # more than one group: the first is the id
-        ids = ids.iloc[:, 0]
+    search = compiled.search  # the first group of the first match (as str.extract)
+    found = [m.group(1) if isinstance(n, str) and (m := search(n)) else None for n in basenames(paths).tolist()]
+    ids = pd.Series(found, index=paths.index, dtype="string")
     return ids.str.lower().astype(object).where(ids.notna(), None)
 
 
@@ -347,8 +347,8 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
         return
     k = keys.sort_values("_path", kind="stable")
     # one representative per URL and per content: those are D101 / D103, not syndication
-    k = k[~(k["story_url"].notna() & k.duplicated("story_url")).to_numpy(dtype=bool)]
-    k = k[~(k["sha256"].notna() & k.duplicated("sha256")).to_numpy(dtype=bool)]
+    k = k[~duplicated(k["story_url"])]
+    k = k[~duplicated(k["sha256"])]
     k = k[repeated(key_codes(k["story_title"]))]  # a title of one file is no cluster
     k = k[np.array([isinstance(t, str) and len(t) >= min_title_chars for t in k["story_title"]], dtype=bool)]
     if k.empty:
@@ -411,31 +411,30 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
 def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
     """The files with a signature of the right size (sorted by path), and their signatures (n x num_perm)."""
     size = 4 * num_perm
-    blobs = files["body_minhash"].tolist()
-    ok = np.array([isinstance(b, (bytes, bytearray)) and len(b) == size for b in blobs], dtype=bool)
-    rows = files[ok].reset_index(drop=True)
+    blobs = files["body_minhash"]
+    present = np.flatnonzero(blobs.notna().to_numpy(dtype=bool))
+    ok = present[[isinstance(b, (bytes, bytearray)) and len(b) == size for b in blobs.iloc[present].tolist()]]
+    rows = files.iloc[ok].reset_index(drop=True)
     if rows.empty:
         return rows, np.empty((0, num_perm), dtype=np.uint32)
     # byte-identical files are D103; keep one of each content
-    rows = rows[~(rows["sha256"].notna() & rows.duplicated("sha256")).to_numpy(dtype=bool)].reset_index(drop=True)
+    rows = rows[~duplicated(rows["sha256"])].reset_index(drop=True)
     sig = np.frombuffer(b"".join(rows["body_minhash"].tolist()), dtype="<u4").reshape(len(rows), num_perm)
     return rows, sig
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
-    """One 64-bit hash per (file, band): FNV-style mixing of the band's minima, vectorised.
-
-    All bands at once, one signature column per band at a time, over the signatures
-    transposed (contiguous columns). The result is (n x bands), laid out band by band."""
+    """One 64-bit hash per (file, band): FNV-style mixing of the band's minima, vectorised
+    over files and bands at once (one step per row of a band)."""
     n = sig.shape[0]
-    columns = np.ascontiguousarray(sig[:, : bands * rows_per_band].T)  # (bands * rows_per_band) x n
-    h = np.empty((bands, n), dtype=np.uint64)
-    h[:] = (np.uint64(0xCBF29CE484222325) ^ np.arange(bands, dtype=np.uint64))[:, None]
+    minima = sig[:, : bands * rows_per_band].reshape(n, bands, rows_per_band)
+    h = np.empty((n, bands), dtype=np.uint64)
+    h[:] = np.uint64(0xCBF29CE484222325) ^ np.arange(bands, dtype=np.uint64)
     prime = np.uint64(0x100000001B3)
     for j in range(rows_per_band):
-        h ^= columns[j::rows_per_band]  # row b * rows_per_band + j: the j-th minimum of band b
+        h ^= minima[:, :, j]
         h *= prime
-    return h.T
+    return h
 
 
 def candidate_edges(bucket_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -445,8 +444,8 @@ def candidate_edges(bucket_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Buckets are found by hashing (most hold one file); only the files of shared buckets are sorted."""
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
-    for b in range(bucket_keys.shape[1]):
-        codes, _ = pd.factorize(bucket_keys[:, b])
+    for keys in np.ascontiguousarray(bucket_keys.T):  # band by band
+        codes, _ = pd.factorize(keys)
         shared = np.flatnonzero(repeated(np.asarray(codes, dtype=np.int64)))
         if not len(shared):
             continue
