@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 import yaml
 
@@ -102,11 +104,15 @@ def instant(value: object) -> dt.datetime | None:
 # ---------------------------------------------------------------- tables
 
 
-def clipping_keys(tables: dict[str, pd.DataFrame] | Any) -> pd.DataFrame:
+def clipping_keys(tables: dict[str, pd.DataFrame] | Any, extra: Sequence[str] = ()) -> pd.DataFrame:
     """One row per clipping: _record, _path and the story keys.
 
+    The key columns keep the ``files`` table's dtype (pyarrow strings from the pipeline): a
+    missing key may be None, NaN or pd.NA; see :func:`as_objects` for Python objects.
+
     Uses the ``files`` columns computed in the workers; where a table lacks them
-    (tables built by hand, a custom engine), derives them from ``clippings``.
+    (tables built by hand, a custom engine), derives them from ``clippings``. ``extra``:
+    more ``files`` columns to bring along, as they are (absent ones are left out).
     """
     clippings = tables.get("clippings")
     files = tables.get("files")
@@ -116,9 +122,16 @@ def clipping_keys(tables: dict[str, pd.DataFrame] | Any) -> pd.DataFrame:
             | {c: pd.Series(dtype=object) for c in STORY_COLUMNS}
         )
     base = clippings[["_record", "_path"]].reset_index(drop=True)
-    if files is not None and all(c in files.columns for c in STORY_COLUMNS):
-        keys = files[["_record", *STORY_COLUMNS]]
-        out = base.merge(keys, on="_record", how="left")
+    extra = [c for c in extra if files is not None and c in files.columns]
+    joined = (
+        file_columns(files, base["_record"], [*STORY_COLUMNS, *extra])
+        if files is not None and all(c in files.columns for c in STORY_COLUMNS)
+        else None
+    )
+    if joined is not None:
+        out = base.assign(**joined)
+    elif files is not None and all(c in files.columns for c in STORY_COLUMNS):
+        out = base.merge(files[["_record", *STORY_COLUMNS, *extra]], on="_record", how="left")
     else:
         out = base.copy()
         out["story_url"] = _map_unique(clippings["webUrl"], url_key) if "webUrl" in clippings else None
@@ -128,9 +141,43 @@ def clipping_keys(tables: dict[str, pd.DataFrame] | Any) -> pd.DataFrame:
         dkey = _map_unique(domain.reset_index(drop=True), domain_key)
         nkey = _map_unique(name.reset_index(drop=True), text_key)
         out["story_provider"] = dkey.where(dkey.notna(), nkey)
-    for c in STORY_COLUMNS:
-        out[c] = out[c].astype(object).where(out[c].notna(), None)
+        if extra:
+            assert files is not None
+            out = out.merge(files[["_record", *extra]], on="_record", how="left")
     return out
+
+
+def file_columns(files: pd.DataFrame, records: pd.Series, names: Sequence[str]) -> dict[str, pd.Series] | None:
+    """``files`` columns for each of ``records``, indexed like ``records``: a left join on
+    ``_record`` by position (missing where a record has no row). None if ``files`` has a
+    record twice (not a table of the pipeline, which has one row per file)."""
+    index = pd.Index(files["_record"])
+    if not index.is_unique:
+        return None
+    pos = index.get_indexer(records)
+    out: dict[str, pd.Series] = {}
+    for c in names:
+        column = files[c].reset_index(drop=True)
+        picked = column.take(pos) if (pos >= 0).all() else column.reindex(pos)
+        out[c] = picked.set_axis(records.index)
+    return out
+
+
+def as_objects(series: pd.Series) -> pd.Series:
+    """A column as Python objects, None for every missing value (NaN, pd.NA, None)."""
+    values = series.to_numpy(dtype=object, copy=True)
+    values[series.isna().to_numpy(dtype=bool)] = None
+    return pd.Series(values, index=series.index, dtype=object)
+
+
+def string_lengths(series: pd.Series) -> np.ndarray:
+    """len() of each value that is a string, -1 for any other value (missing ones too)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        lengths = pc.utf8_length(pa.array(series.array)).fill_null(-1)  # code points, as len()
+        return np.asarray(lengths.to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = series.tolist()
+    return np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=len(values))
 
 
 def _map_unique(series: pd.Series, fn: Any) -> pd.Series:
@@ -175,18 +222,47 @@ class Group:
     rows: dict[str, list[Any]]  # the group's rows, column by column, sorted by _path
 
 
+def key_codes(series: pd.Series) -> np.ndarray:
+    """An integer per value, equal for equal values (numbered in order of first appearance),
+    -1 for missing ones: ``groupby(..., sort=False).ngroup()`` without the groupby."""
+    codes, _ = series.array.factorize(use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def repeated(codes: np.ndarray, min_size: int = 2) -> np.ndarray:
+    """Where a key (a code of :func:`key_codes`, not -1) is held by at least ``min_size`` rows."""
+    keyed = codes >= 0
+    counts = np.bincount(codes[keyed], minlength=1)
+    out = np.zeros(len(codes), dtype=bool)
+    out[keyed] = counts[codes[keyed]] >= min_size
+    return out
+
+
+def duplicated(series: pd.Series) -> np.ndarray:
+    """Where a value is missing-free and equal to one in an earlier row: ``series.notna() &
+    series.duplicated()``. The codes of :func:`key_codes` are numbered in order of first
+    appearance, so a row is the first of its value iff its code exceeds every earlier one."""
+    codes = key_codes(series)
+    earlier = np.maximum.accumulate(np.r_[-1, codes[:-1]]) if len(codes) else codes
+    return np.asarray((codes >= 0) & (codes <= earlier), dtype=bool)
+
+
 def groups(df: pd.DataFrame, by: str | Sequence[str], min_size: int = 2) -> Iterator[Group]:
-    """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows: one sort, then
-    slices of plain lists (no per-group DataFrame), so a million small groups stay cheap."""
+    """Groups of rows sharing a (non-null) key, of at least ``min_size`` rows, in order of key,
+    each sorted by ``_path``: the keys are numbered (hashing), only the rows of large enough
+    groups are sorted, and each group is a slice of plain lists (no per-group DataFrame), so a
+    million small groups stay cheap."""
     cols = [by] if isinstance(by, str) else list(by)
-    keyed = df.dropna(subset=cols)
-    if keyed.empty:
-        return
-    sizes = keyed.groupby(cols, sort=False, dropna=True)[cols[0]].transform("size")
-    multi = keyed[(sizes >= min_size).to_numpy(dtype=bool)].sort_values([*cols, "_path"], kind="stable")
+    if len(cols) == 1:
+        multi = df[repeated(key_codes(df[cols[0]]), min_size)]
+    else:
+        keyed = df.dropna(subset=cols)
+        sizes = keyed.groupby(cols, sort=False, dropna=True)[cols[0]].transform("size")
+        multi = keyed[(sizes >= min_size).to_numpy(dtype=bool)]
     if multi.empty:
         return
-    codes = multi.groupby(cols, sort=False).ngroup().to_numpy()
+    multi = multi.sort_values([*cols, "_path"], kind="stable")
+    codes = key_codes(multi[cols[0]]) if len(cols) == 1 else multi.groupby(cols, sort=False).ngroup().to_numpy()
     bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     columns = {c: multi[c].astype(object).tolist() for c in multi.columns}
     keys = list(zip(*(columns[c] for c in cols), strict=True))
@@ -224,12 +300,12 @@ class UnionFind:
 
 def star_edges(df: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:
     """Edges (first, other) joining each group of equal keys to its first row (by position): linear."""
-    keyed = df[df[key].notna()]
-    if keyed.empty:
+    codes = key_codes(df[key])
+    pos = np.flatnonzero(codes >= 0)
+    if not len(pos):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    codes = keyed.groupby(key, sort=False).ngroup().to_numpy()
-    pos = np.arange(len(df))[df[key].notna().to_numpy()]
+    codes = codes[pos]
     order = np.argsort(codes, kind="stable")
     codes, pos = codes[order], pos[order]
     starts = np.r_[True, codes[1:] != codes[:-1]]
@@ -239,15 +315,30 @@ def star_edges(df: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Connected-component label (the smallest member's position) of each of n nodes."""
-    uf = UnionFind(n)
-    for a, b in edges:
-        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+    """Connected-component label (the smallest member's position) of each of n nodes.
+
+    The union-find runs over the nodes that have an edge only; every other node is its own
+    component."""
+    ends = [np.asarray(e, dtype=np.int64) for pair in edges for e in pair]
+    label = np.arange(n, dtype=np.int64)
+    if not ends or not sum(len(e) for e in ends):
+        return label
+    nodes, local = np.unique(np.concatenate(ends), return_inverse=True)  # nodes sorted
+    uf = UnionFind(len(nodes))
+    offset = 0
+    for a, _ in edges:  # local holds a, b, a, b, ... of the edges, renumbered 0..len(nodes)-1
+        m = len(a)
+        left, right = local[offset : offset + m].tolist(), local[offset + m : offset + 2 * m].tolist()
+        offset += 2 * m
+        for x, y in zip(left, right, strict=True):
             uf.union(x, y)
     roots = np.asarray(uf.labels(), dtype=np.int64)
-    # relabel by the smallest member, so the label is stable whatever the union order
-    smallest = pd.Series(np.arange(n)).groupby(roots).transform("min").to_numpy()
-    return smallest
+    # relabel by the smallest member (nodes are sorted: the first node of each root), so the
+    # label is stable whatever the union order
+    smallest = np.full(len(nodes), len(nodes), dtype=np.int64)
+    np.minimum.at(smallest, roots, np.arange(len(nodes)))
+    label[nodes] = nodes[smallest[roots]]
+    return label
 
 
 def listing(paths: Sequence[str], limit: int = 5) -> str:

@@ -13,11 +13,13 @@ the number of related items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
@@ -64,6 +66,7 @@ OPTIONS: dict[str, Any] = {
 }
 
 LINE_COLUMNS = ("line_title", "line_date", "line_provider")
+ITEM_FIELD = re.compile(r"^related\[(\d+)\]$")  # the table's _field of a related item
 
 
 def columns(rec: Record, ctx: Context) -> dict[str, Any]:
@@ -96,41 +99,94 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
+def _is_arrow_string(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+
+
 def _differ(a: pd.Series, b: pd.Series, key: Any) -> pd.Series:
     """Where the values' keys are both known and different. Keys are computed only for the
-    values that are not already equal as written, once per distinct value."""
+    values that are not already equal as written, once per distinct value. ``a`` and ``b``
+    are aligned by position; the answer is indexed like ``a``."""
     out = pd.Series(False, index=a.index)
-    raw_differs = (a.astype(object) != b.astype(object)).to_numpy(dtype=bool)
+    if _is_arrow_string(a) and _is_arrow_string(b):  # compared by pyarrow, no Python strings made
+        equal = (a.reset_index(drop=True) == b.reset_index(drop=True)).fillna(False).to_numpy(dtype=bool)
+        raw_differs = ~equal
+    else:
+        # pandas' comparison: a missing value (None, NaN, pd.NA) differs from everything
+        raw_differs = (a.astype(object).reset_index(drop=True) != b.astype(object).reset_index(drop=True)).to_numpy(
+            dtype=bool
+        )
     if not raw_differs.any():
         return out
-    ka, kb = map_unique(a[raw_differs], key), map_unique(b[raw_differs], key)
-    out[raw_differs] = (ka.notna() & kb.notna() & (ka != kb)).to_numpy(dtype=bool)
+    ka = map_unique(a[raw_differs].astype(object), key)
+    kb = map_unique(b[raw_differs].astype(object), key)
+    out[raw_differs] = (ka.notna().to_numpy(dtype=bool) & kb.notna().to_numpy(dtype=bool)) & (
+        ka.to_numpy() != kb.to_numpy()
+    )
     return out
+
+
+def _item_numbers(fields: pd.Series) -> np.ndarray:
+    """The N of each ``related[N]`` field name (-1 for any other name); the regular expression
+    runs once per distinct name."""
+    codes, names = fields.array.factorize(use_na_sentinel=True)
+    numbers = []
+    for name in names:
+        m = ITEM_FIELD.search(name) if isinstance(name, str) else None
+        numbers.append(int(m.group(1)) if m else -1)
+    table = np.asarray([*numbers, -1], dtype=np.int64)  # code -1 (a missing name) -> the last entry
+    return table[np.asarray(codes, dtype=np.int64)]
 
 
 def related_keys(rel: pd.DataFrame, files: pd.DataFrame | None) -> pd.Series:
     """The canonical-URL key of each related item: from the workers' ``related_url_keys``
-    column (aligned by record and item number), else computed here."""
-    if files is None or "related_url_keys" not in files.columns:
+    column (aligned by record and item number; pyarrow strings), else computed here (objects)."""
+    if files is None or "related_url_keys" not in files.columns or not files["_record"].is_unique:
         return map_unique(rel["webUrl"], url_key)
-    lists = files[["_record", "related_url_keys"]].dropna()
-    lists = lists[lists["related_url_keys"].map(lambda v: isinstance(v, (list, tuple)) and len(v) > 0)]
-    if lists.empty:
-        return pd.Series([None] * len(rel), index=rel.index, dtype=object)
-    exploded = lists.explode("related_url_keys")
-    exploded["_item"] = exploded.groupby(level=0).cumcount()
-    keyed = pd.Series(
-        exploded["related_url_keys"].to_numpy(),
-        index=pd.MultiIndex.from_arrays([exploded["_record"].astype("int64"), exploded["_item"].astype("int64")]),
-    )
-    item = rel["_field"].astype("string").str.extract(r"^related\[(\d+)\]$", expand=False)
-    ok = item.notna().to_numpy(dtype=bool)
-    out = pd.Series([None] * len(rel), index=rel.index, dtype=object)
-    if ok.any():
-        idx = pd.MultiIndex.from_arrays([rel["_record"][ok].astype("int64"), item[ok].astype("int64")])
-        found = keyed.reindex(idx).to_numpy()
-        out[ok] = [v if isinstance(v, str) else None for v in found]
-    return out
+    values = files["related_url_keys"].to_numpy(dtype=object)
+    try:  # the workers write a tuple of str / None per file (or None): flattened by pyarrow
+        lists = pa.array(values, type=pa.list_(pa.large_string()), from_pandas=True)
+    except (pa.ArrowException, UnicodeError):
+        lists = None
+    if lists is not None:
+        counts = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat: pa.Array | np.ndarray = lists.flatten()
+    else:  # anything else: by hand, a key that is not a string is no key
+        counts = np.fromiter(
+            (len(v) if isinstance(v, (list, tuple)) else 0 for v in values), dtype=np.int64, count=len(values)
+        )
+        flat = np.empty(int(counts.sum()), dtype=object)
+        flat[:] = [k if isinstance(k, str) else None for v in values if isinstance(v, (list, tuple)) for k in v]
+    starts = np.cumsum(counts) - counts
+    row = pd.Index(files["_record"]).get_indexer(rel["_record"])
+    item = _item_numbers(rel["_field"])
+    ok = (row >= 0) & (item >= 0)
+    ok[ok] = item[ok] < counts[row[ok]]
+    at = np.zeros(len(rel), dtype=np.int64)
+    at[ok] = starts[row[ok]] + item[ok]
+    if isinstance(flat, pa.Array):
+        taken = flat.take(pa.array(at, mask=~ok))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=rel.index)
+    keys = np.full(len(rel), None, dtype=object)
+    keys[ok] = flat[at[ok]]
+    return pd.Series(keys, index=rel.index, dtype=object)
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """The position of each of ``keys`` among ``values`` (distinct, none missing); -1 where absent."""
+    if _is_arrow_string(keys):
+        try:
+            value_set = pa.array(
+                values.array if _is_arrow_string(values) else values.to_numpy(dtype=object),
+                type=pa.large_string(),
+                from_pandas=True,
+            )
+        except (pa.ArrowException, UnicodeError):  # not all strings: compared as Python objects below
+            value_set = None
+        if value_set is not None:
+            found = pc.index_in(pa.array(keys.array).cast(pa.large_string()), value_set=value_set, skip_nulls=True)
+            return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(pd.Index(values.to_numpy(dtype=object)).get_indexer(keys.to_numpy(dtype=object)), dtype=np.int64)
 
 
 def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
@@ -138,20 +194,20 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     clippings = tables.get("clippings")
     if related is None or related.empty or clippings is None or clippings.empty or "webUrl" not in related:
         return
-    rel = related.reset_index(drop=True)
-    rel_key = related_keys(rel, tables.get("files"))
+    rel_key = related_keys(related, tables.get("files"))
     targets = clipping_keys(tables).sort_values("_path", kind="stable")
     targets = targets[targets["story_url"].notna()].drop_duplicates("story_url")
     if targets.empty:
         return
-    target_of = pd.Series(targets["_record"].to_numpy(), index=targets["story_url"].to_numpy())
-    target = rel_key.map(target_of)
-    hit = target.notna().to_numpy(dtype=bool)
-    if not hit.any():
+    # the clipping each related item links to (hash join on the canonical URL), by position
+    found = _lookup(rel_key, targets["story_url"])
+    hit = np.flatnonzero(found >= 0)
+    if not len(hit):
         return
-    m = rel[hit].copy()
-    m["_target"] = target[hit].astype("int64").to_numpy()
-    own = m["_record"].astype("int64") == m["_target"]
+    wanted = ["_record", "_path", "_field", "webUrl", "title", "publishedDateTime", "provider.name", "provider.domain"]
+    m = related[[c for c in wanted if c in related.columns]].iloc[hit].reset_index(drop=True)
+    m["_target"] = targets["_record"].to_numpy()[found[hit]].astype("int64")
+    own = (m["_record"].astype("int64") == m["_target"]).to_numpy(dtype=bool)
     selfs = m[own]
     for path, item, url in zip(selfs["_path"], selfs["_field"], _col(selfs, "webUrl"), strict=True):
         yield C102.finding(
@@ -163,32 +219,49 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     m = m[~own].reset_index(drop=True)
     if m.empty:
         return
-    # the linked clipping's values and lines, aligned with the related items (hash joins)
-    clip = clippings.drop_duplicates("_record").set_index("_record")
+    # the linked clipping's values and lines, aligned with the related items (by position)
     t = m["_target"]
-    there = pd.DataFrame({"path": t.map(clip["_path"]).astype(object)})
+    clip = _first_rows(clippings, ["_path", "title", "publishedDateTime", "provider.name", "provider.domain"])
+    at = pd.Index(clip["_record"]).get_indexer(t)
+    there = pd.DataFrame({"path": _pick(clip["_path"], at).astype(object)})
     for key, column in (("title", "title"), ("date", "publishedDateTime"), ("pname", "provider.name")):
-        there[key] = t.map(_col(clip, column))
-    there["pdomain"] = t.map(_col(clip, "provider.domain"))
+        there[key] = _pick(clip[column], at) if column in clip.columns else None
+    there["pdomain"] = _pick(clip["provider.domain"], at) if "provider.domain" in clip.columns else None
     files = tables.get("files")
-    lines = files.drop_duplicates("_record").set_index("_record") if files is not None else pd.DataFrame()
-    for c in LINE_COLUMNS:
-        there[c] = t.map(lines[c]) if c in lines.columns else None
+    if files is not None:
+        lines = _first_rows(files, LINE_COLUMNS)
+        line_at = pd.Index(lines["_record"]).get_indexer(t)
+        for c in LINE_COLUMNS:
+            there[c] = _pick(lines[c], line_at) if c in lines.columns else None
+    else:
+        for c in LINE_COLUMNS:
+            there[c] = None
     here = pd.DataFrame(
         {
-            "title": _col(m, "title"),
-            "date": _col(m, "publishedDateTime"),
-            "pname": _col(m, "provider.name"),
-            "pdomain": _col(m, "provider.domain"),
-        }
+            "title": m["title"] if "title" in m.columns else None,
+            "date": m["publishedDateTime"] if "publishedDateTime" in m.columns else None,
+            "pname": m["provider.name"] if "provider.name" in m.columns else None,
+            "pdomain": m["provider.domain"] if "provider.domain" in m.columns else None,
+        },
+        index=m.index,
     )
     # compare keys computed once per distinct value
     bad_title = _differ(here["title"], there["title"], title_key)
     bad_date = _differ(here["date"], there["date"], instant)
     bad_domain = _differ(here["pdomain"], there["pdomain"], domain_key)
     bad_name = _differ(here["pname"], there["pname"], text_key)
-    paths, items = m["_path"].astype(object).tolist(), m["_field"].astype(object).tolist()
-    for i in np.flatnonzero((bad_title | bad_date | bad_domain | bad_name).to_numpy(dtype=bool)).tolist():
+    bad = np.flatnonzero((bad_title | bad_date | bad_domain | bad_name).to_numpy(dtype=bool))
+    if not len(bad):
+        return
+    # the rows with a finding, as Python objects (missing strings as pd.NA, as astype(object) gives)
+    here, there, m = (
+        here.iloc[bad].astype(object),
+        there.iloc[bad].astype(object),
+        m.iloc[bad].astype(object),
+    )
+    bad_title, bad_date, bad_domain, bad_name = (x.iloc[bad] for x in (bad_title, bad_date, bad_domain, bad_name))
+    paths, items = m["_path"].tolist(), m["_field"].tolist()
+    for i in range(len(bad)):
         path, item, other = str(paths[i]), str(items[i]), str(there["path"].iat[i])
         link = "disagrees with the clipping it links to"
         if bad_title.iat[i]:
@@ -226,6 +299,19 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
                 evidence=here["pname"].iat[i] if bad_name.iat[i] else here["pdomain"].iat[i],
                 related=[other],
             )
+
+
+def _first_rows(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``_record`` and those of ``columns`` that ``df`` has, for the first row of each record."""
+    out = df[["_record", *(c for c in columns if c in df.columns)]]
+    repeated = out["_record"].duplicated().to_numpy(dtype=bool)
+    return out[~repeated] if repeated.any() else out
+
+
+def _pick(column: pd.Series, at: np.ndarray) -> pd.Series:
+    """``column``'s values at positions ``at`` (missing where -1), with a fresh RangeIndex."""
+    values = column.reset_index(drop=True)
+    return values.take(at).reset_index(drop=True) if (at >= 0).all() else values.reindex(at).reset_index(drop=True)
 
 
 def _where(other: str, line: object) -> str:

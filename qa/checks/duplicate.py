@@ -28,13 +28,17 @@ from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
     STORY_COLUMNS,
+    as_objects,
     basenames,
     check_pattern,
     check_range,
     clipping_keys,
     components,
+    duplicated,
     groups,
+    key_codes,
     listing,
+    repeated,
     story_columns,
 )
 from qa.findings import Finding, rule
@@ -274,9 +278,10 @@ def duplicate_findings(tables: dict[str, pd.DataFrame], options: dict[str, Any])
     files = tables.get("files")
     if files is None or files.empty:
         return
-    files = files.sort_values("_path", kind="stable").reset_index(drop=True)
+    wanted = ["_record", "_path", "sha256", "size", "body_minhash", "body_line"]
+    files = files[[c for c in wanted if c in files.columns]].sort_values("_path", kind="stable").reset_index(drop=True)
     yield from identical_files(files)
-    keys = clipping_keys(tables).merge(files[["_record", "sha256"]], on="_record", how="left")
+    keys = clipping_keys(tables, extra=("sha256",))
     yield from _grouped(D101, keys, "story_url", "webUrl", "the same canonical webUrl")
     ids = files[["_record", "_path", "sha256"]].assign(file_id=_file_ids(files["_path"], str(opts["file_id_pattern"])))
     yield from _grouped(D102, ids, "file_id", None, "the same file-name id")
@@ -330,10 +335,9 @@ def _file_ids(paths: pd.Series, pattern: str) -> pd.Series:
         raise ValueError(f"duplicate.file_id_pattern {pattern!r} is not a regular expression: {exc}") from exc
     if compiled.groups == 0:
         compiled = re.compile(f"({pattern})")  # no group: the whole match is the id
-    names = basenames(paths)
-    ids = names.astype("string").str.extract(compiled, expand=False)
-    if isinstance(ids, pd.DataFrame):  # more than one group: the first is the id
-        ids = ids.iloc[:, 0]
+    search = compiled.search  # the first group of the first match (as str.extract)
+    found = [m.group(1) if isinstance(n, str) and (m := search(n)) else None for n in basenames(paths).tolist()]
+    ids = pd.Series(found, index=paths.index, dtype="string")
     return ids.str.lower().astype(object).where(ids.notna(), None)
 
 
@@ -343,14 +347,16 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
         return
     k = keys.sort_values("_path", kind="stable")
     # one representative per URL and per content: those are D101 / D103, not syndication
-    k = k[~(k["story_url"].notna() & k.duplicated("story_url"))]
-    k = k[~(k["sha256"].notna() & k.duplicated("sha256"))]
-    k = k[k["story_title"].map(lambda t: isinstance(t, str) and len(t) >= min_title_chars)]
+    k = k[~duplicated(k["story_url"])]
+    k = k[~duplicated(k["sha256"])]
+    k = k[repeated(key_codes(k["story_title"]))]  # a title of one file is no cluster
+    k = k[np.array([isinstance(t, str) and len(t) >= min_title_chars for t in k["story_title"]], dtype=bool)]
     if k.empty:
         return
     n_providers = k.groupby("story_title")["story_provider"].transform("nunique")
     k = k[n_providers >= 2]
-    names = _provider_names(clippings)
+    k = k.assign(story_provider=as_objects(k["story_provider"]))  # a missing provider as None
+    names = _provider_names(clippings, k["_record"])
     for g in groups(k, "story_title"):
         rows = g.rows
         paths = rows["_path"]
@@ -367,10 +373,12 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
         )
 
 
-def _provider_names(clippings: pd.DataFrame | None) -> dict[int, str]:
-    if clippings is None or "provider.name" not in clippings.columns:
+def _provider_names(clippings: pd.DataFrame | None, records: pd.Series) -> dict[int, str]:
+    """Provider name of each of ``records`` that has one (the last row of a record wins)."""
+    if clippings is None or "provider.name" not in clippings.columns or records.empty:
         return {}
-    names = clippings[["_record", "provider.name"]].dropna()
+    wanted = clippings["_record"].isin(records).to_numpy(dtype=bool)
+    names = clippings.loc[wanted, ["_record", "provider.name"]].dropna()
     return {int(r): str(n) for r, n in zip(names["_record"], names["provider.name"], strict=True)}
 
 
@@ -404,46 +412,48 @@ def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.nda
     """The files with a signature of the right size (sorted by path), and their signatures (n x num_perm)."""
     size = 4 * num_perm
     blobs = files["body_minhash"]
-    ok = blobs.map(lambda b: isinstance(b, (bytes, bytearray)) and len(b) == size).to_numpy(dtype=bool)
-    rows = files[ok].reset_index(drop=True)
+    present = np.flatnonzero(blobs.notna().to_numpy(dtype=bool))
+    ok = present[[isinstance(b, (bytes, bytearray)) and len(b) == size for b in blobs.iloc[present].tolist()]]
+    rows = files.iloc[ok].reset_index(drop=True)
     if rows.empty:
         return rows, np.empty((0, num_perm), dtype=np.uint32)
     # byte-identical files are D103; keep one of each content
-    rows = rows[~(rows["sha256"].notna() & rows.duplicated("sha256"))].reset_index(drop=True)
+    rows = rows[~duplicated(rows["sha256"])].reset_index(drop=True)
     sig = np.frombuffer(b"".join(rows["body_minhash"].tolist()), dtype="<u4").reshape(len(rows), num_perm)
     return rows, sig
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
-    """One 64-bit hash per (file, band): FNV-style mixing of the band's minima, vectorised."""
+    """One 64-bit hash per (file, band): FNV-style mixing of the band's minima, vectorised
+    over files and bands at once (one step per row of a band)."""
     n = sig.shape[0]
-    out = np.empty((n, bands), dtype=np.uint64)
+    minima = sig[:, : bands * rows_per_band].reshape(n, bands, rows_per_band)
+    h = np.empty((n, bands), dtype=np.uint64)
+    h[:] = np.uint64(0xCBF29CE484222325) ^ np.arange(bands, dtype=np.uint64)
     prime = np.uint64(0x100000001B3)
-    with np.errstate(over="ignore"):
-        for b in range(bands):
-            h = np.full(n, np.uint64(0xCBF29CE484222325) ^ np.uint64(b), dtype=np.uint64)
-            for j in range(b * rows_per_band, (b + 1) * rows_per_band):
-                h = (h ^ sig[:, j].astype(np.uint64)) * prime
-            out[:, b] = h
-    return out
+    for j in range(rows_per_band):
+        h ^= minima[:, :, j]
+        h *= prime
+    return h
 
 
 def candidate_edges(bucket_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Edges between files that share a band bucket: each bucket as a star (to its first file)
-    and a chain (to the previous file). Linear in the number of files, whatever the bucket sizes."""
-    n, bands = bucket_keys.shape
+    and a chain (to the previous file). Linear in the number of files, whatever the bucket sizes.
+
+    Buckets are found by hashing (most hold one file); only the files of shared buckets are sorted."""
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
-    pos = np.arange(n)
-    for b in range(bands):
-        keys = bucket_keys[:, b]
-        order = np.lexsort((pos, keys))
-        k, p = keys[order], pos[order]
-        same = np.r_[False, k[1:] == k[:-1]]
-        if not same.any():
+    for keys in np.ascontiguousarray(bucket_keys.T):  # band by band
+        codes, _ = pd.factorize(keys)
+        shared = np.flatnonzero(repeated(np.asarray(codes, dtype=np.int64)))
+        if not len(shared):
             continue
+        order = np.argsort(codes[shared], kind="stable")  # by bucket, then by file
+        k, p = codes[shared][order], shared[order]
+        same = np.r_[False, k[1:] == k[:-1]]
         starts = ~same
-        first = p[np.maximum.accumulate(np.where(starts, np.arange(n), 0))]
+        first = p[np.maximum.accumulate(np.where(starts, np.arange(len(p)), 0))]
         prev = np.r_[p[:1], p[:-1]]
         left += [first[same], prev[same]]
         right += [p[same], p[same]]
@@ -477,8 +487,8 @@ def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Ite
     best_other = dict(zip(best["node"].tolist(), best["other"].tolist(), strict=True))
     best_sim = dict(zip(best["node"].tolist(), best["sim"].tolist(), strict=True))
     paths = rows["_path"].tolist()
-    members = pd.DataFrame({"label": label, "pos": np.arange(len(rows)), "_path": paths})
-    members = members[members["label"].isin(set(label[a].tolist()))]
+    pos = np.flatnonzero(np.isin(label, label[a]))  # the files of a group
+    members = pd.DataFrame({"label": label[pos], "pos": pos, "_path": [paths[p] for p in pos.tolist()]})
     body_lines = rows["body_line"].astype(object).tolist() if "body_line" in rows.columns else [None] * len(rows)
     for g in groups(members, "label"):
         positions = g.rows["pos"]

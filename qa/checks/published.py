@@ -17,20 +17,26 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from qa.checks import Check, Context, Tables
 from qa.corpus import Record
 from qa.crossrec import (
+    STORY_COLUMNS,
+    as_objects,
     check_range,
     clipping_keys,
     components,
     groups,
     instant,
     is_true,
+    key_codes,
     listing,
+    repeated,
     star_edges,
+    string_lengths,
     top_value_node,
 )
 from qa.findings import Finding, rule
@@ -277,13 +283,11 @@ def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) -> Iterator[Finding]:
     """F108: components of published clippings joined by canonical URL or (title, provider)."""
-    keys = clipping_keys(tables)
+    keys = clipping_keys(tables, extra=("published_state",))
     if keys.empty:
         return
-    files = tables.get("files")
-    if files is not None and "published_state" in files.columns:
-        state = files.set_index("_record")["published_state"]
-        live = keys["_record"].map(state).eq(TRUE).fillna(False).to_numpy(dtype=bool)
+    if "published_state" in keys.columns:
+        live = keys["published_state"].eq(TRUE).fillna(False).to_numpy(dtype=bool)
     else:
         # tables built without the workers' column: a real boolean true (a YAML 1.1 yes is
         # indistinguishable from true here; the pipeline's published_state tells them apart)
@@ -293,17 +297,15 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
     pub = keys[live].reset_index(drop=True)
     if len(pub) < 2:
         return
-    pairs: list[str | None] = [
-        f"{p}\x00{t}" if isinstance(t, str) and len(t) >= min_title_chars and isinstance(p, str) else None
-        for t, p in zip(pub["story_title"], pub["story_provider"], strict=True)
-    ]
-    pub = pub.assign(title_provider=pd.Series(pairs, index=pub.index, dtype=object))
+    pub["title_provider"] = _title_provider(pub, min_title_chars)
     url_edges = star_edges(pub, "story_url")
     title_edges = star_edges(pub, "title_provider")
     if not len(url_edges[0]) and not len(title_edges[0]):
         return
     label = components(len(pub), [url_edges, title_edges])
-    pub["_component"] = label
+    pub = pub.assign(_component=label)[repeated(label)]  # the clippings of a story published twice
+    for c in STORY_COLUMNS:
+        pub[c] = as_objects(pub[c])  # a missing key as None
     for g in groups(pub, "_component"):
         rows = g.rows
         paths = rows["_path"]
@@ -325,6 +327,15 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
                 evidence=urls[i] if same_url else rows["story_title"][i],
                 related=others,
             )
+
+
+def _title_provider(pub: pd.DataFrame, min_title_chars: int) -> pd.Series:
+    """A number per clipping, the same for the same (title, provider); missing where either is
+    unknown or the title is shorter than ``min_title_chars``."""
+    title, provider = key_codes(pub["story_title"]), key_codes(pub["story_provider"])
+    known = (string_lengths(pub["story_title"]) >= min_title_chars) & (string_lengths(pub["story_provider"]) >= 0)
+    pair = title * (int(provider.max()) + 1) + provider
+    return pd.Series(pd.arrays.IntegerArray(np.where(known, pair, 0), ~known), index=pub.index)
 
 
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
