@@ -24,9 +24,9 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
 import jinja2
 import numpy as np
@@ -128,19 +128,10 @@ def _day_keys(values: Sequence[Any]) -> list[dt.date | str | None]:
     """Per value, what :func:`day_of` makes a day of: a date (not yet written out) or its answer.
 
     A datetime (what the YAML loader gives) is turned into its date here and written
-    out once per distinct day (:func:`_day_text`): there are far fewer days than clippings.
+    out once per distinct day (``Clippings._day_text``): there are far fewer days than clippings.
     """
     exact, utc = dt.datetime, dt.UTC
     return [(v if v.tzinfo is None else v.astimezone(utc)).date() if type(v) is exact else day_of(v) for v in values]
-
-
-def _day_text(key: dt.date | str | None, memo: dict[dt.date, str]) -> str | None:
-    if key is None or isinstance(key, str):
-        return key
-    text = memo.get(key)
-    if text is None:
-        text = memo[key] = key.isoformat()
-    return text
 
 
 def number(value: Any) -> float | None:
@@ -151,12 +142,11 @@ def number(value: Any) -> float | None:
     return None
 
 
-class Facts(NamedTuple):
-    """What the report shows of the clipping at a path."""
-
-    provider: str  # NO_PROVIDER when it has none (or no row)
-    day: str | None  # of publishedDateTime
-    file: list[Any] | None  # [title, provider, day, webUrl]; None when the path has no row
+# What the report shows of the clipping at a path: its provider (NO_PROVIDER when it has
+# none, or no row), its day of publishedDateTime, and [title, provider, day, webUrl] (None
+# when the path has no row in the clippings table).
+Facts = tuple[str, str | None, list[Any] | None]
+_NO_FACTS: Facts = (NO_PROVIDER, None, None)
 
 
 class Clippings:
@@ -173,7 +163,9 @@ class Clippings:
         self.paths = _column(df, "_path")
         self.published_raw = _column(df, "publishedDateTime")
         self._day_keys = _day_keys(self.published_raw)  # one per clipping (row)
-        self._day_memo: dict[dt.date, str] = {}
+        self._day_key_counts = Counter(self._day_keys)
+        # Each distinct day written out once.
+        self._day_text = {k: k.isoformat() if isinstance(k, dt.date) else k for k in self._day_key_counts}
         self.quality = _column(df, "quality")
         self.heat = _column(df, "heat")
         self.published = _column(df, "published")
@@ -181,9 +173,8 @@ class Clippings:
     def day_counts(self) -> Counter[str]:
         """Clippings per day of publishedDateTime (those without a readable day left out)."""
         out: Counter[str] = Counter()
-        memo = self._day_memo
-        for key, n in Counter(self._day_keys).items():
-            text = _day_text(key, memo)
+        for key, n in self._day_key_counts.items():
+            text = self._day_text[key]
             if text is not None:
                 out[text] += n
         return out
@@ -194,32 +185,35 @@ class Clippings:
             return [None] * len(rows)
         return _values(df[name].take(rows))
 
-    def lookup(self, paths: Iterable[str]) -> dict[str, Facts]:
-        """The facts of each path."""
-        row_of = dict(zip(self.paths, range(len(self.paths)), strict=True))  # the last row of a path
-        out = dict.fromkeys(paths, Facts(NO_PROVIDER, None, None))
-        found = [(p, row_of[p]) for p in out if p in row_of]
-        rows = np.fromiter((r for _, r in found), dtype=np.intp, count=len(found))
-        titles = self._take("title", rows)
-        providers = self._take("provider.name", rows)
-        urls = self._take("webUrl", rows)
-        keys = self._day_keys
-        memo = self._day_memo
+    def lookup(self, paths: Collection[str]) -> dict[str, Facts]:
+        """The facts of each of ``paths`` that has a row (the others have ``_NO_FACTS``)."""
+        wanted = paths if isinstance(paths, (set, frozenset, dict)) else set(paths)
+        # Later rows overwrite earlier ones: a path's last row.
+        row_of = {p: i for i, p in enumerate(self.paths) if p in wanted}
+        found = list(row_of)
+        at = list(row_of.values())
+        rows = np.array(at, dtype=np.intp)
         http = ("http://", "https://")
-        for (path, row), title, name, url in zip(found, titles, providers, urls, strict=True):
-            provider = name if isinstance(name, str) and name.strip() else NO_PROVIDER
-            day = _day_text(keys[row], memo)
-            out[path] = Facts(
-                provider,
-                day,
-                [
-                    title if isinstance(title, str) else None,
-                    provider,
-                    day,
-                    url if isinstance(url, str) and url.startswith(http) else None,
-                ],
-            )
-        return out
+        providers = self._providers(rows)
+        keys, text = self._day_keys, self._day_text
+        days = [text[keys[r]] for r in at]
+        titles = [t if isinstance(t, str) else None for t in self._take("title", rows)]
+        urls = [u if isinstance(u, str) and u.startswith(http) else None for u in self._take("webUrl", rows)]
+        files = map(list, zip(titles, providers, days, urls, strict=True))
+        return dict(zip(found, zip(providers, days, files, strict=True), strict=True))
+
+    def _providers(self, rows: np.ndarray) -> list[str]:
+        """The provider (name) of each row, NO_PROVIDER for a missing or blank name."""
+        df = self._df
+        if df is not None and "provider.name" in df.columns and isinstance(df["provider.name"].dtype, pd.StringDtype):
+            # Strings or missing only: each distinct name looked at once.
+            codes, names = pd.factorize(df["provider.name"].take(rows))
+            shown = [name if name.strip() else NO_PROVIDER for name in names.tolist()] + [NO_PROVIDER]
+            return [shown[c] for c in codes.tolist()]  # code -1 (missing): the last
+        return [
+            name if isinstance(name, str) and name.strip() else NO_PROVIDER
+            for name in self._take("provider.name", rows)
+        ]
 
 
 # ---------------------------------------------------------------- chart data
@@ -332,12 +326,12 @@ def chart_data(
     undated = 0
     # Findings counted per (path, severity) first: the facts are then looked at once per path.
     for (path, severity), n in Counter((f.path, f.severity) for f in result.findings).items():
-        fact = facts[path]
-        per_provider[fact.provider][severity] += n
-        if fact.day is None:
+        provider, day, _ = facts.get(path, _NO_FACTS)
+        per_provider[provider][severity] += n
+        if day is None:
             undated += n
         else:
-            per_day[fact.day][severity] += n
+            per_day[day][severity] += n
     ranked = sorted(per_provider, key=lambda p: (-sum(per_provider[p].values()), p))
     providers = ranked[:TOP_PROVIDERS]
     rest = ranked[TOP_PROVIDERS:]
@@ -451,7 +445,7 @@ def _page_data(result: RunResult) -> tuple[dict[str, Any], dict[str, dict[str, i
     facts = clips.lookup(wanted)
     files: dict[int, Any] = {}
     for path in wanted:
-        file = facts[path].file
+        file = facts.get(path, _NO_FACTS)[2]
         i = intern(path, len(index) - 1)
         if file is not None and i is not None:
             files[i] = file
@@ -502,20 +496,64 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What script_json escapes: each such character as \uXXXX, nothing else changed. A lone
+# surrogate (from a YAML escape) cannot be written as UTF-8; '<', '>' and '&' could close the
+# script element or open a comment; U+2028 and U+2029 end a line in older JavaScript.
+_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_RUN = 1000  # items of a long list or dict encoded at a time (script_pieces)
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def script_json(data: Any) -> str:
     """JSON safe inside a <script> element: no '</script>', no '<!--', valid JS string escapes."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # A lone surrogate (from a YAML escape) cannot be written as UTF-8: keep it as an escape.
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return "".join(script_pieces(data))
+
+
+def script_pieces(data: Any) -> list[str]:
+    """:func:`script_json` in pieces that join to it.
+
+    Encoded and escaped a run of items at a time: a piece without an emoji stays a narrow
+    string (one byte a character, not four) for the escaping scan, and a report written to
+    a file never holds the whole text at once.
+    """
+    sub = _UNSAFE.sub
+    return [sub(_escape, piece) for piece in _json_pieces(data, 2)]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _json_pieces(value: Any, depth: int) -> Iterator[str]:
+    """``_dump(value)`` in pieces: a dict's members apart, ``depth`` levels down, and long
+    lists and dicts in runs of ``_RUN`` items. Between JSON tokens only, never in a string."""
+    if depth > 0 and type(value) is dict and value and all(type(k) is str for k in value):
+        sep = "{"
+        for k, v in value.items():
+            yield sep + _dump(k) + ":"
+            yield from _json_pieces(v, depth - 1)
+            sep = ","
+        yield "}"
+    elif depth > 0 and type(value) is list and len(value) > _RUN:
+        yield "["
+        for i in range(0, len(value), _RUN):
+            if i:
+                yield ","
+            yield _dump(value[i : i + _RUN])[1:-1]
+        yield "]"
+    elif depth > 0 and type(value) is dict and len(value) > _RUN:
+        items = list(value.items())
+        yield "{"
+        for i in range(0, len(items), _RUN):
+            if i:
+                yield ","
+            yield _dump(dict(items[i : i + _RUN]))[1:-1]
+        yield "}"
+    else:
+        yield _dump(value)
 
 
 def _asset(name: str) -> str:
@@ -532,8 +570,8 @@ _DATA_SCRIPT = '<script id="clipqa-data" type="application/json">{}</script>'
 _MARK = "\x00clipqa-data\x00"
 
 
-def _pieces(result: RunResult, **extra: Any) -> tuple[str, str, str]:
-    """The page in three pieces: before the data, the data, after it.
+def _pieces(result: RunResult, **extra: Any) -> list[str]:
+    """The page in pieces: before the data, the data's pieces (:func:`script_pieces`), after it.
 
     The data (most of the page at scale) is put in after the template ran: the template
     does not copy it around, and the page's own text is scanned for surrogates without it
@@ -556,7 +594,7 @@ def _pieces(result: RunResult, **extra: Any) -> tuple[str, str, str]:
     if not mark:  # pragma: no cover - the template and this module change together
         raise RuntimeError("report.html.j2 has no data script")
     before, after = _DATA_SCRIPT.split("{}")
-    return _SURROGATE.sub("\ufffd", head) + before, script_json(data), after + _SURROGATE.sub("\ufffd", tail)
+    return [_SURROGATE.sub("\ufffd", head) + before, *script_pieces(data), after + _SURROGATE.sub("\ufffd", tail)]
 
 
 def render(result: RunResult, **extra: Any) -> str:
