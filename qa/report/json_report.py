@@ -12,7 +12,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from qa.atomic import write_text
+from qa.atomic import atomic_open
 from qa.findings import Finding
 from qa.pipeline import RunResult
 from qa.report.nogc import paused_gc
@@ -76,11 +76,25 @@ def dumps(result: RunResult) -> str:
     encoded compactly on its own line (:func:`encode_findings`): the same JSON value.
     """
     with paused_gc():
-        head = json.dumps(_head(result), ensure_ascii=False, indent=1)
-        if not result.findings:
-            return head[:-2] + ',\n "findings": []\n}\n'
-        body = ",\n  ".join(encode_findings(result.findings))
-        return f'{head[:-2]},\n "findings": [\n  {body}\n ]\n}}\n'
+        return "".join(_pieces(result))
+
+
+_RUN = 1000  # findings joined into one piece
+
+
+def _pieces(result: RunResult) -> list[str]:
+    """:func:`dumps` in pieces that join to it: a file is written without the whole text at once."""
+    head = json.dumps(_head(result), ensure_ascii=False, indent=1)
+    if not result.findings:
+        return [head[:-2] + ',\n "findings": []\n}\n']
+    lines = encode_findings(result.findings)
+    pieces = [head[:-2] + ',\n "findings": [\n  ']
+    for i in range(0, len(lines), _RUN):
+        if i:
+            pieces.append(",\n  ")
+        pieces.append(",\n  ".join(lines[i : i + _RUN]))
+    pieces.append("\n ]\n}\n")
+    return pieces
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -127,4 +141,9 @@ def encode_findings(findings: Iterable[Finding]) -> list[str]:
 
 
 def write(result: RunResult, path: str | os.PathLike[str]) -> None:
-    write_text(path, dumps(result))
+    """Write the document to ``path`` (atomically: a reader sees the old file or the new one)."""
+    with paused_gc():
+        pieces = _pieces(result)
+        with atomic_open(path) as fh:
+            for piece in pieces:
+                fh.write(piece)
