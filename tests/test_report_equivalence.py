@@ -376,6 +376,17 @@ def test_write_writes_what_render_gives(tmp_path: Path) -> None:
     assert "\ud800" not in page and "\\ud800" in page
 
 
+@pytest.mark.parametrize("n", [0, 1, json_report._RUN, 2 * json_report._RUN + 1])
+def test_json_write_writes_what_dumps_gives(tmp_path: Path, n: int) -> None:
+    result = synthetic_result(n, 300) if n else glitch_result()
+    if not n:
+        result.findings.clear()
+    out = tmp_path / "f.json"
+    json_report.write(result, out)
+    assert out.read_bytes() == json_report.dumps(result).encode("utf-8") == reference_dumps(result).encode("utf-8")
+    assert len(json.loads(out.read_text(encoding="utf-8"))["findings"]) == n
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_paused_gc_leaves_the_collector_as_it_found_it(enabled: bool) -> None:
     was = gc.isenabled()

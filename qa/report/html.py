@@ -524,7 +524,8 @@ def script_pieces(data: Any) -> list[str]:
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # No circularity check: the page's data is built fresh by page_data, and has no cycles.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 
 
 def _json_pieces(value: Any, depth: int) -> Iterator[str]:
