@@ -18,23 +18,24 @@ only the page of rows on screen.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import json
 import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from importlib import resources
 from typing import Any
 
 import jinja2
+import numpy as np
 import pandas as pd
 
-from qa.atomic import write_text
+from qa.atomic import atomic_open
 from qa.findings import CHECKS, REGISTRY, Finding, Severity
 from qa.pipeline import RunResult
+from qa.report.nogc import paused_gc
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("qa.report", "templates"),
@@ -81,13 +82,22 @@ class Interner:
 def _column(df: pd.DataFrame | None, name: str) -> list[Any]:
     if df is None or name not in df.columns:
         return [None] * (0 if df is None else len(df))
-    values = df[name].tolist()
-    if df[name].dtype != object:  # a typed column: pandas knows where its missing values are
-        missing = df[name].isna().to_numpy(dtype=bool)
-        if not missing.any():
-            return values
-        return [None if m else v for v, m in zip(values, missing.tolist(), strict=True)]
-    return [None if _missing(v) else v for v in values]
+    return _values(df[name])
+
+
+def _values(col: pd.Series) -> list[Any]:
+    """A column's values as a list, with None for every missing value (see :func:`_missing`)."""
+    values = col.tolist()
+    # pandas' isna flags every value _missing does (and, in an object column, a few more):
+    # only those few values are looked at one by one.
+    missing = col.isna().to_numpy(dtype=bool)
+    if not missing.any():
+        return values
+    typed = col.dtype != object  # a typed column: pandas knows where its missing values are
+    for i in np.flatnonzero(missing).tolist():
+        if typed or _missing(values[i]):
+            values[i] = None
+    return values
 
 
 def _missing(v: Any) -> bool:
@@ -114,6 +124,16 @@ def day_of(value: Any) -> str | None:
     return moment.date().isoformat()
 
 
+def _day_keys(values: Sequence[Any]) -> list[dt.date | str | None]:
+    """Per value, what :func:`day_of` makes a day of: a date (not yet written out) or its answer.
+
+    A datetime (what the YAML loader gives) is turned into its date here and written
+    out once per distinct day (``Clippings._day_text``): there are far fewer days than clippings.
+    """
+    exact, utc = dt.datetime, dt.UTC
+    return [(v if v.tzinfo is None else v.astimezone(utc)).date() if type(v) is exact else day_of(v) for v in values]
+
+
 def number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -122,41 +142,77 @@ def number(value: Any) -> float | None:
     return None
 
 
-_HTTP = re.compile(r"https?://")
+# What the report shows of the clipping at a path: its provider (NO_PROVIDER when it has
+# none, or no row), its day of publishedDateTime, and [title, provider, day, webUrl] (None
+# when the path has no row in the clippings table).
+Facts = tuple[str, str | None, list[Any] | None]
+_NO_FACTS: Facts = (NO_PROVIDER, None, None)
 
 
 class Clippings:
-    """What the report shows of each clipping, by path (from the ``clippings`` table)."""
+    """What the report shows of each clipping, by path (from the ``clippings`` table).
+
+    Columns are read once; the facts of a path are worked out once per distinct path
+    asked for (:meth:`lookup`), not once per finding. A path with several rows has the
+    facts of its last row.
+    """
 
     def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
         df = tables.get("clippings")
-        paths = _column(df, "_path")
-        self.provider = dict(zip(paths, _column(df, "provider.name"), strict=True))
+        self._df = df
+        self.paths = _column(df, "_path")
         self.published_raw = _column(df, "publishedDateTime")
-        self.days = [day_of(v) for v in self.published_raw]  # one per clipping (row)
-        self.day = dict(zip(paths, self.days, strict=True))
-        self.title = dict(zip(paths, _column(df, "title"), strict=True))
-        self.url = dict(zip(paths, _column(df, "webUrl"), strict=True))
+        self._day_keys = _day_keys(self.published_raw)  # one per clipping (row)
+        self._day_key_counts = Counter(self._day_keys)
+        # Each distinct day written out once.
+        self._day_text = {k: k.isoformat() if isinstance(k, dt.date) else k for k in self._day_key_counts}
         self.quality = _column(df, "quality")
         self.heat = _column(df, "heat")
         self.published = _column(df, "published")
-        self.paths = paths
 
-    def provider_of(self, path: str) -> str:
-        name = self.provider.get(path)
-        return name if isinstance(name, str) and name.strip() else NO_PROVIDER
+    def day_counts(self) -> Counter[str]:
+        """Clippings per day of publishedDateTime (those without a readable day left out)."""
+        out: Counter[str] = Counter()
+        for key, n in self._day_key_counts.items():
+            text = self._day_text[key]
+            if text is not None:
+                out[text] += n
+        return out
 
-    def facts(self, path: str) -> list[Any] | None:
-        """[title, provider, day, webUrl] of a clipping, or None when it has no row."""
-        if path not in self.provider:
-            return None
-        title = self.title.get(path)
-        url = self.url.get(path)
+    def _take(self, name: str, rows: np.ndarray) -> list[Any]:
+        df = self._df
+        if df is None or name not in df.columns:
+            return [None] * len(rows)
+        return _values(df[name].take(rows))
+
+    def lookup(self, paths: Collection[str]) -> dict[str, Facts]:
+        """The facts of each of ``paths`` that has a row (the others have ``_NO_FACTS``)."""
+        wanted = paths if isinstance(paths, (set, frozenset, dict)) else set(paths)
+        # Later rows overwrite earlier ones: a path's last row.
+        row_of = {p: i for i, p in enumerate(self.paths) if p in wanted}
+        found = list(row_of)
+        at = list(row_of.values())
+        rows = np.array(at, dtype=np.intp)
+        http = ("http://", "https://")
+        providers = self._providers(rows)
+        keys, text = self._day_keys, self._day_text
+        days = [text[keys[r]] for r in at]
+        titles = [t if isinstance(t, str) else None for t in self._take("title", rows)]
+        urls = [u if isinstance(u, str) and u.startswith(http) else None for u in self._take("webUrl", rows)]
+        files = map(list, zip(titles, providers, days, urls, strict=True))
+        return dict(zip(found, zip(providers, days, files, strict=True), strict=True))
+
+    def _providers(self, rows: np.ndarray) -> list[str]:
+        """The provider (name) of each row, NO_PROVIDER for a missing or blank name."""
+        df = self._df
+        if df is not None and "provider.name" in df.columns and isinstance(df["provider.name"].dtype, pd.StringDtype):
+            # Strings or missing only: each distinct name looked at once.
+            codes, names = pd.factorize(df["provider.name"].take(rows))
+            shown = [name if name.strip() else NO_PROVIDER for name in names.tolist()] + [NO_PROVIDER]
+            return [shown[c] for c in codes.tolist()]  # code -1 (missing): the last
         return [
-            title if isinstance(title, str) else None,
-            self.provider_of(path),
-            self.day.get(path),
-            url if isinstance(url, str) and _HTTP.match(url) else None,
+            name if isinstance(name, str) and name.strip() else NO_PROVIDER
+            for name in self._take("provider.name", rows)
         ]
 
 
@@ -172,35 +228,37 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
     nums: list[float] = []
     other = 0
     missing = 0
+    add = nums.append
     for v in values:
         if v is None:
             missing += 1
-            continue
-        n = number(v)
-        if n is None:
-            other += 1
+        elif type(v) is int:
+            add(float(v))  # what number() gives (an int too big for a float raises, as there)
         else:
-            nums.append(n)
+            n = number(v)
+            if n is None:
+                other += 1
+            else:
+                add(n)
     labels: list[str] = []
     counts: list[int] = []
-    distinct = sorted(set(nums))
+    arr = np.array(nums, dtype=np.float64)
+    # numpy takes -0.0 and 0.0 for one value, as set() and Counter() do; _fmt writes both "0".
+    distinct, tally = np.unique(arr, return_counts=True)
     if len(distinct) <= 25:
-        c = Counter(nums)
-        for x in distinct:
-            labels.append(_fmt(x))
-            counts.append(c[x])
+        labels = [_fmt(x) for x in distinct.tolist()]
+        counts = tally.tolist()
     else:
-        negatives = sorted({x for x in nums if x < 0})
-        rest = nums
-        if 0 < len(negatives) <= 3:
-            c = Counter(x for x in nums if x < 0)
-            for x in negatives:
-                labels.append(_fmt(x))
-                counts.append(c[x])
-            rest = [x for x in nums if x >= 0]
-        lo, hi = min(rest), max(rest)
-        integral = all(x.is_integer() for x in rest)
-        if lo >= 0 and hi >= 1000 and hi / (sorted(rest)[len(rest) // 2] + 1) > 50:
+        rest = arr
+        below = distinct < 0
+        n_negatives = int(below.sum())
+        if 0 < n_negatives <= 3:
+            labels = [_fmt(x) for x in distinct[below].tolist()]
+            counts = tally[below].tolist()
+            rest = arr[arr >= 0]
+        lo, hi = float(rest.min()), float(rest.max())
+        integral = bool(np.all(rest == np.floor(rest)))
+        if lo >= 0 and hi >= 1000 and hi / (float(np.partition(rest, len(rest) // 2)[len(rest) // 2]) + 1) > 50:
             # Skewed (popularity): powers of ten.
             edges = [0.0] + [10.0**k for k in range(math.floor(math.log10(hi)) + 2)]
         else:
@@ -210,10 +268,9 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
             edges = [lo + i * width for i in range(HIST_BINS + 1)]
             while edges[-1] <= hi:
                 edges.append(edges[-1] + width)
-        bins = [0] * (len(edges) - 1)
-        for x in rest:
-            i = _bin(edges, x)
-            bins[i] += 1
+        # The last bin whose left edge is <= x (the first bin for x below every edge): _bin.
+        where = np.searchsorted(np.array(edges, dtype=np.float64), rest, side="right") - 1
+        bins = np.bincount(np.clip(where, 0, len(edges) - 2), minlength=len(edges) - 1).tolist()
         for i, n in enumerate(bins):
             a, b = edges[i], edges[i + 1]
             labels.append(f"{_fmt(a)}–{_fmt(min(b - 1, hi))}" if integral else f"{_fmt(a)}–{_fmt(min(b, hi))}")
@@ -222,11 +279,6 @@ def histogram(values: Iterable[Any]) -> dict[str, Any]:
             labels.pop()
             counts.pop()
     return {"labels": labels, "counts": counts, "other": other, "missing": missing, "n": len(nums)}
-
-
-def _bin(edges: Sequence[float], x: float) -> int:
-    """The last bin whose left edge is <= x (the first bin for x below every edge)."""
-    return min(max(bisect.bisect_right(edges, x) - 1, 0), len(edges) - 2)
 
 
 def _fmt(x: float) -> str:
@@ -256,20 +308,30 @@ def _by_severity(rows: dict[str, dict[str, int]], order: Sequence[str]) -> dict[
     }
 
 
-def chart_data(result: RunResult, clips: Clippings) -> dict[str, Any]:
-    by_check = result.by_check()
+def chart_data(
+    result: RunResult,
+    clips: Clippings,
+    facts: dict[str, Facts] | None = None,
+    by_check: dict[str, dict[str, int]] | None = None,
+) -> dict[str, Any]:
+    """The charts' numbers. ``facts`` (of every finding's path) and ``by_check`` when the caller has them."""
+    if by_check is None:
+        by_check = result.by_check()
+    if facts is None:
+        facts = clips.lookup({f.path for f in result.findings})
     checks = [c for c in CHECKS if c in by_check] + sorted(c for c in by_check if c not in CHECKS)
 
     per_provider: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
     per_day: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
     undated = 0
-    for f in result.findings:
-        per_provider[clips.provider_of(f.path)][f.severity] += 1
-        day = clips.day.get(f.path)
+    # Findings counted per (path, severity) first: the facts are then looked at once per path.
+    for (path, severity), n in Counter((f.path, f.severity) for f in result.findings).items():
+        provider, day, _ = facts.get(path, _NO_FACTS)
+        per_provider[provider][severity] += n
         if day is None:
-            undated += 1
+            undated += n
         else:
-            per_day[day][f.severity] += 1
+            per_day[day][severity] += n
     ranked = sorted(per_provider, key=lambda p: (-sum(per_provider[p].values()), p))
     providers = ranked[:TOP_PROVIDERS]
     rest = ranked[TOP_PROVIDERS:]
@@ -279,7 +341,7 @@ def chart_data(result: RunResult, clips: Clippings) -> dict[str, Any]:
         provider_rows[label] = {s: sum(per_provider[p][s] for p in rest) for s in SEVERITIES}
         providers.append(label)
 
-    clip_days = Counter(d for d in clips.days if d is not None)
+    clip_days = clips.day_counts()
     all_days = sorted(set(per_day) | set(clip_days))
     unit = "day"
     if all_days and (dt.date.fromisoformat(all_days[-1]) - dt.date.fromisoformat(all_days[0])).days > 400:
@@ -341,52 +403,66 @@ def _context(f: Finding) -> list[Any] | None:
 
 
 def page_data(result: RunResult) -> dict[str, Any]:
+    with paused_gc():
+        return _page_data(result)[0]
+
+
+def _page_data(result: RunResult) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """The page's data, and the findings per check and severity (which the template shows too)."""
     from qa import __version__
 
+    findings = result.findings
     clips = Clippings(result.tables)
-    s = Interner()
+    # Interned strings: each string's index is its place in the dict (None maps to None, and
+    # is not a string: it is dropped from the list). What Interner does, without a call per string.
+    index: dict[Any, int | None] = {None: None}
+    intern = index.setdefault
     rows: list[list[Any]] = []
+    append = rows.append
     sev_index = {v: i for i, v in enumerate(SEVERITIES)}
     status_index = {v: i for i, v in enumerate(STATUSES)}
-    for f in result.findings:
-        rows.append(
+    for f in findings:
+        related = f.related
+        append(
             [
-                s(f.rule),
-                s(f.check),
+                intern(f.rule, len(index) - 1),
+                intern(f.check, len(index) - 1),
                 sev_index.get(f.severity, 2),
-                s(f.path),
-                s(f.field),
+                intern(f.path, len(index) - 1),
+                intern(f.field, len(index) - 1),
                 f.line,
                 f.column,
-                s(f.message),
+                intern(f.message, len(index) - 1),
                 f.evidence,
                 f.fix,
                 status_index.get(f.status, 0),
-                _context(f),
-                [s(p) for p in f.related] or None,
+                None if f.context is None else _context(f),
+                [intern(p, len(index) - 1) for p in related] if related else None,
             ]
         )
     fixed_paths = [str(x.get("path")) for x in result.fixed if x.get("path")]
+    wanted = {f.path for f in findings} | set(fixed_paths)
+    facts = clips.lookup(wanted)
     files: dict[int, Any] = {}
-    for path in {f.path for f in result.findings} | set(fixed_paths):
-        facts = clips.facts(path)
-        index = s(path)
-        if facts is not None and index is not None:
-            files[index] = facts
+    for path in wanted:
+        file = facts.get(path, _NO_FACTS)[2]
+        i = intern(path, len(index) - 1)
+        if file is not None and i is not None:
+            files[i] = file
+    strings = list(index)
+    del strings[0]  # None
     rules = {}
-    for code in sorted({f.rule for f in result.findings} | {str(x.get("rule")) for x in result.fixed}):
+    for code in sorted({f.rule for f in findings} | {str(x.get("rule")) for x in result.fixed}):
         r = REGISTRY.get(code)
         if r is not None:
             rules[code] = [r.name, r.check, r.severity.value, r.doc, r.fix]
     counts = result.counts
     baseline = None
-    if any(f.status for f in result.findings) or result.fixed:
-        baseline = {
-            "new": sum(1 for f in result.findings if f.status == "new"),
-            "existing": sum(1 for f in result.findings if f.status == "existing"),
-            "fixed": len(result.fixed),
-        }
-    return {
+    statuses = Counter(f.status for f in findings)
+    if any(statuses) or result.fixed:
+        baseline = {"new": statuses["new"], "existing": statuses["existing"], "fixed": len(result.fixed)}
+    by_check = result.by_check()
+    data = {
         "meta": {
             "gate": result.gate,
             "failOn": result.config.fail_on,
@@ -405,13 +481,14 @@ def page_data(result: RunResult) -> dict[str, Any]:
         "columns": list(COLUMNS),
         "severities": list(SEVERITIES),
         "statuses": list(STATUSES),
-        "strings": s.items,
+        "strings": strings,
         "rows": rows,
         "files": files,
         "rules": rules,
-        "charts": chart_data(result, clips),
+        "charts": chart_data(result, clips, facts, by_check),
         "fixed": [_plain(x) for x in result.fixed],
     }
+    return data, by_check
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
@@ -419,20 +496,65 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What script_json escapes: each such character as \uXXXX, nothing else changed. A lone
+# surrogate (from a YAML escape) cannot be written as UTF-8; '<', '>' and '&' could close the
+# script element or open a comment; U+2028 and U+2029 end a line in older JavaScript.
+_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+_RUN = 1000  # items of a long list or dict encoded at a time (script_pieces)
+
+
+def _escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 def script_json(data: Any) -> str:
     """JSON safe inside a <script> element: no '</script>', no '<!--', valid JS string escapes."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # A lone surrogate (from a YAML escape) cannot be written as UTF-8: keep it as an escape.
-    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return "".join(script_pieces(data))
+
+
+def script_pieces(data: Any) -> list[str]:
+    """:func:`script_json` in pieces that join to it.
+
+    Encoded and escaped a run of items at a time: a piece without an emoji stays a narrow
+    string (one byte a character, not four) for the escaping scan, and a report written to
+    a file never holds the whole text at once.
+    """
+    sub = _UNSAFE.sub
+    return [sub(_escape, piece) for piece in _json_pieces(data, 2)]
+
+
+def _dump(value: Any) -> str:
+    # No circularity check: the page's data is built fresh by page_data, and has no cycles.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
+
+
+def _json_pieces(value: Any, depth: int) -> Iterator[str]:
+    """``_dump(value)`` in pieces: a dict's members apart, ``depth`` levels down, and long
+    lists and dicts in runs of ``_RUN`` items. Between JSON tokens only, never in a string."""
+    if depth > 0 and type(value) is dict and value and all(type(k) is str for k in value):
+        sep = "{"
+        for k, v in value.items():
+            yield sep + _dump(k) + ":"
+            yield from _json_pieces(v, depth - 1)
+            sep = ","
+        yield "}"
+    elif depth > 0 and type(value) is list and len(value) > _RUN:
+        yield "["
+        for i in range(0, len(value), _RUN):
+            if i:
+                yield ","
+            yield _dump(value[i : i + _RUN])[1:-1]
+        yield "]"
+    elif depth > 0 and type(value) is dict and len(value) > _RUN:
+        items = list(value.items())
+        yield "{"
+        for i in range(0, len(items), _RUN):
+            if i:
+                yield ","
+            yield _dump(dict(items[i : i + _RUN]))[1:-1]
+        yield "}"
+    else:
+        yield _dump(value)
 
 
 def _asset(name: str) -> str:
@@ -445,23 +567,47 @@ def chart_js() -> str:
     return _asset("vendor/chart.umd.min.js")
 
 
-def render(result: RunResult, **extra: Any) -> str:
-    """The page. ``extra`` goes to the template as is (e.g. ``gx_docs``: a link to GX Data Docs)."""
-    data = page_data(result)
-    by_check = result.by_check()
+_DATA_SCRIPT = '<script id="clipqa-data" type="application/json">{}</script>'
+_MARK = "\x00clipqa-data\x00"
+
+
+def _pieces(result: RunResult, **extra: Any) -> list[str]:
+    """The page in pieces: before the data, the data's pieces (:func:`script_pieces`), after it.
+
+    The data (most of the page at scale) is put in after the template ran: the template
+    does not copy it around, and the page's own text is scanned for surrogates without it
+    (``script_json`` has already escaped every one in the data).
+    """
+    data, by_check = _page_data(result)
     page = _ENV.get_template("report.html.j2").render(
         meta=data["meta"],
         charts=data["charts"],
         by_check=[(c, by_check[c]) for c in data["charts"]["checks"]["labels"]],
         severities=SEVERITIES,
-        data_json=script_json(data),
+        data_json=_MARK,
         css=_asset("templates/report.css"),
         app_js=_asset("templates/report.js"),
         chart_js=chart_js(),
         **extra,
     )
-    return _SURROGATE.sub("\ufffd", page)
+    # Everything but ``| safe`` values is escaped, so only the template writes this tag.
+    head, mark, tail = page.partition(_DATA_SCRIPT.format(_MARK))
+    if not mark:  # pragma: no cover - the template and this module change together
+        raise RuntimeError("report.html.j2 has no data script")
+    before, after = _DATA_SCRIPT.split("{}")
+    return [_SURROGATE.sub("\ufffd", head) + before, *script_pieces(data), after + _SURROGATE.sub("\ufffd", tail)]
+
+
+def render(result: RunResult, **extra: Any) -> str:
+    """The page. ``extra`` goes to the template as is (e.g. ``gx_docs``: a link to GX Data Docs)."""
+    with paused_gc():
+        return "".join(_pieces(result, **extra))
 
 
 def write(result: RunResult, path: str | os.PathLike[str], **extra: Any) -> None:
-    write_text(path, render(result, **extra))
+    """Write the page to ``path`` (atomically: a reader sees the old file or the new one)."""
+    with paused_gc():
+        pieces = _pieces(result, **extra)
+        with atomic_open(path) as fh:
+            for piece in pieces:
+                fh.write(piece)
