@@ -198,6 +198,9 @@ class ResultCache:
         self.hits: set[str] = set()
         self.hashed = 0  # files read and hashed by the last lookup (the others matched by stat)
         self.dirty = False  # some hit's entry changes (a new trusted stat): worth writing
+        self.misses: list[str] = []  # the files to check (not hits), in order
+        self.restat: set[str] = set()  # the hits whose entry changes (hashed: the stat is new, or racy)
+        self.unreadable: set[str] = set()  # files without a key (checked as usual, never kept)
         self._fresh: dict[str, pd.DataFrame] | None = None  # rows not from the snapshot (set by merge)
         self._order: Mapping[str, int] | None = None  # set by prepare: the run's order ...
         self._cached: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}  # ... the hits' rows, renumbered ...
@@ -250,8 +253,9 @@ class ResultCache:
         keys: dict[str, str | None] = {}
         stats: dict[str, Stat | None] = {}
         hits: set[str] = set()
+        restat: set[str] = set()
+        unreadable: set[str] = set()
         hashed = 0
-        dirty = False
         for source, st in zip(sources, file_stats, strict=True):
             path = source.path
             old = entries.get(path)
@@ -263,11 +267,17 @@ class ResultCache:
             key = self.key(source, read)
             keys[path] = key
             stats[path] = st if st is not None and st[1] < racy_from else None
-            if key is not None and old is not None and old[0] == key:
+            if key is None:
+                unreadable.add(path)
+            elif old is not None and old[0] == key:
                 hits.add(path)
-                dirty = dirty or stats[path] != old[1]
-        self.keys, self.stats, self.hits, self.hashed, self.dirty = keys, stats, hits, hashed, dirty
-        return [s for s in sources if s.path not in hits]
+                if stats[path] != old[1]:
+                    restat.add(path)
+        self.keys, self.stats, self.hits, self.hashed = keys, stats, hits, hashed
+        self.restat, self.unreadable, self.dirty = restat, unreadable, bool(restat)
+        missed = [s for s in sources if s.path not in hits]
+        self.misses = [s.path for s in missed]
+        return missed
 
     def hit_findings(self) -> list[Finding]:
         return [f for p in sorted(self.hits) for f in unpack(self.entries[p][2])]
@@ -340,30 +350,42 @@ class ResultCache:
         by_path: dict[str, list[Finding]] = {}
         for f in findings:
             by_path.setdefault(f.path, []).append(f)
+        keys, stats = self.keys, self.stats
+        left_out = self.unreadable | set(volatile)
+        checked = [p for p in self.misses if p not in left_out]
         in_delta = self.delta.rows if self.delta is not None else frozenset()
-        entries: dict[str, Entry] = {}
-        fresh_rows: set[str] = set()
-        for path, key in self.keys.items():
-            if key is None or path in volatile:
-                continue
-            st = self.stats.get(path)
-            if path in self.hits:
-                old = self.entries[path]
-                entries[path] = old if old[1] == st else (key, st, old[2])
-                if path in in_delta:
-                    fresh_rows.add(path)
-            else:
-                entries[path] = (key, st, pack(by_path.get(path, [])))
-                fresh_rows.add(path)
+        # rows a delta would hold: the checked files', and the hits' whose rows the delta held
+        fresh_rows = set(checked) | (self.hits & in_delta)
+        kept = len(keys) - len(left_out & keys.keys())
         try:
             base = self.snapshot
-            if base is None or self._fresh is None or len(fresh_rows) > COMPACT_SHARE * max(1, len(entries)):
-                snap = Snapshot(self.salt, uuid.uuid4().hex, entries, tables)
-                _write(self.file, snap)
+            if base is None or self._fresh is None or len(fresh_rows) > COMPACT_SHARE * max(1, kept):
+                entries: dict[str, Entry] = {}
+                for path, key in keys.items():
+                    if key is None or path in left_out:
+                        continue
+                    if path in self.hits:
+                        old = self.entries[path]
+                        entries[path] = old if path not in self.restat else (key, stats.get(path), old[2])
+                    else:
+                        entries[path] = (key, stats.get(path), pack(by_path.get(path, [])))
+                _write(self.file, Snapshot(self.salt, uuid.uuid4().hex, entries, tables))
                 with contextlib.suppress(OSError):
                     os.unlink(self.delta_file)
             else:
-                changed = {p: e for p, e in entries.items() if base.entries.get(p) is not e}
+                # only what differs from the snapshot: touching every entry here (a forked child)
+                # would copy the memory pages of all of them
+                changed: dict[str, Entry] = {}
+                for path in checked:
+                    key = keys[path]
+                    if key is not None:  # (always: files without a key are left out)
+                        changed[path] = (key, stats.get(path), pack(by_path.get(path, [])))
+                held = self.delta.entries.keys() if self.delta is not None else frozenset()
+                for path in self.hits & held:  # the delta's entries still in use: kept again
+                    changed[path] = self.entries[path]
+                for path in self.restat:
+                    old = self.entries[path]
+                    changed[path] = (old[0], stats.get(path), old[2])
                 _write(self.delta_file, Delta(self.salt, base.generation, changed, frozenset(fresh_rows), self._fresh))
         except Exception:  # noqa: BLE001 - caching is best effort; the run's results stand
             return

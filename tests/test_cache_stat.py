@@ -217,6 +217,41 @@ def test_few_changes_write_a_delta_many_a_new_snapshot(tmp_path: Path, in_proces
     assert run([str(root)], cfg, cache_dir=str(cache)).cache_hits == fourth.files and in_process == []
 
 
+def test_deltas_in_a_row_carry_their_entries_and_new_stats(
+    tmp_path: Path, in_process: list[str], reads: list[str], forking: bool
+) -> None:
+    """Each delta holds what differs from the snapshot: this run's checked files, the rows
+    and entries the previous delta held (still in use), and hits whose stat is new."""
+    root = corpus(tmp_path / "corpus", n=40)
+    cache = tmp_path / "cache"
+    cfg = load_config(None)
+
+    def write(i: int, text: str) -> None:  # only this file's stat changes (not racy: an old mtime)
+        (root / f"c{i:02d}.txt").write_text(text)
+        os.utime(root / f"c{i:02d}.txt", (OLD, OLD))
+
+    run([str(root)], cfg, cache_dir=str(cache))
+    write(3, clip(3, title="Three, edited"))  # delta 1: c03
+    run([str(root)], cfg, cache_dir=str(cache))
+    write(5, clip(5, title="Five, edited"))  # delta 2: c05, and c03 carried over
+    write(9, clip(9))  # the same bytes, a new stat: hashed, a hit, its new stat kept
+    in_process.clear()
+    reads.clear()
+    second = run([str(root)], cfg, cache_dir=str(cache))
+    assert in_process == ["c05.txt"] and sorted(reads) == ["c05.txt", "c09.txt"]
+    assert second.cache_hits == second.files - 1
+    in_process.clear()
+    reads.clear()
+    third = run([str(root)], cfg, cache_dir=str(cache))  # snapshot + delta 2: nothing read or checked
+    assert in_process == [] and reads == [] and third.cache_hits == third.files
+    third_f, third_t = canon(third)
+    fresh_f, fresh_t = canon(run([str(root)], cfg))
+    assert third_f == fresh_f
+    assert "Three, edited" in set(third_t["clippings"]["title"])
+    for table in fresh_t:
+        pd.testing.assert_frame_equal(third_t[table], fresh_t[table], check_dtype=False)
+
+
 def test_a_delta_for_another_snapshot_is_ignored(tmp_path: Path, in_process: list[str]) -> None:
     root = corpus(tmp_path / "corpus", n=12)
     cache = tmp_path / "cache"
