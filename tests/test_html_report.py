@@ -181,3 +181,37 @@ def test_a_real_run_carries_the_span_in_its_sentence(tmp_path: Path) -> None:
     data = html.page_data(result)
     rows = [r for r in data["rows"] if r[11] and r[11][1] == "摆脱"]
     assert rows and rows[0][11][0].endswith("ecosystem aimed at") and rows[0][11][2].startswith(" external")
+
+
+def test_the_same_result_gives_the_same_report_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Python salts string hashes per process: nothing in the page may follow a set's order."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    result = glitch_result(baseline=True)
+    result.fixed = [
+        {"rule": "S101", "path": f"gone-{i}.txt", "field": "title", "fingerprint": f"f{i}"} for i in range(8)
+    ]
+    pickled = tmp_path / "result.pkl"
+    pickled.write_bytes(pickle.dumps(result))
+    script = (
+        "import pickle, sys\n"
+        "from qa.checks import all_checks\n"
+        "from qa.findings import REGISTRY\n"
+        "from tests.html_fixtures import TEST_RULES\n"
+        "all_checks()\n"
+        "REGISTRY.update({r.code: r for r in TEST_RULES})\n"
+        "from qa.report import html\n"
+        "sys.stdout.buffer.write(html.render(pickle.load(open(sys.argv[1], 'rb'))).encode('utf-8', 'surrogatepass'))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    pages = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
+        done = subprocess.run([sys.executable, "-c", script, str(pickled)], env=env, capture_output=True, check=True)
+        pages.append(done.stdout)
+    assert pages[0] == pages[1] == pages[2]
+    data = embedded(pages[0].decode("utf-8", "surrogatepass"))
+    assert {f"gone-{i}.txt" for i in range(8)} <= set(data["strings"])  # type: ignore[arg-type]

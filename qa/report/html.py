@@ -441,7 +441,9 @@ def _page_data(result: RunResult) -> tuple[dict[str, Any], dict[str, dict[str, i
             ]
         )
     fixed_paths = [str(x.get("path")) for x in result.fixed if x.get("path")]
-    wanted = {f.path for f in findings} | set(fixed_paths)
+    # in order of first mention (not a set's order, which changes from run to run): the same
+    # result gives the same report, byte for byte
+    wanted = dict.fromkeys([*(f.path for f in findings), *fixed_paths])
     facts = clips.lookup(wanted)
     files: dict[int, Any] = {}
     for path in wanted:
