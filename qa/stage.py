@@ -8,6 +8,7 @@ much to ship back to the parent as parsing them did.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import traceback
 from collections.abc import Sequence
@@ -77,6 +78,20 @@ class Stage:
         self.checks = list(all_checks().values())
         run = {**self.spec.run, "schema": self.schema}  # the loaded schema too, for checks led by it
         self.contexts = {c.name: Context(self.spec.config.options_for(c.name, c.options), run) for c in self.checks}
+
+    def warm(self) -> None:
+        """Pay this process's first-use costs now: import pandera, compile the schemas and
+        register pandera's backends (by validating the empty tables), and each check's own
+        (``Check.warm``). Called before forking children that check chunks, which then
+        inherit all of it instead of each paying it again. A failure here is left for the
+        real run to report."""
+        for name, frame in TableBuilder(self.schema, self.extra_columns()).frames().items():
+            with contextlib.suppress(Exception):  # a table without a schema (files): nothing to warm
+                self.schema.pandera(name).validate(frame, lazy=True)
+        for check in self.checks:
+            if check.warm is not None:
+                with contextlib.suppress(Exception):
+                    check.warm(self.contexts[check.name])
 
     def extra_columns(self) -> tuple[str, ...]:
         return tuple(name for c in self.checks for name in c.column_names)

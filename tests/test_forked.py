@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +127,53 @@ def test_a_report_that_cannot_be_written_fails_here(tmp_path: Path, monkeypatch:
     with pytest.raises(OSError):
         write_reports(result, tmp_path / "ok.json", blocker / "report.html", {})
     assert (tmp_path / "ok.json").exists()
+
+
+def test_warm_pays_the_first_use_costs_in_this_process() -> None:
+    from qa.checks import boilerplate
+    from qa.corpus import ReadOptions
+    from qa.pipeline import run_context
+    from qa.stage import Stage, StageSpec
+
+    cfg = load_config(None)
+    stage = Stage(StageSpec(cfg, ReadOptions(cfg.max_file_size), run_context(cfg, ["."])))
+    stage.schema.compiled.clear()
+    boilerplate.compile_patterns.cache_clear()
+    stage.warm()
+    assert {"clippings", "images", "related"} <= set(stage.schema.compiled)  # pandera schemas compiled
+    assert boilerplate.compile_patterns.cache_info().currsize == 1  # the check's own warm hook ran
+
+
+def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.engine.local
+    from qa.corpus import ReadOptions, discover
+    from qa.engine.local import run_local
+    from qa.pipeline import run_context
+    from qa.stage import Stage, StageSpec
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i in range(120):  # three chunks of 50 at least: three children
+        (root / f"c{i:03d}.txt").write_text(clip(i))
+    cfg = load_config(None)
+    spec = StageSpec(cfg, ReadOptions(cfg.max_file_size), run_context(cfg, [str(root)]))
+    sources = discover([str(root)]).sources
+    warmed: list[int] = []
+    original = Stage.warm
+
+    def noting_warm(self: Stage) -> None:
+        warmed.append(os.getpid())
+        original(self)
+
+    monkeypatch.setattr(Stage, "warm", noting_warm)
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", True)
+    results = run_local(sources, spec, 1)
+    assert len(results) >= 2
+    assert warmed == [os.getpid()]  # here, once; the children inherited it
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", False)  # the same chunks in this process
+    alone = run_local(sources, spec, 1)
+
+    def found(rs: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((f.rule, f.path, f.line, f.message) for r in rs for f in r.findings)
+
+    assert found(results) == found(alone)

@@ -70,6 +70,9 @@ class Check:
     # can only stop firing as time passes (a date in the future): the result cache does not
     # keep a file that has one of these findings, so it is checked again on the next run.
     clock_rules: tuple[Rule, ...] = ()
+    # First-use costs paid ahead (compiling patterns, loading tables): called once in a process
+    # about to fork the children that check the files, so that each child inherits the result.
+    warm: Callable[[Context], None] | None = None
 
 
 _CHECKS: dict[str, Check] | None = None

@@ -231,10 +231,16 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     return out
 
 
+def warm(ctx: Context) -> None:
+    """Compile the patterns ahead: the check's one first-use cost (~0.1 s)."""
+    patterns_from(ctx.options)
+
+
 CHECK = Check(
     name="boilerplate",
     rules=tuple(CATEGORY_RULES.values()),
     doc="Lines of web-page chrome (comment forms, share/subscribe prompts, cookie notices, 'Read more').",
     record=check_record,
+    warm=warm,
     options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS)},
 )

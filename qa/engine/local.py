@@ -125,9 +125,12 @@ class LocalRun:
     def _in_process(self) -> list[ChunkResult]:
         results = []
         stage: Stage | None = None
+        # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
+        forking = self.can_fork and ISOLATE and not multiprocessing.current_process().daemon
+        if forking and self.sources:
+            Stage(self.spec).warm()  # once here: every chunk's child inherits it
         for index, start, part in chunks(self.sources, 1):
-            # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
-            if self.can_fork and ISOLATE and not multiprocessing.current_process().daemon:
+            if forking:
                 results.extend(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
             else:  # spawning a child costs seconds: run here, without crash isolation
                 stage = stage or Stage(self.spec)
