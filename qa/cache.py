@@ -472,8 +472,8 @@ def _insert_rows(cached: pd.DataFrame, new: pd.DataFrame, new_ids: np.ndarray) -
 
     The same table as ``_merge_table`` gives for the two parts, with less work: the rows of
     both are already numbered and ordered, so numpy columns take one ``np.insert`` and
-    each string column one take in pyarrow. None when a column is not one it knows how to insert into (the caller
-    then merges the general way)."""
+    each string column one take in pyarrow. None when a column is not one it knows how
+    to insert into (the caller then merges the general way)."""
     columns = list(cached.columns)
     if list(new.columns) != columns or not len(cached) or not len(new) or bool((new_ids < 0).any()):
         return None
