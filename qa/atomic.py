@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,14 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     # The ".clipqa-tmp" mark lets an interrupted run find and remove its leftovers (qa/gate.py).
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".clipqa-tmp", dir=target.parent)
     try:
+        # mkstemp makes the file private (0600): give it the mode the file had, or the one a
+        # new file gets here (0644 under the usual umask), so that a report stays readable
+        try:
+            file_mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            file_mode = 0o666 & ~_umask()
+        with contextlib.suppress(OSError):  # a file system without modes
+            os.fchmod(fd, file_mode)
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as fh:
             yield fh
             fh.flush()
@@ -42,6 +51,18 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_UMASK: list[int] = []
+
+
+def _umask() -> int:
+    """This process's umask (read once: reading it means setting it, for a moment)."""
+    if not _UMASK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        _UMASK.append(mask)
+    return _UMASK[0]
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
