@@ -119,6 +119,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/slow.png":
             time.sleep(1.5)
             self._send(200, "image/png", PNG)
+        elif path == "/hang.png":  # an answer that takes longer than any test waits (for Ctrl-C)
+            time.sleep(15)
+            self._send(200, "image/png", PNG)
         elif path == "/reset.png":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -504,13 +507,15 @@ def test_cli_online_cache_flags(server: Server, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_keeps_the_cache(server: Server, tmp_path: Path) -> None:
     fast = [(f"{server.base}/img/{i}.png", W, H) for i in range(5)]
-    slow = [(f"{server.base}/slow.png?{i}", W, H) for i in range(3)]
+    # answers that never come while the test runs: the Ctrl-C surely lands while they are
+    # awaited (a 1.5 s answer could arrive first on a busy machine, and the run would end)
+    slow = [(f"{server.base}/hang.png?{i}", W, H) for i in range(3)]
     write_corpus(tmp_path / "corpus", fast + slow)
     (tmp_path / "clipqa.toml").write_text("[image_url]\nread-timeout = 30.0\n")
     args = ["corpus", "--online", "--no-reports", "-j", "1", "--cache-dir", "cc"]
     proc = _cli(args, tmp_path)
     deadline = time.time() + 30
-    while server.total("/slow.png") < 3 and time.time() < deadline:
+    while server.total("/hang.png") < 3 and time.time() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)  # the fast ones are done by now
     proc.send_signal(signal.SIGINT)
@@ -520,7 +525,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_cache(server: Server, tmp_path: Path
     with sqlite3.connect(tmp_path / "cc" / "image-urls.sqlite3") as db:
         urls = {row[0] for row in db.execute("SELECT url FROM probes WHERE ok = 1")}
     assert {u for u, _, _ in fast} <= urls
-    assert not any("slow" in u for u in urls)
+    assert not any("hang" in u for u in urls)
 
 
 def test_findings_json_report_carries_notices(server: Server, tmp_path: Path) -> None:
