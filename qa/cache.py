@@ -318,12 +318,14 @@ class ResultCache:
         for name in sorted(set(checked) | set(self._cached)):
             new = checked.get(name)
             new_part = [(new, _ids(new, order))] if new is not None else []
-            cached = self._cached.get(name)
+            # taken out of the cache object: the insert frees its columns as it goes, and the
+            # next columns reuse that memory (fresh memory is slow to touch: page faults)
+            cached = self._cached.pop(name, None)
             # the delta keeps the checked files' rows and the rows it already held
             mine = new_part + ([self._kept[name]] if name in self._kept else [])
             if mine:
                 fresh[name] = _merge_table(mine)
-            inserted = _insert_rows(cached[0], new_part[0][0], new_part[0][1]) if cached and new_part else None
+            inserted = _insert_rows(cached[0], *new_part[0], consume=True) if cached and new_part else None
             out[name] = inserted if inserted is not None else _merge_table(new_part + ([cached] if cached else []))
         self._fresh = fresh
         return out
@@ -466,18 +468,24 @@ def _merge_table(parts: Sequence[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFra
 _TIGHT_DTYPES = frozenset({"object", "string", "Int64", "boolean"})  # what ``to_column`` gives
 
 
-def _insert_rows(cached: pd.DataFrame, new: pd.DataFrame, new_ids: np.ndarray) -> pd.DataFrame | None:
+def _insert_rows(
+    cached: pd.DataFrame, new: pd.DataFrame, new_ids: np.ndarray, *, consume: bool = False
+) -> pd.DataFrame | None:
     """``cached`` (rows in record order; ``_record``: their ids in this run) with the rows of
     ``new`` (ids ``new_ids``, in record order, none of them in ``cached``) put in their places.
 
     The same table as ``_merge_table`` gives for the two parts, with less work: the rows of
     both are already numbered and ordered, so numpy columns take one ``np.insert`` and
     each string column one take in pyarrow. None when a column is not one it knows how
-    to insert into (the caller then merges the general way)."""
+    to insert into (the caller then merges the general way; ``cached`` is untouched).
+    ``consume``: drop each column from ``cached`` once its merged column is made, so that
+    its memory is reused for the next one."""
     columns = list(cached.columns)
     if list(new.columns) != columns or not len(cached) or not len(new) or bool((new_ids < 0).any()):
         return None
     if len(new_ids) > 1 and not bool((new_ids[1:] >= new_ids[:-1]).all()):
+        return None
+    if not all(c == "_record" or _insertable(cached[c], new[c]) for c in columns):
         return None
     at = np.searchsorted(cached["_record"].to_numpy(dtype="int64"), new_ids)
     # where each row of the result comes from, in the two parts put end to end (for pyarrow)
@@ -485,10 +493,24 @@ def _insert_rows(cached: pd.DataFrame, new: pd.DataFrame, new_ids: np.ndarray) -
     out: dict[str, pd.Series] = {}
     for c in columns:
         column = _insert_column(cached[c], new[c], new_ids if c == "_record" else None, at, gather)
-        if column is None:
-            return None
+        if column is None:  # pragma: no cover - _insertable said yes
+            raise AssertionError(f"column {c!r}: not insertable after all")
         out[c] = column
+        if consume:
+            del cached[c]
     return pd.DataFrame(out)
+
+
+def _insertable(old: pd.Series, new: pd.Series) -> bool:
+    """Whether :func:`_insert_column` can merge these two columns."""
+    a, b = str(old.dtype), str(new.dtype)
+    if a != b:
+        return {a, b} <= _TIGHT_DTYPES
+    if isinstance(old.array, pd.arrays.ArrowStringArray):
+        return isinstance(new.array, pd.arrays.ArrowStringArray) and (
+            old.array.__arrow_array__().type == new.array.__arrow_array__().type
+        )
+    return a in ("Int64", "boolean") or isinstance(old.dtype, np.dtype)
 
 
 def _insert_column(

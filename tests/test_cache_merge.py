@@ -113,3 +113,28 @@ def test_insert_rows_handles_other_numpy_columns(dtype: str) -> None:
     assert merged is not None
     assert merged["v"].dtype == np.dtype(dtype)
     assert merged["v"].tolist() == pd.Series([1, 2, 3]).astype(dtype).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(parts())
+def test_consuming_insert_gives_the_same_table_and_empties_its_input(
+    case: tuple[pd.DataFrame, pd.DataFrame, np.ndarray],
+) -> None:
+    cached, new, new_ids = case
+    expected = _insert_rows(cached.copy(), new, new_ids)
+    before = cached.copy()
+    consumed = _insert_rows(cached, new, new_ids, consume=True)
+    if expected is None:
+        assert consumed is None
+        pd.testing.assert_frame_equal(cached, before)  # declined: the input is untouched
+        return
+    assert consumed is not None
+    pd.testing.assert_frame_equal(consumed, expected, check_dtype=True, check_exact=True)
+    assert list(cached.columns) == []  # each column dropped once merged
+
+
+def test_a_declined_consuming_insert_leaves_its_input_whole() -> None:
+    cached = pd.DataFrame({"_record": pd.Series([0, 2], dtype="int64"), "v": pd.Series([1.5, 2.5])})
+    new = pd.DataFrame({"_record": pd.Series([1], dtype="int64"), "v": to_column(["b"])})  # float64 vs string
+    assert _insert_rows(cached, new, np.array([1]), consume=True) is None
+    assert list(cached.columns) == ["_record", "v"] and cached["v"].tolist() == [1.5, 2.5]
