@@ -146,10 +146,12 @@ def _free_port() -> int:
 
 
 def _control(port: int, what: str) -> dict[str, Any]:
-    import httpx
+    import urllib.request
 
-    r = httpx.get(f"http://127.0.0.1:{port}/__{what}", timeout=10, trust_env=False)
-    return dict(r.json())
+    # the standard library, no proxy (a loopback server): the bench needs no HTTP client package
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"http://127.0.0.1:{port}/__{what}", timeout=10) as r:
+        return dict(json.loads(r.read()))
 
 
 # ---------------------------------------------------------------- runs
