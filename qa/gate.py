@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -162,6 +163,14 @@ def _finding_dict(f: Finding, in_prefix: str, co_prefix: str) -> dict[str, Any]:
 def _cleanup_tmp(folder: Path) -> None:
     if folder.is_dir():
         for leftover in folder.glob(f".*{TMP_MARK}"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _cleanup_tmp_of(path: Path) -> None:
+    """Remove what an interrupted atomic write of ``path`` left beside it (and nothing else)."""
+    if path.parent.is_dir():
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{TMP_MARK}"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
@@ -357,6 +366,7 @@ def _run_locked(
     dry_run: bool,
     cache_dir: str | None,
 ) -> dict[str, Any]:
+    _cleanup_tmp_of(jpath)  # a journal write that was killed (the journal itself is whole or absent)
     journal = _read_journal(jpath)
     if journal is not None and (journal["incoming"], journal["corpus"]) != (str(inc.resolve()), str(cor.resolve())):
         raise ImportError_(
@@ -374,6 +384,7 @@ def _run_locked(
         return manifest_for(journal, dry_run=True)
     result = execute(journal)
     target = Path(manifest) if manifest else Path(journal["quarantine"]) / "manifest.json"
+    _cleanup_tmp_of(target)
     write_text(target, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     result["manifest"] = str(target)
     jpath.unlink()

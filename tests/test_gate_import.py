@@ -156,6 +156,27 @@ def test_import_moves_gates_and_explains(tmp_path: Path) -> None:
     assert (corpus / "old1.txt").read_bytes() == before["old1.txt"]  # never overwritten
 
 
+def test_leftovers_of_killed_journal_and_manifest_writes_are_removed(tmp_path: Path) -> None:
+    """A SIGKILL while the journal (beside the corpus) or the manifest was being written leaves
+    a temporary file there; the next import removes it, and only it."""
+    corpus, incoming, batch, before = make_batch(tmp_path, 12, seed=5)
+    jpath = journal_path(corpus.resolve())
+    journal_tmp = jpath.with_name(f".{jpath.name}.k1ll3d.clipqa-tmp")  # as atomic_open names it
+    journal_tmp.write_text('{"half a jour')
+    manifest = tmp_path / "reports" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest_tmp = manifest.with_name(".manifest.json.zz9.clipqa-tmp")
+    manifest_tmp.write_text("{")
+    unrelated = tmp_path / ".someone-elses.json.abc.clipqa-tmp"  # not ours to remove
+    unrelated.write_text("x")
+    run_import(incoming, corpus, load_config(None), quarantine=tmp_path / "quarantine" / "q", manifest=manifest)
+    assert not journal_tmp.exists() and not manifest_tmp.exists()
+    assert unrelated.read_text() == "x"
+    unrelated.unlink()
+    assert_settled(tmp_path, corpus, incoming, batch, before)
+    assert json.loads(manifest.read_text())["counts"]
+
+
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     corpus, incoming, _batch, _before = make_batch(tmp_path, 12, seed=2)
     snapshot = (files_under(corpus), files_under(incoming))
