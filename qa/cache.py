@@ -197,7 +197,6 @@ class ResultCache:
         self.stats: dict[str, Stat | None] = {}  # the stat to record for each file (None: racy or not a file)
         self.hits: set[str] = set()
         self.hashed = 0  # files read and hashed by the last lookup (the others matched by stat)
-        self.dirty = False  # some hit's entry changes (a new trusted stat): worth writing
         self.misses: list[str] = []  # the files to check (not hits), in order
         self.restat: set[str] = set()  # the hits whose entry changes (hashed: the stat is new, or racy)
         self.unreadable: set[str] = set()  # files without a key (checked as usual, never kept)
@@ -274,10 +273,15 @@ class ResultCache:
                 if stats[path] != old[1]:
                     restat.add(path)
         self.keys, self.stats, self.hits, self.hashed = keys, stats, hits, hashed
-        self.restat, self.unreadable, self.dirty = restat, unreadable, bool(restat)
+        self.restat, self.unreadable = restat, unreadable
         missed = [s for s in sources if s.path not in hits]
         self.misses = [s.path for s in missed]
         return missed
+
+    @property
+    def dirty(self) -> bool:
+        """Some hit's entry changes (a new trusted stat): worth writing."""
+        return bool(self.restat)
 
     def hit_findings(self) -> list[Finding]:
         return [f for p in sorted(self.hits) for f in unpack(self.entries[p][2])]
@@ -328,6 +332,7 @@ class ResultCache:
             inserted = _insert_rows(cached[0], *new_part[0], consume=True) if cached and new_part else None
             out[name] = inserted if inserted is not None else _merge_table(new_part + ([cached] if cached else []))
         self._fresh = fresh
+        self._order = None  # the prepared rows were used up: another merge prepares again
         return out
 
     def _new_ids(self, files: pd.DataFrame | None, order: Mapping[str, int], mine: Any) -> np.ndarray:
@@ -449,20 +454,22 @@ def _merge_table(parts: Sequence[tuple[pd.DataFrame, np.ndarray]]) -> pd.DataFra
         merged = merged.take(rows)
     out = {c: merged[c].reset_index(drop=True) for c in other}
     taking = None if identity else pa.array(rows)
-    for c in arrow:  # in pyarrow: one take over the parts' chunks (pandas' own take is several times slower)
-        chunks = [chunk for df, _ in live for chunk in df[c].array.__arrow_array__().chunks]
-        values = pa.chunked_array(chunks, type=chunks[0].type) if chunks else None
-        if values is None:
-            out[c] = first[c].iloc[0:0].reset_index(drop=True)
-            continue
-        taken = values if taking is None else values.take(taking)
-        out[c] = pd.Series(pd.arrays.ArrowStringArray(taken))  # the STRING dtype
+    for c in arrow:
+        out[c] = _take_strings([df[c] for df, _ in live], taking)
     for c in columns:
         if c not in out:  # dtypes differ: the values, in order, to the tightest dtype
             values = np.concatenate([df[c].astype(object).to_numpy() for df, _ in live])[rows]
             out[c] = to_column([None if v is pd.NA else v for v in values.tolist()])
     out["_record"] = pd.Series(ids[rows], dtype="int64")
     return pd.DataFrame({c: out[c] for c in columns})
+
+
+def _take_strings(parts: Sequence[pd.Series], rows: pa.Array | None) -> pd.Series:
+    """String columns put end to end, then (``rows``: positions in that whole) taken in one
+    pyarrow take: pandas' own take is several times slower."""
+    arrays = [s.array.__arrow_array__() for s in parts]
+    values = pa.chunked_array([chunk for a in arrays for chunk in a.chunks], type=arrays[0].type)
+    return pd.Series(pd.arrays.ArrowStringArray(values if rows is None else values.take(rows)))  # STRING
 
 
 _TIGHT_DTYPES = frozenset({"object", "string", "Int64", "boolean"})  # what ``to_column`` gives
@@ -492,10 +499,7 @@ def _insert_rows(
     gather = pa.array(np.insert(np.arange(len(cached)), at, np.arange(len(cached), len(cached) + len(new))))
     out: dict[str, pd.Series] = {}
     for c in columns:
-        column = _insert_column(cached[c], new[c], new_ids if c == "_record" else None, at, gather)
-        if column is None:  # pragma: no cover - _insertable said yes
-            raise AssertionError(f"column {c!r}: not insertable after all")
-        out[c] = column
+        out[c] = _insert_column(cached[c], new[c], new_ids if c == "_record" else None, at, gather)
         if consume:
             del cached[c]
     return pd.DataFrame(out)
@@ -515,33 +519,26 @@ def _insertable(old: pd.Series, new: pd.Series) -> bool:
 
 def _insert_column(
     old: pd.Series, new: pd.Series, ids: np.ndarray | None, at: np.ndarray, gather: pa.Array
-) -> pd.Series | None:
+) -> pd.Series:
+    """One merged column (of two that :func:`_insertable` accepts)."""
     if ids is not None:  # _record: the ids themselves
         return pd.Series(np.insert(old.to_numpy(dtype="int64"), at, ids), dtype="int64")
     if str(old.dtype) != str(new.dtype):
-        if not {str(old.dtype), str(new.dtype)} <= _TIGHT_DTYPES:
-            return None
         # as _merge_table does for dtypes that differ: the values, in order, to the tightest dtype
         from qa.tables import to_column
 
         values = np.insert(old.astype(object).to_numpy(), at, new.astype(object).to_numpy())
         return to_column([None if v is pd.NA else v for v in values.tolist()])
-    array = old.array
-    if isinstance(array, pd.arrays.ArrowStringArray):  # one take in pyarrow (pandas' own is slower)
-        a, b = old.array.__arrow_array__(), new.array.__arrow_array__()
-        if a.type != b.type:
-            return None
-        both = pa.chunked_array([*a.chunks, *b.chunks], type=a.type).combine_chunks()
-        return pd.Series(pd.arrays.ArrowStringArray(both.take(gather)))
+    if isinstance(old.array, pd.arrays.ArrowStringArray):
+        return _take_strings([old, new], gather)
     if str(old.dtype) in ("Int64", "boolean"):  # masked arrays: values and mask, each one insert
         kind = "bool" if str(old.dtype) == "boolean" else "int64"
         filler = False if kind == "bool" else 0
         data = np.insert(
-            array.to_numpy(dtype=kind, na_value=filler), at, new.array.to_numpy(dtype=kind, na_value=filler)
+            old.array.to_numpy(dtype=kind, na_value=filler), at, new.array.to_numpy(dtype=kind, na_value=filler)
         )
         mask = np.insert(old.isna().to_numpy(), at, new.isna().to_numpy())
         made = pd.arrays.BooleanArray(data, mask) if kind == "bool" else pd.arrays.IntegerArray(data, mask)
         return pd.Series(made)
-    if isinstance(old.dtype, np.dtype):  # numpy columns (object, int64, ...): one insert
-        return pd.Series(np.insert(old.to_numpy(), at, new.to_numpy()), dtype=old.dtype)
-    return None
+    # numpy columns (object, int64, ...): one insert
+    return pd.Series(np.insert(old.to_numpy(), at, new.to_numpy()), dtype=old.dtype)
