@@ -160,17 +160,11 @@ def _finding_dict(f: Finding, in_prefix: str, co_prefix: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- moving
 
 
-def _cleanup_tmp(folder: Path) -> None:
+def _cleanup_tmp(folder: Path, of: str | None = None) -> None:
+    """Remove what interrupted atomic writes left in ``folder``: all of it, or (``of``) only
+    what a write of the file of that name left."""
     if folder.is_dir():
-        for leftover in folder.glob(f".*{TMP_MARK}"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-
-
-def _cleanup_tmp_of(path: Path) -> None:
-    """Remove what an interrupted atomic write of ``path`` left beside it (and nothing else)."""
-    if path.parent.is_dir():
-        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{TMP_MARK}"):
+        for leftover in folder.glob(f".{glob.escape(of)}.*{TMP_MARK}" if of else f".*{TMP_MARK}"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
@@ -366,7 +360,7 @@ def _run_locked(
     dry_run: bool,
     cache_dir: str | None,
 ) -> dict[str, Any]:
-    _cleanup_tmp_of(jpath)  # a journal write that was killed (the journal itself is whole or absent)
+    _cleanup_tmp(jpath.parent, of=jpath.name)  # a journal write that was killed (the journal itself is whole or absent)
     journal = _read_journal(jpath)
     if journal is not None and (journal["incoming"], journal["corpus"]) != (str(inc.resolve()), str(cor.resolve())):
         raise ImportError_(
@@ -384,7 +378,7 @@ def _run_locked(
         return manifest_for(journal, dry_run=True)
     result = execute(journal)
     target = Path(manifest) if manifest else Path(journal["quarantine"]) / "manifest.json"
-    _cleanup_tmp_of(target)
+    _cleanup_tmp(target.parent, of=target.name)
     write_text(target, json.dumps(result, ensure_ascii=False, indent=1) + "\n")
     result["manifest"] = str(target)
     jpath.unlink()
