@@ -9,7 +9,6 @@ much to ship back to the parent as parsing them did.
 from __future__ import annotations
 
 import contextlib
-import gc
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from qa.corpus import ReadOptions, Record, Source, read_record
 from qa.excerpts import attach as attach_excerpts
 from qa.excerpts import needs_context
 from qa.findings import Finding, rule
+from qa.nogc import paused_gc
 from qa.schema import Schema, load_schema, validate_tables
 from qa.tables import TableBuilder
 
@@ -117,15 +117,8 @@ class Stage:
         # located: millions of young objects, which made the cyclic garbage collector
         # rescan them again and again (it cost more than parsing). Nothing built here
         # forms reference cycles that matter, so collect once at the end instead.
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            budget = self.spec.config.time_budget
-            with FileTimer(budget) as timer:
-                return self._process(sources, first_id, index, timer)
-        finally:
-            if was_enabled:
-                gc.enable()
+        with paused_gc(), FileTimer(self.spec.config.time_budget) as timer:
+            return self._process(sources, first_id, index, timer)
 
     def _process(self, sources: Sequence[Source], first_id: int, index: int, timer: FileTimer) -> ChunkResult:
         builder = TableBuilder(self.schema, self.extra_columns())

@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 from qa.findings import Finding, Severity
+from qa.nogc import paused_gc
 from qa.report import html, json_report
-from qa.report.nogc import paused_gc
 from tests.html_fixtures import (
     MIXED_SCRIPT,
     ZWSP,

@@ -34,8 +34,8 @@ import pandas as pd
 
 from qa.atomic import atomic_open
 from qa.findings import CHECKS, REGISTRY, Finding, Severity
+from qa.nogc import paused_gc
 from qa.pipeline import RunResult
-from qa.report.nogc import paused_gc
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("qa.report", "templates"),

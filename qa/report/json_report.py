@@ -14,8 +14,8 @@ from typing import Any
 
 from qa.atomic import atomic_open
 from qa.findings import Finding
+from qa.nogc import paused_gc
 from qa.pipeline import RunResult
-from qa.report.nogc import paused_gc
 
 SCHEMA_VERSION = 1
 JSON_SCHEMA = Path(__file__).with_name("findings.schema.json")
