@@ -1,4 +1,4 @@
-"""The duplicate check's MinHash signatures (numpy): words, shingles, permutations, LSH banding."""
+"""The duplicate check's MinHash signatures (numpy): words, shingles, one-permutation MinHash, LSH banding."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.checks import duplicate
-from qa.checks.duplicate import WORD, body_signature, lsh_params, minhash, permutations, shingle_hashes, word_hashes
+from qa.checks.duplicate import WORD, body_signature, lsh_params, minhash, probe_order, shingle_hashes, word_hashes
 from qa.pipeline import RunResult, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def test_words_outside_the_basic_plane_and_lone_surrogates() -> None:
 def test_shingle_hashes_depend_on_the_words_and_their_order() -> None:
     w = word_hashes("alpha beta gamma delta alpha beta gamma epsilon")
     x = shingle_hashes(w, 3)
-    assert x.dtype == np.uint32 and len(x) == 6
+    assert x.dtype == np.uint64 and len(x) == 6
     assert x[0] == x[4]  # "alpha beta gamma" twice
     assert len(set(x.tolist())) == 5
     assert shingle_hashes(word_hashes("gamma beta alpha"), 3)[0] != x[0]
@@ -94,8 +94,8 @@ def test_signature_is_pinned() -> None:
     """The format is stored (result cache, tables): changing the scheme must be deliberate."""
     raw = body_signature(SAMPLE, 128, 5, 50)
     assert raw is not None and len(raw) == 512
-    assert np.frombuffer(raw, dtype="<u4")[:3].tolist() == [182549718, 254805268, 78868656]
-    assert hashlib.sha256(raw).hexdigest() == "5d37505104d3729991c3cb10fd0bd848047d5ef431a459ceda39f435bedd9089"
+    assert np.frombuffer(raw, dtype="<u4")[:3].tolist() == [1036472424, 49336811, 49336811]
+    assert hashlib.sha256(raw).hexdigest() == "6a71c4ee4e61a228a6af9d7e69a87515734a3b4e6e4f160cea57449aabad8d6f"
 
 
 def test_signature_is_the_same_in_other_processes() -> None:
@@ -114,21 +114,46 @@ def test_signature_is_the_same_in_other_processes() -> None:
         assert proc.stdout == want.hex()
 
 
-def test_long_bodies_are_processed_in_blocks() -> None:
+def reference_minhash(shingles: list[int], num_perm: int) -> list[int]:
+    """One-permutation hashing with optimal densification, written out plainly: bin = upper 32
+    bits scaled to num_perm, value = lower 32 bits, minimum per bin; an empty bin takes the value
+    of the first filled bin in its probe order."""
+    bins: dict[int, int] = {}
+    for h in shingles:
+        b = ((h >> 32) * num_perm) >> 32
+        bins[b] = min(bins.get(b, 1 << 32), h & 0xFFFFFFFF)
+    order = probe_order(num_perm).tolist()
+    return [bins[i] if i in bins else bins[next(j for j in order[i] if j in bins)] for i in range(num_perm)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=300),
+    st.sampled_from([2, 3, 16, 100, 128, 256]),
+)
+def test_minhash_is_the_plain_one_permutation_scheme(shingles: list[int], num_perm: int) -> None:
+    got = minhash(np.array(shingles, dtype=np.uint64), num_perm)
+    assert got.dtype == np.uint32 and got.tolist() == reference_minhash(shingles, num_perm)
+
+
+def test_minhash_of_many_shingles() -> None:
     rng = np.random.default_rng(3)
-    x = rng.integers(0, 2**32, size=5 * duplicate._BLOCK_CELLS // 128 + 17, dtype=np.uint64).astype(np.uint32)
-    a, b = permutations(128)
-    whole = np.array([int(((a[k].astype(np.uint64) * x + b[k]) & 0xFFFFFFFF).min()) for k in range(128)])
-    assert (minhash(x, 128) == whole).all()
-    text = " ".join(f"w{i}" for i in range(100_000))  # 100k distinct shingles, far above one block
+    x = rng.integers(0, 2**64 - 1, size=20_000, dtype=np.uint64)
+    assert minhash(x, 128).tolist() == reference_minhash(x.tolist(), 128)
+    with pytest.raises(ValueError, match="no shingles"):
+        minhash(np.empty(0, dtype=np.uint64), 128)
+    text = " ".join(f"w{i}" for i in range(100_000))  # 100k distinct shingles
     assert body_signature(text, 128, 5, 50) is not None
 
 
-def test_permutations_are_odd_bijections() -> None:
-    a, b = permutations(256)
-    assert a.dtype == b.dtype == np.uint32 and len(set(a.tolist())) == 256
-    assert (a % 2 == 1).all()
-    assert not a.flags.writeable
+def test_probe_orders_are_fixed_permutations_of_every_bin() -> None:
+    for n in (2, 128, 1024):
+        order = probe_order(n)
+        assert order.shape == (n, n) and not order.flags.writeable
+        assert (np.sort(order, axis=1) == np.arange(n)).all()
+    rows = probe_order(128)
+    assert len({tuple(r) for r in rows.tolist()}) == 128  # each bin probes in its own order
+    assert rows[0, :4].tolist() == [16, 54, 91, 29]  # pinned: part of the signature scheme
 
 
 def test_estimates_follow_the_true_jaccard() -> None:

@@ -76,7 +76,7 @@ D105 = rule(
 
 OPTIONS: dict[str, Any] = {
     "near_threshold": 0.8,  # estimated Jaccard similarity of word shingles
-    "num_perm": 128,  # MinHash permutations (signature size: 4 bytes each)
+    "num_perm": 128,  # MinHash values (bins) per signature, 4 bytes each
     "shingle_words": 5,  # words per shingle
     "min_body_words": 50,  # shorter bodies are not compared
     "min_title_chars": 20,  # shorter (normalised) titles are too generic to call a story syndicated
@@ -90,9 +90,9 @@ WORD = regex.compile(r"\w+")
 # ---------------------------------------------------------------- MinHash signatures (numpy)
 #
 # A body's words are the maximal runs of `\w` (the `regex` module's Unicode definition) in the
-# case-folded body; a shingle is `shingle_words` consecutive words; the signature is the
-# minimum, over the body's shingles, of each of `num_perm` hash functions. All of it is
-# vectorised: no Python loop over characters, words or shingles.
+# case-folded body; a shingle is `shingle_words` consecutive words; the signature is a
+# one-permutation MinHash of the set of shingles, `num_perm` values. All of it is vectorised:
+# no Python loop over characters, words or shingles.
 #
 # * `\w` is a property of a single code point, so the words are found with a lookup table
 #   (one byte per code point, filled from the `regex` module itself, 256 code points at a
@@ -102,11 +102,17 @@ WORD = regex.compile(r"\w+")
 #   by B^start so that the same word hashes alike wherever it stands; its length is mixed in
 #   and the value finished with MurmurHash3's 64-bit finaliser.
 # * A shingle's hash is sum(word_hash[i + j] * M_j) mod 2^64 over its k words (fixed odd M_j):
-#   k vectorised multiply-adds; its upper 32 bits are the shingle's 32-bit hash x. Equal word
-#   sequences give equal x; different ones collide with probability ~2^-32.
-# * The permutations are datasketch's "affine32" scheme: h_k(x) = a_k * x + b_k mod 2^32 with
-#   a_k odd (a bijection); the signature is min over shingles of h_k, 4 bytes per permutation.
-#   The (shingles x num_perm) matrix is processed in blocks to bound memory.
+#   k vectorised multiply-adds, then the finaliser again. Equal word sequences give equal
+#   hashes; different ones collide with probability ~2^-64.
+# * One-permutation hashing (Li, Owen & Zhang 2012) with optimal densification (Shrivastava
+#   2017): the upper 32 bits of a shingle's hash pick one of `num_perm` bins, the lower 32 bits
+#   are its value, and each bin keeps the minimum value that falls in it. A bin no shingle fell
+#   in (short bodies) copies the value of the first filled bin in its own fixed, pseudo-random
+#   probe order, the same for every body, so two bodies agree there exactly as often as they
+#   agree on a filled bin. Position by position, two signatures are equal with probability
+#   ~ the Jaccard similarity of the shingle sets, as with num_perm independent permutations,
+#   but at the cost of one hash per shingle instead of num_perm: the (shingles x num_perm)
+#   matrix of the classic scheme cost 4x more than everything else in the signature.
 #
 # Every constant comes from splitmix64 of a fixed seed: the signature depends on no process
 # state (PYTHONHASHSEED, numpy's random streams) and is the same on every platform.
@@ -118,7 +124,6 @@ _FMIX1 = _U(0xFF51AFD7ED558CCD)
 _FMIX2 = _U(0xC4CEB9FE1A85EC53)
 _S33 = _U(33)
 _S32 = _U(32)
-_BLOCK_CELLS = 1 << 17  # cells of the (shingles x num_perm) uint32 matrix per block (512 KiB)
 _POWERS_CACHED = 1 << 16  # powers of B kept per process: bodies up to 64k characters
 
 
@@ -128,6 +133,14 @@ def _splitmix64(x: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
     return z ^ (z >> 31)
+
+
+def _splitmix64_array(x: np.ndarray) -> np.ndarray:
+    """:func:`_splitmix64` of every value of a uint64 array (a new array)."""
+    z = x + _U(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> _U(30))) * _U(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> _U(27))) * _U(0x94D049BB133111EB)
+    return z ^ (z >> _U(31))
 
 
 def _constant(tag: int, i: int = 0) -> int:
@@ -213,36 +226,44 @@ def word_hashes(text: str) -> np.ndarray:
 
 
 def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
-    """32-bit hash of each run of ``k`` consecutive word hashes (uint32; len(words) - k + 1 of them)."""
+    """64-bit hash of each run of ``k`` consecutive word hashes (uint64; len(words) - k + 1 of them)."""
     m = len(words) - k + 1
     if m <= 0:
-        return np.empty(0, dtype=np.uint32)
+        return np.empty(0, dtype=np.uint64)
     if k > len(_SHINGLE_MULT):
         raise ValueError(f"at most {len(_SHINGLE_MULT)} words per shingle, got {k}")
     acc: np.ndarray = words[:m] * _SHINGLE_MULT[0]
     for j in range(1, k):
         acc += words[j : j + m] * _SHINGLE_MULT[j]
-    return (acc >> _S32).astype(np.uint32)
+    return _fmix64(acc)
 
 
 @lru_cache(maxsize=8)
-def permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """(a, b): the ``num_perm`` hash functions x -> a * x + b mod 2^32 (a odd), read-only uint32."""
-    a = np.array([_constant(4, i) & 0xFFFFFFFF | 1 for i in range(num_perm)], dtype=np.uint32)
-    b = np.array([_constant(5, i) & 0xFFFFFFFF for i in range(num_perm)], dtype=np.uint32)
-    a.flags.writeable = b.flags.writeable = False
-    return a, b
+def probe_order(num_perm: int) -> np.ndarray:
+    """Row i: every bin, in the pseudo-random order in which an empty bin i looks for a filled
+    one (optimal densification); read-only (num_perm x num_perm, intp)."""
+    cells = np.arange(num_perm * num_perm, dtype=np.uint64)  # cell (i, j) is i * num_perm + j
+    keys = _splitmix64_array(_U(MINHASH_SEED) ^ _splitmix64_array(cells + _U(6 << 32)))
+    order = np.argsort(keys.reshape(num_perm, num_perm), axis=1, kind="stable").astype(np.intp)
+    order.flags.writeable = False
+    return order
 
 
 def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
-    """Minimum of each permutation over ``shingles`` (uint32 hashes): the signature, uint32."""
-    a, b = permutations(num_perm)
+    """One-permutation MinHash of ``shingles`` (uint64 hashes, at least one): ``num_perm``
+    values (uint32), each the minimum of the shingles in its bin, empty bins densified."""
+    if not len(shingles):
+        raise ValueError("no shingles")
+    bins = ((shingles >> _S32) * _U(num_perm)) >> _S32  # the upper 32 bits, scaled to [0, num_perm)
+    bins = bins.astype(np.intp)
     out = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    block = max(1, _BLOCK_CELLS // num_perm)
-    for i in range(0, len(shingles), block):
-        cells = shingles[i : i + block, None] * a
-        cells += b
-        np.minimum(out, cells.min(axis=0), out=out)
+    np.minimum.at(out, bins, shingles.astype(np.uint32))  # the lower 32 bits
+    filled = np.bincount(bins, minlength=num_perm).astype(bool)
+    empty = np.flatnonzero(~filled)
+    if len(empty):
+        probes = probe_order(num_perm)[empty]
+        donor = probes[np.arange(len(empty)), filled[probes].argmax(axis=1)]
+        out[empty] = out[donor]
     return out
 
 
