@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,22 @@ def test_local_engine_chunking_does_not_change_findings(tmp_path: Path) -> None:
     assert [key(f) for f in one.findings] == [key(f) for f in two.findings]
     assert len(discover([str(corpus)]).sources) == 400
     shutil.rmtree(corpus)
+
+
+@pytest.mark.parametrize("files", [1, 49, 50, 299, 300, 1000, 2001, 10_000, 30_000, 100_000, 123_457])
+@pytest.mark.parametrize("jobs", [1, 2, 3, 8])
+def test_chunk_sizes_cover_every_file_once_and_shrink_at_the_end(files: int, jobs: int) -> None:
+    from qa.engine.local import MAX_CHUNK, TAIL_CHUNK, chunk_sizes, chunks
+
+    sizes = chunk_sizes(files, jobs)
+    assert sum(sizes) == files and min(sizes) > 0 and max(sizes) <= MAX_CHUNK
+    spans = [(start, len(part)) for _, start, part in chunks(list(range(files)), jobs)]  # type: ignore[arg-type]
+    assert [n for _, n in spans] == sizes
+    assert [s for s, _ in spans] == [sum(sizes[:i]) for i in range(len(sizes))]
+    if jobs > 1 and files >= 10_000:
+        # guided: a large run starts with full chunks and ends with small ones, so the workers
+        # finish close together
+        assert all(a >= b for a, b in itertools.pairwise(sizes[:-1]))
+        assert max(sizes[-2 * jobs :]) <= max(TAIL_CHUNK, sizes[-2 * jobs]) * 1.5
+        assert files < 40_000 or max(sizes[-2 * jobs :]) <= TAIL_CHUNK * 1.5
+        assert len(sizes) <= 4 * jobs + 10 * jobs + files // MAX_CHUNK
