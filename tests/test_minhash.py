@@ -60,6 +60,17 @@ def test_words_are_the_regex_words(parts: list[str]) -> None:
     assert len(set(by_word.values())) == len(by_word)  # different words, different hashes
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=200))
+def test_ascii_text_takes_a_shortcut_to_the_same_code_points_and_marks(text: str) -> None:
+    cp, marks = duplicate._code_points(text)
+    wide = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    assert cp.dtype == np.uint8 and cp.tolist() == wide.tolist()
+    assert marks.tolist() == duplicate._word_chars(wide).tolist()
+    # the same words hash alike in a text that is not ASCII (the UTF-32 path)
+    assert word_hashes(text).tolist() == word_hashes(text + " \u00e9")[: len(WORD.findall(text))].tolist()
+
+
 def test_words_outside_the_basic_plane_and_lone_surrogates() -> None:
     text = "𝔘𝔫𝔦 a\ud800b 𝟘𝟙 \U000e0041 𐍈x 😀 end"
     words = WORD.findall(text)

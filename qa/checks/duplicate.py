@@ -170,6 +170,22 @@ def _classify(pages: list[int]) -> None:
 _classify(list(range(0x10000 >> 8)))  # the Basic Multilingual Plane (~5 ms); other planes on demand
 
 
+_ASCII_WORD_CHARS = bytes(_WORD_CHAR[:128].tolist()) + bytes(128)  # a bytes.translate table
+
+
+def _code_points(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of ``text`` and its word-character marks (see :func:`_word_chars`).
+    ASCII text (most bodies; ``isascii`` is O(1)) skips the UTF-32 encoding and the table
+    lookup: one byte per code point, marked by ``bytes.translate``."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        marks = np.zeros(len(raw) + 2, dtype=np.int8)
+        marks[1:-1] = np.frombuffer(raw.translate(_ASCII_WORD_CHARS), dtype=np.int8)
+        return np.frombuffer(raw, dtype=np.uint8), marks
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    return cp, _word_chars(cp)
+
+
 def _word_chars(cp: np.ndarray) -> np.ndarray:
     """int8 per code point, 1 for word characters, with a 0 added at each end."""
     if len(cp) and int(cp.max()) >= 0x10000:
@@ -209,9 +225,8 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
 
 def word_hashes(text: str) -> np.ndarray:
     """One 64-bit hash per word (maximal run of word characters) of ``text``, in order (uint64)."""
-    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    cp, marks = _code_points(text)
     n = len(cp)
-    marks = _word_chars(cp)
     bounds = np.flatnonzero(marks[1:] != marks[:-1])  # start, end, start, end, ...
     if not len(bounds):
         return np.empty(0, dtype=np.uint64)
