@@ -432,13 +432,20 @@ def amp_cache_url(amp_url: str) -> str | None:
         return None
     if not parts.hostname or parts.scheme not in ("http", "https"):
         return None
-    try:
-        host = parts.hostname.encode("ascii").decode("idna")
-    except UnicodeError:
-        host = parts.hostname
+    host = parts.hostname
+    if host.isascii() and "xn--" not in host:
+        # Python's idna codec leaves such a (lower-case) host as it is both ways, or fails and
+        # is left as it is below: skip it, it is slow (pure Python) and most hosts are like this.
+        return _amp_cache_form(parts, host.replace("-", "--").replace(".", "-"))
+    with contextlib.suppress(UnicodeError):
+        host = host.encode("ascii").decode("idna")
     cache_host = host.replace("-", "--").replace(".", "-")
     with contextlib.suppress(UnicodeError):
         cache_host = cache_host.encode("idna").decode("ascii")
+    return _amp_cache_form(parts, cache_host)
+
+
+def _amp_cache_form(parts: SplitResult, cache_host: str) -> str:
     rest = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     mode = "c/s/" if parts.scheme == "https" else "c/"
     return f"https://{cache_host}.cdn.ampproject.org/{mode}{rest}"

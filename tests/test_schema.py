@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import subprocess
@@ -9,11 +10,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.pipeline import RunResult
-from qa.schema import SchemaLoadError, default_schema_dir, load_schema
+from qa.schema import SchemaLoadError, amp_cache_url, default_schema_dir, load_schema
 from tests.clipping import BASE, clipping, data, render
 
 Check = Callable[..., RunResult]
@@ -207,3 +211,39 @@ def test_schemas_ship_inside_the_package() -> None:
     assert (default_schema_dir() / "clippings.yaml").is_file()
     schema = load_schema()
     assert set(schema.tables) == {"clippings", "images", "related"}
+
+
+def _amp_cache_url_by_the_codec(amp_url: str) -> str | None:
+    """amp_cache_url as it was before its ASCII shortcut: Python's idna codec both ways, always."""
+
+    try:
+        parts = urlsplit(amp_url)
+    except ValueError:
+        return None
+    if not parts.hostname or parts.scheme not in ("http", "https"):
+        return None
+    try:
+        host = parts.hostname.encode("ascii").decode("idna")
+    except UnicodeError:
+        host = parts.hostname
+    cache_host = host.replace("-", "--").replace(".", "-")
+    with contextlib.suppress(UnicodeError):
+        cache_host = cache_host.encode("idna").decode("ascii")
+    rest = parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    mode = "c/s/" if parts.scheme == "https" else "c/"
+    return f"https://{cache_host}.cdn.ampproject.org/{mode}{rest}"
+
+
+_HOST_LABELS = st.one_of(
+    st.text("abcXYZ019-_", min_size=0, max_size=8),
+    st.sampled_from(["xn--bcher-kva", "XN--BCHER-KVA", "xn--", "xn--zz", "bücher", "ÄÖ", "例え", "a" * 64, "%ETH0"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["http", "https", "HTTPS", "ftp"]), st.lists(_HOST_LABELS, min_size=1, max_size=4),
+       st.sampled_from(["", ":8080", "]"]), st.sampled_from(["/amp/a-b", "", "/x?q=1"]))  # fmt: skip
+def test_amp_cache_url_ascii_shortcut_changes_nothing(scheme: str, labels: list[str], port: str, path: str) -> None:
+    host = ".".join(labels)
+    for url in (f"{scheme}://{host}{port}{path}", f"{scheme}://[fe80::1%{host}]{path}"):
+        assert amp_cache_url(url) == _amp_cache_url_by_the_codec(url), url
