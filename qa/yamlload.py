@@ -494,9 +494,16 @@ def _needs_full_path(text: str) -> bool:
         return True
     if ("[" in text or "{" in text) and _FLOW_COLON.search(text) is not None:
         return True
-    if _NUMBER_AT_START.match(text) is not None or any(s.search(text) is not None for s in _NUMBER_SCREENS):
+    if _NUMBER_AT_START.match(text) is not None:
         return True
-    return any(_EXPONENT.match(text, m.start()) is not None for hint in _EXPONENT_HINTS for m in hint.finditer(text))
+    for screen in _NUMBER_SCREENS:
+        if screen.search(text) is not None:
+            return True
+    for hint in _EXPONENT_HINTS:
+        for m in hint.finditer(text):
+            if _EXPONENT.match(text, m.start()) is not None:
+                return True
+    return False
 
 
 # A block scalar header (| or > with its indicators) at the end of a line.
@@ -531,11 +538,19 @@ def _plain_tag(text: str) -> str:
     return tag
 
 
-# Keys already found to be plain strings to PyYAML (a per-process cache, like _PLAIN_TAGS):
-# front matter repeats the same few keys, so most keys are one set lookup.
-_PLAIN_KEY_CHARS = 100  # longer keys are not remembered (the length limit may be lower)
-_PLAIN_KEYS: set[str] = set()
-_NO_KEYS: frozenset[str] = frozenset()
+# Short texts already found to be strings to PyYAML, written plain (a per-process cache,
+# like _PLAIN_TAGS): front matter repeats the same few keys and many values (news, article,
+# a provider's name), so most of them are one set lookup.
+_PLAIN_CHARS = 100  # longer texts are not remembered (the length limit may be lower)
+_PLAIN: set[str] = set()
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _remember_plain(text: str) -> None:
+    if len(text) <= _PLAIN_CHARS:
+        if len(_PLAIN) > 10_000:
+            _PLAIN.clear()
+        _PLAIN.add(text)
 
 
 def _check_key(key: Any, max_chars: int) -> None:
@@ -543,10 +558,7 @@ def _check_key(key: Any, max_chars: int) -> None:
     would read as a string if written plain (``on``, ``1``, ``2021-12-28`` are not)."""
     if key.__class__ is not str or len(key) > max_chars or (key[:1] in _IMPLICIT_FIRST and _plain_tag(key) != STR):
         raise _Decline
-    if len(key) <= _PLAIN_KEY_CHARS:
-        if len(_PLAIN_KEYS) > 10_000:
-            _PLAIN_KEYS.clear()
-        _PLAIN_KEYS.add(key)
+    _remember_plain(key)
 
 
 class _FastReader:
@@ -585,13 +597,13 @@ class _FastReader:
         if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
             raise _Decline  # the full path reports the depth
         max_chars = self.limits.max_scalar_chars
-        known = _PLAIN_KEYS if max_chars >= _PLAIN_KEY_CHARS else _NO_KEYS
+        known = _PLAIN if max_chars >= _PLAIN_CHARS else _NOTHING
         for key, item in current.items():
             if key not in known:
                 _check_key(key, max_chars)
             kind = item.__class__
             if kind is str:
-                if item[:1] in _IMPLICIT_FIRST or len(item) > max_chars:
+                if (item[:1] in _IMPLICIT_FIRST and item not in known) or len(item) > max_chars:
                     current[key] = self.string(item)  # a new value for a key: the size stays
             elif kind is dict:
                 self.mapping(item, depth + 1)
@@ -605,10 +617,11 @@ class _FastReader:
         if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
             raise _Decline
         max_chars = self.limits.max_scalar_chars
+        known = _PLAIN if max_chars >= _PLAIN_CHARS else _NOTHING
         for index, item in enumerate(current):
             kind = item.__class__
             if kind is str:
-                if item[:1] in _IMPLICIT_FIRST or len(item) > max_chars:
+                if (item[:1] in _IMPLICIT_FIRST and item not in known) or len(item) > max_chars:
                     current[index] = self.string(item)
             elif kind is dict:
                 self.mapping(item, depth + 1)
@@ -641,6 +654,7 @@ class _FastReader:
             return self.timestamp(text, iso=True)
         tag = _plain_tag(text)
         if tag == STR:
+            _remember_plain(text)
             return text
         if tag == TIMESTAMP:
             return self.timestamp(text)
