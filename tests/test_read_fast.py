@@ -31,10 +31,25 @@ def _old_closing_fence(text: str, start: int) -> tuple[int, int] | None:
     return None
 
 
+def _line_walk(text: str, start: int) -> tuple[int, int] | None:
+    """The plainest reading: walk the lines from ``start``; the first '---' line closes."""
+    if start > len(text):
+        return None
+    pos = start
+    while True:
+        end = text.find("\n", pos)
+        line = text[pos:] if end < 0 else text[pos:end]
+        if line.rstrip() == "---":
+            return pos, (len(text) if end < 0 else end + 1)
+        if end < 0:
+            return None
+        pos = end + 1
+
+
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet="-\n x\r", max_size=30), st.integers(0, 32))
-def test_closing_fence_equals_the_regex_search(text: str, start: int) -> None:
-    assert _closing_fence(text, start) == _old_closing_fence(text, start)
+def test_closing_fence_equals_the_regex_search_and_the_line_walk(text: str, start: int) -> None:
+    assert _closing_fence(text, start) == _old_closing_fence(text, start) == _line_walk(text, start)
 
 
 def test_blank_text_test_equals_strip_for_every_character() -> None:
