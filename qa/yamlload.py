@@ -454,7 +454,9 @@ def _is_yaml11_octal(text: str) -> bool:
 # line is after a newline), after a quoted key's colon ("a":0777), or at the text's start.
 _NODE_START = r"""(?:^|[\s\[{,]|["']:)"""  # where a scalar can begin (the regex module's form)
 _SPECIAL = regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},])[&*!])", regex.MULTILINE)  # anchor, alias, tag
-_DOC_MARKER = re.compile(r"\n(?:%|---|\.\.\.)")  # a directive or a document marker on a line
+# A directive or a document marker on a line; or a line indented past 1000 characters,
+# which _depth_guard would look at (declined here, so the fast path counts brackets only).
+_LINE_SCREEN = re.compile(r"\n(?:%|---|\.\.\.|[ \t\-?:]{1000})")
 
 
 def _at_node_start(first: str, then: str = "") -> re.Pattern[str]:
@@ -488,7 +490,7 @@ def _needs_full_path(text: str) -> bool:
     # "<" first: searching for a 2-character needle costs more than for a character
     if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")):
         return True
-    if _DOC_MARKER.search(text) is not None:
+    if _LINE_SCREEN.search(text) is not None or _DEEP_INDENT.match(text) is not None:
         return True
     if ("&" in text or "*" in text or "!" in text) and _SPECIAL.search(text) is not None:
         return True
@@ -683,7 +685,11 @@ def _fast_parse(text: str, limits: Limits) -> Parsed | None:
     """The document read by yaml-rs, if that is certain to equal the full path; else None."""
     if not FAST_PARSER or _needs_full_path(text):
         return None
-    if len(text) >= 2 * limits.max_depth and _depth_guard(text, limits) is not None:
+    if (
+        len(text) >= 2 * limits.max_depth
+        and text.count("[") + text.count("{") >= limits.max_depth  # no deep indent: the screen saw none
+        and _depth_guard(text, limits) is not None
+    ):
         return None  # the full path reports it
     try:
         raw = yaml_rs.loads(text, parse_datetime=False)
