@@ -508,6 +508,8 @@ def _needs_full_path(text: str) -> bool:
     return False
 
 
+_QUOTED_DIGIT = re.compile(r'"[0-9]')
+_SINGLE_QUOTED_DIGIT = re.compile(r"'[0-9]")
 # A block scalar header (| or > with its indicators) at the end of a line.
 _BLOCK_SCALAR = regex.compile(r"[|>](?<=(?:^|\s)[|>])[-+0-9]*[ \t]*(?:#.*)?$", regex.MULTILINE)
 # First characters of the texts PyYAML's resolver may give a type other than string ('' is
@@ -579,6 +581,7 @@ class _FastReader:
         self.text = text
         self.limits = limits
         self.timestamps_ok: bool | None = None  # decided on the first timestamp
+        self.quoted_digit = True  # a quote right before a digit somewhere (decided with timestamps_ok)
 
     def value(self, current: Any, depth: int) -> Any:
         kind = current.__class__
@@ -668,7 +671,11 @@ class _FastReader:
             self.timestamps_ok = "\\" not in text_ and (
                 ("|" not in text_ and ">" not in text_) or _BLOCK_SCALAR.search(text_) is None
             )
-        if not self.timestamps_ok or f'"{text}"' in self.text or f"'{text}'" in self.text:
+            # A timestamp starts with a digit: without a quote before any digit, none is quoted.
+            self.quoted_digit = _QUOTED_DIGIT.search(text_) is not None or (
+                "'" in text_ and _SINGLE_QUOTED_DIGIT.search(text_) is not None
+            )
+        if not self.timestamps_ok or (self.quoted_digit and (f'"{text}"' in self.text or f"'{text}'" in self.text)):
             raise _Decline
         if iso:
             try:

@@ -167,6 +167,8 @@ def test_each_tricky_plain_scalar(text: str) -> None:
         "1: x\n",  # non-string key: our P111
         "a: " + "[" * 70 + "]" * 70 + "\n",  # nesting: our P109
         "a: b\n---\nc: d\n",  # two documents: our P101
+        'a: 2021-12-28T23:15:00Z\nb: "2021-12-28T23:15:00Z"\n',  # a date, then a string that looks alike
+        "a: 2021-12-28\nb: ['2021-12-28']\n",
         "a:\n" + " " * 1000 + "b\n",  # an indent that deep: _depth_guard's to judge, on the full path
         " " * 1000 + "b\n",
     ],
