@@ -453,7 +453,9 @@ def _is_yaml11_octal(text: str) -> bool:
 # is screened where a plain scalar can begin: after white space, [ { or , (the start of a
 # line is after a newline), after a quoted key's colon ("a":0777), or at the text's start.
 _NODE_START = r"""(?:^|[\s\[{,]|["']:)"""  # where a scalar can begin (the regex module's form)
-_SPECIAL = regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},])[&*!])", regex.MULTILINE)  # anchor, alias, tag
+_SPECIAL = regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},]|[\"']:)[&*!])", regex.MULTILINE)  # anchor, alias, tag
+# A complex key (? at a scalar's start): libyaml and yaml-rs part ways on it in flow style.
+_COMPLEX_KEY = regex.compile(r"\?(?<=(?:^|[\s\[\]{},]|[\"']:)\?)", regex.MULTILINE)
 # A directive or a document marker on a line; or a line indented past 1000 characters,
 # which _depth_guard would look at (declined here, so the fast path counts brackets only).
 _LINE_SCREEN = re.compile(r"\n(?:%|---|\.\.\.|[ \t\-?:]{1000})")
@@ -481,20 +483,47 @@ _EXPONENT = regex.compile(  # at an e: a number starts before it, where a scalar
 )
 
 
-# In a flow collection, a colon right before , ] } or another colon, or one that starts a
-# scalar ([x:], [:e], {x: :e}): YAML 1.2 (yaml-rs) reads them, libyaml refuses them.
-_FLOW_COLON = re.compile(r":(?:[,\]}:]|(?<=[\s\[{,]:)\S)")
+# In a flow collection, a colon right before , ? [ ] { } or another colon (libyaml's rule),
+# or one that starts a scalar ([x:], [:e], {x: :e}): yaml-rs reads them, libyaml refuses.
+_FLOW_COLON = re.compile(r":(?:[,?\[\]{}:]|(?<=[\s\[{,]:)\S)")
+# In a flow collection, | or > where a scalar begins: libyaml refuses them, yaml-rs reads text.
+_FLOW_BLOCK_INDICATOR = re.compile(r"[|>](?:(?<=[\s\[{,][|>])|(?<=[\"']:[|>]))")
+_FLOW_LINE = re.compile(r"[\[{][^\n]*")  # from a line's first [ or { to its end
+
+
+def _flow_spans_lines(text: str) -> bool:
+    """A [ or { not closed on its line (or a stray closer): a flow collection over several
+    lines, where yaml-rs reads keys and plain scalars libyaml refuses. Brackets inside
+    quotes count too (a false alarm costs only speed)."""
+    for part in _FLOW_LINE.findall(text):
+        if part.count("[") + part.count("{") != part.count("]") + part.count("}"):
+            return True
+        depth = 0
+        for char in part:
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth < 0:
+                    return True
+    return False
 
 
 def _needs_full_path(text: str) -> bool:
     # "<" first: searching for a 2-character needle costs more than for a character
-    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")):
+    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...", "|", ">")):
         return True
     if _LINE_SCREEN.search(text) is not None or _DEEP_INDENT.match(text) is not None:
         return True
     if ("&" in text or "*" in text or "!" in text) and _SPECIAL.search(text) is not None:
         return True
-    if ("[" in text or "{" in text) and _FLOW_COLON.search(text) is not None:
+    if "?" in text and _COMPLEX_KEY.search(text) is not None:
+        return True
+    if ("[" in text or "{" in text) and (
+        _FLOW_COLON.search(text) is not None
+        or (("|" in text or ">" in text) and _FLOW_BLOCK_INDICATOR.search(text) is not None)
+        or _flow_spans_lines(text)
+    ):
         return True
     if _NUMBER_AT_START.match(text) is not None:
         return True
@@ -515,6 +544,9 @@ _BLOCK_SCALAR = regex.compile(r"[|>](?<=(?:^|\s)[|>])[-+0-9]*[ \t]*(?:#.*)?$", r
 # First characters of the texts PyYAML's resolver may give a type other than string ('' is
 # null): any other text is a string without asking it (its resolve() looks up the same table).
 _IMPLICIT_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
+# ... and a newline: an empty block scalar ('a: |' and nothing) is '\n' to yaml-rs, '' to
+# PyYAML, so the reader declines every text that starts with a newline (they are rare).
+_CHECK_FIRST = _IMPLICIT_FIRST | {"\n"}
 
 
 _FAST_INT_LIMIT = 10 ** (MAX_INT_CHARS - 1)
@@ -560,7 +592,9 @@ def _remember_plain(text: str) -> None:
 def _check_key(key: Any, max_chars: int) -> None:
     """A mapping key the fast path takes: a string, within the length limit, that PyYAML
     would read as a string if written plain (``on``, ``1``, ``2021-12-28`` are not)."""
-    if key.__class__ is not str or len(key) > max_chars or (key[:1] in _IMPLICIT_FIRST and _plain_tag(key) != STR):
+    if key.__class__ is not str or len(key) > max_chars:
+        raise _Decline
+    if key[:1] in _CHECK_FIRST and (key[:1] == "\n" or _plain_tag(key) != STR):
         raise _Decline
     _remember_plain(key)
 
@@ -608,7 +642,7 @@ class _FastReader:
                 _check_key(key, max_chars)
             kind = item.__class__
             if kind is str:
-                if (item[:1] in _IMPLICIT_FIRST and item not in known) or len(item) > max_chars:
+                if (item[:1] in _CHECK_FIRST and item not in known) or len(item) > max_chars:
                     current[key] = self.string(item)  # a new value for a key: the size stays
             elif kind is dict:
                 self.mapping(item, depth + 1)
@@ -626,7 +660,7 @@ class _FastReader:
         for index, item in enumerate(current):
             kind = item.__class__
             if kind is str:
-                if (item[:1] in _IMPLICIT_FIRST and item not in known) or len(item) > max_chars:
+                if (item[:1] in _CHECK_FIRST and item not in known) or len(item) > max_chars:
                     current[index] = self.string(item)
             elif kind is dict:
                 self.mapping(item, depth + 1)
@@ -653,8 +687,10 @@ class _FastReader:
         """The value PyYAML gives this string (itself, or a date), or _Decline."""
         if len(text) > self.limits.max_scalar_chars:
             raise _Decline
-        if text[:1] not in _IMPLICIT_FIRST:  # no implicit type starts with this character
+        if text[:1] not in _CHECK_FIRST:  # no implicit type starts with this character
             return text
+        if text[:1] == "\n":
+            raise _Decline
         if _ISO_TIMESTAMP.match(text) is not None:  # a timestamp to PyYAML (tested): skip its resolver
             return self.timestamp(text, iso=True)
         tag = _plain_tag(text)
