@@ -511,7 +511,7 @@ def _flow_spans_lines(text: str) -> bool:
 
 def _needs_full_path(text: str) -> bool:
     # "<" first: searching for a 2-character needle costs more than for a character
-    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...", "|", ">")):
+    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")):
         return True
     if _LINE_SCREEN.search(text) is not None or _DEEP_INDENT.match(text) is not None:
         return True
@@ -737,6 +737,10 @@ def _fast_parse(text: str, limits: Limits) -> Parsed | None:
     try:
         raw = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - a syntax error, a duplicate key: the full path says which, where
+        return None
+    if raw.__class__ is not dict and raw.__class__ is not list:
+        # A scalar at the root (not front matter: P105 either way): yaml-rs reads a block
+        # scalar at column 0 that libyaml refuses, so the full path says what it is.
         return None
     try:
         data = _FastReader(text, limits).value(raw, 0)
