@@ -444,8 +444,10 @@ def _is_yaml11_octal(text: str) -> bool:
 # - a tab (YAML 1.1 and 1.2 differ on where it may stand);
 # - a number that starts with 0 and another digit or letter (0777 is octal to YAML 1.1,
 #   decimal to 1.2; 0o17 is a number only to 1.2), has an exponent (1e3 and 1.0e3 are
-#   strings to PyYAML, floats to 1.2) or starts with a point (-.5 is a string to PyYAML);
-#   _FastReader checks every number once more against the text.
+#   strings to PyYAML, floats to 1.2), starts with a point (-.5 is a string to PyYAML) or
+#   an underscore; _FastReader takes the numbers that pass as yaml-rs gives them;
+# - a complex key (?), and in a flow collection what libyaml refuses and yaml-rs reads
+#   (see _FLOW_COLON, _FLOW_BLOCK_INDICATOR, _flow_spans_lines).
 # Each pattern starts with one literal character (the regex engines scan for it fast) and
 # looks behind only from there: a screen that tried an alternation at every position cost
 # more than yaml-rs's whole parse, and so did a pattern that starts with a character class.
