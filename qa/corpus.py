@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
-import itertools
 import os
 import re
 import stat
@@ -69,6 +68,9 @@ _UNICODE_BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+_UNICODE_BOM_BYTES = tuple(bom for bom, _ in _UNICODE_BOMS)
+_ANY_BOM = (*_UNICODE_BOM_BYTES, codecs.BOM_UTF8)
 
 DEFAULT_INCLUDE = ("*.txt", "*.md")
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".clipqa-cache", "__pycache__", "node_modules", ".venv", ".nox")
@@ -276,12 +278,14 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
         before = os.stat(source.location)
         if not stat.S_ISREG(before.st_mode):
             return None, P120.finding(source.path, f"not a regular file ({_file_kind(before.st_mode)})"), 0
-        fd = os.open(source.location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-        with open(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
+        fd = os.open(source.location, _OPEN_FLAGS)
+        try:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 return None, P120.finding(source.path, f"not a regular file ({_file_kind(st.st_mode)})"), 0
-            raw = fh.read(options.max_file_bytes + 1)
+            raw = _read_fd(fd, options.max_file_bytes + 1, st.st_size)
+        finally:
+            os.close(fd)
     except OSError as exc:
         if exc.errno == 40:
             return None, P122.finding(source.path, "cannot read: a symbolic link loop"), 0
@@ -298,6 +302,29 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
             size,
         )
     return raw, None, len(raw)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _read_fd(fd: int, limit: int, size_hint: int) -> bytes:
+    """Up to ``limit`` bytes of an open file, to its end (what ``fh.read(limit)`` gives).
+
+    ``os.read`` sized by the file's stat size, not a buffered read of ``limit`` bytes:
+    that allocates the whole limit (1 MB) for every file, which cost more than the read.
+    The size is only a hint: reads go on until the end of the file or the limit.
+    """
+    chunks: list[bytes] = []
+    got = 0
+    want = min(limit, max(size_hint, 0) + 1)  # one byte more: a file that grew shows it
+    while got < limit:
+        chunk = os.read(fd, want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+        want = min(limit - got, 1 << 16)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _read_url(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
@@ -346,26 +373,31 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
     """Decode strictly as UTF-8; report and replace what is not."""
     findings: list[Finding] = []
-    for bom, encoding in _UNICODE_BOMS:
-        if raw.startswith(bom):
-            findings.append(
-                E103.finding(
-                    path,
-                    f"file is {encoding.upper()} (byte-order mark), not UTF-8; re-encode it, "
-                    f"e.g. iconv -f {encoding.upper()} -t UTF-8",
-                    line=1,
-                    column=1,
-                    evidence=encoding,
+    if not raw.startswith(_ANY_BOM):  # the usual case: no byte-order mark to look at
+        try:
+            return raw.decode("utf-8"), findings
+        except UnicodeDecodeError:
+            pass
+    else:
+        for bom, encoding in _UNICODE_BOMS:
+            if raw.startswith(bom):
+                findings.append(
+                    E103.finding(
+                        path,
+                        f"file is {encoding.upper()} (byte-order mark), not UTF-8; re-encode it, "
+                        f"e.g. iconv -f {encoding.upper()} -t UTF-8",
+                        line=1,
+                        column=1,
+                        evidence=encoding,
+                    )
                 )
-            )
-            return raw[len(bom) :].decode(encoding, "replace"), findings
-    if raw.startswith(codecs.BOM_UTF8):
+                return raw[len(bom) :].decode(encoding, "replace"), findings
         findings.append(E102.finding(path, "file starts with a UTF-8 byte-order mark; it is ignored", line=1, column=1))
         raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        return raw.decode("utf-8"), findings
-    except UnicodeDecodeError:
-        pass
+        try:
+            return raw.decode("utf-8"), findings
+        except UnicodeDecodeError:
+            pass
     reported = 0
     total = 0
     pos = 0
@@ -405,26 +437,31 @@ def _opening_fence(text: str) -> int | None:
     return len(first) + 1 if end >= 0 else len(first)
 
 
-_LINE_STARTING_FENCE = re.compile(r"^---", re.MULTILINE)
-
-
 def _closing_fence(text: str, start: int) -> tuple[int, int] | None:
     """(start, end) of the closing '---' line at or after ``start``, end past its newline.
 
-    Only lines that start with '---' can close: find those with one regex search
-    instead of walking every line, then apply the exact test (``rstrip() == '---'``).
+    Only lines that start with '---' can close: find those with a plain substring search
+    (a newline and '---') instead of walking every line, then apply the exact test
+    (``rstrip() == '---'``).
     """
     n = len(text)
     if start > n:
         return None
-    # ``start`` begins a line even when no newline precedes it; '^' would not match there.
-    first = [start] if text.startswith("---", start) else []
-    for pos in itertools.chain(first, (m.start() for m in _LINE_STARTING_FENCE.finditer(text, start + 1))):
+    # ``start`` begins a line even when no newline precedes it.
+    pos = start if text.startswith("---", start) else _next_fence_line(text, start)
+    while pos >= 0:
         end = text.find("\n", pos)
         line = text[pos:] if end < 0 else text[pos:end]
         if line.rstrip() == "---":
             return pos, (n if end < 0 else end + 1)
+        pos = _next_fence_line(text, pos)
     return None
+
+
+def _next_fence_line(text: str, pos: int) -> int:
+    """Start of the next line after ``pos`` that starts with '---', or -1."""
+    newline = text.find("\n---", pos)
+    return newline + 1 if newline >= 0 else -1
 
 
 def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
@@ -436,8 +473,7 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
         rec.findings.append(problem)
         return rec
     rec.sha256 = hashlib.sha256(raw).hexdigest()
-    has_unicode_bom = any(raw.startswith(b) for b, _ in _UNICODE_BOMS)
-    if b"\x00" in raw and not has_unicode_bom:
+    if b"\x00" in raw and not raw.startswith(_UNICODE_BOM_BYTES):
         rec.findings.append(
             P121.finding(
                 rec.path, "file contains NUL bytes; it looks binary, not text", evidence=f"{raw.count(0)} NUL bytes"
@@ -455,7 +491,7 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
         # CRLF is accepted; bare CR is read as a line break, as an editor shows it.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     rec.text = text
-    if not text.strip():
+    if not text or text.isspace():  # what ``not text.strip()`` says, without a copy of the text
         rec.findings.append(P104.finding(rec.path, "file is empty" if not text else "file holds only white space"))
         return rec
     split_and_parse(rec, options)

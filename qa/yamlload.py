@@ -28,6 +28,7 @@ are tested differentially (``tests/test_yaml_fastpath.py``).
 
 from __future__ import annotations
 
+import datetime
 import re
 import sys
 from dataclasses import dataclass, field
@@ -181,7 +182,8 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line, node.start_mark.column
 
 
-_DEEP_INDENT = re.compile(r"^[ \t\-?:]{1000,}", re.MULTILINE)
+_DEEP_INDENT = re.compile(r"[ \t\-?:]{1000}")  # at the start of a line: the text's, or after a newline
+_DEEP_INDENT_LINE = re.compile(r"\n[ \t\-?:]{1000}")  # a literal first: scans fast (not so '^' in MULTILINE)
 
 
 def _depth_guard(text: str, limits: Limits) -> Issue | None:
@@ -193,7 +195,7 @@ def _depth_guard(text: str, limits: Limits) -> Issue | None:
     if len(text) < 2 * limits.max_depth:
         return None
     brackets = text.count("[") + text.count("{")
-    if brackets < limits.max_depth and not _DEEP_INDENT.search(text):
+    if brackets < limits.max_depth and not _DEEP_INDENT.match(text) and not _DEEP_INDENT_LINE.search(text):
         return None
     depth = 0
     try:
@@ -442,40 +444,120 @@ def _is_yaml11_octal(text: str) -> bool:
 # - a tab (YAML 1.1 and 1.2 differ on where it may stand);
 # - a number that starts with 0 and another digit or letter (0777 is octal to YAML 1.1,
 #   decimal to 1.2; 0o17 is a number only to 1.2), has an exponent (1e3 and 1.0e3 are
-#   strings to PyYAML, floats to 1.2) or starts with a point (-.5 is a string to PyYAML);
-#   _FastReader checks every number once more against the text.
-# Each pattern starts with a rare character and looks behind only from there: a screen
-# that tried an alternation at every position cost more than yaml-rs's whole parse.
-_NODE_START = r"""(?:^|[\s\[{,]|["']:)"""  # where a scalar can begin
-_SCREENS = (
-    regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},])[&*!])", regex.MULTILINE),  # anchor, alias, tag
-    regex.compile(r"0(?<=" + _NODE_START + r"[-+]?0)[0-9A-Za-z_]", regex.MULTILINE),  # 0777, 0o17, 0x1F
-    regex.compile(r"\.(?<=" + _NODE_START + r"[-+]?\.)[0-9]", regex.MULTILINE),  # .5, -.5
+#   strings to PyYAML, floats to 1.2), starts with a point (-.5 is a string to PyYAML) or
+#   an underscore; _FastReader takes the numbers that pass as yaml-rs gives them;
+# - a complex key (?), and in a flow collection what libyaml refuses and yaml-rs reads
+#   (see _FLOW_COLON, _FLOW_BLOCK_INDICATOR, _flow_spans_lines).
+# Each pattern starts with one literal character (the regex engines scan for it fast) and
+# looks behind only from there: a screen that tried an alternation at every position cost
+# more than yaml-rs's whole parse, and so did a pattern that starts with a character class.
+# A number (or a leading underscore, which yaml-rs drops: it reads _1 as 1, PyYAML as '_1')
+# is screened where a plain scalar can begin: after white space, [ { or , (the start of a
+# line is after a newline), after a quoted key's colon ("a":0777), or at the text's start.
+_NODE_START = r"""(?:^|[\s\[{,]|["']:)"""  # where a scalar can begin (the regex module's form)
+_SPECIAL = regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},]|[\"']:)[&*!])", regex.MULTILINE)  # anchor, alias, tag
+# A complex key (? at a scalar's start): libyaml and yaml-rs part ways on it in flow style.
+_COMPLEX_KEY = regex.compile(r"\?(?<=(?:^|[\s\[\]{},]|[\"']:)\?)", regex.MULTILINE)
+# A directive or a document marker on a line; or a line indented past 1000 characters,
+# which _depth_guard would look at (declined here, so the fast path counts brackets only).
+_LINE_SCREEN = re.compile(r"\n(?:%|---|\.\.\.|[ \t\-?:]{1000})")
+
+
+def _at_node_start(first: str, then: str = "") -> re.Pattern[str]:
+    """``first`` (then ``then``) where a scalar begins, maybe after a sign; for ``re``,
+    whose look-behinds have a fixed width: one per width. The text's start is apart."""
+    c = re.escape(first)
+    behind = "|".join(f"(?<={ctx}{c})" for ctx in (r"[\s\[{,]", r"[\s\[{,][-+]", r"[\"']:", r"[\"']:[-+]"))
+    return re.compile(f"{c}(?:{behind}){then}")
+
+
+_NUMBER_SCREENS = (
+    _at_node_start("0", "[0-9A-Za-z_]"),  # 0777, 0o17, 0x1F
+    _at_node_start(".", "[0-9_]"),  # .5, -.5, ._5
+    _at_node_start("_"),  # _1, -_1
 )
-_EXPONENT_HINT = re.compile(r"[0-9.][eE][-+]?[0-9]")  # cheap: most texts have none
-_EXPONENT = regex.compile(  # 1e3, 1.0e3, 1.0e+3
+_NUMBER_AT_START = re.compile(r"[-+]?(?:0[0-9A-Za-z_]|\.[0-9_]|_)")
+# 1e3, 1.0e3, 1.0e+3 (and 1_e3, 1e_3: yaml-rs drops underscores): an e after a digit, point
+# or underscore and before a digit, then the exact test of the whole number from there.
+_EXPONENT_HINTS = (re.compile(r"e(?<=[0-9._]e)[-+_]*[0-9]"), re.compile(r"E(?<=[0-9._]E)[-+_]*[0-9]"))
+_EXPONENT = regex.compile(  # at an e: a number starts before it, where a scalar can begin
     r"[eE](?<=" + _NODE_START + r"[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)[eE])", regex.MULTILINE
 )
 
 
+# In a flow collection, a colon right before , ? [ ] { } or another colon (libyaml's rule),
+# or one that starts a scalar ([x:], [:e], {x: :e}): yaml-rs reads them, libyaml refuses.
+_FLOW_COLON = re.compile(r":(?:[,?\[\]{}:]|(?<=[\s\[{,]:)\S)")
+# In a flow collection, | or > where a scalar begins: libyaml refuses them, yaml-rs reads text.
+_FLOW_BLOCK_INDICATOR = re.compile(r"[|>](?:(?<=[\s\[{,][|>])|(?<=[\"']:[|>]))")
+_FLOW_LINE = re.compile(r"[\[{][^\n]*")  # from a line's first [ or { to its end
+
+
+def _flow_spans_lines(text: str) -> bool:
+    """A [ or { not closed on its line (or a stray closer): a flow collection over several
+    lines, where yaml-rs reads keys and plain scalars libyaml refuses. Brackets inside
+    quotes count too (a false alarm costs only speed)."""
+    for part in _FLOW_LINE.findall(text):
+        if part.count("[") + part.count("{") != part.count("]") + part.count("}"):
+            return True
+        depth = 0
+        for char in part:
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth < 0:
+                    return True
+    return False
+
+
 def _needs_full_path(text: str) -> bool:
-    if "\t" in text or "<<" in text or "\n%" in text or "\n---" in text or "\n..." in text:
+    # "<" first: searching for a 2-character needle costs more than for a character
+    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")):
         return True
-    if text.startswith(("%", "---", "...")):
+    if _LINE_SCREEN.search(text) is not None or _DEEP_INDENT.match(text) is not None:
         return True
-    if any(screen.search(text) is not None for screen in _SCREENS):
+    if ("&" in text or "*" in text or "!" in text) and _SPECIAL.search(text) is not None:
         return True
-    return _EXPONENT_HINT.search(text) is not None and _EXPONENT.search(text) is not None
+    if "?" in text and _COMPLEX_KEY.search(text) is not None:
+        return True
+    if ("[" in text or "{" in text) and (
+        _FLOW_COLON.search(text) is not None
+        or (("|" in text or ">" in text) and _FLOW_BLOCK_INDICATOR.search(text) is not None)
+        or _flow_spans_lines(text)
+    ):
+        return True
+    if _NUMBER_AT_START.match(text) is not None:
+        return True
+    for screen in _NUMBER_SCREENS:
+        if screen.search(text) is not None:
+            return True
+    for hint in _EXPONENT_HINTS:
+        for m in hint.finditer(text):
+            if _EXPONENT.match(text, m.start()) is not None:
+                return True
+    return False
 
 
+_QUOTED_DIGIT = re.compile(r'"[0-9]')
+_SINGLE_QUOTED_DIGIT = re.compile(r"'[0-9]")
 # A block scalar header (| or > with its indicators) at the end of a line.
 _BLOCK_SCALAR = regex.compile(r"[|>](?<=(?:^|\s)[|>])[-+0-9]*[ \t]*(?:#.*)?$", regex.MULTILINE)
 # First characters of the texts PyYAML's resolver may give a type other than string ('' is
 # null): any other text is a string without asking it (its resolve() looks up the same table).
 _IMPLICIT_FIRST = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers) | {""}
+# ... and a newline: an empty block scalar ('a: |' and nothing) is '\n' to yaml-rs, '' to
+# PyYAML, so the reader declines every text that starts with a newline (they are rare).
+_CHECK_FIRST = _IMPLICIT_FIRST | {"\n"}
 
 
 _FAST_INT_LIMIT = 10 ** (MAX_INT_CHARS - 1)
+# The usual spelling of a timestamp (ISO 8601, 'T', seconds, a zone): PyYAML's resolver makes
+# it a timestamp and datetime.fromisoformat builds the value PyYAML's constructor builds, or
+# refuses it (tests/test_yaml_fastpath.py proves both). Any other spelling goes to PyYAML.
+_ISO_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[-+][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 class _Decline(Exception):
@@ -494,6 +576,31 @@ def _plain_tag(text: str) -> str:
     return tag
 
 
+# Short texts already found to be strings to PyYAML, written plain (a per-process cache,
+# like _PLAIN_TAGS): front matter repeats the same few keys and many values (news, article,
+# a provider's name), so most of them are one set lookup.
+_PLAIN_CHARS = 100  # longer texts are not remembered (the length limit may be lower)
+_PLAIN: set[str] = set()
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _remember_plain(text: str) -> None:
+    if len(text) <= _PLAIN_CHARS:
+        if len(_PLAIN) > 10_000:
+            _PLAIN.clear()
+        _PLAIN.add(text)
+
+
+def _check_key(key: Any, max_chars: int) -> None:
+    """A mapping key the fast path takes: a string, within the length limit, that PyYAML
+    would read as a string if written plain (``on``, ``1``, ``2021-12-28`` are not)."""
+    if key.__class__ is not str or len(key) > max_chars:
+        raise _Decline
+    if key[:1] in _CHECK_FIRST and (key[:1] == "\n" or _plain_tag(key) != STR):
+        raise _Decline
+    _remember_plain(key)
+
+
 class _FastReader:
     """yaml-rs's value (read with ``parse_datetime=False``) -> PyYAML's value, or _Decline.
 
@@ -510,6 +617,7 @@ class _FastReader:
         self.text = text
         self.limits = limits
         self.timestamps_ok: bool | None = None  # decided on the first timestamp
+        self.quoted_digit = True  # a quote right before a digit somewhere (decided with timestamps_ok)
 
     def value(self, current: Any, depth: int) -> Any:
         kind = current.__class__
@@ -522,49 +630,56 @@ class _FastReader:
         return self.scalar(current)
 
     # Strings are most of the values: a string that cannot have an implicit type and is
-    # within the length limit is taken as it is, without a call.
+    # within the length limit is taken as it is, without a call. yaml-rs's containers are
+    # new and not shared (no aliases pass the screen), so they are checked and kept in
+    # place, not copied; only a timestamp replaces its text.
 
     def mapping(self, current: dict[Any, Any], depth: int) -> dict[str, Any]:
         if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
             raise _Decline  # the full path reports the depth
-        out = {}
         max_chars = self.limits.max_scalar_chars
+        known = _PLAIN if max_chars >= _PLAIN_CHARS else _NOTHING
         for key, item in current.items():
-            if key.__class__ is not str or len(key) > max_chars or (key[:1] in _IMPLICIT_FIRST
-                                                                     and _plain_tag(key) != STR):  # fmt: skip
-                raise _Decline
+            if key not in known:
+                _check_key(key, max_chars)
             kind = item.__class__
             if kind is str:
-                out[key] = item if item[:1] not in _IMPLICIT_FIRST and len(item) <= max_chars else self.string(item)
+                if (item[:1] in _CHECK_FIRST and item not in known) or len(item) > max_chars:
+                    current[key] = self.string(item)  # a new value for a key: the size stays
             elif kind is dict:
-                out[key] = self.mapping(item, depth + 1)
+                self.mapping(item, depth + 1)
             elif kind is list:
-                out[key] = self.sequence(item, depth + 1)
-            else:
-                out[key] = self.scalar(item)
-        return out
+                self.sequence(item, depth + 1)
+            elif kind is not bool and item is not None:
+                self.scalar(item)
+        return current
 
     def sequence(self, current: list[Any], depth: int) -> list[Any]:
         if depth > self.limits.max_depth or (current and depth + 1 > self.limits.max_depth):
             raise _Decline
         max_chars = self.limits.max_scalar_chars
-        return [
-            item
-            if item.__class__ is str and item[:1] not in _IMPLICIT_FIRST and len(item) <= max_chars
-            else self.value(item, depth + 1)
-            for item in current
-        ]
+        known = _PLAIN if max_chars >= _PLAIN_CHARS else _NOTHING
+        for index, item in enumerate(current):
+            kind = item.__class__
+            if kind is str:
+                if (item[:1] in _CHECK_FIRST and item not in known) or len(item) > max_chars:
+                    current[index] = self.string(item)
+            elif kind is dict:
+                self.mapping(item, depth + 1)
+            elif kind is list:
+                self.sequence(item, depth + 1)
+            elif kind is not bool and item is not None:
+                self.scalar(item)
+        return current
 
     def scalar(self, current: Any) -> Any:
         kind = current.__class__
         if kind is int or kind is float:
-            # A number must appear in the text as Python writes it: 768, 3.14. That rules
-            # out the spellings the screen may have missed and PyYAML reads otherwise
-            # (-.5 and 1e3 are strings to PyYAML), at the price of declining 1. and .inf.
+            # yaml-rs and PyYAML give a number the same value unless it is spelt in one of
+            # the ways the screen sends to the full path (0777, 0o17, .5, -.5, 1e3, _1);
+            # tests/test_yaml_fastpath.py tries every short spelling, in every position.
             if kind is int and not -_FAST_INT_LIMIT < current < _FAST_INT_LIMIT:
                 raise _Decline  # too long to print (Python's digit limit): the full path keeps the text
-            if str(current) not in self.text:
-                raise _Decline
             return current
         if kind is bool or current is None:
             return current
@@ -574,20 +689,37 @@ class _FastReader:
         """The value PyYAML gives this string (itself, or a date), or _Decline."""
         if len(text) > self.limits.max_scalar_chars:
             raise _Decline
-        if text[:1] not in _IMPLICIT_FIRST:  # no implicit type starts with this character
+        if text[:1] not in _CHECK_FIRST:  # no implicit type starts with this character
             return text
+        if text[:1] == "\n":
+            raise _Decline
+        if _ISO_TIMESTAMP.match(text) is not None:  # a timestamp to PyYAML (tested): skip its resolver
+            return self.timestamp(text, iso=True)
         tag = _plain_tag(text)
         if tag == STR:
+            _remember_plain(text)
             return text
         if tag == TIMESTAMP:
             return self.timestamp(text)
         raise _Decline
 
-    def timestamp(self, text: str) -> Any:
+    def timestamp(self, text: str, iso: bool = False) -> Any:
         if self.timestamps_ok is None:
-            self.timestamps_ok = "\\" not in self.text and _BLOCK_SCALAR.search(self.text) is None
-        if not self.timestamps_ok or f'"{text}"' in self.text or f"'{text}'" in self.text:
+            text_ = self.text
+            self.timestamps_ok = "\\" not in text_ and (
+                ("|" not in text_ and ">" not in text_) or _BLOCK_SCALAR.search(text_) is None
+            )
+            # A timestamp starts with a digit: without a quote before any digit, none is quoted.
+            self.quoted_digit = _QUOTED_DIGIT.search(text_) is not None or (
+                "'" in text_ and _SINGLE_QUOTED_DIGIT.search(text_) is not None
+            )
+        if not self.timestamps_ok or (self.quoted_digit and (f'"{text}"' in self.text or f"'{text}'" in self.text)):
             raise _Decline
+        if iso:
+            try:
+                return datetime.datetime.fromisoformat(text)  # what PyYAML builds (tested), ~20x faster
+            except ValueError:
+                pass  # an impossible date or time: PyYAML's constructor decides, as ever
         try:
             return _SCALAR_BUILDERS[TIMESTAMP](_SC, yaml.ScalarNode(TIMESTAMP, text))
         except Exception:  # noqa: BLE001 - as on the full path: an impossible date stays text
@@ -598,11 +730,19 @@ def _fast_parse(text: str, limits: Limits) -> Parsed | None:
     """The document read by yaml-rs, if that is certain to equal the full path; else None."""
     if not FAST_PARSER or _needs_full_path(text):
         return None
-    if len(text) >= 2 * limits.max_depth and _depth_guard(text, limits) is not None:
+    if (
+        len(text) >= 2 * limits.max_depth
+        and text.count("[") + text.count("{") >= limits.max_depth  # no deep indent: the screen saw none
+        and _depth_guard(text, limits) is not None
+    ):
         return None  # the full path reports it
     try:
         raw = yaml_rs.loads(text, parse_datetime=False)
     except Exception:  # noqa: BLE001 - a syntax error, a duplicate key: the full path says which, where
+        return None
+    if raw.__class__ is not dict and raw.__class__ is not list:
+        # A scalar at the root (not front matter: P105 either way): yaml-rs reads a block
+        # scalar at column 0 that libyaml refuses, so the full path says what it is.
         return None
     try:
         data = _FastReader(text, limits).value(raw, 0)

@@ -9,12 +9,15 @@ disagree, in every quoting style, and compare.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import regex
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,6 +37,7 @@ TRICKY = [
     "12:30", "1:20:30", "190:20:30.15", "12345678901234567890123",
     "2021-12-28", "2021-1-5", "2021-12-28T23:15:00Z", "2021-12-28 23:15:00", "2021-12-28t23:15:00.123456789+05:30",
     "2021-12-28T23:15:00.5-07", "2021-12-28T23:15Z", "2021-02-30", "2021-12-28T25:61:00Z", "20211228",
+    "_1", "-_1", "_1.5", "._5", "1_e3", "1e_3", "1_000", "1.5_", "0b101", "+.5", "-.inf", ".nan", "+.nan",
     "~", "null", "Null", "NULL", "", "=", "<<",
     "hello", "two words", "héllo 摆脱", "Wow!", "AT&T", "R&D * 2", "a - b", "C#", "50%", "x: y", "- z", "[a]",
     "it's", 'say "hi"', "back\\slash", "tab\there", "line\nbreak", " lead", "trail ", "#hash", "a #b",
@@ -163,6 +167,10 @@ def test_each_tricky_plain_scalar(text: str) -> None:
         "1: x\n",  # non-string key: our P111
         "a: " + "[" * 70 + "]" * 70 + "\n",  # nesting: our P109
         "a: b\n---\nc: d\n",  # two documents: our P101
+        'a: 2021-12-28T23:15:00Z\nb: "2021-12-28T23:15:00Z"\n',  # a date, then a string that looks alike
+        "a: 2021-12-28\nb: ['2021-12-28']\n",
+        "a:\n" + " " * 1000 + "b\n",  # an indent that deep: _depth_guard's to judge, on the full path
+        " " * 1000 + "b\n",
     ],
 )
 def test_documents_that_must_take_the_full_path(text: str) -> None:
@@ -250,3 +258,214 @@ def test_integers_too_long_to_print_take_the_full_path() -> None:
     text = "heat: " + "9" * 5000 + "\n"
     assert _fast_parse(text, Limits()) is None
     assert parse_yaml(text).data == {"heat": "9" * 5000}  # kept as text, as ever; the schema reports it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # yaml-rs drops underscores in numbers: 1 and 1000.0 to it, strings to PyYAML. The
+        # reader once let a number through when its Python spelling stood anywhere in the
+        # text (the a: line), so these were read wrong.
+        "a: _1\nb: 1\n",
+        "a: -1\nb: -_1\n",
+        "a: [_5, 5]\n",
+        "a: 1.5\nb: _1.5\n",
+        "a: 0.09\nb: ._09\n",
+        "a: 1000.0\nb: 1_e3\n",
+        "a: 1000.0\nb: 1e_3\n",
+        "a: 1000.0\nb: 1e+_3\n",
+        # a colon YAML 1.2 reads in a flow collection and libyaml refuses: our P101
+        "a: [x, y:]\n",
+        "a: [:e]\n",
+        "a: {x: :e}\n",
+        "a: {x:e:}\n",
+        "a: [a::]\n",
+        "a: {x:?}\n",  # libyaml: ':' then one of , ? [ ] { } in flow style is an error
+        # complex keys (?) in flow style: a string to yaml-rs, a mapping or an error to libyaml
+        "a: [?a]\n",
+        "a: {?a: 1}\n",
+        '{"a":?}\n',
+        # | and > in flow style: plain text to yaml-rs, an error to libyaml
+        "a: [|]\n",
+        "a: {x: >}\n",
+        # a flow collection over lines with a key at column 0: yaml-rs joins, libyaml refuses
+        "a: {a\na: 1}\n",
+        "a: [x,\n1: 1]\n",
+        '{"a":&}\n',  # an empty anchor after a JSON-like key: None to yaml-rs, an error to libyaml
+        # an empty block scalar: '\n' to yaml-rs, '' to PyYAML
+        "a: |\n",
+        "- >\n",
+        "a:\n  - |\n\nb: 1\n",
+        "|\na\n",  # a block scalar at column 0: text to yaml-rs, an error to libyaml
+        "\n  >\n- x\n",  # ... after blank lines and an indent: a scalar root always declines
+        "just text\n",
+    ],
+)
+def test_spellings_yaml_rs_reads_otherwise_take_the_full_path(text: str) -> None:
+    assert _fast_parse(text, Limits()) is None
+    assert_same_or_declined(text)
+
+
+# Pieces of plain scalars where YAML 1.1 and 1.2 part ways (numbers, underscores, signs,
+# exponents, bases, colons), and the places a scalar can stand, in block and flow style.
+_PIECES = [
+    "0",
+    "1",
+    "7",
+    "9",
+    "_",
+    ".",
+    "-",
+    "+",
+    "e",
+    "E",
+    "o",
+    "x",
+    "b",
+    ":",
+    ".inf",
+    ".nan",
+    ".NaN",
+    "inf",
+    "a",
+    " ",
+]
+_PLACES = [
+    "a: {}\n", "a: [{}]\n", "a: [x,{}]\n", "a: {{x: {}}}\n", "a: {{x:{}}}\n", '"a":{}\n', "'a':{}\n",
+    '{{"a":{}}}\n', "- {}\n", "- - {}\n", "? {}\n", "{}\n", "a: {} # c\n", "a:\n  {}\n", "a: x\n  {}\n",
+    "a: [\n {}]\n", "{}: 1\n", "a: {{{}: 1}}\n",
+]  # fmt: skip
+
+
+def test_every_short_spelling_in_every_place_reads_as_on_the_full_path() -> None:
+    """Exhaustive over spellings of up to three pieces: no number is let through on the
+    strength of a text search, so every spelling the screen misses must read the same."""
+    taken = 0
+    for size in (1, 2, 3):
+        for pieces in itertools.product(_PIECES, repeat=size):
+            token = "".join(pieces)
+            if token != token.strip():
+                continue
+            for place in _PLACES:
+                taken += assert_same_or_declined(place.format(token))
+    assert taken > 50_000, taken  # most of them do take the fast path
+
+
+# Structure: indicators, quotes, brackets, comments, line breaks.
+_STRUCTURE = ["a", "1", " ", "#", "?", "-", "'", '"', "[", "]", "{", "}", ",", ":", "|", ">", "!", "&", "*", "%", "@"]
+_STRUCTURE += ["`", "\\", "~", "\n"]
+
+
+def test_every_short_structure_in_every_place_reads_as_on_the_full_path() -> None:
+    """Exhaustive over two pieces of structure (three offline: 248k documents, none
+    differs): what yaml-rs reads and libyaml refuses, or reads otherwise, is declined."""
+    taken = 0
+    for size in (1, 2):
+        for pieces in itertools.product(_STRUCTURE, repeat=size):
+            token = "".join(pieces)
+            if token != token.strip():
+                continue
+            for place in _PLACES:
+                taken += assert_same_or_declined(place.format(token))
+    assert taken > 1_000, taken
+
+
+_OLD_NODE_START = r"""(?:^|[\s\[{,]|["']:)"""
+_OLD_SCREENS = (  # the screen before it was rewritten for speed (regex module, look-behinds)
+    regex.compile(r"[&*!](?<=(?:^|[\s\[\]{},])[&*!])", regex.MULTILINE),
+    regex.compile(r"0(?<=" + _OLD_NODE_START + r"[-+]?0)[0-9A-Za-z_]", regex.MULTILINE),
+    regex.compile(r"\.(?<=" + _OLD_NODE_START + r"[-+]?\.)[0-9]", regex.MULTILINE),
+)
+_OLD_EXPONENT = regex.compile(
+    r"[eE](?<=" + _OLD_NODE_START + r"[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)[eE])[-+]?[0-9]", regex.MULTILINE
+)
+
+
+def _old_screen(text: str) -> bool:
+    if "\t" in text or "<<" in text or "\n%" in text or "\n---" in text or "\n..." in text:
+        return True
+    if text.startswith(("%", "---", "...")):
+        return True
+    return any(s.search(text) is not None for s in _OLD_SCREENS) or _OLD_EXPONENT.search(text) is not None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=list(" \n\t-+0123.eE_:[]{},'\"&*!ox#a<%\u00a0\u2028\x1c"), max_size=24))
+def test_the_screen_flags_all_the_old_screen_flagged(text: str) -> None:
+    """The rewrite (re with one literal first, fixed-width look-behinds) flags at least what
+    the old patterns flagged, wherever a number with an exponent stands (the old screen also
+    flagged texts with an exponent-like 1e but no digit after it: strings to both readers)."""
+    if _old_screen(text):
+        assert yamlload._needs_full_path(text), text
+
+
+def test_re_white_space_covers_the_regex_module_s() -> None:
+    """The screen's look-behinds moved from the regex module to re: re's \\s must match
+    every character the regex module's did, or a number after such a space would slip by."""
+    old, new = regex.compile(r"\s"), re.compile(r"\s")
+    assert all(new.match(c) for c in map(chr, range(0x110000)) if old.match(c))
+
+
+_TS_PARTS = st.tuples(
+    st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99), st.integers(0, 99), st.integers(0, 99),
+    st.integers(0, 99), st.one_of(st.none(), st.text(alphabet="0123456789", min_size=1, max_size=6)),
+    st.one_of(st.just("Z"), st.tuples(st.sampled_from("+-"), st.integers(0, 99), st.integers(0, 99))),
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TS_PARTS)
+def test_iso_timestamps_read_as_pyyaml_reads_them(parts: Any) -> None:
+    """The usual timestamp spelling is built by datetime.fromisoformat: PyYAML's resolver
+    calls it a timestamp, and whatever fromisoformat builds PyYAML's constructor builds too
+    (fromisoformat refusing is fine: PyYAML's constructor then decides)."""
+    year, month, day, hour, minute, second, fraction, zone = parts
+    text = f"{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
+    text += f".{fraction}" if fraction else ""
+    text += zone if zone == "Z" else f"{zone[0]}{zone[1]:02}:{zone[2]:02}"
+    assert yamlload._ISO_TIMESTAMP.match(text)
+    assert yamlload._plain_tag(text) == yamlload.TIMESTAMP
+    try:
+        fast = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return
+    ref = yaml.constructor.SafeConstructor().construct_yaml_timestamp(yaml.ScalarNode(yamlload.TIMESTAMP, text))
+    assert type(fast) is type(ref) and fast == ref and fast.isoformat() == ref.isoformat()
+    assert fast.utcoffset() == ref.utcoffset()
+    doc = f"a: {text}\n"
+    assert_same_or_declined(doc)
+
+
+def test_iso_timestamp_spelling_is_strict() -> None:
+    for text in [
+        "2021-12-28t23:15:00Z",
+        "2021-12-28 23:15:00Z",
+        "2021-12-28T23:15Z",
+        "2021-12-28T23:15:00",
+        "2021-12-28T23:15:00.1234567Z",
+        "2021-12-28T23:15:00+05",
+        "2021-12-28T23:15:00Z\n",
+        "\u0968\u0966\u0968\u0967-12-28T23:15:00Z",  # Devanagari digits
+    ]:
+        assert yamlload._ISO_TIMESTAMP.match(text) is None, text
+
+
+def test_deep_indent_screen_equals_the_line_anchored_pattern() -> None:
+    old = re.compile(r"^[ \t\-?:]{1000,}", re.MULTILINE)
+    deep = " " * 500 + "- " * 250
+    for text in [deep, "a:\n" + deep, "a: " + deep, "a:\n" + deep[:-3], deep[:999], "x" + deep, "a:\n\n" + deep + "x"]:
+        new = yamlload._DEEP_INDENT.match(text) is not None or yamlload._DEEP_INDENT_LINE.search(text) is not None
+        assert new == (old.search(text) is not None), text[:10]
+
+
+_FUZZ_PIECES = [*"a1 #?-'\"[]{},:|>!&*%@`\\~\n0._eE+x", "  ", "\n  ", ": ", "- ", "\n- ", "2021-12-28", "12:30", "yes"]
+
+
+@settings(max_examples=int(os.environ.get("FASTPATH_EXAMPLES", "600")) * 5, deadline=None)
+@given(
+    st.sampled_from(["", "a: ", "- ", "a:\n  ", "a: [", "a: {", "a:\n- ", "k: v\na: "]),
+    st.lists(st.sampled_from(_FUZZ_PIECES), min_size=1, max_size=14).map("".join),
+)
+def test_random_structure_reads_as_on_the_full_path(head: str, rest: str) -> None:
+    """Random texts of structure, numbers and words (offline: 1.2M of them, none differs)."""
+    assert_same_or_declined(head + rest + "\n")
