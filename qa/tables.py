@@ -20,9 +20,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import NoneType
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from qa.constraints import S102, type_name
 from qa.corpus import Record
@@ -37,37 +39,87 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 def to_column(values: list[Any]) -> pd.Series:
     """A Series with the tightest dtype that holds the values exactly."""
-    kinds = {type(v) for v in values if v is not None}
+    column = _column(values)
+    return column if isinstance(column, pd.Series) else pd.Series(column)
+
+
+def _column(values: list[Any]) -> pd.Series | pd.api.extensions.ExtensionArray:
+    """:func:`to_column`'s values: a typed array, or an ``object`` Series."""
+    kinds = set(map(type, values))
+    kinds.discard(NoneType)
     if not kinds:
         return pd.Series(values, dtype=object)
     if kinds == {str}:
-        try:
-            return pd.Series(pd.array(values, dtype=STRING))
+        try:  # what pd.array(values, dtype=STRING) builds, without its per-value pass
+            return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
         except (ValueError, TypeError, UnicodeError):
             return pd.Series(values, dtype=object)  # e.g. a lone surrogate from a YAML escape
+    # booleans and 64-bit ints through pyarrow (a tenth of pd.array's time), as pd.array
+    # builds them: the values, writable, with False / 1 under the mask
     if kinds == {bool}:
-        return pd.Series(pd.array(values, dtype="boolean"))
-    if kinds == {int} and all(v is None or INT64_MIN <= v <= INT64_MAX for v in values):
-        return pd.Series(pd.array(values, dtype="Int64"))
+        bools = pa.array(values, type=pa.bool_())
+        return pd.arrays.BooleanArray(_numpy(bools.fill_null(False)), _numpy(bools.is_null()))
+    if kinds == {int}:
+        nonzero = list(filter(None, values))  # the ints but 0 (which is in range)
+        if not nonzero or (min(nonzero) >= INT64_MIN and max(nonzero) <= INT64_MAX):
+            ints = pa.array(values, type=pa.int64())
+            return pd.arrays.IntegerArray(_numpy(ints.fill_null(1)), _numpy(ints.is_null()))
     return pd.Series(values, dtype=object)
+
+
+def _numpy(array: pa.Array) -> Any:
+    return array.to_numpy(zero_copy_only=False, writable=True)
 
 
 @dataclass(slots=True)
 class _TableRows:
+    """A table's rows as tuples in the order of ``columns`` (turned into columns by ``frame``)."""
+
     columns: tuple[str, ...]
-    data: dict[str, list[Any]]
+    rows: list[tuple[Any, ...]]
 
     @classmethod
     def new(cls, columns: Iterable[str]) -> _TableRows:
-        cols = tuple(columns)
-        return cls(cols, {c: [] for c in cols})
+        return cls(tuple(dict.fromkeys(columns)), [])
 
     def add(self, row: Mapping[str, Any]) -> None:
-        for c in self.columns:
-            self.data[c].append(row.get(c))
+        self.rows.append(tuple(map(row.get, self.columns)))
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({c: to_column(v) for c, v in self.data.items()})
+        if not self.rows:
+            return pd.DataFrame({c: _column([]) for c in self.columns})
+        return pd.DataFrame(
+            {c: _column(list(v)) for c, v in zip(self.columns, zip(*self.rows, strict=True), strict=True)}
+        )
+
+
+# What a key of a mapping level becomes (``_Level.entries``): a column, a nested mapping,
+# a child table (list of mappings) or an item table (list of scalars).
+_COLUMN, _MAPPING, _CHILD, _ITEMS = range(4)
+
+
+@dataclass(slots=True)
+class _Level:
+    """A mapping level of a table, with each declared key's fate decided once (the schema's
+    precedence: column, then mapping, then child table, then item table)."""
+
+    spec: MappingSpec
+    unknown_policy: str
+    column_prefix: str
+    entries: dict[str, tuple[int, Any]]
+
+    @classmethod
+    def of(cls, table: str, spec: MappingSpec, unknown_policy: str, column_prefix: str = "") -> _Level:
+        entries: dict[str, tuple[int, Any]] = {}
+        for key in spec.items:
+            entries[key] = (_ITEMS, f"{table}.{column_prefix}{key}")
+        for key, child in spec.children.items():
+            entries[key] = (_CHILD, child)
+        for key, sub in spec.mappings.items():
+            entries[key] = (_MAPPING, cls.of(table, sub, unknown_policy, f"{column_prefix}{key}."))
+        for key in spec.columns:
+            entries[key] = (_COLUMN, f"{column_prefix}{key}")
+        return cls(spec, unknown_policy, column_prefix, entries)
 
 
 @dataclass(slots=True)
@@ -77,6 +129,7 @@ class TableBuilder:
     schema: Schema
     extra_file_columns: tuple[str, ...] = ()
     rows: dict[str, _TableRows] = field(default_factory=dict)
+    levels: dict[str, _Level] = field(default_factory=dict)  # each table's root level, on first use
 
     def __post_init__(self) -> None:
         self.rows["files"] = _TableRows.new((*FILES_COLUMNS, *self.extra_file_columns))
@@ -87,62 +140,67 @@ class TableBuilder:
 
     def add(self, record_id: int, rec: Record, extra: Mapping[str, Any] | None = None) -> list[Finding]:
         """Add one record's rows; returns the structural findings (unknown keys, wrong containers)."""
-        row = {
-            "_record": record_id,
-            "_path": rec.path,
-            "sha256": rec.sha256 or None,
-            "size": rec.size,
-            "has_front_matter": rec.has_front_matter,
-            "usable": rec.usable,
-            "body_chars": len(rec.body),
-        }
-        if extra:
+        own = (record_id, rec.path, rec.sha256 or None, rec.size, rec.has_front_matter, rec.usable, len(rec.body))
+        files = self.rows["files"]
+        if not extra:
+            files.rows.append((*own, *(None,) * (len(files.columns) - len(own))))
+        elif extra.keys().isdisjoint(FILES_COLUMNS):  # the usual: checks add columns of their own
+            files.rows.append((*own, *map(extra.get, files.columns[len(own) :])))
+        else:  # a check's value for one of the file's own columns replaces it
+            row = dict(zip(FILES_COLUMNS, own, strict=True))
             row.update(extra)
-        self.rows["files"].add(row)
+            files.add(row)
         findings: list[Finding] = []
         if rec.data is not None:
             self._add_row("clippings", record_id, rec.path, "", rec.data, findings)
         return findings
 
+    def _level(self, table: str) -> _Level:
+        level = self.levels.get(table)
+        if level is None:
+            spec = self.schema.tables[table]
+            level = self.levels[table] = _Level.of(spec.name, spec.root, spec.unknown_fields)
+        return level
+
     def _add_row(
         self, table: str, record_id: int, path: str, prefix: str, data: Mapping[str, Any], findings: list[Finding]
     ) -> None:
-        spec = self.schema.tables[table]
+        level = self._level(table)
         row: dict[str, Any] = {"_record": record_id, "_path": path, "_field": prefix}
-        self._flatten(spec.name, spec.root, spec.unknown_fields, record_id, path, prefix, "", data, row, findings)
+        self._flatten(level, record_id, path, prefix, data, row, findings)
         self.rows[table].add(row)
 
     def _flatten(
         self,
-        table: str,
-        level: MappingSpec,
-        unknown_policy: str,
+        level: _Level,
         record_id: int,
         path: str,
         prefix: str,
-        column_prefix: str,
         data: Mapping[str, Any],
         row: dict[str, Any],
         findings: list[Finding],
     ) -> None:
+        entries = level.entries
         for key, value in data.items():
-            field_path = _field(prefix, f"{column_prefix}{key}")
-            if key in level.columns:
-                row[f"{column_prefix}{key}"] = value
-            elif key in level.mappings:
+            entry = entries.get(key)
+            if entry is None:
+                if level.unknown_policy != "allow":
+                    field_path = _field(prefix, f"{level.column_prefix}{key}")
+                    findings.append(_unknown(path, field_path, str(key), level.spec, level.unknown_policy, value))
+                continue
+            kind, target = entry
+            if kind == _COLUMN:
+                row[target] = value
+            elif kind == _MAPPING:
                 if isinstance(value, dict):
-                    self._flatten(
-                        table, level.mappings[key], unknown_policy, record_id, path, prefix,
-                        f"{column_prefix}{key}.", value, row, findings,
-                    )  # fmt: skip
+                    self._flatten(target, record_id, path, prefix, value, row, findings)
                 elif value is not None:
+                    field_path = _field(prefix, f"{level.column_prefix}{key}")
                     findings.append(_wrong(path, field_path, "mapping", value))
-            elif key in level.children:
-                self._children(level.children[key], record_id, path, field_path, value, findings)
-            elif key in level.items:
-                self._items(f"{table}.{column_prefix}{key}", record_id, path, field_path, value, findings)
-            elif unknown_policy != "allow":
-                findings.append(_unknown(path, field_path, str(key), level, unknown_policy, value))
+            elif kind == _CHILD:
+                self._children(target, record_id, path, _field(prefix, f"{level.column_prefix}{key}"), value, findings)
+            else:
+                self._items(target, record_id, path, _field(prefix, f"{level.column_prefix}{key}"), value, findings)
 
     def _children(
         self, child: str, record_id: int, path: str, field_path: str, value: Any, findings: list[Finding]
@@ -167,19 +225,17 @@ class TableBuilder:
         if not isinstance(value, list):
             findings.append(_wrong(path, field_path, "list", value))
             return
-        rows = self.rows[item_table]
+        rows = self.rows[item_table].rows  # columns (*META, "value")
         for i, item in enumerate(value):
-            rows.add({"_record": record_id, "_path": path, "_field": f"{field_path}[{i}]", "value": item})
+            rows.append((record_id, path, f"{field_path}[{i}]", item))
 
     def mark(self) -> dict[str, int]:
         """Row counts now, for :meth:`rollback` (a file skipped half-way leaves no rows)."""
-        return {name: len(rows.data[rows.columns[0]]) for name, rows in self.rows.items()}
+        return {name: len(rows.rows) for name, rows in self.rows.items()}
 
     def rollback(self, mark: dict[str, int]) -> None:
         for name, rows in self.rows.items():
-            keep = mark.get(name, 0)
-            for values in rows.data.values():
-                del values[keep:]
+            del rows.rows[mark.get(name, 0) :]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: rows.frame() for name, rows in self.rows.items()}

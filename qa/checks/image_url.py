@@ -38,6 +38,7 @@ corpus stage and copies into ``RunResult.notices``).
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -50,7 +51,7 @@ import pandas as pd
 from yarl import URL
 
 from qa.checks import Check, Context, Tables
-from qa.constraints import url_problem
+from qa.constraints import hostname_problem, url_problem
 from qa.corpus import Record
 from qa.findings import Finding, rule
 from qa.schema import MappingSpec, Schema, load_schema
@@ -161,8 +162,28 @@ def _missing(value: Any) -> bool:
         return False
 
 
+# The common case, decided without parsing: an http(s) URL of a plain host name (letters,
+# digits, hyphens; dots between non-empty labels) and a path (and query) of unreserved
+# characters, ``%``, ``=``, ``&`` and ``+``. Such a URL has no white space, no control
+# character, no port, no user; ``urlsplit`` and yarl both read its host as written, and
+# neither can reject it: only the host can be wrong (``hostname_problem``, cached per host).
+# Anything else, or a host with a problem, takes the full path below
+# (tests/test_image_url_fastpath.py proves the two equal).
+_PLAIN_URL = re.compile(
+    r"https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?:/[A-Za-z0-9._~/%=&+-]*)?(?:\?[A-Za-z0-9._~/%=&+-]*)?"
+)
+
+
 def syntax_problem(url: str) -> tuple[Any, str] | None:
     """(rule, why) when a URL string is unacceptable, else None."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None and hostname_problem(plain.group(1).lower(), False) is None:
+        return None
+    return _syntax_problem(url)
+
+
+def _syntax_problem(url: str) -> tuple[Any, str] | None:
+    """:func:`syntax_problem` without its fast path (the reference it must agree with)."""
     if not url.strip():
         return I101, "the image url is empty"
     try:
@@ -190,33 +211,94 @@ def image_items(schema: Schema, data: Mapping[str, Any]) -> Iterator[tuple[str, 
 
     Walks the front matter the way the table builder does (``qa/tables.py``), led by the
     schema: a list of mappings declared as the ``images`` child table, wherever it stands
-    (``images[0]``, ``related[1].images[0]``)."""
-    yield from _walk(schema, schema.tables["clippings"].root, "", "", data)
+    (``images[0]``, ``related[1].images[0]``). Only the keys that can lead to an image are
+    looked up (see :func:`_image_plans`), in the record's order."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    plans = _image_plans(schema)
+    plan = plans.get("clippings")
+    if plan:
+        _walk_plan(plans, plan, "", "", data, out)
+    return iter(out)
 
 
-def _walk(
-    schema: Schema, level: MappingSpec, prefix: str, column_prefix: str, data: Mapping[str, Any]
-) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for key, value in data.items():
-        if key in level.columns:
+# A mapping level's plan: the steps (key, nested level's plan or None, child table or None)
+# of the keys that can lead to an image, in the schema's order.
+_Plan = tuple["_Step", ...]
+_Step = tuple[str, _Plan | None, str | None]
+_PLANS: dict[int, tuple[Schema, dict[str, _Plan]]] = {}
+
+
+def _image_plans(schema: Schema) -> dict[str, _Plan]:
+    """Per table, the plan of its root level (tables that hold no image have none); one per
+    loaded schema. A key that is a column is never walked; a mapping goes before a child
+    table of the same name (as in :class:`qa.tables.TableBuilder`)."""
+    cached = _PLANS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    # the tables from which an ``images`` row can be reached (a fixpoint: tables may nest)
+    reach: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, spec in schema.tables.items():
+            if name not in reach and _plan(spec.root, reach) is not None:
+                reach.add(name)
+                changed = True
+    plans = {name: plan for name in reach if (plan := _plan(schema.tables[name].root, reach))}
+    if len(_PLANS) >= 8:
+        _PLANS.clear()
+    _PLANS[id(schema)] = (schema, plans)
+    return plans
+
+
+def _plan(level: MappingSpec, reach: set[str]) -> _Plan | None:
+    steps: list[tuple[str, _Plan | None, str | None]] = []
+    for key in (*level.mappings, *level.children):
+        if key in level.columns or any(step[0] == key for step in steps):
             continue
         if key in level.mappings:
+            sub = _plan(level.mappings[key], reach)
+            if sub is not None:
+                steps.append((key, sub, None))
+        elif (child := level.children[key]) == "images" or child in reach:
+            steps.append((key, None, child))
+    return tuple(steps) or None
+
+
+def _walk_plan(
+    plans: dict[str, _Plan],
+    plan: _Plan,
+    prefix: str,
+    column_prefix: str,
+    data: Mapping[str, Any],
+    out: list[tuple[str, Mapping[str, Any]]],
+) -> None:
+    steps: tuple[_Step, ...]
+    if len(plan) == 1:
+        steps = plan if plan[0][0] in data else ()
+    else:
+        steps = tuple(step for step in plan if step[0] in data)
+        if len(steps) > 1:  # in the record's order
+            order = list(data)
+            steps = tuple(sorted(steps, key=lambda step: order.index(step[0])))
+    for key, sub, child in steps:
+        value = data[key]
+        if sub is not None:
             if isinstance(value, dict):
-                yield from _walk(schema, level.mappings[key], prefix, f"{column_prefix}{key}.", value)
-        elif key in level.children:
-            if not isinstance(value, list):
+                _walk_plan(plans, sub, prefix, f"{column_prefix}{key}.", value, out)
+            continue
+        if not isinstance(value, list):
+            continue
+        field_path = _field(prefix, f"{column_prefix}{key}")
+        child_plan = plans.get(child) if child is not None else None
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
                 continue
-            child = level.children[key]
-            field_path = _field(prefix, f"{column_prefix}{key}")
-            for i, item in enumerate(value):
-                if not isinstance(item, dict):
-                    continue
-                item_path = f"{field_path}[{i}]"
-                if child == "images":
-                    yield item_path, item
-                spec = schema.tables.get(child)
-                if spec is not None:
-                    yield from _walk(schema, spec.root, item_path, "", item)
+            item_path = f"{field_path}[{i}]"
+            if child == "images":
+                out.append((item_path, item))
+            if child_plan is not None:
+                _walk_plan(plans, child_plan, item_path, "", item, out)
 
 
 @lru_cache(maxsize=4)
@@ -234,7 +316,17 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
         schema = _default_schema(ctx.run.get("schema_dir"))
     limit = int(ctx.get("max-dimension"))
     for fld, item in image_items(schema, rec.data):
-        yield from image_findings(rec.path, fld, item.get("url"), item.get("width"), item.get("height"), limit)
+        url, width, height = item.get("url"), item.get("width"), item.get("height")
+        if (
+            type(width) is int  # the common case, in short: a good url and sizes, no finding
+            and type(height) is int
+            and 0 < width <= limit
+            and 0 < height <= limit
+            and type(url) is str
+            and syntax_problem(url) is None
+        ):
+            continue
+        yield from image_findings(rec.path, fld, url, width, height, limit)
 
 
 def image_findings(path: str, fld: str, raw: Any, width: Any, height: Any, limit: int) -> Iterator[Finding]:
