@@ -53,36 +53,76 @@ def is_plain(text: str) -> bool:
     return True
 
 
-def text_fields(rec: Record) -> Iterator[TextField]:
-    """Every string-valued text field of ``rec``, the body last (if not empty)."""
+# (field, kind, text): ``kind`` is the field with its list indexes as "[]" ("related[].title").
+Field = tuple[str, str, str]
+
+_NAMES = 64  # field names of the first list items are made once (their hashes are then cached too)
+_TOPICS = tuple(f"topics[{i}]" for i in range(_NAMES))
+_RELATED_SUFFIXES = (*RELATED_FIELDS, "provider.name")
+_RELATED = tuple(tuple(f"related[{i}].{name}" for name in _RELATED_SUFFIXES) for i in range(_NAMES))
+_RELATED_KINDS = tuple(f"related[].{name}" for name in _RELATED_SUFFIXES)
+
+# The fields of the last record asked about: the text checks run one after another on the same
+# record, so each but the first gets them for free. Keyed by the record object and its ``data``
+# and ``body`` objects (a record's front matter is not changed in place once read). One tuple,
+# swapped whole, so that a reader never sees half of another record's entry.
+_memo: list[tuple[object, object, object, tuple[Field, ...]]] = [(None, None, None, ())]
+
+
+def record_fields(rec: Record) -> tuple[Field, ...]:
+    """``(field, kind, text)`` of every non-empty string-valued text field of ``rec``, in the
+    order of :func:`text_fields` (the body last). Computed once per record."""
     data = rec.data
+    body = rec.body
+    last = _memo[0]
+    if last[0] is rec and last[1] is data and last[2] is body:
+        return last[3]
+    fields = _collect(data, body)
+    _memo[0] = (rec, data, body, fields)
+    return fields
+
+
+def _collect(data: object, body: str) -> tuple[Field, ...]:
+    out: list[Field] = []
     if isinstance(data, dict):
         for name in TOP_FIELDS:
             value = data.get(name)
             if isinstance(value, str) and value:
-                yield TextField(rec, name, value)
+                out.append((name, name, value))
         provider = data.get("provider")
-        if isinstance(provider, dict) and isinstance(provider.get("name"), str) and provider["name"]:
-            yield TextField(rec, "provider.name", provider["name"])
+        if isinstance(provider, dict):
+            value = provider.get("name")
+            if isinstance(value, str) and value:
+                out.append(("provider.name", "provider.name", value))
         topics = data.get("topics")
         if isinstance(topics, list):
             for i, topic in enumerate(topics):
                 if isinstance(topic, str) and topic:
-                    yield TextField(rec, f"topics[{i}]", topic)
+                    out.append((_TOPICS[i] if i < _NAMES else f"topics[{i}]", "topics[]", topic))
         related = data.get("related")
         if isinstance(related, list):
             for i, item in enumerate(related):
                 if not isinstance(item, dict):
                     continue
-                for name in RELATED_FIELDS:
+                names = _RELATED[i] if i < _NAMES else tuple(f"related[{i}].{k}" for k in _RELATED_SUFFIXES)
+                for j, name in enumerate(RELATED_FIELDS):
                     value = item.get(name)
                     if isinstance(value, str) and value:
-                        yield TextField(rec, f"related[{i}].{name}", value)
+                        out.append((names[j], _RELATED_KINDS[j], value))
                 prov = item.get("provider")
-                if isinstance(prov, dict) and isinstance(prov.get("name"), str) and prov["name"]:
-                    yield TextField(rec, f"related[{i}].provider.name", prov["name"])
-    if rec.body:
-        yield TextField(rec, "body", rec.body)
+                if isinstance(prov, dict):
+                    value = prov.get("name")
+                    if isinstance(value, str) and value:
+                        out.append((names[-1], _RELATED_KINDS[-1], value))
+    if body:
+        out.append(("body", "body", body))
+    return tuple(out)
+
+
+def text_fields(rec: Record) -> Iterator[TextField]:
+    """Every string-valued text field of ``rec``, the body last (if not empty)."""
+    for field, _kind, text in record_fields(rec):
+        yield TextField(rec, field, text)
 
 
 def _value_node(node: yaml.Node | None, field_path: str) -> yaml.Node | None:
@@ -126,4 +166,4 @@ def value_position(rec: Record, field_path: str, value: str, offset: int) -> tup
     return file_line, col0 + 1
 
 
-__all__ = ["TextField", "is_plain", "text_fields", "value_position"]
+__all__ = ["Field", "TextField", "is_plain", "record_fields", "text_fields", "value_position"]

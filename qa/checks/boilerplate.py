@@ -30,7 +30,7 @@ import yaml
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, text_fields
+from qa.textfields import TextField, record_fields
 
 B101 = rule(
     "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
@@ -178,6 +178,24 @@ def _patterns_from(options: Mapping[str, Any]) -> Patterns:
     return compile_patterns(frozen, options.get("patterns_file") or None)
 
 
+_LAST_FIELDS: list[tuple[Mapping[str, Any], tuple[Any, ...], bool]] = []
+
+
+def _fields_from(options: Mapping[str, Any]) -> tuple[tuple[Any, ...], bool]:
+    """The ``fields`` option as a tuple, and whether it can be hashed; once per options object."""
+    if _LAST_FIELDS and _LAST_FIELDS[0][0] is options:
+        return _LAST_FIELDS[0][1], _LAST_FIELDS[0][2]
+    fields = tuple(options.get("fields", DEFAULT_FIELDS))
+    try:
+        hash(fields)
+    except TypeError:
+        hashable = False
+    else:
+        hashable = True
+    _LAST_FIELDS[:] = [(options, fields, hashable)]
+    return fields, hashable
+
+
 @lru_cache(maxsize=1024)
 def _wanted(field: str, fields: tuple[str, ...]) -> bool:
     generic = re.sub(r"\[\d+\]", "[]", field)
@@ -203,8 +221,12 @@ def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
+    return _findings(tf, list(boilerplate_lines(tf.text, pats)))
+
+
+def _findings(tf: TextField, hits: list[tuple[int, int, str]]) -> list[Finding]:
     out: list[Finding] = []
-    for start, end, category in boilerplate_lines(tf.text, pats):
+    for start, end, category in hits:
         line, column = tf.position(start)
         out.append(
             CATEGORY_RULES[category].finding(
@@ -223,11 +245,15 @@ def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
 
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     pats = patterns_from(ctx.options)
-    fields = tuple(ctx.options.get("fields", DEFAULT_FIELDS))
+    fields, hashable = _fields_from(ctx.options)
     out: list[Finding] = []
-    for tf in text_fields(rec):
-        if _wanted(tf.field, fields):
-            out.extend(field_findings(tf, pats))
+    for field, kind, text in record_fields(rec):
+        # What _wanted says (kind is the field with "[]" for its indexes); it is still asked when
+        # the option holds something unhashable, so that such a configuration fails as it did.
+        if (field in fields or kind in fields) if hashable else _wanted(field, fields):
+            hits = list(boilerplate_lines(text, pats))
+            if hits:
+                out.extend(_findings(TextField(rec, field, text), hits))
     return out
 
 

@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import TextField, is_plain, text_fields
+from qa.textfields import TextField, is_plain, record_fields
 
 L101 = rule(
     "L101",
@@ -186,6 +186,7 @@ class Settings:
     max_gloss: int
     latin: bool  # an expected language is written in Latin script
     latin_only: bool  # Latin is the only script allowed (besides Common and Inherited)
+    english: bool  # "en" is an expected language: the foreign-word screen of foreign_sentences applies
 
 
 @lru_cache(maxsize=16)
@@ -218,9 +219,11 @@ def _settings(
         else None
     )
     latin_only = scripts <= {"Latin", "Common", "Inherited", "Unknown"}
+    codes = frozenset(lang.split("-")[0].lower() for lang in languages)
     return Settings(
         latin_only=latin_only,
-        languages=frozenset(lang.split("-")[0].lower() for lang in languages),
+        english="en" in codes,
+        languages=codes,
         foreign_run=run,
         foreign_char=regex.compile(foreign),
         terms=term_re,
@@ -409,7 +412,25 @@ _ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 
 def _may_hold_foreign_latin(text: str) -> bool:
-    return _ACCENTED.search(text) is not None or not _FOREIGN_MARKERS.isdisjoint(text.split())
+    if not text.isascii() and _ACCENTED.search(text) is not None:
+        return True
+    return not _FOREIGN_MARKERS.isdisjoint(text.split())
+
+
+def quiet_ascii(text: str, st: Settings) -> bool:
+    """An ASCII ``text`` in which :func:`field_findings` finds nothing, decided without it.
+
+    Exact: ASCII holds no foreign script (``foreign_runs`` stops at once) and no accented
+    letter; ``foreign_sentences`` finds nothing when no expected language is written in Latin,
+    when the whole text has fewer than ``min_words`` tokens (a sentence is a stretch of it, so
+    it has no more), or, with English expected, when no token is a foreign marker word.
+    """
+    if not st.latin:
+        return True
+    tokens = text.split()
+    if len(tokens) < st.min_words:
+        return True
+    return st.english and _FOREIGN_MARKERS.isdisjoint(tokens)
 
 
 def foreign_sentences(
@@ -418,7 +439,7 @@ def foreign_sentences(
     """(start, end, language, score, expected-language score) of sentences in another language."""
     if not st.latin:
         return
-    english = "en" in st.languages
+    english = st.english
     if english and not _may_hold_foreign_latin(text):
         return
     for start, end in sentences(text):
@@ -504,9 +525,12 @@ def _scripts(run: str, st: Settings) -> Sequence[str]:
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     st = settings_from(ctx.options)
     cache = ctx.run.get("cache_dir")
+    cache_dir = str(cache) if cache else None
     out: list[Finding] = []
-    for tf in text_fields(rec):
-        out.extend(field_findings(tf, st, str(cache) if cache else None))
+    for field, _kind, text in record_fields(rec):
+        if text.isascii() and quiet_ascii(text, st):
+            continue  # most fields: one split, no TextField
+        out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
     return out
 
 
