@@ -5,6 +5,10 @@ or a scraper filled in: ``title``, ``excerpt``, ``provider.name``, ``topics[i]``
 ``related[i].title``, ``related[i].excerpt``, ``related[i].provider.name`` and the
 body (field ``"body"``). Offsets in findings are character offsets within the
 field's value; :meth:`TextField.position` turns one into a file line and column.
+
+:func:`record_fields` gives the same fields as plain ``(field, kind, text)`` tuples,
+computed once per record and shared by the three checks, which make a
+:class:`TextField` only for a field that may hold a finding.
 """
 
 from __future__ import annotations
@@ -12,15 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 
 from qa.corpus import Record
 from qa.yamlload import split_field
 
-TOP_FIELDS = ("title", "excerpt")
-RELATED_FIELDS = ("title", "excerpt")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +61,8 @@ Field = tuple[str, str, str]
 
 _NAMES = 64  # field names of the first list items are made once (their hashes are then cached too)
 _TOPICS = tuple(f"topics[{i}]" for i in range(_NAMES))
-_RELATED_SUFFIXES = (*RELATED_FIELDS, "provider.name")
+_RELATED_SUFFIXES = ("title", "excerpt", "provider.name")  # the order _collect takes them in
 _RELATED = tuple(tuple(f"related[{i}].{name}" for name in _RELATED_SUFFIXES) for i in range(_NAMES))
-_RELATED_KINDS = tuple(f"related[].{name}" for name in _RELATED_SUFFIXES)
 
 # The fields of the last record asked about: the text checks run one after another on the same
 # record, so each but the first gets them for free. Keyed by the record object and its ``data``
@@ -85,13 +87,15 @@ def record_fields(rec: Record) -> tuple[Field, ...]:
 def _collect(data: object, body: str) -> tuple[Field, ...]:
     out: list[Field] = []
     if isinstance(data, dict):
-        for name in TOP_FIELDS:
-            value = data.get(name)
-            if isinstance(value, str) and value:
-                out.append((name, name, value))
-        provider = data.get("provider")
-        if isinstance(provider, dict):
-            value = provider.get("name")
+        value = data.get("title")
+        if isinstance(value, str) and value:
+            out.append(("title", "title", value))
+        value = data.get("excerpt")
+        if isinstance(value, str) and value:
+            out.append(("excerpt", "excerpt", value))
+        value = data.get("provider")
+        if isinstance(value, dict):
+            value = value.get("name")
             if isinstance(value, str) and value:
                 out.append(("provider.name", "provider.name", value))
         topics = data.get("topics")
@@ -105,18 +109,43 @@ def _collect(data: object, body: str) -> tuple[Field, ...]:
                 if not isinstance(item, dict):
                     continue
                 names = _RELATED[i] if i < _NAMES else tuple(f"related[{i}].{k}" for k in _RELATED_SUFFIXES)
-                for j, name in enumerate(RELATED_FIELDS):
-                    value = item.get(name)
+                value = item.get("title")
+                if isinstance(value, str) and value:
+                    out.append((names[0], "related[].title", value))
+                value = item.get("excerpt")
+                if isinstance(value, str) and value:
+                    out.append((names[1], "related[].excerpt", value))
+                value = item.get("provider")
+                if isinstance(value, dict):
+                    value = value.get("name")
                     if isinstance(value, str) and value:
-                        out.append((names[j], _RELATED_KINDS[j], value))
-                prov = item.get("provider")
-                if isinstance(prov, dict):
-                    value = prov.get("name")
-                    if isinstance(value, str) and value:
-                        out.append((names[-1], _RELATED_KINDS[-1], value))
+                        out.append((names[2], "related[].provider.name", value))
     if body:
         out.append(("body", "body", body))
     return tuple(out)
+
+
+class ShortTextMemo(Generic[T]):
+    """Results of a check's pure function of one short field's text, for one settings object.
+
+    Titles, excerpts, provider names and topics repeat across clippings (a related item is
+    another clipping; a chunk of 5,000 generated clippings holds each title and excerpt about
+    twice), so a check asks about each such text once. Bodies are not kept (they do not
+    repeat), nor texts longer than ``max_chars``; when ``limit`` texts are kept, it starts over.
+    """
+
+    def __init__(self, max_chars: int = 1000, limit: int = 8192) -> None:
+        self.max_chars = max_chars
+        self.limit = limit
+        self.owner: object = None
+        self.results: dict[str, T] = {}
+
+    def table(self, owner: object) -> dict[str, T]:
+        """The results for ``owner`` (the settings they were computed with)."""
+        if owner is not self.owner or len(self.results) >= self.limit:
+            self.results = {}
+            self.owner = owner
+        return self.results
 
 
 def text_fields(rec: Record) -> Iterator[TextField]:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from qa.checks import Context, boilerplate, encoding, language
 from qa.corpus import Record
 from qa.findings import Finding
-from qa.textfields import TextField, record_fields, text_fields
+from qa.textfields import ShortTextMemo, TextField, record_fields, text_fields
 
 PIECES = [
     "The government said on Tuesday that the plan would go ahead. ",
@@ -283,3 +283,34 @@ def test_unhashable_fields_option_fails_as_before() -> None:
     rec = make_record({"title": "Leave a Reply"}, "")
     with pytest.raises(TypeError):
         list(boilerplate.check_record(rec, Context(options, {})))
+
+
+def test_repeated_short_texts_are_reported_for_each_record_and_field() -> None:
+    """A text seen before (the memo of short texts) is still reported where it now is."""
+    chrome = "Leave a Reply"
+    spanish = "El gobierno dijo que la ley es para todos los ciudadanos del pais."
+    first = Record("a.txt", "a.txt", data={"title": chrome, "excerpt": spanish}, has_front_matter=True)
+    second = Record(
+        "b.txt",
+        "b.txt",
+        data={"related": [{"title": "Other"}, {"title": chrome, "excerpt": spanish}]},
+        has_front_matter=True,
+    )
+    for rec, fields in ((first, ("title", "excerpt")), (second, ("related[1].title", "related[1].excerpt"))):
+        bp = list(boilerplate.check_record(rec, Context(BOILERPLATE_OPTIONS[0], {})))
+        assert [(f.rule, f.path, f.field, f.evidence) for f in bp] == [("B101", rec.path, fields[0], chrome)]
+        assert bp == slow_boilerplate(rec, BOILERPLATE_OPTIONS[0])
+        lang = list(language.check_record(rec, Context(LANGUAGE_OPTIONS[0], {})))
+        assert [(f.rule, f.path, f.field) for f in lang] == [("L102", rec.path, fields[1])]
+        assert lang == slow_language(rec, LANGUAGE_OPTIONS[0])
+
+
+def test_short_text_memo_starts_over_for_new_settings_and_when_full() -> None:
+    memo: ShortTextMemo[int] = ShortTextMemo(limit=2)
+    one, two = object(), object()
+    table = memo.table(one)
+    table["a"] = 1
+    assert memo.table(one) is table and memo.table(one) == {"a": 1}
+    assert memo.table(two) == {}  # other settings: the results no longer hold
+    memo.table(two).update({"a": 1, "b": 2})
+    assert memo.table(two) == {}  # full: starts over

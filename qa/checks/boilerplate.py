@@ -30,7 +30,7 @@ import yaml
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, record_fields
+from qa.textfields import ShortTextMemo, TextField, record_fields
 
 B101 = rule(
     "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
@@ -178,22 +178,21 @@ def _patterns_from(options: Mapping[str, Any]) -> Patterns:
     return compile_patterns(frozen, options.get("patterns_file") or None)
 
 
-_LAST_FIELDS: list[tuple[Mapping[str, Any], tuple[Any, ...], bool]] = []
+_LAST_FIELDS: list[tuple[Mapping[str, Any], tuple[Any, ...], frozenset[Any] | None]] = []
 
 
-def _fields_from(options: Mapping[str, Any]) -> tuple[tuple[Any, ...], bool]:
-    """The ``fields`` option as a tuple, and whether it can be hashed; once per options object."""
+def _fields_from(options: Mapping[str, Any]) -> tuple[tuple[Any, ...], frozenset[Any] | None]:
+    """The ``fields`` option as a tuple, and as a set unless an entry cannot be hashed (once per
+    options object)."""
     if _LAST_FIELDS and _LAST_FIELDS[0][0] is options:
         return _LAST_FIELDS[0][1], _LAST_FIELDS[0][2]
     fields = tuple(options.get("fields", DEFAULT_FIELDS))
     try:
-        hash(fields)
+        wanted: frozenset[Any] | None = frozenset(fields)
     except TypeError:
-        hashable = False
-    else:
-        hashable = True
-    _LAST_FIELDS[:] = [(options, fields, hashable)]
-    return fields, hashable
+        wanted = None
+    _LAST_FIELDS[:] = [(options, fields, wanted)]
+    return fields, wanted
 
 
 @lru_cache(maxsize=1024)
@@ -221,10 +220,10 @@ def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
-    return _findings(tf, list(boilerplate_lines(tf.text, pats)))
+    return _findings(tf, tuple(boilerplate_lines(tf.text, pats)))
 
 
-def _findings(tf: TextField, hits: list[tuple[int, int, str]]) -> list[Finding]:
+def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Finding]:
     out: list[Finding] = []
     for start, end, category in hits:
         line, column = tf.position(start)
@@ -245,16 +244,25 @@ def _findings(tf: TextField, hits: list[tuple[int, int, str]]) -> list[Finding]:
 
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     pats = patterns_from(ctx.options)
-    fields, hashable = _fields_from(ctx.options)
+    fields, wanted = _fields_from(ctx.options)
     out: list[Finding] = []
+    known = _HITS.table(pats)
     for field, kind, text in record_fields(rec):
         # What _wanted says (kind is the field with "[]" for its indexes); it is still asked when
         # the option holds something unhashable, so that such a configuration fails as it did.
-        if (field in fields or kind in fields) if hashable else _wanted(field, fields):
-            hits = list(boilerplate_lines(text, pats))
+        if (field in wanted or kind in wanted) if wanted is not None else _wanted(field, fields):
+            if kind == "body" or len(text) > _HITS.max_chars:
+                hits = tuple(boilerplate_lines(text, pats))
+            elif (seen := known.get(text)) is not None:
+                hits = seen  # a title or excerpt met before (related items are other clippings)
+            else:
+                hits = known[text] = tuple(boilerplate_lines(text, pats))
             if hits:
                 out.extend(_findings(TextField(rec, field, text), hits))
     return out
+
+
+_HITS: ShortTextMemo[tuple[tuple[int, int, str], ...]] = ShortTextMemo()
 
 
 def warm(ctx: Context) -> None:

@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import TextField, is_plain, record_fields
+from qa.textfields import ShortTextMemo, TextField, is_plain, record_fields
 
 L101 = rule(
     "L101",
@@ -527,11 +527,23 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     cache = ctx.run.get("cache_dir")
     cache_dir = str(cache) if cache else None
     out: list[Finding] = []
-    for field, _kind, text in record_fields(rec):
-        if text.isascii() and quiet_ascii(text, st):
-            continue  # most fields: one split, no TextField
+    quiet = _QUIET.table(st)
+    for field, kind, text in record_fields(rec):
+        if text.isascii():
+            if kind == "body" or len(text) > _QUIET.max_chars:
+                if quiet_ascii(text, st):
+                    continue  # most bodies: one split, no TextField
+            else:
+                known = quiet.get(text)
+                if known is None:
+                    known = quiet[text] = quiet_ascii(text, st)
+                if known:
+                    continue
         out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
     return out
+
+
+_QUIET: ShortTextMemo[bool] = ShortTextMemo()
 
 
 CHECK = Check(
