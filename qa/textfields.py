@@ -13,6 +13,7 @@ computed once per record and shared by the three checks, which make a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,16 +45,32 @@ class TextField:
 
 
 @lru_cache(maxsize=256)
+def cp1252(text: str) -> bytes | None:
+    """The text encoded in Windows-1252, or None when it cannot be (see :func:`is_plain`). One C
+    call; cached, as several checks ask about the same field. Each character of such text is one
+    byte, so a bytes ``translate`` can tell in one pass whether it holds any of a set of them."""
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        return None
+
+
 def is_plain(text: str) -> bool:
     """The text is encodable in Windows-1252: ASCII, Western European letters, curly quotes, dashes,
     bullets, NBSP, the euro sign. Such text holds no other script, no emoji, no private-use or
-    replacement characters, no surrogates and no C1 controls, so most text checks stop here. One C
-    call; cached, as several checks ask about the same field."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+    replacement characters, no surrogates and no C1 controls, so most text checks stop here."""
+    return cp1252(text) is not None
+
+
+def cp1252_bytes_not_in(chars: re.Pattern[str]) -> bytes:
+    """The bytes whose Windows-1252 character ``chars`` does not match (and the five bytes that
+    character set leaves undefined): deleting them from an encoded text leaves what it matches."""
+    out = bytearray()
+    for b in range(256):
+        c = bytes([b]).decode("cp1252", errors="ignore")
+        if not c or not chars.match(c):
+            out.append(b)
+    return bytes(out)
 
 
 # (field, kind, text): ``kind`` is the field with its list indexes as "[]" ("related[].title").
@@ -195,4 +212,13 @@ def value_position(rec: Record, field_path: str, value: str, offset: int) -> tup
     return file_line, col0 + 1
 
 
-__all__ = ["Field", "TextField", "is_plain", "record_fields", "text_fields", "value_position"]
+__all__ = [
+    "Field",
+    "TextField",
+    "cp1252",
+    "cp1252_bytes_not_in",
+    "is_plain",
+    "record_fields",
+    "text_fields",
+    "value_position",
+]

@@ -1,7 +1,7 @@
 """The text checks' fast paths give exactly what the slow paths give.
 
 ``check_record`` of the encoding, language and boilerplate checks skips most fields with a
-cheap exact test (``quiet_ascii``) and takes the fields from ``record_fields`` (computed once
+cheap exact test (``quiet_text``) and takes the fields from ``record_fields`` (computed once
 per record, shared by the checks). Here each is compared with the straightforward version:
 the original field generator, every field through ``field_findings``, on text made of the
 tricky classes (mojibake, emoji with and without joiners, CJK and Hangul runs, accented Latin,
@@ -85,9 +85,13 @@ PIECES = [
     "? ",
     "x" * 310,
 ]
+# Every character Windows-1252 has (ASCII, Latin-1 letters, curly quotes, dashes, NBSP, the euro).
+CP1252 = sorted({bytes([b]).decode("cp1252", errors="ignore") for b in range(256)} - {""})
 TEXT = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=120),
+    st.text(alphabet=st.sampled_from(CP1252), max_size=120),
+    st.lists(st.sampled_from([*PIECES, *CP1252]), max_size=20).map("".join),
     st.lists(st.sampled_from(PIECES), max_size=14).map("".join),
 )
 VALUE = st.one_of(TEXT, st.sampled_from(PIECES), st.just(""), st.none(), st.integers(), st.lists(TEXT, max_size=2))
@@ -253,29 +257,39 @@ def test_boilerplate_fast_path_is_exact(data: dict[str, Any] | None, body: str, 
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.one_of(TEXT, st.text(alphabet=st.characters(max_codepoint=0x7F))))
-def test_quiet_ascii_only_skips_fields_without_findings(text: str) -> None:
+@given(TEXT)
+def test_quiet_text_only_skips_fields_without_findings(text: str) -> None:
     rec = make_record(None, text)
     tf = TextField(rec, "body", text)
-    if text.isascii() and encoding.quiet_ascii(text):
+    if encoding.quiet_text(text):
         assert encoding.field_findings(tf) == []
     for options in LANGUAGE_OPTIONS:
         st_ = language.settings_from(options)
-        if text.isascii() and language.quiet_ascii(text, st_):
+        if language.quiet_text(text, st_):
             assert language.field_findings(tf, st_) == []
 
 
-def test_quiet_ascii_sees_what_it_must() -> None:
+def test_quiet_text_sees_what_it_must() -> None:
     """The fields the fast paths must not skip (each holds a finding), and ones they may."""
-    assert not encoding.quiet_ascii("line one\x01 two")
-    assert not encoding.quiet_ascii("para\n\x7f")
-    assert not encoding.quiet_ascii("AT&amp;T")
-    assert not encoding.quiet_ascii("a<br>b")
-    assert encoding.quiet_ascii("plain text\n\twith tabs\r\nand lines")
+    assert not encoding.quiet_text("line one\x01 two")
+    assert not encoding.quiet_text("para\n\x7f")
+    assert not encoding.quiet_text("AT&amp;T")
+    assert not encoding.quiet_text("a<br>b")
+    assert encoding.quiet_text("plain text\n\twith tabs\r\nand lines")
     st_ = language.settings_from(LANGUAGE_OPTIONS[0])
-    assert not language.quiet_ascii("El gobierno dijo que la ley es para todos.", st_)
-    assert language.quiet_ascii("The government said the plan would go ahead.", st_)
-    assert language.quiet_ascii("la la la", st_)  # three tokens: no sentence has four
+    assert not language.quiet_text("El gobierno dijo que la ley es para todos.", st_)
+    assert language.quiet_text("The government said the plan would go ahead.", st_)
+    assert language.quiet_text("la la la", st_)  # three tokens: no sentence has four
+    # Windows-1252 text: curly quotes and dashes are no damage and no language; accents and
+    # mojibake leads are asked about.
+    curly = "It\u2019s a \u201cquote\u201d \u2014 and the plan\u00a0would go ahead."
+    assert encoding.quiet_text(curly) and language.quiet_text(curly, st_)
+    assert not encoding.quiet_text("Caf\u00c3\u00a9 and more") and not encoding.quiet_text("x\u2019\x01")
+    assert not language.quiet_text("The plan of the S\u00e3o Paulo government went ahead.", st_)
+    assert not language.quiet_text(curly, language.settings_from(LANGUAGE_OPTIONS[-1]))  # Hangul expected too
+    assert not encoding.quiet_text("emoji \U0001f680") and not language.quiet_text(
+        "\u6446\u8131 of the plan today", st_
+    )
 
 
 def test_unhashable_fields_option_fails_as_before() -> None:

@@ -37,7 +37,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, is_plain, record_fields
+from qa.textfields import TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 E201 = rule(
     "E201",
@@ -398,19 +398,27 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
 
 # Bytes that are not one of _ASCII_CTRL's: deleting them from ASCII text leaves its control characters.
 _NOT_ASCII_CTRL = bytes(b for b in range(256) if not _ASCII_CTRL.match(chr(b)))
+# The same for Windows-1252 text: what is left are its mojibake leads and control characters.
+_NOT_LEAD_OR_CTRL = cp1252_bytes_not_in(re.compile(f"{_LEAD.pattern}|{_ASCII_CTRL.pattern}"))
 
 
-def quiet_ascii(text: str) -> bool:
-    """An ASCII ``text`` in which :func:`field_findings` finds nothing, decided without it.
+def quiet_text(text: str) -> bool:
+    """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
+    False means: ask it.
 
-    Exact: ASCII is encodable in cp1252 (``is_plain``) and holds no mojibake, emoji or non-NFC
-    letter, so only controls (E203) and HTML (E206/E207, which need "&" or "<") can be found.
-    ``isprintable`` rules out every control in one C call (it stops at the first newline of a
-    body); else a bytes ``translate`` keeps the control characters, if any.
+    Text encodable in Windows-1252 (``is_plain``; ASCII is) holds no emoji joiners to restore,
+    nothing outside NFC, no U+FFFD, surrogates, private-use or C1 characters, so only mojibake
+    (which needs one of ``_LEAD``'s characters), ASCII controls (E203) and HTML (E206/E207, which
+    need "&" or "<") can be found in it. In ASCII, ``isprintable`` rules out every control in one C
+    call (it stops at the first newline of a body); else a bytes ``translate`` of the encoded text
+    keeps the controls and leads, if any.
     """
     if "&" in text or "<" in text:
         return False
-    return text.isprintable() or not text.encode("ascii").translate(None, _NOT_ASCII_CTRL)
+    if text.isascii():
+        return text.isprintable() or not text.encode("ascii").translate(None, _NOT_ASCII_CTRL)
+    encoded = cp1252(text)
+    return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
 
 
 def shorten_tag(tag: str) -> str:
@@ -424,7 +432,7 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     decoded_with_replacement = any(f.rule == "E101" for f in rec.findings)
     out: list[Finding] = []
     for field, _kind, text in record_fields(rec):
-        if text.isascii() and quiet_ascii(text):
+        if quiet_text(text):
             continue  # most fields: two or three C calls, no TextField
         found = field_findings(TextField(rec, field, text), nfc)
         if decoded_with_replacement:

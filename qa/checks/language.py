@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import ShortTextMemo, TextField, is_plain, record_fields
+from qa.textfields import ShortTextMemo, TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 L101 = rule(
     "L101",
@@ -417,20 +417,33 @@ def _may_hold_foreign_latin(text: str) -> bool:
     return not _FOREIGN_MARKERS.isdisjoint(text.split())
 
 
-def quiet_ascii(text: str, st: Settings) -> bool:
-    """An ASCII ``text`` in which :func:`field_findings` finds nothing, decided without it.
+_NOT_ACCENTED = cp1252_bytes_not_in(_ACCENTED)  # deleting these from cp1252 bytes leaves the accented letters
 
-    Exact: ASCII holds no foreign script (``foreign_runs`` stops at once) and no accented
-    letter; ``foreign_sentences`` finds nothing when no expected language is written in Latin,
-    when the whole text has fewer than ``min_words`` tokens (a sentence is a stretch of it, so
-    it has no more), or, with English expected, when no token is a foreign marker word.
+
+def quiet_text(text: str, st: Settings) -> bool:
+    """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
+    False means: ask it.
+
+    Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
+    (``foreign_runs`` stops at once; ASCII never holds a run), and its accented letters are found
+    by a bytes ``translate``. ``foreign_sentences`` then finds nothing when no expected language
+    is written in Latin, when the whole text has fewer than ``min_words`` tokens (a sentence is a
+    stretch of it, so it has no more), or, with English expected, when there is no accented
+    letter and no token is a foreign marker word.
     """
+    if text.isascii():
+        accented = False
+    else:
+        encoded = cp1252(text) if st.latin_only else None
+        if encoded is None:
+            return False
+        accented = bool(encoded.translate(None, _NOT_ACCENTED))
     if not st.latin:
         return True
     tokens = text.split()
     if len(tokens) < st.min_words:
         return True
-    return st.english and _FOREIGN_MARKERS.isdisjoint(tokens)
+    return st.english and not accented and _FOREIGN_MARKERS.isdisjoint(tokens)
 
 
 def foreign_sentences(
@@ -529,16 +542,15 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     out: list[Finding] = []
     quiet = _QUIET.table(st)
     for field, kind, text in record_fields(rec):
-        if text.isascii():
-            if kind == "body" or len(text) > _QUIET.max_chars:
-                if quiet_ascii(text, st):
-                    continue  # most bodies: one split, no TextField
-            else:
-                known = quiet.get(text)
-                if known is None:
-                    known = quiet[text] = quiet_ascii(text, st)
-                if known:
-                    continue
+        if kind == "body" or len(text) > _QUIET.max_chars:
+            if quiet_text(text, st):
+                continue  # most bodies: one split, no TextField
+        else:
+            known = quiet.get(text)
+            if known is None:
+                known = quiet[text] = quiet_text(text, st)
+            if known:
+                continue
         out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
     return out
 
