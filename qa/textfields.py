@@ -44,11 +44,12 @@ class TextField:
         return value_position(self.record, self.field, self.text, offset)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def cp1252(text: str) -> bytes | None:
     """The text encoded in Windows-1252, or None when it cannot be (see :func:`is_plain`). One C
-    call; cached, as several checks ask about the same field. Each character of such text is one
-    byte, so a bytes ``translate`` can tell in one pass whether it holds any of a set of them."""
+    call; cached, as the checks ask about the fields of one record after another (a few records'
+    worth: the encoded bodies are kept too). Each character of such text is one byte, so a bytes
+    ``translate`` can tell in one pass whether it holds any of a set of them."""
     try:
         return text.encode("cp1252")
     except UnicodeEncodeError:
