@@ -5,22 +5,26 @@ or a scraper filled in: ``title``, ``excerpt``, ``provider.name``, ``topics[i]``
 ``related[i].title``, ``related[i].excerpt``, ``related[i].provider.name`` and the
 body (field ``"body"``). Offsets in findings are character offsets within the
 field's value; :meth:`TextField.position` turns one into a file line and column.
+
+:func:`record_fields` gives the same fields as plain ``(field, kind, text)`` tuples,
+computed once per record and shared by the three checks, which make a
+:class:`TextField` only for a field that may hold a finding.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 
 from qa.corpus import Record
 from qa.yamlload import split_field
 
-TOP_FIELDS = ("title", "excerpt")
-RELATED_FIELDS = ("title", "excerpt")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,49 +44,132 @@ class TextField:
         return value_position(self.record, self.field, self.text, offset)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
+def cp1252(text: str) -> bytes | None:
+    """The text encoded in Windows-1252, or None when it cannot be (see :func:`is_plain`). One C
+    call; cached, as the checks ask about the fields of one record after another (a few records'
+    worth: the encoded bodies are kept too). Each character of such text is one byte, so a bytes
+    ``translate`` can tell in one pass whether it holds any of a set of them."""
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        return None
+
+
 def is_plain(text: str) -> bool:
     """The text is encodable in Windows-1252: ASCII, Western European letters, curly quotes, dashes,
     bullets, NBSP, the euro sign. Such text holds no other script, no emoji, no private-use or
-    replacement characters, no surrogates and no C1 controls, so most text checks stop here. One C
-    call; cached, as several checks ask about the same field."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+    replacement characters, no surrogates and no C1 controls, so most text checks stop here."""
+    return cp1252(text) is not None
 
 
-def text_fields(rec: Record) -> Iterator[TextField]:
-    """Every string-valued text field of ``rec``, the body last (if not empty)."""
+def cp1252_bytes_not_in(chars: re.Pattern[str]) -> bytes:
+    """The bytes whose Windows-1252 character ``chars`` does not match (and the five bytes that
+    character set leaves undefined): deleting them from an encoded text leaves what it matches."""
+    out = bytearray()
+    for b in range(256):
+        c = bytes([b]).decode("cp1252", errors="ignore")
+        if not c or not chars.match(c):
+            out.append(b)
+    return bytes(out)
+
+
+# (field, kind, text): ``kind`` is the field with its list indexes as "[]" ("related[].title").
+Field = tuple[str, str, str]
+
+_NAMES = 64  # field names of the first list items are made once (their hashes are then cached too)
+_TOPICS = tuple(f"topics[{i}]" for i in range(_NAMES))
+_RELATED_SUFFIXES = ("title", "excerpt", "provider.name")  # the order _collect takes them in
+_RELATED = tuple(tuple(f"related[{i}].{name}" for name in _RELATED_SUFFIXES) for i in range(_NAMES))
+
+# The fields of the last record asked about: the text checks run one after another on the same
+# record, so each but the first gets them for free. Keyed by the record object and its ``data``
+# and ``body`` objects (a record's front matter is not changed in place once read). One tuple,
+# swapped whole, so that a reader never sees half of another record's entry.
+_memo: list[tuple[object, object, object, tuple[Field, ...]]] = [(None, None, None, ())]
+
+
+def record_fields(rec: Record) -> tuple[Field, ...]:
+    """``(field, kind, text)`` of every non-empty string-valued text field of ``rec``, in the
+    order of :func:`text_fields` (the body last). Computed once per record."""
     data = rec.data
+    body = rec.body
+    last = _memo[0]
+    if last[0] is rec and last[1] is data and last[2] is body:
+        return last[3]
+    fields = _collect(data, body)
+    _memo[0] = (rec, data, body, fields)
+    return fields
+
+
+def _collect(data: object, body: str) -> tuple[Field, ...]:
+    out: list[Field] = []
     if isinstance(data, dict):
-        for name in TOP_FIELDS:
-            value = data.get(name)
+        value = data.get("title")
+        if isinstance(value, str) and value:
+            out.append(("title", "title", value))
+        value = data.get("excerpt")
+        if isinstance(value, str) and value:
+            out.append(("excerpt", "excerpt", value))
+        value = data.get("provider")
+        if isinstance(value, dict):
+            value = value.get("name")
             if isinstance(value, str) and value:
-                yield TextField(rec, name, value)
-        provider = data.get("provider")
-        if isinstance(provider, dict) and isinstance(provider.get("name"), str) and provider["name"]:
-            yield TextField(rec, "provider.name", provider["name"])
+                out.append(("provider.name", "provider.name", value))
         topics = data.get("topics")
         if isinstance(topics, list):
             for i, topic in enumerate(topics):
                 if isinstance(topic, str) and topic:
-                    yield TextField(rec, f"topics[{i}]", topic)
+                    out.append((_TOPICS[i] if i < _NAMES else f"topics[{i}]", "topics[]", topic))
         related = data.get("related")
         if isinstance(related, list):
             for i, item in enumerate(related):
                 if not isinstance(item, dict):
                     continue
-                for name in RELATED_FIELDS:
-                    value = item.get(name)
+                names = _RELATED[i] if i < _NAMES else tuple(f"related[{i}].{k}" for k in _RELATED_SUFFIXES)
+                value = item.get("title")
+                if isinstance(value, str) and value:
+                    out.append((names[0], "related[].title", value))
+                value = item.get("excerpt")
+                if isinstance(value, str) and value:
+                    out.append((names[1], "related[].excerpt", value))
+                value = item.get("provider")
+                if isinstance(value, dict):
+                    value = value.get("name")
                     if isinstance(value, str) and value:
-                        yield TextField(rec, f"related[{i}].{name}", value)
-                prov = item.get("provider")
-                if isinstance(prov, dict) and isinstance(prov.get("name"), str) and prov["name"]:
-                    yield TextField(rec, f"related[{i}].provider.name", prov["name"])
-    if rec.body:
-        yield TextField(rec, "body", rec.body)
+                        out.append((names[2], "related[].provider.name", value))
+    if body:
+        out.append(("body", "body", body))
+    return tuple(out)
+
+
+class ShortTextMemo(Generic[T]):
+    """Results of a check's pure function of one short field's text, for one settings object.
+
+    Titles, excerpts, provider names and topics repeat across clippings (a related item is
+    another clipping; a chunk of 5,000 generated clippings holds each title and excerpt about
+    twice), so a check asks about each such text once. Bodies are not kept (they do not
+    repeat), nor texts longer than ``max_chars``; when ``limit`` texts are kept, it starts over.
+    """
+
+    def __init__(self, max_chars: int = 1000, limit: int = 8192) -> None:
+        self.max_chars = max_chars
+        self.limit = limit
+        self.owner: object = None
+        self.results: dict[str, T] = {}
+
+    def table(self, owner: object) -> dict[str, T]:
+        """The results for ``owner`` (the settings they were computed with)."""
+        if owner is not self.owner or len(self.results) >= self.limit:
+            self.results = {}
+            self.owner = owner
+        return self.results
+
+
+def text_fields(rec: Record) -> Iterator[TextField]:
+    """Every string-valued text field of ``rec``, the body last (if not empty)."""
+    for field, _kind, text in record_fields(rec):
+        yield TextField(rec, field, text)
 
 
 def _value_node(node: yaml.Node | None, field_path: str) -> yaml.Node | None:
@@ -126,4 +213,13 @@ def value_position(rec: Record, field_path: str, value: str, offset: int) -> tup
     return file_line, col0 + 1
 
 
-__all__ = ["TextField", "is_plain", "text_fields", "value_position"]
+__all__ = [
+    "Field",
+    "TextField",
+    "cp1252",
+    "cp1252_bytes_not_in",
+    "is_plain",
+    "record_fields",
+    "text_fields",
+    "value_position",
+]

@@ -30,7 +30,7 @@ import yaml
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, text_fields
+from qa.textfields import ShortTextMemo, TextField, record_fields
 
 B101 = rule(
     "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
@@ -178,6 +178,23 @@ def _patterns_from(options: Mapping[str, Any]) -> Patterns:
     return compile_patterns(frozen, options.get("patterns_file") or None)
 
 
+_LAST_FIELDS: list[tuple[Mapping[str, Any], tuple[Any, ...], frozenset[Any] | None]] = []
+
+
+def _fields_from(options: Mapping[str, Any]) -> tuple[tuple[Any, ...], frozenset[Any] | None]:
+    """The ``fields`` option as a tuple, and as a set unless an entry cannot be hashed (once per
+    options object)."""
+    if _LAST_FIELDS and _LAST_FIELDS[0][0] is options:
+        return _LAST_FIELDS[0][1], _LAST_FIELDS[0][2]
+    fields = tuple(options.get("fields", DEFAULT_FIELDS))
+    try:
+        wanted: frozenset[Any] | None = frozenset(fields)
+    except TypeError:
+        wanted = None
+    _LAST_FIELDS[:] = [(options, fields, wanted)]
+    return fields, wanted
+
+
 @lru_cache(maxsize=1024)
 def _wanted(field: str, fields: tuple[str, ...]) -> bool:
     generic = re.sub(r"\[\d+\]", "[]", field)
@@ -203,8 +220,12 @@ def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
+    return _findings(tf, tuple(boilerplate_lines(tf.text, pats)))
+
+
+def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Finding]:
     out: list[Finding] = []
-    for start, end, category in boilerplate_lines(tf.text, pats):
+    for start, end, category in hits:
         line, column = tf.position(start)
         out.append(
             CATEGORY_RULES[category].finding(
@@ -223,12 +244,25 @@ def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
 
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     pats = patterns_from(ctx.options)
-    fields = tuple(ctx.options.get("fields", DEFAULT_FIELDS))
+    fields, wanted = _fields_from(ctx.options)
     out: list[Finding] = []
-    for tf in text_fields(rec):
-        if _wanted(tf.field, fields):
-            out.extend(field_findings(tf, pats))
+    known = _HITS.table(pats)
+    for field, kind, text in record_fields(rec):
+        # What _wanted says (kind is the field with "[]" for its indexes); it is still asked when
+        # the option holds something unhashable, so that such a configuration fails as it did.
+        if (field in wanted or kind in wanted) if wanted is not None else _wanted(field, fields):
+            if kind == "body" or len(text) > _HITS.max_chars:
+                hits = tuple(boilerplate_lines(text, pats))
+            elif (seen := known.get(text)) is not None:
+                hits = seen  # a title or excerpt met before (related items are other clippings)
+            else:
+                hits = known[text] = tuple(boilerplate_lines(text, pats))
+            if hits:
+                out.extend(_findings(TextField(rec, field, text), hits))
     return out
+
+
+_HITS: ShortTextMemo[tuple[tuple[int, int, str], ...]] = ShortTextMemo()
 
 
 def warm(ctx: Context) -> None:

@@ -37,7 +37,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, Rule, rule
-from qa.textfields import TextField, is_plain, text_fields
+from qa.textfields import TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 E201 = rule(
     "E201",
@@ -348,7 +348,7 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                     tf, E201, start, end, f"mojibake {text[start:end]!r}: should read {fixed!r} ({how})", fix=fixed
                 )
             )
-    plain = is_plain(text)
+    plain = ascii_only or is_plain(text)
     if (_ASCII_CTRL if plain else _BAD_SCREEN).search(text):
         for m in _BAD_CHARS.finditer(text):
             if any(a <= m.start() < b for a, b in damaged):
@@ -396,6 +396,31 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
     return out
 
 
+# Bytes that are not one of _ASCII_CTRL's: deleting them from ASCII text leaves its control characters.
+_NOT_ASCII_CTRL = bytes(b for b in range(256) if not _ASCII_CTRL.match(chr(b)))
+# The same for Windows-1252 text: what is left are its mojibake leads and control characters.
+_NOT_LEAD_OR_CTRL = cp1252_bytes_not_in(re.compile(f"{_LEAD.pattern}|{_ASCII_CTRL.pattern}"))
+
+
+def quiet_text(text: str) -> bool:
+    """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
+    False means: ask it.
+
+    Text encodable in Windows-1252 (``is_plain``; ASCII is) holds no emoji joiners to restore,
+    nothing outside NFC, no U+FFFD, surrogates, private-use or C1 characters, so only mojibake
+    (which needs one of ``_LEAD``'s characters), ASCII controls (E203) and HTML (E206/E207, which
+    need "&" or "<") can be found in it. In ASCII, ``isprintable`` rules out every control in one C
+    call (it stops at the first newline of a body); else a bytes ``translate`` of the encoded text
+    keeps the controls and leads, if any.
+    """
+    if "&" in text or "<" in text:
+        return False
+    if text.isascii():
+        return text.isprintable() or not text.encode("ascii").translate(None, _NOT_ASCII_CTRL)
+    encoded = cp1252(text)
+    return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
+
+
 def shorten_tag(tag: str) -> str:
     return tag if len(tag) <= 40 else tag[:37] + "..."
 
@@ -406,8 +431,10 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     # U+FFFD by clipqa itself: those replacement characters are not a second finding.
     decoded_with_replacement = any(f.rule == "E101" for f in rec.findings)
     out: list[Finding] = []
-    for tf in text_fields(rec):
-        found = field_findings(tf, nfc)
+    for field, _kind, text in record_fields(rec):
+        if quiet_text(text):
+            continue  # most fields: two or three C calls, no TextField
+        found = field_findings(TextField(rec, field, text), nfc)
         if decoded_with_replacement:
             found = [f for f in found if f.rule != E202.code]
         out.extend(found)

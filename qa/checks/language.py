@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import TextField, is_plain, text_fields
+from qa.textfields import ShortTextMemo, TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 L101 = rule(
     "L101",
@@ -186,6 +186,7 @@ class Settings:
     max_gloss: int
     latin: bool  # an expected language is written in Latin script
     latin_only: bool  # Latin is the only script allowed (besides Common and Inherited)
+    english: bool  # "en" is an expected language: the foreign-word screen of foreign_sentences applies
 
 
 @lru_cache(maxsize=16)
@@ -218,9 +219,11 @@ def _settings(
         else None
     )
     latin_only = scripts <= {"Latin", "Common", "Inherited", "Unknown"}
+    codes = frozenset(lang.split("-")[0].lower() for lang in languages)
     return Settings(
         latin_only=latin_only,
-        languages=frozenset(lang.split("-")[0].lower() for lang in languages),
+        english="en" in codes,
+        languages=codes,
         foreign_run=run,
         foreign_char=regex.compile(foreign),
         terms=term_re,
@@ -409,7 +412,38 @@ _ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
 
 
 def _may_hold_foreign_latin(text: str) -> bool:
-    return _ACCENTED.search(text) is not None or not _FOREIGN_MARKERS.isdisjoint(text.split())
+    if not text.isascii() and _ACCENTED.search(text) is not None:
+        return True
+    return not _FOREIGN_MARKERS.isdisjoint(text.split())
+
+
+_NOT_ACCENTED = cp1252_bytes_not_in(_ACCENTED)  # deleting these from cp1252 bytes leaves the accented letters
+
+
+def quiet_text(text: str, st: Settings) -> bool:
+    """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
+    False means: ask it.
+
+    Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
+    (``foreign_runs`` stops at once; ASCII never holds a run), and its accented letters are found
+    by a bytes ``translate``. ``foreign_sentences`` then finds nothing when no expected language
+    is written in Latin, when the whole text has fewer than ``min_words`` tokens (a sentence is a
+    stretch of it, so it has no more), or, with English expected, when there is no accented
+    letter and no token is a foreign marker word.
+    """
+    if text.isascii():
+        accented = False
+    else:
+        encoded = cp1252(text) if st.latin_only else None
+        if encoded is None:
+            return False
+        accented = bool(encoded.translate(None, _NOT_ACCENTED))
+    if not st.latin:
+        return True
+    tokens = text.split()
+    if len(tokens) < st.min_words:
+        return True
+    return st.english and not accented and _FOREIGN_MARKERS.isdisjoint(tokens)
 
 
 def foreign_sentences(
@@ -418,7 +452,7 @@ def foreign_sentences(
     """(start, end, language, score, expected-language score) of sentences in another language."""
     if not st.latin:
         return
-    english = "en" in st.languages
+    english = st.english
     if english and not _may_hold_foreign_latin(text):
         return
     for start, end in sentences(text):
@@ -504,10 +538,24 @@ def _scripts(run: str, st: Settings) -> Sequence[str]:
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     st = settings_from(ctx.options)
     cache = ctx.run.get("cache_dir")
+    cache_dir = str(cache) if cache else None
     out: list[Finding] = []
-    for tf in text_fields(rec):
-        out.extend(field_findings(tf, st, str(cache) if cache else None))
+    quiet = _QUIET.table(st)
+    for field, kind, text in record_fields(rec):
+        if kind == "body" or len(text) > _QUIET.max_chars:
+            if quiet_text(text, st):
+                continue  # most bodies: one split, no TextField
+        else:
+            known = quiet.get(text)
+            if known is None:
+                known = quiet[text] = quiet_text(text, st)
+            if known:
+                continue
+        out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
     return out
+
+
+_QUIET: ShortTextMemo[bool] = ShortTextMemo()
 
 
 CHECK = Check(

@@ -1,0 +1,330 @@
+"""The text checks' fast paths give exactly what the slow paths give.
+
+``check_record`` of the encoding, language and boilerplate checks skips most fields with a
+cheap exact test (``quiet_text``) and takes the fields from ``record_fields`` (computed once
+per record, shared by the checks). Here each is compared with the straightforward version:
+the original field generator, every field through ``field_findings``, on text made of the
+tricky classes (mojibake, emoji with and without joiners, CJK and Hangul runs, accented Latin,
+foreign sentences with and without accents, controls, HTML, chrome lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.checks import Context, boilerplate, encoding, language
+from qa.corpus import Record
+from qa.findings import Finding
+from qa.textfields import ShortTextMemo, TextField, record_fields, text_fields
+
+PIECES = [
+    "The government said on Tuesday that the plan would go ahead. ",
+    "Ministers met in Brussels. ",
+    "El gobierno anunció hoy nuevas medidas para la economía. ",
+    "El gobierno dijo que la ley es para todos los ciudadanos del pais. ",  # Spanish, no accent
+    "Die Regierung hat heute neue Massnahmen angekundigt und sie sind gut. ",
+    "Le president a dit que la reforme est une bonne chose pour le pays. ",
+    "health care ",
+    "de facto ",
+    "la ",
+    "y ",
+    "aimed at摆脱 external",
+    "self-reliance (自力更生)",
+    "이메일 주소는 공개되지 않습니다",
+    "답글 남기기\n",
+    "Поставить комментарий ",
+    "👨🚀",
+    "👨\u200d🚀",
+    "🚗💨",
+    "👍🏽",
+    "\u200d",
+    "\ufe0f",
+    "\ud83d",
+    "\ue000",
+    "\ufffd",
+    "\x00",
+    "\x01",
+    "\x1c",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\t",
+    "\r",
+    "\x0b",
+    "\n",
+    "&amp;",
+    "&#8217;",
+    "AT&T;",
+    "3 < 5 > 2",
+    "<br>",
+    "<p class='x'>",
+    "CafÃ©",
+    "donâ€™t",
+    "Ã¢â‚¬â„¢",
+    "Café ",
+    "São Paulo ",
+    "Cafe\u0301 ",
+    "u\u0308",
+    "ﬁ",
+    "’",
+    "“quoted”",
+    "\u00a0",
+    "Leave a Reply\n",
+    "Share this article\n",
+    "- Read more\n",
+    "© 2024 Harbour Times. All rights reserved.\n",
+    "Your email address will not be published. Required fields are marked *\n",
+    "https://www.example.com/a.b?c=d ",
+    ". ",
+    "? ",
+    "x" * 310,
+]
+# Every character Windows-1252 has (ASCII, Latin-1 letters, curly quotes, dashes, NBSP, the euro).
+CP1252 = sorted({bytes([b]).decode("cp1252", errors="ignore") for b in range(256)} - {""})
+TEXT = st.one_of(
+    st.text(max_size=80),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=120),
+    st.text(alphabet=st.sampled_from(CP1252), max_size=120),
+    st.lists(st.sampled_from([*PIECES, *CP1252]), max_size=20).map("".join),
+    st.lists(st.sampled_from(PIECES), max_size=14).map("".join),
+)
+VALUE = st.one_of(TEXT, st.sampled_from(PIECES), st.just(""), st.none(), st.integers(), st.lists(TEXT, max_size=2))
+PROVIDER = st.one_of(st.none(), st.text(max_size=5), st.fixed_dictionaries({}, optional={"name": VALUE}))
+ITEM = st.one_of(
+    VALUE,
+    st.fixed_dictionaries({}, optional={"title": VALUE, "excerpt": VALUE, "provider": PROVIDER}),
+)
+FIELD = st.one_of(st.sampled_from(PIECES), TEXT, st.just(""))
+NAMED = st.fixed_dictionaries({"name": FIELD})
+# Clippings as they come (every field a string), and odd front matter (any value, any type).
+DATA = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "title": FIELD,
+            "excerpt": FIELD,
+            "provider": NAMED,
+            "topics": st.lists(FIELD, max_size=3),
+            "related": st.lists(
+                st.fixed_dictionaries({"title": FIELD, "excerpt": FIELD, "provider": NAMED}), max_size=3
+            ),
+        }
+    ),
+    st.none(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "title": VALUE,
+            "excerpt": VALUE,
+            "provider": PROVIDER,
+            "topics": st.one_of(VALUE, st.lists(VALUE, max_size=4)),
+            "related": st.one_of(VALUE, st.lists(ITEM, max_size=3)),
+        },
+    ),
+)
+
+LANGUAGE_OPTIONS = [
+    {**language.CHECK.options},
+    {**language.CHECK.options, "min_sentence_words": 2},
+    {**language.CHECK.options, "min_sentence_words": 0},
+    {**language.CHECK.options, "languages": ["de"]},
+    {**language.CHECK.options, "languages": ["zh"]},
+    {**language.CHECK.options, "languages": ["en", "ko"]},
+]
+ENCODING_OPTIONS = [{**encoding.CHECK.options}, {**encoding.CHECK.options, "nfc": False}]
+BOILERPLATE_OPTIONS = [
+    {**boilerplate.CHECK.options},
+    {**boilerplate.CHECK.options, "fields": ["topics[]", "provider.name", "related[1].title"]},
+]
+
+
+def reference_fields(rec: Record) -> Iterator[tuple[str, str]]:
+    """The field generator as it was before ``record_fields``: (field, text)."""
+    data = rec.data
+    if isinstance(data, dict):
+        for name in ("title", "excerpt"):
+            value = data.get(name)
+            if isinstance(value, str) and value:
+                yield name, value
+        provider = data.get("provider")
+        if isinstance(provider, dict) and isinstance(provider.get("name"), str) and provider["name"]:
+            yield "provider.name", provider["name"]
+        topics = data.get("topics")
+        if isinstance(topics, list):
+            for i, topic in enumerate(topics):
+                if isinstance(topic, str) and topic:
+                    yield f"topics[{i}]", topic
+        related = data.get("related")
+        if isinstance(related, list):
+            for i, item in enumerate(related):
+                if not isinstance(item, dict):
+                    continue
+                for name in ("title", "excerpt"):
+                    value = item.get(name)
+                    if isinstance(value, str) and value:
+                        yield f"related[{i}].{name}", value
+                prov = item.get("provider")
+                if isinstance(prov, dict) and isinstance(prov.get("name"), str) and prov["name"]:
+                    yield f"related[{i}].provider.name", prov["name"]
+    if rec.body:
+        yield "body", rec.body
+
+
+def slow_language(rec: Record, options: Mapping[str, Any]) -> list[Finding]:
+    st_ = language.settings_from(options)
+    return [f for fld, text in reference_fields(rec) for f in language.field_findings(TextField(rec, fld, text), st_)]
+
+
+def slow_encoding(rec: Record, options: Mapping[str, Any]) -> list[Finding]:
+    nfc = bool(options.get("nfc", True))
+    out = [f for fld, text in reference_fields(rec) for f in encoding.field_findings(TextField(rec, fld, text), nfc)]
+    if any(f.rule == "E101" for f in rec.findings):
+        out = [f for f in out if f.rule != "E202"]
+    return out
+
+
+def slow_boilerplate(rec: Record, options: Mapping[str, Any]) -> list[Finding]:
+    pats = boilerplate.patterns_from(options)
+    fields = tuple(options["fields"])
+    return [
+        f
+        for fld, text in reference_fields(rec)
+        if boilerplate._wanted(fld, fields)
+        for f in boilerplate.field_findings(TextField(rec, fld, text), pats)
+    ]
+
+
+def make_record(data: dict[str, Any] | None, body: str) -> Record:
+    return Record("fast.txt", "fast.txt", text="", data=data, body=body, has_front_matter=data is not None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(DATA, TEXT)
+def test_record_fields_are_the_fields_of_the_old_generator(data: dict[str, Any] | None, body: str) -> None:
+    rec = make_record(data, body)
+    fields = record_fields(rec)
+    assert [(f, t) for f, _k, t in fields] == list(reference_fields(rec))
+    assert [k for _f, k, _t in fields] == [re.sub(r"\[\d+\]", "[]", f) for f, _k, _t in fields]
+    assert [(tf.field, tf.text) for tf in text_fields(rec)] == list(reference_fields(rec))
+    assert record_fields(rec) is fields  # the second check of a record gets them for free
+
+
+def test_record_fields_follow_a_new_body_or_data() -> None:
+    rec = make_record({"title": "One"}, "first body")
+    assert [t for _f, _k, t in record_fields(rec)] == ["One", "first body"]
+    rec.body = "second body"
+    assert [t for _f, _k, t in record_fields(rec)] == ["One", "second body"]
+    rec.data = {"title": "Two"}
+    assert [t for _f, _k, t in record_fields(rec)] == ["Two", "second body"]
+    other = make_record({"title": "Two"}, "second body")
+    assert record_fields(other) == record_fields(rec) and record_fields(other) is not record_fields(rec)
+
+
+def test_long_lists_get_their_own_field_names() -> None:
+    data = {"topics": [f"t{i}" for i in range(70)], "related": [{"title": f"r{i}"} for i in range(70)]}
+    rec = make_record(data, "")
+    assert [(f, t) for f, _k, t in record_fields(rec)] == list(reference_fields(rec))
+
+
+@settings(max_examples=300, deadline=None)
+@given(DATA, TEXT, st.sampled_from(LANGUAGE_OPTIONS))
+def test_language_fast_path_is_exact(data: dict[str, Any] | None, body: str, options: dict[str, Any]) -> None:
+    rec = make_record(data, body)
+    assert list(language.check_record(rec, Context(options, {}))) == slow_language(rec, options)
+
+
+@settings(max_examples=400, deadline=None)
+@given(DATA, TEXT, st.sampled_from(ENCODING_OPTIONS), st.booleans())
+def test_encoding_fast_path_is_exact(
+    data: dict[str, Any] | None, body: str, options: dict[str, Any], e101: bool
+) -> None:
+    rec = make_record(data, body)
+    if e101:
+        rec.findings.append(Finding("E101", "encoding", "error", "fast.txt"))
+    assert list(encoding.check_record(rec, Context(options, {}))) == slow_encoding(rec, options)
+
+
+@settings(max_examples=400, deadline=None)
+@given(DATA, TEXT, st.sampled_from(BOILERPLATE_OPTIONS))
+def test_boilerplate_fast_path_is_exact(data: dict[str, Any] | None, body: str, options: dict[str, Any]) -> None:
+    rec = make_record(data, body)
+    assert list(boilerplate.check_record(rec, Context(options, {}))) == slow_boilerplate(rec, options)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(TEXT)
+def test_quiet_text_only_skips_fields_without_findings(text: str) -> None:
+    rec = make_record(None, text)
+    tf = TextField(rec, "body", text)
+    if encoding.quiet_text(text):
+        assert encoding.field_findings(tf) == []
+    for options in LANGUAGE_OPTIONS:
+        st_ = language.settings_from(options)
+        if language.quiet_text(text, st_):
+            assert language.field_findings(tf, st_) == []
+
+
+def test_quiet_text_sees_what_it_must() -> None:
+    """The fields the fast paths must not skip (each holds a finding), and ones they may."""
+    assert not encoding.quiet_text("line one\x01 two")
+    assert not encoding.quiet_text("para\n\x7f")
+    assert not encoding.quiet_text("AT&amp;T")
+    assert not encoding.quiet_text("a<br>b")
+    assert encoding.quiet_text("plain text\n\twith tabs\r\nand lines")
+    st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+    assert not language.quiet_text("El gobierno dijo que la ley es para todos.", st_)
+    assert language.quiet_text("The government said the plan would go ahead.", st_)
+    assert language.quiet_text("la la la", st_)  # three tokens: no sentence has four
+    # Windows-1252 text: curly quotes and dashes are no damage and no language; accents and
+    # mojibake leads are asked about.
+    curly = "It\u2019s a \u201cquote\u201d \u2014 and the plan\u00a0would go ahead."
+    assert encoding.quiet_text(curly) and language.quiet_text(curly, st_)
+    assert not encoding.quiet_text("Caf\u00c3\u00a9 and more") and not encoding.quiet_text("x\u2019\x01")
+    assert not language.quiet_text("The plan of the S\u00e3o Paulo government went ahead.", st_)
+    assert not language.quiet_text(curly, language.settings_from(LANGUAGE_OPTIONS[-1]))  # Hangul expected too
+    assert not encoding.quiet_text("emoji \U0001f680") and not language.quiet_text(
+        "\u6446\u8131 of the plan today", st_
+    )
+
+
+def test_unhashable_fields_option_fails_as_before() -> None:
+    options = {**boilerplate.CHECK.options, "fields": [["body"]]}
+    rec = make_record({"title": "Leave a Reply"}, "")
+    with pytest.raises(TypeError):
+        list(boilerplate.check_record(rec, Context(options, {})))
+
+
+def test_repeated_short_texts_are_reported_for_each_record_and_field() -> None:
+    """A text seen before (the memo of short texts) is still reported where it now is."""
+    chrome = "Leave a Reply"
+    spanish = "El gobierno dijo que la ley es para todos los ciudadanos del pais."
+    first = Record("a.txt", "a.txt", data={"title": chrome, "excerpt": spanish}, has_front_matter=True)
+    second = Record(
+        "b.txt",
+        "b.txt",
+        data={"related": [{"title": "Other"}, {"title": chrome, "excerpt": spanish}]},
+        has_front_matter=True,
+    )
+    for rec, fields in ((first, ("title", "excerpt")), (second, ("related[1].title", "related[1].excerpt"))):
+        bp = list(boilerplate.check_record(rec, Context(BOILERPLATE_OPTIONS[0], {})))
+        assert [(f.rule, f.path, f.field, f.evidence) for f in bp] == [("B101", rec.path, fields[0], chrome)]
+        assert bp == slow_boilerplate(rec, BOILERPLATE_OPTIONS[0])
+        lang = list(language.check_record(rec, Context(LANGUAGE_OPTIONS[0], {})))
+        assert [(f.rule, f.path, f.field) for f in lang] == [("L102", rec.path, fields[1])]
+        assert lang == slow_language(rec, LANGUAGE_OPTIONS[0])
+
+
+def test_short_text_memo_starts_over_for_new_settings_and_when_full() -> None:
+    memo: ShortTextMemo[int] = ShortTextMemo(limit=2)
+    one, two = object(), object()
+    table = memo.table(one)
+    table["a"] = 1
+    assert memo.table(one) is table and memo.table(one) == {"a": 1}
+    assert memo.table(two) == {}  # other settings: the results no longer hold
+    memo.table(two).update({"a": 1, "b": 2})
+    assert memo.table(two) == {}  # full: starts over
