@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import idna
 import pandas as pd
 import regex
 
 from qa.findings import Rule, rule, shorten
+from qa.urls import split_url
 
 S101 = rule("S101", "missing-required-field", "schema", "error", "A required field is missing or null.")
 S102 = rule(
@@ -172,7 +172,7 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
         if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
             return "URL contains control characters"
     try:
-        parts = urlsplit(value)
+        parts = split_url(value)
         port = parts.port  # raises on a bad port
     except ValueError as exc:
         return f"URL does not parse: {shorten(str(exc), 120)}"

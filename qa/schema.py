@@ -16,10 +16,9 @@ import contextlib
 import importlib.resources
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
 
 import pandas as pd
 import yaml
@@ -38,6 +37,7 @@ from qa.constraints import (
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
+from qa.urls import split_url
 
 if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
     import pandera.pandas as pa
@@ -386,12 +386,6 @@ def _column_checks(fs: FieldSpec) -> list[pa.Check]:
             pa.Check(vectorized_check(CONSTRAINTS[cname], kind, arg), name=_check_name(fs.name, cname), ignore_na=False)
         )
     return checks
-
-
-@lru_cache(maxsize=65536)
-def split_url(url: str) -> SplitResult:
-    """urllib's urlsplit, memoised: the cross-field checks split the same URLs again."""
-    return urlsplit(url)
 
 
 def canonical_host(host: str | None) -> str:

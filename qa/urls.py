@@ -202,13 +202,21 @@ def _kept_query(query: str) -> tuple[str, ...]:
     return tuple(kept)
 
 
+@lru_cache(maxsize=1 << 16)
+def split_url(url: str) -> SplitResult:
+    """urllib's ``urlsplit``, memoised (a raised ValueError is not). One cache for every caller:
+    a clipping's URLs are split for their keys here, for the schema's URL checks and for its
+    cross-field checks, which used to split each of them three times."""
+    return urlsplit(url)
+
+
 @lru_cache(maxsize=1 << 17)
 def _parts(url: str) -> tuple[str, str, str, tuple[str, ...]] | None:
     """(scheme, netloc, path, kept query parameters) of the canonical URL."""
     text = url.strip()
     for _ in range(MAX_UNWRAP + 1):
         try:
-            parts = urlsplit(text)
+            parts = split_url(text)
         except ValueError:
             return None
         scheme = parts.scheme.lower()
