@@ -107,6 +107,9 @@ class Record:
     sha256: str = ""
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
+    # Values the checks derive from the record and share, computed once by the first that needs
+    # them (e.g. its text fields, see qa/textfields.py): the checks run one after another.
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @property
     def node(self) -> yaml.Node | None:

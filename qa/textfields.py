@@ -82,23 +82,20 @@ _TOPICS = tuple(f"topics[{i}]" for i in range(_NAMES))
 _RELATED_SUFFIXES = ("title", "excerpt", "provider.name")  # the order _collect takes them in
 _RELATED = tuple(tuple(f"related[{i}].{name}" for name in _RELATED_SUFFIXES) for i in range(_NAMES))
 
-# The fields of the last record asked about: the text checks run one after another on the same
-# record, so each but the first gets them for free. Keyed by the record object and its ``data``
-# and ``body`` objects (a record's front matter is not changed in place once read). One tuple,
-# swapped whole, so that a reader never sees half of another record's entry.
-_memo: list[tuple[object, object, object, tuple[Field, ...]]] = [(None, None, None, ())]
-
 
 def record_fields(rec: Record) -> tuple[Field, ...]:
     """``(field, kind, text)`` of every non-empty string-valued text field of ``rec``, in the
-    order of :func:`text_fields` (the body last). Computed once per record."""
+    order of :func:`text_fields` (the body last). Computed once per record and kept in
+    ``rec.derived`` for the other text checks (each runs over a whole chunk of records in turn);
+    computed again if the record's ``data`` or ``body`` was replaced meanwhile."""
     data = rec.data
     body = rec.body
-    last = _memo[0]
-    if last[0] is rec and last[1] is data and last[2] is body:
-        return last[3]
+    kept = rec.derived.get("text_fields")
+    if kept is not None and kept[0] is data and kept[1] is body:
+        fields: tuple[Field, ...] = kept[2]
+        return fields
     fields = _collect(data, body)
-    _memo[0] = (rec, data, body, fields)
+    rec.derived["text_fields"] = (data, body, fields)
     return fields
 
 

@@ -47,13 +47,13 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
     seen: list[str] = []
-    original = Stage.record_findings
+    original = Stage.check_records
 
-    def spy(self: Stage, rec: Any) -> Any:
-        seen.append(rec.path)
-        return original(self, rec)
+    def spy(self: Stage, records: list[Any], *args: Any) -> None:
+        seen.extend(rec.path for rec in records)
+        original(self, records, *args)
 
-    monkeypatch.setattr(Stage, "record_findings", spy)
+    monkeypatch.setattr(Stage, "check_records", spy)
     return seen
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -65,13 +66,13 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
     seen: list[str] = []
-    original = Stage.record_findings
+    original = Stage.check_records
 
-    def spy(self: Stage, rec: object) -> object:
-        seen.append(rec.path)  # type: ignore[attr-defined]
-        return original(self, rec)  # type: ignore[arg-type]
+    def spy(self: Stage, records: list[Any], *args: Any) -> None:
+        seen.extend(rec.path for rec in records)
+        original(self, records, *args)
 
-    monkeypatch.setattr(Stage, "record_findings", spy)
+    monkeypatch.setattr(Stage, "check_records", spy)
     return seen
 
 
