@@ -314,6 +314,29 @@ def test_a_file_over_the_time_budget_is_reported_and_skipped(
     assert sorted(result.tables["files"]["_path"]) == [f"f{i:03}.txt" for i in range(6) if i != 2]
 
 
+def _sleepy(rec: Record, ctx: Context) -> list[Finding]:
+    if "SLEEPY" in rec.text:
+        time.sleep(0.7)
+    return []
+
+
+def test_the_time_budget_is_per_file_across_its_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each step of the marked file stays within the budget; together they do not. The stage runs
+    each check over the whole chunk in turn, and the file's budget follows it from step to step."""
+    checks = dict(qa.checks.all_checks())
+    checks["sleepy_1"] = Check("sleepy_one", (), record=_sleepy)
+    checks["sleepy_2"] = Check("sleepy_two", (), record=_sleepy)
+    monkeypatch.setattr(qa.checks, "_CHECKS", checks)
+    _corpus(tmp_path / "c", 4, "SLEEPY", {2})
+    started = time.monotonic()
+    result = run([str(tmp_path / "c")], Config(jobs=1, time_budget=1.0))
+    assert time.monotonic() - started < 20
+    over = [f for f in result.findings if f.rule == "P130"]
+    assert [f.path for f in over] == ["f002.txt"]
+    assert "check 'sleepy_two'" in over[0].message
+    assert sorted(result.tables["files"]["_path"]) == ["f000.txt", "f001.txt", "f003.txt"]
+
+
 @pytest.mark.parametrize("pool", [False, True])
 def test_a_crashing_worker_does_not_stop_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: bool) -> None:
     _with_check(monkeypatch, _crash)
