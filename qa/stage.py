@@ -144,7 +144,8 @@ class Stage:
         for check in self.checks:
             ctx = self.contexts[check.name]
             step = f"check {check.name!r}"
-            for hook, is_columns in ((check.record, False), (check.columns, True)):
+            batched = check.columns_batch is not None and self._columns_batch(check, records, extras, steps)
+            for hook, is_columns in ((check.record, False), (None if batched else check.columns, True)):
                 if hook is None:
                     continue
                 for i, rec in enumerate(records):
@@ -161,6 +162,29 @@ class Stage:
                         extras[i].update(out)
                     else:
                         rec.findings.extend(out)
+
+    def _columns_batch(
+        self, check: Check, records: Sequence[Record], extras: Sequence[dict[str, Any]], steps: _Steps
+    ) -> bool:
+        """The check's ``columns_batch`` over the live records, under the chunk's budget (one file's
+        budget per 100 files, as for validation); False if it failed or overran: then the stage runs
+        ``columns`` record by record, each under its file's budget."""
+        assert check.columns_batch is not None
+        live = [i for i in range(len(records)) if steps.live[i]]
+        if not live:
+            return True
+        timer = steps.timer
+        self.current = f"check {check.name!r}"
+        try:
+            with timer.armed(timer.seconds * max(1.0, len(live) / 100)):
+                outs = check.columns_batch([records[i] for i in live], self.contexts[check.name])
+        except (BudgetExceeded, Exception):  # noqa: BLE001 - the per-record hook decides, file by file
+            return False
+        if len(outs) != len(live):
+            return False
+        for i, out in zip(live, outs, strict=True):
+            extras[i].update(out)
+        return True
 
     def _validate(
         self, frames: dict[str, pd.DataFrame], sources: Sequence[Source], first_id: int, timer: FileTimer

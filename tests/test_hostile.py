@@ -16,8 +16,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -412,3 +413,34 @@ def test_one_off_first_use_cost_is_not_a_time_budget_finding(tmp_path: Path, mon
     result = run([str(tmp_path / "c")], Config(jobs=1, time_budget=2.0))
     assert not [f for f in result.findings if f.rule == "P130"]
     assert len(result.tables["files"]) == 3
+
+
+def _extra_columns(rec: Record, ctx: Context) -> dict[str, Any]:
+    return {"words": len(rec.text.split())}
+
+
+@pytest.mark.parametrize("batch", ["agrees", "raises", "wrong length", "over budget"])
+def test_a_failing_batch_columns_hook_falls_back_to_the_per_record_hook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: str
+) -> None:
+    def columns_batch(records: Sequence[Record], ctx: Context) -> list[dict[str, Any]]:
+        if batch == "raises":
+            raise ValueError("a bug in the batch")
+        if batch == "wrong length":
+            return []
+        if batch == "over budget":
+            time.sleep(5)  # the chunk's budget: one file's per 100 files
+        return [_extra_columns(rec, ctx) for rec in records]
+
+    checks = dict(qa.checks.all_checks())
+    checks["batch_test"] = Check(
+        "batch_test", (), columns=_extra_columns, columns_batch=columns_batch, column_names=("words",)
+    )
+    monkeypatch.setattr(qa.checks, "_CHECKS", checks)
+    _corpus(tmp_path / "c", 5, "", set())
+    (tmp_path / "c" / "f002.txt").write_text(GOOD + "\n" + "many more words here " * 10, encoding="utf-8")
+    result = run([str(tmp_path / "c")], Config(jobs=1, time_budget=1.0))
+    files = result.tables["files"].sort_values("_path")
+    words = [len((tmp_path / "c" / p).read_text(encoding="utf-8").split()) for p in files["_path"]]
+    assert files["words"].tolist() == words and len(set(words)) == 2
+    assert not [f for f in result.findings if f.rule in {"P130", "P900"}]

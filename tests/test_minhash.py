@@ -264,3 +264,42 @@ def test_planted_near_duplicates_of_the_generator_are_found(tmp_path: Path) -> N
         else:
             assert "D105" not in rules
     assert len(near) >= 10 and with_body >= 4
+
+
+_BODY_WORDS = st.sampled_from(["alpha", "beta", "Gamma", "straße", "日本語", "𝔘𝔫𝔦", "a\ud800b", "x_y", "42", "é"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(_BODY_WORDS, max_size=120).map(" ".join),
+            st.text(max_size=40),
+            st.just(""),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([16, 64, 1 << 16]),
+    st.sampled_from([(128, 5, 50), (16, 3, 4), (2, 1, 0)]),
+)
+def test_signatures_of_many_bodies_at_once_are_the_one_by_one_signatures(
+    bodies: list[str], batch_chars: int, params: tuple[int, int, int]
+) -> None:
+    num_perm, k, min_words = params
+    saved = duplicate.BATCH_CHARS
+    duplicate.BATCH_CHARS = batch_chars  # small batches: bodies split over many, or one over the limit
+    try:
+        together = duplicate.body_signatures(bodies, num_perm, k, min_words)
+    finally:
+        duplicate.BATCH_CHARS = saved
+    assert together == [body_signature(b, num_perm, k, min_words) for b in bodies]
+
+
+def test_columns_of_a_chunk_at_once_are_the_columns_of_each_record() -> None:
+    from qa.checks import Context
+    from qa.corpus import discover, read_record
+
+    records = [read_record(s) for s in discover([str(REPO / "examples" / "corpus")]).sources]
+    ctx = Context(duplicate.OPTIONS)
+    assert any("body_minhash" in duplicate.columns(r, ctx) for r in records)
+    assert duplicate.columns_batch(records, ctx) == [duplicate.columns(r, ctx) for r in records]

@@ -9,7 +9,9 @@ findings -> reports):
   checks, per-record flag rules). Must be pure: no printing, no files written.
 * ``columns``: per file, in the workers, values added to the ``files`` table for
   the corpus stage (e.g. a MinHash signature of the body). Declare their names in
-  ``column_names``.
+  ``column_names``. A check may also give ``columns_batch``: the same values for a
+  whole chunk of records at once (vectorised); the stage then calls it instead, and
+  falls back to ``columns`` record by record if it fails or overruns the chunk's time.
 * ``corpus``: once, in the parent, with the merged tables (duplicates, related
   items, the published flag across records, online image checks).
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +52,7 @@ class Context:
 Tables = Mapping[str, pd.DataFrame]
 RecordFn = Callable[[Record, Context], Iterable[Finding]]
 ColumnsFn = Callable[[Record, Context], Mapping[str, Any]]
+ColumnsBatchFn = Callable[[Sequence[Record], Context], Sequence[Mapping[str, Any]]]
 CorpusFn = Callable[[Tables, Context], Iterable[Finding]]
 # Checks an effective options mapping; returns (option key, problem) pairs (none: valid).
 ValidateFn = Callable[[Mapping[str, Any]], Iterable[tuple[str, str]]]
@@ -62,6 +65,8 @@ class Check:
     doc: str = ""
     record: RecordFn | None = None
     columns: ColumnsFn | None = None
+    # ``columns`` of many records at once, in order; must give exactly what ``columns`` gives
+    columns_batch: ColumnsBatchFn | None = None
     column_names: tuple[str, ...] = ()
     corpus: CorpusFn | None = None
     options: Mapping[str, Any] = field(default_factory=dict)

@@ -16,7 +16,7 @@ only, not again for its URL or its id.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -98,8 +98,8 @@ WORD = regex.compile(r"\w+")
 #   (one byte per code point, filled from the `regex` module itself, 256 code points at a
 #   time, on first use) over the UTF-32 code points of the body.
 # * Each word is hashed once: a polynomial hash of its code points modulo 2^64, computed for
-#   all words at once from per-character terms c[j] * B^-j (one `np.add.reduceat`), scaled back
-#   by B^start so that the same word hashes alike wherever it stands; its length is mixed in
+#   all words at once from prefix sums of per-character terms c[j] * B^-j (one `np.cumsum`),
+#   scaled back by B^start so that the same word hashes alike wherever it stands; its length is mixed in
 #   and the value finished with MurmurHash3's 64-bit finaliser.
 # * A shingle's hash is sum(word_hash[i + j] * M_j) mod 2^64 over its k words (fixed odd M_j):
 #   k vectorised multiply-adds, then the finaliser again. Equal word sequences give equal
@@ -124,7 +124,7 @@ _FMIX1 = _U(0xFF51AFD7ED558CCD)
 _FMIX2 = _U(0xC4CEB9FE1A85EC53)
 _S33 = _U(33)
 _S32 = _U(32)
-_POWERS_CACHED = 1 << 16  # powers of B kept per process: bodies up to 64k characters
+_POWERS_CACHED = 1 << 16  # powers of B kept per process: bodies, or a batch of them, up to 64k characters
 
 
 def _splitmix64(x: int) -> int:
@@ -225,19 +225,25 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
 
 def word_hashes(text: str) -> np.ndarray:
     """One 64-bit hash per word (maximal run of word characters) of ``text``, in order (uint64)."""
-    cp, marks = _code_points(text)
+    return _hash_words(*_code_points(text))[0]
+
+
+def _hash_words(cp: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, start) of each word of the code points ``cp`` with their marks (uint64, intp)."""
     n = len(cp)
     bounds = np.flatnonzero(marks[1:] != marks[:-1])  # start, end, start, end, ...
     if not len(bounds):
-        return np.empty(0, dtype=np.uint64)
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.intp)
     starts, ends = bounds[0::2], bounds[1::2]
     fwd, inv = _powers(n)
-    terms = cp.astype(np.uint64)
-    terms *= inv[:n]
-    sums = np.add.reduceat(terms, bounds if bounds[-1] < n else bounds[:-1])[0::2]
+    prefix = np.empty(n + 1, dtype=np.uint64)  # prefix sums of c[j] * B^-j (mod 2^64)
+    prefix[0] = 0
+    np.multiply(cp, inv[:n], out=prefix[1:], dtype=np.uint64)
+    np.cumsum(prefix[1:], out=prefix[1:])
+    sums = prefix[ends] - prefix[starts]
     sums *= fwd[starts]  # sum of c[j] * B^-(j - start): the same word hashes alike anywhere
     sums ^= (ends - starts).astype(np.uint64) * _LENGTH
-    return _fmix64(sums)
+    return _fmix64(sums), starts
 
 
 def shingle_hashes(words: np.ndarray, k: int) -> np.ndarray:
@@ -290,6 +296,64 @@ def body_signature(body: str, num_perm: int, shingle_words: int, min_words: int)
     return minhash(shingle_hashes(words, shingle_words), num_perm).astype("<u4").tobytes()
 
 
+BATCH_CHARS = 1 << 16  # characters of bodies hashed together by body_signatures
+
+
+def body_signatures(bodies: Sequence[str], num_perm: int, shingle_words: int, min_words: int) -> list[bytes | None]:
+    """:func:`body_signature` of each body, computed for many bodies at once: the same bytes.
+
+    The per-body signature makes some 30 numpy calls, whose fixed costs are most of its time
+    for a body of a few thousand characters. Here the case-folded bodies are joined, ~64k
+    characters at a time, by a line break (no word character, so no word spans two bodies),
+    and words, shingles and minima are computed for the whole batch: a word hashes alike
+    wherever it stands, a shingle is kept only when its words are all of one body, and each
+    body's bins are cells of its own row.
+    """
+    out: list[bytes | None] = [None] * len(bodies)
+    start = 0
+    while start < len(bodies):
+        end, size = start + 1, len(bodies[start])
+        while end < len(bodies) and size + len(bodies[end]) + 1 <= BATCH_CHARS:
+            size += len(bodies[end]) + 1
+            end += 1
+        out[start:end] = _signature_batch(bodies[start:end], num_perm, shingle_words, min_words)
+        start = end
+    return out
+
+
+def _signature_batch(bodies: Sequence[str], num_perm: int, k: int, min_words: int) -> list[bytes | None]:
+    if k > len(_SHINGLE_MULT):
+        raise ValueError(f"at most {len(_SHINGLE_MULT)} words per shingle, got {k}")
+    folded = [body.casefold() for body in bodies]
+    offsets = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])  # where each body starts
+    words, starts = _hash_words(*_code_points("\n".join(folded)))
+    owner = np.searchsorted(offsets, starts, side="right") - 1  # the body of each word
+    counts = np.bincount(owner, minlength=len(bodies))
+    signed = counts >= max(min_words, k)
+    m = len(words) - k + 1
+    if m <= 0 or not signed.any():
+        return [None] * len(bodies)
+    acc: np.ndarray = words[:m] * _SHINGLE_MULT[0]
+    for j in range(1, k):
+        acc += words[j : j + m] * _SHINGLE_MULT[j]
+    keep = (owner[:m] == owner[k - 1 :]) & signed[owner[:m]]  # the k words of one signed body
+    shingles = _fmix64(acc[keep])
+    rows = owner[:m][keep]
+    cells = rows * num_perm + (((shingles >> _S32) * _U(num_perm)) >> _S32).astype(np.intp)
+    table = np.full(len(bodies) * num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    np.minimum.at(table, cells, shingles.astype(np.uint32))
+    filled = np.bincount(cells, minlength=len(table)).astype(bool).reshape(len(bodies), num_perm)
+    sigs = table.reshape(len(bodies), num_perm)
+    empty_rows, empty_bins = np.nonzero(~filled & signed[:, None])
+    if len(empty_rows):
+        probes = probe_order(num_perm)[empty_bins]
+        hits = filled[empty_rows[:, None], probes]
+        donors = probes[np.arange(len(empty_rows)), hits.argmax(axis=1)]
+        sigs[empty_rows, empty_bins] = sigs[empty_rows, donors]
+    raw = sigs.astype("<u4")
+    return [raw[i].tobytes() if signed[i] else None for i in range(len(bodies))]
+
+
 def columns(rec: Record, ctx: Context) -> dict[str, Any]:
     out = story_columns(rec.data)
     if rec.body.strip():
@@ -300,6 +364,23 @@ def columns(rec: Record, ctx: Context) -> dict[str, Any]:
             out["body_minhash"] = sig
             out["body_line"] = rec.body_line
     return out
+
+
+def columns_batch(records: Sequence[Record], ctx: Context) -> list[dict[str, Any]]:
+    """:func:`columns` of each record, the body signatures computed together (body_signatures)."""
+    outs = [story_columns(rec.data) for rec in records]
+    with_body = [i for i, rec in enumerate(records) if rec.body.strip()]
+    sigs = body_signatures(
+        [records[i].body for i in with_body],
+        int(ctx.get("num_perm")),
+        int(ctx.get("shingle_words")),
+        int(ctx.get("min_body_words")),
+    )
+    for i, sig in zip(with_body, sigs, strict=True):
+        if sig is not None:
+            outs[i]["body_minhash"] = sig
+            outs[i]["body_line"] = records[i].body_line
+    return outs
 
 
 # ---------------------------------------------------------------- corpus
@@ -562,6 +643,7 @@ CHECK = Check(
     rules=(D101, D102, D103, D104, D105),
     doc="Duplicate files (URL, file-name id, bytes), syndicated stories and near-duplicate bodies.",
     columns=columns,
+    columns_batch=columns_batch,
     column_names=(*STORY_COLUMNS, "body_minhash", "body_line"),
     corpus=check_corpus,
     options=OPTIONS,
