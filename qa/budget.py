@@ -6,7 +6,7 @@ with a deadline: what the file has left of its budget. When a tick finds the run
 step past its deadline, the handler raises :class:`BudgetExceeded` in the code that
 is running, Python or a C extension that checks for signals (``re`` and ``regex``
 matching both do), and the stage skips the file. So a file is stopped at most one
-tick (an eighth of the budget) after its budget ran out.
+tick (an eighth of the budget, at least 5 ms) after its budget ran out.
 
 Why a ticking timer rather than one armed around each step: the stage runs each check
 over all the files of a chunk in turn, so a file's time is spent in many short steps
@@ -55,6 +55,7 @@ class FileTimer:
     :meth:`start` and :meth:`stop`, or :meth:`armed`."""
 
     TICKS_PER_BUDGET = 8
+    MIN_TICK = 0.005  # seconds: a tiny budget must not turn into a storm of signals
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -65,7 +66,7 @@ class FileTimer:
     def __enter__(self) -> FileTimer:
         if self.active:
             self._previous = signal.signal(signal.SIGALRM, self._on_alarm)
-            tick = self.seconds / self.TICKS_PER_BUDGET
+            tick = max(self.seconds / self.TICKS_PER_BUDGET, self.MIN_TICK)
             signal.setitimer(signal.ITIMER_REAL, tick, tick)
         return self
 

@@ -444,3 +444,18 @@ def test_a_failing_batch_columns_hook_falls_back_to_the_per_record_hook(
     words = [len((tmp_path / "c" / p).read_text(encoding="utf-8").split()) for p in files["_path"]]
     assert files["words"].tolist() == words and len(set(words)) == 2
     assert not [f for f in result.findings if f.rule in {"P130", "P900"}]
+
+
+def test_the_file_timer_stops_a_step_past_its_deadline_and_nothing_else() -> None:
+    from qa.budget import BudgetExceeded, FileTimer
+
+    with FileTimer(0.2) as timer:  # ticks every 25 ms
+        started = timer.start(0.05)
+        with pytest.raises(BudgetExceeded):
+            while True:
+                pass
+        timer.stop()
+        assert 0.05 <= time.monotonic() - started < 1.0
+        time.sleep(0.3)  # ticks while no step runs: nothing is raised
+        with timer.armed(1.0):
+            time.sleep(0.1)  # within its deadline
