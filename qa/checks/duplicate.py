@@ -275,17 +275,29 @@ def minhash(shingles: np.ndarray, num_perm: int) -> np.ndarray:
     values (uint32), each the minimum of the shingles in its bin, empty bins densified."""
     if not len(shingles):
         raise ValueError("no shingles")
+    rows = np.zeros(len(shingles), dtype=np.intp)
+    sig: np.ndarray = _minhash_rows(rows, shingles, np.ones(1, dtype=bool), num_perm)[0]
+    return sig
+
+
+def _minhash_rows(rows: np.ndarray, shingles: np.ndarray, signed: np.ndarray, num_perm: int) -> np.ndarray:
+    """:func:`minhash` of many bodies at once: ``shingles[i]`` belongs to body ``rows[i]``;
+    one signature row per body (len(signed) x num_perm, uint32). Only the rows where
+    ``signed`` is set (each with at least one shingle) are densified; the others are left
+    as they are, for the caller to ignore."""
     bins = ((shingles >> _S32) * _U(num_perm)) >> _S32  # the upper 32 bits, scaled to [0, num_perm)
-    bins = bins.astype(np.intp)
-    out = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    np.minimum.at(out, bins, shingles.astype(np.uint32))  # the lower 32 bits
-    filled = np.bincount(bins, minlength=num_perm).astype(bool)
-    empty = np.flatnonzero(~filled)
-    if len(empty):
-        probes = probe_order(num_perm)[empty]
-        donor = probes[np.arange(len(empty)), filled[probes].argmax(axis=1)]
-        out[empty] = out[donor]
-    return out
+    cells = rows * num_perm + bins.astype(np.intp)
+    table = np.full(len(signed) * num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    np.minimum.at(table, cells, shingles.astype(np.uint32))  # the lower 32 bits
+    filled = np.bincount(cells, minlength=len(table)).astype(bool).reshape(len(signed), num_perm)
+    sigs = table.reshape(len(signed), num_perm)
+    empty_rows, empty_bins = np.nonzero(~filled & signed[:, None])
+    if len(empty_rows):
+        probes = probe_order(num_perm)[empty_bins]
+        hits = filled[empty_rows[:, None], probes]
+        donors = probes[np.arange(len(empty_rows)), hits.argmax(axis=1)]
+        sigs[empty_rows, empty_bins] = sigs[empty_rows, donors]
+    return sigs
 
 
 def body_signature(body: str, num_perm: int, shingle_words: int, min_words: int) -> bytes | None:
@@ -322,34 +334,18 @@ def body_signatures(bodies: Sequence[str], num_perm: int, shingle_words: int, mi
 
 
 def _signature_batch(bodies: Sequence[str], num_perm: int, k: int, min_words: int) -> list[bytes | None]:
-    if k > len(_SHINGLE_MULT):
-        raise ValueError(f"at most {len(_SHINGLE_MULT)} words per shingle, got {k}")
     folded = [body.casefold() for body in bodies]
     offsets = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])  # where each body starts
     words, starts = _hash_words(*_code_points("\n".join(folded)))
     owner = np.searchsorted(offsets, starts, side="right") - 1  # the body of each word
     counts = np.bincount(owner, minlength=len(bodies))
     signed = counts >= max(min_words, k)
-    m = len(words) - k + 1
-    if m <= 0 or not signed.any():
+    shingles = shingle_hashes(words, k)
+    m = len(shingles)
+    if m == 0 or not signed.any():
         return [None] * len(bodies)
-    acc: np.ndarray = words[:m] * _SHINGLE_MULT[0]
-    for j in range(1, k):
-        acc += words[j : j + m] * _SHINGLE_MULT[j]
     keep = (owner[:m] == owner[k - 1 :]) & signed[owner[:m]]  # the k words of one signed body
-    shingles = _fmix64(acc[keep])
-    rows = owner[:m][keep]
-    cells = rows * num_perm + (((shingles >> _S32) * _U(num_perm)) >> _S32).astype(np.intp)
-    table = np.full(len(bodies) * num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    np.minimum.at(table, cells, shingles.astype(np.uint32))
-    filled = np.bincount(cells, minlength=len(table)).astype(bool).reshape(len(bodies), num_perm)
-    sigs = table.reshape(len(bodies), num_perm)
-    empty_rows, empty_bins = np.nonzero(~filled & signed[:, None])
-    if len(empty_rows):
-        probes = probe_order(num_perm)[empty_bins]
-        hits = filled[empty_rows[:, None], probes]
-        donors = probes[np.arange(len(empty_rows)), hits.argmax(axis=1)]
-        sigs[empty_rows, empty_bins] = sigs[empty_rows, donors]
+    sigs = _minhash_rows(owner[:m][keep], shingles[keep], signed, num_perm)
     raw = sigs.astype("<u4")
     return [raw[i].tobytes() if signed[i] else None for i in range(len(bodies))]
 
