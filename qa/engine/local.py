@@ -68,7 +68,7 @@ def chunk_sizes(files: int, jobs: int) -> list[int]:
     base = max(MIN_CHUNK, min(MAX_CHUNK, files // (jobs * 4) or 1))
     if jobs == 1:
         return [min(base, files - start) for start in range(0, files, base)]
-    floor = min(base, max(MIN_CHUNK, TAIL_CHUNK))
+    floor = min(base, TAIL_CHUNK)
     sizes: list[int] = []
     left = files
     while left > 0:
