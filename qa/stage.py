@@ -71,7 +71,6 @@ class Stage:
     schema: Schema = field(init=False)
     checks: list[Check] = field(init=False)
     contexts: dict[str, Context] = field(init=False)
-    current: str = field(init=False, default="")  # what the file is doing, for a time-budget message
     used: set[object] = field(init=False, default_factory=set)  # steps (their functions) run once in this process
 
     def __post_init__(self) -> None:
@@ -174,7 +173,6 @@ class Stage:
         if not live:
             return True
         timer = steps.timer
-        self.current = f"check {check.name!r}"
         try:
             with timer.armed(timer.seconds * max(1.0, len(live) / 100)):
                 outs = check.columns_batch([records[i] for i in live], self.contexts[check.name])
@@ -248,13 +246,11 @@ class _Steps:
         skipped. ``fn`` is what is used for the first time, or not (two checks may share a name)."""
         timer = self.timer
         if not timer.active:
-            self.stage.current = step
             return fn(*args)
         used = self.stage.used
         first_use = fn not in used
         for attempt in (0, 1):
             allowance = timer.seconds if attempt else self.left[i]
-            self.stage.current = step
             started = timer.start(allowance)
             try:
                 out = fn(*args)
