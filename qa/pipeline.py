@@ -25,7 +25,7 @@ from qa.corpus import Discovery, ReadOptions, discover
 from qa.findings import Finding, Severity, severity_counts
 from qa.forked import FORK_FROM_FILES, Forked
 from qa.schema import load_schema
-from qa.stage import P131, StageSpec, internal_error, locate_later
+from qa.stage import P131, FieldLocator, StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
 
@@ -78,8 +78,15 @@ def gate(findings: Sequence[Finding], fail_on: str) -> str:
 CheckResult = tuple[list[Finding], list[str]]  # a corpus check's findings, and the notices it gave
 
 
-def corpus_stage(tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> list[Finding]:
+def corpus_stage(
+    tables: dict[str, pd.DataFrame],
+    config: Config,
+    run: dict[str, Any],
+    locate: Callable[[str, str], int | None] | None = None,
+) -> list[Finding]:
     """Every check's corpus hook over the merged tables; findings and notices in check order.
+    ``locate``: ``(path, key) -> line`` of a file's front-matter key, for the hooks' messages
+    (``ctx.run["locate"]``, see :class:`qa.stage.FieldLocator`).
 
     The hooks only read the tables, so (offline, from ``FORK_FROM_FILES`` files, where the
     platform forks) every other one runs in a forked child meanwhile (:mod:`qa.forked`):
@@ -90,13 +97,13 @@ def corpus_stage(tables: dict[str, pd.DataFrame], config: Config, run: dict[str,
     there, here = checks[0::2], checks[1::2]  # results are put back by position: names may repeat
     files = tables.get("files")
     child = Forked(
-        lambda: [_corpus_check(c, tables, config, run) for c in there],
+        lambda: [_corpus_check(c, tables, config, run, locate) for c in there],
         parallel=len(checks) > 1
         and files is not None
         and len(files) >= FORK_FROM_FILES
         and not run.get("online"),  # online: one process does the network I/O
     )
-    mine = [_corpus_check(c, tables, config, run) for c in here]
+    mine = [_corpus_check(c, tables, config, run, locate) for c in here]
     theirs = child.result()
     out: list[Finding] = []
     for i in range(len(checks)):
@@ -106,11 +113,17 @@ def corpus_stage(tables: dict[str, pd.DataFrame], config: Config, run: dict[str,
     return out
 
 
-def _corpus_check(check: Check, tables: dict[str, pd.DataFrame], config: Config, run: dict[str, Any]) -> CheckResult:
+def _corpus_check(
+    check: Check,
+    tables: dict[str, pd.DataFrame],
+    config: Config,
+    run: dict[str, Any],
+    locate: Callable[[str, str], int | None] | None = None,
+) -> CheckResult:
     """One corpus hook, with a notices list of its own; a failing hook is reported, the run goes on."""
     notes: list[str] = []
     assert check.corpus is not None
-    ctx = Context(config.options_for(check.name, check.options), {**run, "notices": notes})
+    ctx = Context(config.options_for(check.name, check.options), {**run, "notices": notes, "locate": locate})
     try:
         found = list(check.corpus(tables, ctx))
     except Exception as exc:  # noqa: BLE001
@@ -219,9 +232,10 @@ def run(
         if only is not None:
             findings = [f for f in findings if f.path in only]
 
-        corpus_findings = corpus_stage(tables, config, spec.run)
+        by_path = {s.path: s for s in sources}
+        corpus_findings = corpus_stage(tables, config, spec.run, FieldLocator(by_path, read))
         notices.extend(str(n) for n in spec.run.get("notices", []))
-        locate_later(corpus_findings, {s.path: s for s in sources}, read)
+        locate_later(corpus_findings, by_path, read)
         if only is not None:
             corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
         findings.extend(corpus_findings)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -340,3 +341,29 @@ def locate_later(findings: list[Finding], sources: dict[str, Source], read: Read
             if f.line is not None or (f.field and f.field.startswith("body")):
                 continue  # body findings are located by their check
             f.line, f.column = rec.position(f.field)
+
+
+class FieldLocator:
+    """``(path, key) -> line``: the 1-based line of a top-level front-matter key in a file of
+    the run, found by reading the file again (None if it cannot be read or has no such key).
+
+    For corpus checks whose message says where *another* file holds a value (C101 names the
+    line of the linked clipping's title). Few files need it, so the per-file stage no longer
+    computes those lines for every file. Given to corpus hooks as ``ctx.run["locate"]``."""
+
+    def __init__(self, sources: Mapping[str, Source], read: ReadOptions, keep: int = 256) -> None:
+        self.sources, self.read = sources, read
+        self._record = lru_cache(maxsize=keep)(self._read)  # the last files read, not every one
+
+    def __call__(self, path: str, key: str) -> int | None:
+        rec = self._record(path)
+        return None if rec is None else rec.key_line(key)
+
+    def _read(self, path: str) -> Record | None:
+        source = self.sources.get(path)
+        if source is None:
+            return None
+        try:
+            return read_record(source, self.read)
+        except Exception:  # noqa: BLE001 - locating is best effort: the message goes without a line
+            return None

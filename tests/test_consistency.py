@@ -104,6 +104,51 @@ def test_c101_disagreement_names_both_files_and_lines(
     assert says in c101.message
 
 
+def test_c101_without_a_locator_names_the_file_only(write_corpus: Write, check: Check) -> None:
+    """The corpus function on bare tables (no ``locate`` in its context) still reports C101, and
+    its message names the linked file without a line."""
+    from qa.checks import Context, all_checks
+
+    root = write_corpus({name(1): story(1), name(2): story(2, related=[related_to(1, title="Stale")])})
+    result = check([root])
+    [with_line] = cons(result, "C101")
+    consistency = all_checks()["consistency"]
+    assert consistency.corpus is not None
+    found = list(consistency.corpus(dict(result.tables), Context(dict(consistency.options), {})))
+    [bare] = [f for f in found if f.rule == "C101"]
+    there = line(root / name(1), "title:")
+    assert f"({name(1)}:{there})" in with_line.message
+    assert f"({name(1)})" in bare.message and f"{name(1)}:" not in bare.message
+    assert (bare.path, bare.field, bare.related) == (with_line.path, with_line.field, with_line.related)
+
+
+def test_field_locator_reads_the_file_again(tmp_path: Path) -> None:
+    """FieldLocator: the line of a top-level key, None for a missing key, an unknown path or a
+    file that can no longer be read; each file is read once while it stays in its cache."""
+    import qa.stage
+    from qa.corpus import ReadOptions, Source
+    from qa.stage import FieldLocator
+
+    (tmp_path / "a.txt").write_text("---\ntitle: A\nprovider:\n  name: P\n---\nbody\n")
+    (tmp_path / "b.txt").write_text("just a body\n")
+    sources = {n: Source(n, str(tmp_path / n)) for n in ("a.txt", "b.txt", "gone.txt")}
+    reads: list[str] = []
+    real = qa.stage.read_record
+
+    def counting(source: Source, options: ReadOptions) -> Any:
+        reads.append(source.path)
+        return real(source, options)
+
+    locate = FieldLocator(sources, ReadOptions())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(qa.stage, "read_record", counting)
+        assert (locate("a.txt", "title"), locate("a.txt", "provider"), locate("a.txt", "excerpt")) == (2, 3, None)
+        assert locate("b.txt", "title") is None  # no front matter
+        assert locate("gone.txt", "title") is None  # cannot be read: no line, no error
+        assert locate("elsewhere.txt", "title") is None  # not a file of the run
+    assert reads == ["a.txt", "b.txt", "gone.txt"]
+
+
 def test_c101_one_finding_per_disagreeing_field(write_corpus: Write, check: Check) -> None:
     item = related_to(1, title="Something else entirely", publishedDateTime=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     root = write_corpus({name(1): story(1), name(2): story(2, related=[related_to(3), item])})

@@ -42,7 +42,8 @@ class Context:
 
     options: Mapping[str, Any]
     # now (UTC datetime), cache_dir, online, roots, schema_dir ...; in the per-file stage also
-    # schema (the loaded Schema)
+    # schema (the loaded Schema); in the corpus stage also notices (a list to append run-level
+    # notices to) and locate ((path, key) -> line of a file's top-level key, or None)
     run: Mapping[str, Any] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:

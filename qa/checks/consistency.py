@@ -13,7 +13,7 @@ the number of related items.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -65,29 +65,26 @@ OPTIONS: dict[str, Any] = {
     "file_name_min_share": 0.5,
 }
 
-LINE_COLUMNS = ("line_title", "line_date", "line_provider")
 ITEM_FIELD = re.compile(r"^related\[(\d+)\]$")  # the table's _field of a related item
 
 
 def columns(rec: Record, ctx: Context) -> dict[str, Any]:
-    """The related items' canonical-URL keys, and the lines of the fields a related item is
-    compared on (so that C101 can name them)."""
+    """The related items' canonical-URL keys. (The lines C101 names in the linked clipping are
+    found by reading that file again, for the few files that need it: ``ctx.run["locate"]``.)"""
     if rec.data is None:
         return {}
     items = rec.data.get("related")
     keys = None
     if isinstance(items, list):
         keys = tuple(url_key(item.get("webUrl")) if isinstance(item, dict) else None for item in items)
-    return {
-        "related_url_keys": keys,
-        "line_title": rec.key_line("title"),
-        "line_date": rec.key_line("publishedDateTime"),
-        "line_provider": rec.key_line("provider"),
-    }
+    return {"related_url_keys": keys}
+
+
+Locate = Callable[[str, str], int | None]  # (path, key) -> line of the key in that file
 
 
 def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    yield from related_findings(dict(tables))
+    yield from related_findings(dict(tables), ctx.run.get("locate"))
     yield from file_name_findings(
         dict(tables), str(ctx.get("file_name_pattern")), float(ctx.get("file_name_min_share"))
     )
@@ -189,7 +186,9 @@ def _lookup(keys: pd.Series, values: pd.Series) -> np.ndarray:
     return np.asarray(pd.Index(values.to_numpy(dtype=object)).get_indexer(keys.to_numpy(dtype=object)), dtype=np.int64)
 
 
-def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
+def related_findings(tables: dict[str, pd.DataFrame], locate: Locate | None = None) -> Iterator[Finding]:
+    """C101 and C102. ``locate``: (path, key) -> line, to say where the linked clipping holds
+    the value it disagrees with (without it, the message names the file only)."""
     related = tables.get("related")
     clippings = tables.get("clippings")
     if related is None or related.empty or clippings is None or clippings.empty or "webUrl" not in related:
@@ -227,15 +226,6 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
     for key, column in (("title", "title"), ("date", "publishedDateTime"), ("pname", "provider.name")):
         there[key] = _pick(clip[column], at) if column in clip.columns else None
     there["pdomain"] = _pick(clip["provider.domain"], at) if "provider.domain" in clip.columns else None
-    files = tables.get("files")
-    if files is not None:
-        lines = _first_rows(files, LINE_COLUMNS)
-        line_at = pd.Index(lines["_record"]).get_indexer(t)
-        for c in LINE_COLUMNS:
-            there[c] = _pick(lines[c], line_at) if c in lines.columns else None
-    else:
-        for c in LINE_COLUMNS:
-            there[c] = None
     here = pd.DataFrame(
         {
             "title": m["title"] if "title" in m.columns else None,
@@ -268,7 +258,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
             a, b = here["title"].iat[i], there["title"].iat[i]
             yield C101.finding(
                 path,
-                f"{item}.title {link} ({_where(other, there['line_title'].iat[i])}): here {a!r}, there {b!r}",
+                f"{item}.title {link} ({_where(other, 'title', locate)}): here {a!r}, there {b!r}",
                 field=f"{item}.title",
                 evidence=a,
                 fix=b if isinstance(b, str) else None,
@@ -280,7 +270,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
             assert ia is not None and ib is not None
             yield C101.finding(
                 path,
-                f"{item}.publishedDateTime {link} ({_where(other, there['line_date'].iat[i])}): "
+                f"{item}.publishedDateTime {link} ({_where(other, 'publishedDateTime', locate)}): "
                 f"here {ia.isoformat()}, there {ib.isoformat()}",
                 field=f"{item}.publishedDateTime",
                 evidence=a,
@@ -294,7 +284,7 @@ def related_findings(tables: dict[str, pd.DataFrame]) -> Iterator[Finding]:
                 problems.append(f"name {here['pname'].iat[i]!r} here, {there['pname'].iat[i]!r} there")
             yield C101.finding(
                 path,
-                f"{item}.provider {link} ({_where(other, there['line_provider'].iat[i])}): {'; '.join(problems)}",
+                f"{item}.provider {link} ({_where(other, 'provider', locate)}): {'; '.join(problems)}",
                 field=f"{item}.provider",
                 evidence=here["pname"].iat[i] if bad_name.iat[i] else here["pdomain"].iat[i],
                 related=[other],
@@ -314,10 +304,9 @@ def _pick(column: pd.Series, at: np.ndarray) -> pd.Series:
     return values.take(at).reset_index(drop=True) if (at >= 0).all() else values.reindex(at).reset_index(drop=True)
 
 
-def _where(other: str, line: object) -> str:
-    if line is None or pd.isna(line):  # type: ignore[call-overload]
-        return other
-    return f"{other}:{int(line)}"  # type: ignore[call-overload]
+def _where(other: str, key: str, locate: Locate | None) -> str:
+    line = locate(other, key) if locate is not None else None
+    return other if line is None else f"{other}:{line}"
 
 
 def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share: float) -> Iterator[Finding]:
@@ -355,7 +344,7 @@ CHECK = Check(
     rules=(C101, C102, C103),
     doc="Related items that disagree with the clipping they link to; file names off the corpus's pattern.",
     columns=columns,
-    column_names=(*LINE_COLUMNS, "related_url_keys"),
+    column_names=("related_url_keys",),
     corpus=check_corpus,
     options=OPTIONS,
     validate=validate,
