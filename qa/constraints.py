@@ -181,11 +181,12 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
         return "URL is not absolute (no scheme)"
     if scheme not in schemes:
         return f"scheme {scheme!r} is not allowed (expected {' or '.join(schemes)})"
-    if not parts.netloc or not parts.hostname:
+    host = parts.hostname
+    if not parts.netloc or not host:
         return "URL has no host"
     if port == 0:
         return "URL has port 0"
-    problem = hostname_problem(parts.hostname, require_dot=False)
+    problem = hostname_problem(host, require_dot=False)
     if problem:
         return problem
     return None

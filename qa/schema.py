@@ -37,7 +37,7 @@ from qa.constraints import (
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
-from qa.urls import split_url
+from qa.urls import split_url, url_host
 
 if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
     import pandera.pandas as pa
@@ -397,7 +397,7 @@ def _host(url: Any) -> str | None:
     if not isinstance(url, str):
         return None
     try:
-        return split_url(url.strip()).hostname
+        return url_host(url.strip())
     except ValueError:
         return None
 
@@ -421,12 +421,11 @@ def host_matches(domain: Any, url: Any) -> bool:
 def amp_cache_url(amp_url: str) -> str | None:
     """The Google AMP cache URL of an AMP page (https://developers.google.com/amp/cache/overview)."""
     try:
-        parts = split_url(amp_url)
+        parts, host = split_url(amp_url), url_host(amp_url)
     except ValueError:
         return None
-    if not parts.hostname or parts.scheme not in ("http", "https"):
+    if not host or parts.scheme not in ("http", "https"):
         return None
-    host = parts.hostname
     if host.isascii() and "xn--" not in host:
         # Python's idna codec leaves such a (lower-case) host as it is both ways, or fails and
         # is left as it is below: skip it, it is slow (pure Python) and most hosts are like this.
@@ -457,15 +456,13 @@ def amp_form_ok(amp: Any, cdn: Any) -> bool:
 def same_page(a: Any, b: Any) -> bool:
     if not _valid_url(a) or not _valid_url(b):
         return True
+    a, b = a.strip(), b.strip()
     try:
-        pa_, pb = split_url(a.strip()), split_url(b.strip())
+        pa_, pb = split_url(a), split_url(b)
+        ha, hb = url_host(a), url_host(b)
     except ValueError:
         return True
-    return (canonical_host(pa_.hostname), pa_.path.rstrip("/"), pa_.query) == (
-        canonical_host(pb.hostname),
-        pb.path.rstrip("/"),
-        pb.query,
-    )
+    return (canonical_host(ha), pa_.path.rstrip("/"), pa_.query) == (canonical_host(hb), pb.path.rstrip("/"), pb.query)
 
 
 def _cross_check(cf: CrossField) -> Callable[[pd.DataFrame], pd.Series]:

@@ -210,6 +210,14 @@ def split_url(url: str) -> SplitResult:
     return urlsplit(url)
 
 
+@lru_cache(maxsize=1 << 16)
+def url_host(url: str) -> str | None:
+    """``split_url(url).hostname``, memoised: urllib parses the netloc again at every
+    ``.hostname``, and the schema's URL checks ask for the host of the same URLs several
+    times (~15 times per clipping). Raises ValueError where ``urlsplit`` does."""
+    return split_url(url).hostname
+
+
 @lru_cache(maxsize=1 << 17)
 def _parts(url: str) -> tuple[str, str, str, tuple[str, ...]] | None:
     """(scheme, netloc, path, kept query parameters) of the canonical URL."""

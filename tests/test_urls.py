@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.urls import canonical_url, url_key
+from qa.urls import canonical_url, url_host, url_key
 
 CANON = "https://example.com/news/2021/story/"
 
@@ -152,3 +152,33 @@ def test_canonical_form_is_a_fixed_point(
     assert canon is not None
     assert canonical_url(canon) == canon
     assert url_key(canon) == url_key(url)
+
+
+URLISH = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        lambda scheme, user, host, port, rest: f"{scheme}://{user}{host}{port}{rest}",
+        st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+        st.sampled_from(["", "u@", "u:p@", "@"]),
+        st.sampled_from(["Example.COM", "www.example.com.", "[::1]", "[::1", "xn--bcher-kva.example", "exa mple", ""]),
+        st.sampled_from(["", ":80", ":0", ":99999", ":x", ":"]),
+        st.text(alphabet="/?#&=a%", max_size=8),
+    ),
+)
+
+
+@given(URLISH)
+def test_url_host_is_urllibs_hostname(url: str) -> None:
+    """The memoised host is urllib's, and it raises where urlsplit raises (never a cached error)."""
+    from urllib.parse import urlsplit
+
+    try:
+        expected: str | type[ValueError] | None = urlsplit(url).hostname
+    except ValueError:
+        expected = ValueError
+    for _ in range(2):  # a cache miss, then a hit
+        try:
+            got: str | type[ValueError] | None = url_host(url)
+        except ValueError:
+            got = ValueError
+        assert got == expected
