@@ -259,7 +259,7 @@ def check(
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
     from qa.corpus import discover
-    from qa.pipeline import run
+    from qa.pipeline import run, start_workers
     from qa.report import terminal
 
     gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
@@ -289,28 +289,37 @@ def check(
             found = dask_engine.discover_urls(paths, cfg.include, cfg.all_excludes())
         else:
             found = discover(paths, cfg.include, cfg.all_excludes())
-    else:
-        found = discover(paths, cfg.include, cfg.all_excludes())
-    if found.missing:
-        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
-    only = _changed_since(gate_opts["changed_since"], found.sources, paths)
-    progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
+    result_cache = None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir))
+    workers = None
+    if engine != "dask":
+        # a large run's workers warm up while the files are found (qa.engine.local.Workers)
+        workers = start_workers(list(paths), cfg, cache_dir=result_cache, engine=engine)
+    progress = None
     try:
+        if engine != "dask":
+            found = discover(paths, cfg.include, cfg.all_excludes())
+        if found.missing:
+            raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+        only = _changed_since(gate_opts["changed_since"], found.sources, paths)
+        progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
         result = run(
             list(paths),
             cfg,
             progress=progress.update if progress else None,
             discovery=found,
-            cache_dir=None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir)),
+            cache_dir=result_cache,
             only=only,
             engine=engine,
             scheduler=scheduler,
+            workers=workers,
         )
     except OSError as exc:
         if engine != "dask":
             raise
         raise UsageFailure(f"the Dask engine could not run: {exc}") from exc
     finally:
+        if workers is not None:
+            workers.close()  # idempotent: normally the run took them over
         if progress:
             progress.close()
     _apply_baseline(result, gate_opts["baseline"], only)

@@ -177,3 +177,113 @@ def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeyp
         return sorted((f.rule, f.path, f.line, f.message) for r in rs for f in r.findings)
 
     assert found(results) == found(alone)
+
+
+def _corpus(root: Path, n: int, others: int = 0) -> None:
+    root.mkdir()
+    for i in range(n):
+        (root / f"c{i:03d}.txt").write_text(clip(i % 20))
+    for i in range(others):  # entries discovery does not take
+        (root / f"other{i:03d}.json").write_text("{}")
+
+
+def _spy_workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    import qa.engine.local
+
+    made: list[Any] = []
+
+    class Spied(qa.engine.local.Workers):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(qa.engine.local, "Workers", Spied)
+    return made
+
+
+def test_workers_started_before_discovery_check_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that looks large starts its pool before discovery; the pool checks the files and the
+    findings are those of a run without it."""
+    import multiprocessing
+
+    import qa.engine.local
+
+    _corpus(tmp_path / "c", 30)
+    cfg = load_config(None, {"jobs": 2})
+    alone = run([str(tmp_path / "c")], cfg)  # 30 files: in a child, no pool
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
+    made = _spy_workers(monkeypatch)
+    pooled = run([str(tmp_path / "c")], cfg)
+    assert len(made) == 1 and made[0].pool is None  # started before discovery, taken over by the run
+    assert canon(pooled)[0] == canon(alone)[0]
+    assert pooled.findings and len(pooled.tables["files"]) == 30
+    assert not multiprocessing.active_children()  # the workers are gone
+
+
+def test_workers_started_for_nothing_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder looked large (many entries), but few are clippings: no pool; the early one is stopped."""
+    import multiprocessing
+
+    import qa.engine.local
+
+    _corpus(tmp_path / "c", 6, others=30)
+    cfg = load_config(None, {"jobs": 2})
+    alone = run([str(tmp_path / "c")], cfg)
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
+    made = _spy_workers(monkeypatch)
+    result = run([str(tmp_path / "c")], cfg)
+    assert len(made) == 1 and made[0].pool is None
+    assert canon(result)[0] == canon(alone)[0]
+    assert not multiprocessing.active_children()
+
+
+def test_no_early_workers_with_the_result_cache_or_one_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.engine.local
+    from qa.pipeline import start_workers
+
+    _corpus(tmp_path / "c", 12)
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
+    paths = [str(tmp_path / "c")]
+    cache = str(tmp_path / "cache")
+    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=cache, engine="local") is None
+    assert start_workers(paths, load_config(None, {"jobs": 1}), cache_dir=None, engine="local") is None
+    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="dask") is None
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 13)  # 12 entries: too few
+    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="local") is None
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 12)
+    workers = start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="local")
+    assert workers is not None and workers.pool is not None
+    workers.close()
+    assert workers.pool is None
+
+
+def test_cli_starts_the_workers_before_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``clipqa check --no-cache`` on a large folder: the pool exists before the files are
+    discovered, the run takes it over, and the exit code and findings are as without it."""
+    import json
+
+    from click.testing import CliRunner
+
+    import qa.corpus
+    import qa.engine.local
+    from qa.cli import main
+
+    _corpus(tmp_path / "c", 30)
+    args = ["check", str(tmp_path / "c"), "--isolated", "--no-cache", "-q", "--no-progress", "--jobs", "2"]
+    plain = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "a.json"), "--html", str(tmp_path / "a.html")])
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
+    made = _spy_workers(monkeypatch)
+    seen: list[int] = []
+    real = qa.corpus.discover
+
+    def spying(*a: Any, **k: Any) -> Any:
+        seen.append(len(made))  # workers already started when the files are discovered
+        return real(*a, **k)
+
+    monkeypatch.setattr(qa.corpus, "discover", spying)
+    early = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "b.json"), "--html", str(tmp_path / "b.html")])
+    assert (early.exit_code, plain.exit_code) == (1, 1), early.output
+    assert seen and seen[0] == 1 and made[0].pool is None
+    keys = [[(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(p.read_text())["findings"]] for p in
+            (tmp_path / "a.json", tmp_path / "b.json")]  # fmt: skip
+    assert keys[0] == keys[1] and keys[0]
