@@ -22,7 +22,7 @@ import pandas as pd
 import regex
 
 from qa.findings import Rule, rule, shorten
-from qa.urls import split_url
+from qa.urls import host_of, port_of, split_url
 
 S101 = rule("S101", "missing-required-field", "schema", "error", "A required field is missing or null.")
 S102 = rule(
@@ -173,7 +173,7 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
             return "URL contains control characters"
     try:
         parts = split_url(value)
-        port = parts.port  # raises on a bad port
+        port = port_of(parts)  # raises on a bad port
     except ValueError as exc:
         return f"URL does not parse: {shorten(str(exc), 120)}"
     scheme = parts.scheme.lower()
@@ -181,7 +181,7 @@ def _url_problem(value: str, schemes: tuple[str, ...]) -> str | None:
         return "URL is not absolute (no scheme)"
     if scheme not in schemes:
         return f"scheme {scheme!r} is not allowed (expected {' or '.join(schemes)})"
-    host = parts.hostname
+    host = host_of(parts)
     if not parts.netloc or not host:
         return "URL has no host"
     if port == 0:

@@ -132,9 +132,30 @@ def _fold_amp_path(path: str) -> str:
     return "/".join(segments)
 
 
+# A netloc without these is a bare host name: no user info, port, IPv6 literal or zone id.
+_NETLOC_SPECIAL = frozenset("@:[]%")
+
+
+def host_of(parts: SplitResult) -> str | None:
+    """``parts.hostname`` (the host lower-cased; None if there is none). urllib parses the netloc
+    again at every ``.hostname``, ``.port`` and ``.username``; the usual netloc, a bare host
+    name, needs no parsing."""
+    netloc = parts.netloc
+    if _NETLOC_SPECIAL.isdisjoint(netloc):
+        return netloc.lower() or None
+    return parts.hostname
+
+
+def port_of(parts: SplitResult) -> int | None:
+    """``parts.port`` (raises ValueError as it does), without parsing a bare host name."""
+    if _NETLOC_SPECIAL.isdisjoint(parts.netloc):
+        return None
+    return parts.port
+
+
 def _host(parts: SplitResult) -> str | None:
     try:
-        host = parts.hostname  # lower-cased, brackets of IPv6 literals removed
+        host = host_of(parts)  # lower-cased, brackets of IPv6 literals removed
     except ValueError:
         return None
     if not host:
@@ -146,6 +167,8 @@ def _host(parts: SplitResult) -> str | None:
 
 
 def _netloc(parts: SplitResult, scheme: str, host: str) -> str | None:
+    if _NETLOC_SPECIAL.isdisjoint(parts.netloc):
+        return host  # no port, no user info
     try:
         port = parts.port
     except ValueError:
@@ -215,7 +238,7 @@ def url_host(url: str) -> str | None:
     """``split_url(url).hostname``, memoised: urllib parses the netloc again at every
     ``.hostname``, and the schema's URL checks ask for the host of the same URLs several
     times (~15 times per clipping). Raises ValueError where ``urlsplit`` does."""
-    return split_url(url).hostname
+    return host_of(split_url(url))
 
 
 @lru_cache(maxsize=1 << 17)

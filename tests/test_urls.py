@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.urls import canonical_url, url_host, url_key
+from qa.urls import canonical_url, host_of, port_of, url_host, url_key
 
 CANON = "https://example.com/news/2021/story/"
 
@@ -182,3 +182,24 @@ def test_url_host_is_urllibs_hostname(url: str) -> None:
         except ValueError:
             got = ValueError
         assert got == expected
+
+
+@given(URLISH)
+def test_host_of_and_port_of_are_urllibs(url: str) -> None:
+    """The bare-host-name shortcut gives what urllib's properties give (and raises where they raise)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    assert host_of(parts) == parts.hostname
+    try:
+        port: int | type[ValueError] | None = parts.port
+    except ValueError:
+        port = ValueError
+    try:
+        got: int | type[ValueError] | None = port_of(parts)
+    except ValueError:
+        got = ValueError
+    assert got == port
