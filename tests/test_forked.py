@@ -287,3 +287,36 @@ def test_cli_starts_the_workers_before_discovery(tmp_path: Path, monkeypatch: py
     keys = [[(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(p.read_text())["findings"]] for p in
             (tmp_path / "a.json", tmp_path / "b.json")]  # fmt: skip
     assert keys[0] == keys[1] and keys[0]
+
+
+def test_early_workers_that_died_are_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The early pool's workers die before the files are known (here: their initializer fails,
+    as a crash or an out-of-memory kill would end them): the run goes on with the same findings."""
+    import multiprocessing
+
+    import qa.engine.local
+
+    _corpus(tmp_path / "c", 30)
+    cfg = load_config(None, {"jobs": 2})
+    alone = run([str(tmp_path / "c")], cfg)
+    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
+    real_init = qa.engine.local._init_worker
+
+    def dies_when_early(spec: Any, warm: bool = False) -> None:
+        if warm:  # only the early pool warms in its initializer
+            os._exit(3)
+        real_init(spec, warm)
+
+    monkeypatch.setattr(qa.engine.local, "_init_worker", dies_when_early)
+    made = _spy_workers(monkeypatch)
+    workers = qa.pipeline.start_workers([str(tmp_path / "c")], cfg, cache_dir=None, engine="local")
+    assert workers is not None and made == [workers]
+    assert workers.pool is not None
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(BrokenProcessPool):  # the pool is broken once its workers are gone
+        workers.pool.submit(os.getpid).result(timeout=30)
+    result = run([str(tmp_path / "c")], cfg, workers=workers)
+    assert canon(result)[0] == canon(alone)[0]
+    assert not any(f.rule in ("P131", "P900") for f in result.findings)
+    assert not multiprocessing.active_children()

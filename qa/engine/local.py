@@ -23,6 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import Any
 
@@ -177,13 +178,23 @@ class LocalRun:
             if pooled and workers.spec is spec and workers.jobs == self.jobs:
                 self.pool = workers.take()
             workers.close()  # not taken: stopped before this process forks any other child
+        if self.pool is not None:
+            try:
+                self._submit()
+            except BrokenProcessPool:  # the early workers died while the files were found
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+                self.futures.clear()
         if pooled and self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=self.ctx, initializer=_init_worker, initargs=(spec,)
             )
-        if self.pool is not None:
-            for index, start, part in chunks(sources, self.jobs):
-                self.futures[self.pool.submit(_run_chunk, part, start, index)] = (index, start, part)
+            self._submit()  # a worker that dies fails its chunks, which result() checks again in isolation
+
+    def _submit(self) -> None:
+        assert self.pool is not None
+        for index, start, part in chunks(self.sources, self.jobs):
+            self.futures[self.pool.submit(_run_chunk, part, start, index)] = (index, start, part)
 
     def result(self) -> list[ChunkResult]:
         if self.pool is None:
