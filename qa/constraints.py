@@ -15,9 +15,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import NoneType
 from typing import Any
 
 import idna
+import numpy as np
 import pandas as pd
 import regex
 
@@ -93,7 +95,50 @@ def type_mask(series: pd.Series, kind: str) -> pd.Series:
         return pd.Series(True, index=series.index)
     if kind == "number" and str(series.dtype) in ("Int64", "Float64", "float64", "int64"):
         return pd.Series(True, index=series.index)
-    return series.map(lambda v: v is None or v is pd.NA or _is_type(kind, v)).astype(bool)
+    return pd.Series(_type_flags(series.tolist(), kind), index=series.index, dtype=bool)
+
+
+_NA_TYPES = (NoneType, type(pd.NA))
+
+
+def _type_verdict(kind: str, t: type) -> bool | None:
+    """Whether every value of type ``t`` has the declared type (nulls do); None: it depends on
+    the value (an int's range, a string's date-time syntax)."""
+    if t in _NA_TYPES:
+        return True
+    if kind == "string":
+        return issubclass(t, str)
+    if kind == "integer":
+        return None if issubclass(t, int) and not issubclass(t, bool) else False
+    if kind == "number":
+        return issubclass(t, (int, float)) and not issubclass(t, bool)
+    if kind == "boolean":
+        return issubclass(t, bool)
+    if kind == "datetime":
+        return True if issubclass(t, dt.datetime) else None if issubclass(t, str) else False
+    if kind == "mapping":
+        return issubclass(t, dict)
+    if kind == "list":
+        return issubclass(t, list)
+    raise ValueError(kind)
+
+
+def _type_flags(values: list[Any], kind: str) -> np.ndarray:
+    """``_is_type`` of each value (nulls count as True), decided once per type where the type
+    decides: a column made object by a few mistyped values costs no Python call per value."""
+    types = list(map(type, values))
+    verdicts = {t: _type_verdict(kind, t) for t in set(types)}
+    if verdicts.get(int, False) is None:  # plain ints: all in range is the usual answer
+        ints = [v for v, t in zip(values, types, strict=True) if t is int]
+        if min(ints) >= INT64_MIN and max(ints) <= INT64_MAX:
+            verdicts[int] = True
+    if None not in verdicts.values():
+        return np.fromiter(map(verdicts.__getitem__, types), dtype=bool, count=len(types))
+    return np.fromiter(
+        (ok if (ok := verdicts[t]) is not None else _is_type(kind, v) for v, t in zip(values, types, strict=True)),
+        dtype=bool,
+        count=len(values),
+    )
 
 
 def type_name(value: Any) -> str:
@@ -368,7 +413,9 @@ _add(
         _values,
         lambda v, a: v in a,
         lambda v, a: f"{_short(v)} is not one of {', '.join(map(repr, sorted(a, key=str)))}",
-        lambda s, a: s.isin(list(a)) | ~type_mask(s, "string") if str(s.dtype) != "string" else s.isin(list(a)),
+        # Used only when every value has the column's type (or is null): isin() alone decides.
+        # (It used to pass every non-string, so an integer column's isin never reported.)
+        lambda s, a: s.isin(list(a)),
     )
 )
 _add(
@@ -387,7 +434,7 @@ _add(
         S107,
         ("string",),
         _url_arg,
-        lambda v, a: url_problem(v, a) is None,
+        lambda v, a: _url_problem(v, a) is None,
         lambda v, a: url_problem(v, a) or "invalid URL",
     )
 )
@@ -421,8 +468,17 @@ def vectorized_check(constraint: Constraint, kind: str, arg: Any) -> Callable[[p
         if constraint.vectorized is not None and bool(typed.all()):
             # Nulls pass (the 'required' check reports them); isin() says False, not NA, for them.
             return constraint.vectorized(series, arg).fillna(True).astype(bool) | series.isna()
-        values = series.where(typed, None)
-        ok = values.map(lambda v: v is None or v is pd.NA or constraint.ok(v, arg))
-        return ok.astype(bool) | ~typed
+        # one Python call per value of the right type, not three (Series.map, a lambda, ok)
+        ok, na = constraint.ok, pd.NA
+        values = series.tolist()
+        flags = np.fromiter(
+            (
+                not typed_ or v is None or v is na or ok(v, arg)
+                for v, typed_ in zip(values, typed.to_numpy(dtype=bool), strict=True)
+            ),
+            dtype=bool,
+            count=len(values),
+        )
+        return pd.Series(flags, index=series.index)
 
     return check

@@ -207,6 +207,19 @@ def test_a_users_schema_dir_changes_the_rules(tmp_path: Path, write_corpus: Call
     assert [(f.rule, f.field) for f in result.findings] == [("S104", "quality")]
 
 
+def test_isin_on_an_integer_column_reports_values_outside_it(
+    tmp_path: Path, write_corpus: Callable[..., Path], check: Check
+) -> None:
+    """S106 for an integer field's ``isin`` (it used to pass every value of a non-string column)."""
+    folder = copy_schemas(tmp_path)
+    path = folder / "clippings.yaml"
+    path.write_text(path.read_text().replace("checks: {between: [0, 100]}", "checks: {isin: [10, 20, 30]}", 1))
+    root = write_corpus({"a.txt": clipping(quality=20), "b.txt": clipping(quality=25)})
+    result = check([root], schema_dir=str(folder))
+    schema_findings = [(f.rule, f.path, f.field) for f in result.findings if f.check == "schema"]
+    assert schema_findings == [("S106", "b.txt", "quality")]
+
+
 def test_schemas_ship_inside_the_package() -> None:
     assert (default_schema_dir() / "clippings.yaml").is_file()
     schema = load_schema()
