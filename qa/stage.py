@@ -9,11 +9,12 @@ much to ship back to the parent as parsing them did.
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -140,28 +141,22 @@ class Stage:
         """Every check's per-record hooks over the records still being checked, one check at a
         time; a crashing hook becomes a finding on its record, a record over its budget is
         skipped."""
-        live = steps.live
         for check in self.checks:
             ctx = self.contexts[check.name]
             step = f"check {check.name!r}"
             batched = check.columns_batch is not None and self._columns_batch(check, records, extras, steps)
-            for hook, is_columns in ((check.record, False), (None if batched else check.columns, True)):
-                if hook is None:
-                    continue
-                for i, rec in enumerate(records):
-                    if not live[i]:
-                        continue
-                    try:
-                        out = steps.run(i, step, hook, rec, ctx)
-                    except _Skipped:
-                        continue
-                    except Exception as exc:  # noqa: BLE001 - one bad file or check must not stop the run
-                        rec.findings.append(internal_error(rec.path, step, exc))
-                        continue
-                    if is_columns:
-                        extras[i].update(out)
+            if check.record is not None:
+                for i, out in steps.run_each(step, _drawn(check.record), records, ctx):
+                    if isinstance(out, BaseException):
+                        records[i].findings.append(internal_error(records[i].path, step, out))
                     else:
-                        rec.findings.extend(out)
+                        records[i].findings.extend(out)
+            if check.columns is not None and not batched:
+                for i, out in steps.run_each(step, check.columns, records, ctx):
+                    if isinstance(out, BaseException):
+                        records[i].findings.append(internal_error(records[i].path, step, out))
+                    else:
+                        extras[i].update(out)
 
     def _columns_batch(
         self, check: Check, records: Sequence[Record], extras: Sequence[dict[str, Any]], steps: _Steps
@@ -222,6 +217,18 @@ class Stage:
         return out
 
 
+@cache
+def _drawn(hook: Callable[[Record, Context], Iterable[Finding]]) -> Callable[[Record, Context], list[Finding]]:
+    """A record hook whose findings are drawn when it is called: a generator's work then runs
+    inside its file's time budget, not after it (one wrapper per hook, so that a hook's first
+    use is known)."""
+
+    def draw(rec: Record, ctx: Context) -> list[Finding]:
+        return list(hook(rec, ctx))
+
+    return draw
+
+
 class _Skipped(Exception):
     """The file was skipped (over its budget, or a step failed that leaves no usable record)."""
 
@@ -272,6 +279,47 @@ class _Steps:
                 used.add(fn)
             return out
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_each(
+        self, step: str, fn: Callable[[Record, Context], Any], records: Sequence[Record], ctx: Context
+    ) -> list[tuple[int, Any]]:
+        """``fn(record, ctx)`` for each record still being checked, as :meth:`run` would run it
+        (each under what its file has left of the budget), without :meth:`run`'s cost per call
+        once ``fn`` has been used in this process. Returns (index, output) pairs, or (index,
+        exception) where ``fn`` raised; a file over its budget is skipped and left out."""
+        timer, live, left = self.timer, self.live, self.left
+        out: list[tuple[int, Any]] = []
+        monotonic, never = time.monotonic, math.inf
+        for i, rec in enumerate(records):
+            if not live[i]:
+                continue
+            if not timer.active or fn not in self.stage.used:
+                try:
+                    out.append((i, self.run(i, step, fn, rec, ctx)))
+                except _Skipped:
+                    pass
+                except Exception as exc:  # noqa: BLE001 - one bad file or check must not stop the run
+                    out.append((i, exc))
+                continue
+            started = monotonic()
+            timer.deadline = started + left[i]  # timer.start, inlined: this runs ~10 times per file
+            try:
+                result = fn(rec, ctx)
+                timer.deadline = never
+            except BudgetExceeded:
+                timer.deadline = never
+                self.skip(i, over_budget(self.sources[i].path, step, timer.seconds))
+                continue
+            except Exception as exc:  # noqa: BLE001
+                timer.deadline = never
+                out.append((i, exc))
+                continue
+            except BaseException:
+                timer.deadline = never
+                raise
+            left[i] -= monotonic() - started
+            out.append((i, result))
+        return out
 
     def skip(self, i: int, finding: Finding) -> Record:
         source = self.sources[i]

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +336,37 @@ def test_the_time_budget_is_per_file_across_its_steps(tmp_path: Path, monkeypatc
     assert [f.path for f in over] == ["f002.txt"]
     assert "check 'sleepy_two'" in over[0].message
     assert sorted(result.tables["files"]["_path"]) == ["f000.txt", "f001.txt", "f003.txt"]
+
+
+def _sleepy_generator(rec: Record, ctx: Context) -> Iterator[Finding]:
+    if "SLEEPY" in rec.text:
+        time.sleep(1.5)  # inside the generator: runs when its findings are drawn
+    yield from ()
+
+
+def _raises_midway(rec: Record, ctx: Context) -> Iterator[Finding]:
+    if "SLEEPY" in rec.text:
+        raise RuntimeError("boom")  # raised when the findings are drawn, not at the call
+    yield from ()
+
+
+def test_a_generator_hooks_work_is_under_the_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record hook written as a generator does its work when its findings are drawn: that
+    happens inside the file's time budget, and a failure midway is a finding on the file."""
+    checks = dict(qa.checks.all_checks())
+    checks["sleepy_gen"] = Check("sleepy_gen", (), record=_sleepy_generator)
+    checks["raises_midway"] = Check("raises_midway", (), record=_raises_midway)
+    monkeypatch.setattr(qa.checks, "_CHECKS", checks)
+    _corpus(tmp_path / "c", 4, "SLEEPY", {1, 2})
+    result = run([str(tmp_path / "c")], Config(jobs=1, time_budget=1.0))
+    over = [(f.path, f.message) for f in result.findings if f.rule == "P130"]
+    assert [p for p, _ in over] == ["f001.txt", "f002.txt"]
+    assert all("check 'sleepy_gen'" in m for _, m in over)
+    assert sorted(result.tables["files"]["_path"]) == ["f000.txt", "f003.txt"]
+    result = run([str(tmp_path / "c")], Config(jobs=1, time_budget=0))  # no budget: the failure is a finding
+    failed = [f for f in result.findings if f.rule == "P900"]
+    assert sorted(f.path for f in failed) == ["f001.txt", "f002.txt"]
+    assert all("raises_midway" in f.message and "RuntimeError: boom" in f.message for f in failed)
 
 
 @pytest.mark.parametrize("pool", [False, True])
