@@ -32,7 +32,7 @@ entries that changed since the snapshot, and the table rows of the files checked
 since): a run that re-checked a few files writes only the delta, so its cost follows
 the changes, not the corpus. When the delta holds the rows of more than
 ``COMPACT_SHARE`` of the files, the run writes a new snapshot instead (and drops the
-delta). Both are pickles written atomically (a temp file renamed into place); a
+delta). Both are pickles written atomically (a temp file, fsynced, renamed into place); a
 damaged, unreadable or mismatched one is ignored (its files are misses), never an
 error. Ignoring a delta is always safe: entries are keyed by content. The cache is
 local and trusted: it lives in the project's own cache folder.
@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from qa.atomic import fsync_dir
 from qa.config import Config
 from qa.corpus import ReadOptions, Source, read_bytes
 from qa.findings import Excerpt, Finding
@@ -408,7 +409,10 @@ def _write(path: Path, obj: object) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())  # durable before it replaces the old file (as qa.atomic does)
         os.replace(tmp, path)
+        fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -403,3 +403,31 @@ def test_a_file_over_the_time_budget_is_checked_again(
     second = run([str(root)], cfg, cache_dir=cache)
     assert in_process == ["c02.txt"] and second.cache_hits == 3
     assert not [f for f in second.findings if f.rule == "P130"]
+
+
+def test_cache_files_are_fsynced_before_they_replace_the_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot and the delta are written to a temporary file, fsynced, then renamed into
+    place, and the rename is made durable (the folder fsynced): never a half-written cache."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else str(fd)))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(qa.cache.os, "fsync", fsync)
+    monkeypatch.setattr(qa.cache.os, "replace", replace)
+    monkeypatch.setattr(qa.cache, "fsync_dir", lambda d: events.append(("fsync_dir", str(d))))
+    root = corpus(tmp_path / "corpus", n=6)
+    cache = tmp_path / "cache"
+    run([str(root)], load_config(None), cache_dir=str(cache))
+    (snapshot,) = (cache / "results").glob("snapshot-*[0-9a-f].pkl")
+    writes = [i for i, (kind, target) in enumerate(events) if kind == "replace" and target == str(snapshot)]
+    assert writes, events
+    at = writes[-1]
+    assert events[at - 1][0] == "fsync" and events[at - 1][1] != str(snapshot)  # the temporary file, first
+    assert events[at + 1] == ("fsync_dir", str(snapshot.parent))
