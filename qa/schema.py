@@ -37,7 +37,7 @@ from qa.constraints import (
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
-from qa.urls import split_url, url_host
+from qa.urls import split_url, url_host, url_key
 
 if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
     import pandera.pandas as pa
@@ -454,9 +454,17 @@ def amp_form_ok(amp: Any, cdn: Any) -> bool:
 
 
 def same_page(a: Any, b: Any) -> bool:
+    """Whether two valid URLs point at the same page. For http(s) URLs that is the duplicate
+    check's notion (``qa.urls.url_key``): scheme, ``www.``, a trailing slash, tracking
+    parameters, the parameters' order and AMP variants do not make another page (an
+    ``originalUrl`` with ``?utm_source=...`` is the page of its ``webUrl``). Other schemes:
+    the same host, path and query."""
     if not _valid_url(a) or not _valid_url(b):
         return True
     a, b = a.strip(), b.strip()
+    ka, kb = url_key(a), url_key(b)
+    if ka is not None and kb is not None:
+        return ka == kb
     try:
         pa_, pb = split_url(a), split_url(b)
         ha, hb = url_host(a), url_host(b)

@@ -65,6 +65,10 @@ def test_base_clipping_is_clean(write_corpus: Callable[..., Path], check: Check)
         ({"provider": {"name": "Maritime Daily", "domain": "other.example.net"}}, [("S201", "provider.domain")]),
         ({"cdnAmpWebUrl": "https://cdn.example.com/amp/"}, [("S202", "ampWebUrl")]),
         ({"originalUrl": "https://www.maritime.example.com/another-story/"}, [("S203", "originalUrl")]),
+        ({"originalUrl": "https://maritime.example.com/another-story?utm_source=x"}, [("S203", "originalUrl")]),
+        # the same page, written otherwise: no S203 (the duplicate check's url_key agrees)
+        ({"originalUrl": "http://maritime.example.com/2025/rotterdam-cranes?utm_source=feed&fbclid=1"}, []),
+        ({"originalUrl": "https://www.maritime.example.com/2025/rotterdam-cranes/amp/"}, []),
     ],
 )
 def test_each_schema_rule_fires_where_it_should(
