@@ -196,8 +196,14 @@ def discover(
     include: Sequence[str] = DEFAULT_INCLUDE,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
 ) -> Discovery:
-    """Expand files and folders (recursively) into sources, sorted, de-duplicated."""
-    sources: dict[str, Source] = {}
+    """Expand files and folders (recursively) into sources, sorted, de-duplicated.
+
+    A file's path is relative to the folder it was found in (a file named directly: its
+    name). Where that names two different files (``a/x.txt`` and ``b/x.txt`` given as
+    arguments, or two folders that each hold an ``x.txt``), those files are named by their
+    paths as given (``a/x.txt``, ``b/x.txt``): every file is checked, none hides another.
+    The same file reached twice is one source."""
+    parts: list[tuple[str | None, dict[str, Source]]] = []  # (folder as given, or None; its sources by path)
     findings: list[Finding] = []
     missing: list[str] = []
     for arg in paths:
@@ -207,10 +213,40 @@ def discover(
             continue
         if not root.is_dir():
             # A file named directly is read whatever its extension.
-            sources.setdefault(root.name, Source(root.name, str(root)))
+            parts.append((None, {root.name: Source(root.name, str(root))}))
             continue
-        _walk(root, include, exclude, sources, findings)
-    return Discovery(sorted(sources.values(), key=lambda s: s.path), findings, missing)
+        walked: dict[str, Source] = {}
+        _walk(root, include, exclude, walked, findings)
+        parts.append((os.fspath(arg), walked))
+    # one folder or file: its paths are distinct
+    sources = list(parts[0][1].values()) if len(parts) == 1 else _distinct(parts)
+    return Discovery(sorted(sources, key=lambda s: s.path), findings, missing)
+
+
+def _distinct(parts: Sequence[tuple[str | None, dict[str, Source]]]) -> list[Source]:
+    """The sources of several arguments: each file once (the first argument that reaches it
+    names it), and each path naming one file: a path that several arguments give to
+    different files becomes each file's path as given (``a/x.txt``, ``b/x.txt``)."""
+    entries: list[tuple[str, str, str]] = []  # (path, path as given, location), each file once
+    files_named: dict[str, set[str]] = {}  # path -> the absolute locations it names
+    seen: set[str] = set()
+    for folder, found in parts:
+        for path, source in found.items():
+            where = os.path.abspath(source.location)
+            if where in seen:
+                continue
+            seen.add(where)
+            given = os.path.normpath(source.location if folder is None else os.path.join(folder, path))
+            entries.append((path, given, source.location))
+            files_named.setdefault(path, set()).add(where)
+    out: dict[str, Source] = {}
+    for path, given, location in entries:
+        name = path if len(files_named[path]) == 1 else given
+        if out.setdefault(name, Source(name, location)).location != location:
+            # a path as given that another argument gives to another file (rare): absolute
+            absolute = os.path.abspath(location)
+            out[absolute] = Source(absolute, location)
+    return list(out.values())
 
 
 def _walk(

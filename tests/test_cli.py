@@ -216,3 +216,17 @@ def test_thousand_files_one_malformed_one_not_utf8(tmp_path: Path) -> None:
     assert utf["rule"] == "E101"
     assert b"\x92" in not_utf8.read_bytes().split(b"\n")[utf["line"] - 1]
     assert [f["rule"] for f in by_path[planted.name]] == ["S102"]
+
+
+def test_files_of_the_same_name_in_two_folders_are_both_checked(tmp_path: Path) -> None:
+    """As pre-commit passes them (one argument per changed file): a broken file whose name a
+    good file also has, in another folder, is checked and fails the gate, whatever the order."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.txt").write_text(clipping("Body.\n"), encoding="utf-8")
+    (tmp_path / "b" / "x.txt").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+    for order in (["a/x.txt", "b/x.txt"], ["b/x.txt", "a/x.txt"]):
+        proc = clipqa("check", *order, "--isolated", "--no-reports", "--no-progress", "--no-cache", cwd=tmp_path)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "b/x.txt:3:1: P101" in proc.stdout
+        assert "Checked 2 files" in proc.stderr + proc.stdout

@@ -220,6 +220,47 @@ def test_discovery_globs_recursion_and_relative_posix_paths(tmp_path: Path) -> N
     assert [s.path for s in direct.sources] == ["c.json"]
 
 
+def test_discovery_names_every_file_once_when_arguments_share_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two arguments that hold files of the same name: every file is a source (none hides
+    another), named by its path as given; the same file reached twice is one source; files
+    whose names do not clash keep their usual paths."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a/x.txt", "a/only-a.txt", "b/x.txt", "b/sub/y.txt", "y.txt"):
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(name)
+
+    def paths(*args: str) -> list[tuple[str, str]]:
+        return [(s.path, Path(s.location).read_text()) for s in discover(list(args)).sources]
+
+    assert paths("a/x.txt", "b/x.txt") == [("a/x.txt", "a/x.txt"), ("b/x.txt", "b/x.txt")]
+    assert paths("a", "b") == [
+        ("a/x.txt", "a/x.txt"),
+        ("b/x.txt", "b/x.txt"),
+        ("only-a.txt", "a/only-a.txt"),
+        ("sub/y.txt", "b/sub/y.txt"),
+    ]
+    assert paths("a", "a/x.txt") == [("only-a.txt", "a/only-a.txt"), ("x.txt", "a/x.txt")]  # x.txt once
+    assert paths("y.txt", "b/sub") == [("b/sub/y.txt", "b/sub/y.txt"), ("y.txt", "y.txt")]
+    # overlapping arguments: each file once, named by the first argument that reaches it
+    assert paths(".", "a", "b") == [
+        ("a/only-a.txt", "a/only-a.txt"),
+        ("a/x.txt", "a/x.txt"),
+        ("b/sub/y.txt", "b/sub/y.txt"),
+        ("b/x.txt", "b/x.txt"),
+        ("y.txt", "y.txt"),
+    ]
+    assert paths("b", ".") == [
+        ("a/only-a.txt", "a/only-a.txt"),
+        ("a/x.txt", "a/x.txt"),
+        ("sub/y.txt", "b/sub/y.txt"),
+        ("x.txt", "b/x.txt"),
+        ("y.txt", "y.txt"),
+    ]
+
+
 def test_parse_matches_pyyaml_values_on_seed_like_documents() -> None:
     text = clipping().split("---\n")[1]
     ours = parse_yaml(text)
