@@ -230,3 +230,15 @@ def test_files_of_the_same_name_in_two_folders_are_both_checked(tmp_path: Path) 
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "b/x.txt:3:1: P101" in proc.stdout
         assert "Checked 2 files" in proc.stderr + proc.stdout
+
+
+def test_the_installed_version_is_the_packages() -> None:
+    """pyproject.toml takes the version from qa/__init__.py: the installed metadata, the
+    package and ``clipqa --version`` say the same."""
+    from importlib.metadata import version
+
+    import qa
+
+    assert version("clipqa") == qa.__version__
+    proc = clipqa("--version")
+    assert proc.returncode == 0 and qa.__version__ in proc.stdout
