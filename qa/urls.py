@@ -92,10 +92,13 @@ def _unwrap_amp_cache(parts: SplitResult, host: str) -> str | None:
     Cache URLs are ``https://<encoded-host>.cdn.ampproject.org/<c|v|i|r|a>/[s/]<host>/<path>``
     (``s/`` means the original is https), Google's viewer ``https://www.google.com/amp/[s/]<host>/...``.
     """
+    on_cache = host.endswith(AMP_CACHE_SUFFIX)
+    if not on_cache and host not in ("google.com", "www.google.com"):
+        return None  # the usual URL: no need to split its path
     segments = parts.path.split("/")
     # segments[0] is "" (the path starts with "/")
-    cache = host.endswith(AMP_CACHE_SUFFIX) and segments[1:2] in (["c"], ["v"], ["i"], ["r"], ["a"], ["wp"])
-    viewer = host in ("google.com", "www.google.com") and segments[1:2] == ["amp"]
+    cache = on_cache and segments[1:2] in (["c"], ["v"], ["i"], ["r"], ["a"], ["wp"])
+    viewer = not on_cache and segments[1:2] == ["amp"]
     if not (cache or viewer) or len(segments) < 3:
         return None
     rest = segments[2:]
@@ -113,6 +116,8 @@ def _unwrap_amp_cache(parts: SplitResult, host: str) -> str | None:
 
 def _fold_amp_path(path: str) -> str:
     """Drop ``amp`` path segments and ``.amp`` suffixes: /a/amp/ -> /a/, /amp/a -> /a, /a.amp.html -> /a.html."""
+    if "amp" not in path.lower():
+        return path  # the usual path: no segment or suffix to fold
     segments = path.split("/")
     kept = [s for s in segments if s.lower() != "amp"]
     if len(kept) != len(segments):

@@ -203,3 +203,66 @@ def test_host_of_and_port_of_are_urllibs(url: str) -> None:
     except ValueError:
         got = ValueError
     assert got == port
+
+
+def _reference_fold_amp_path(path: str) -> str:
+    """qa.urls._fold_amp_path before its shortcut for paths without "amp"."""
+    segments = path.split("/")
+    kept = [s for s in segments if s.lower() != "amp"]
+    if len(kept) != len(segments):
+        if len(kept) == 1:
+            return "/"
+        if segments[-1].lower() == "amp" and kept[-1] != "":
+            kept.append("")
+        segments = kept
+    last = segments[-1]
+    low = last.lower()
+    if low.endswith(".amp.html"):
+        segments[-1] = last[: -len(".amp.html")] + ".html"
+    elif low.endswith(".amp.htm"):
+        segments[-1] = last[: -len(".amp.htm")] + ".htm"
+    elif low.endswith(".amp") and len(low) > 4:
+        segments[-1] = last[: -len(".amp")]
+    return "/".join(segments)
+
+
+PATHS = st.lists(
+    st.one_of(st.sampled_from(["amp", "AMP", "Amp", "a.amp.html", "b.AMP.htm", "c.amp", ".amp", "ampx", "x", ""]),
+              st.text(alphabet="aAmMpP.xΣς/", max_size=6)),
+    max_size=5,
+).map(lambda parts: "/" + "/".join(parts))  # fmt: skip
+
+
+@given(PATHS)
+def test_fold_amp_path_equals_the_reference(path: str) -> None:
+    from qa.urls import _fold_amp_path
+
+    assert _fold_amp_path(path) == _reference_fold_amp_path(path)
+
+
+@given(
+    st.sampled_from(["www-example-com.cdn.ampproject.org", "google.com", "www.google.com", "example.com", "amp.x.org"]),
+    st.sampled_from(["/c/s/example.com/a", "/amp/s/example.com/a", "/v/example.com/", "/wp/x.org/a", "/amp/", "/a/b"]),
+    st.sampled_from(["", "q=1"]),
+)
+def test_amp_cache_urls_unwrap_as_before(host: str, path: str, query: str) -> None:
+    """The host is tested before the path is split; the answers are the ones of both tests."""
+    from urllib.parse import urlsplit
+
+    from qa.urls import AMP_CACHE_SUFFIX, _unwrap_amp_cache
+
+    parts = urlsplit(f"https://{host}{path}" + (f"?{query}" if query else ""))
+    segments = parts.path.split("/")
+    cache = host.endswith(AMP_CACHE_SUFFIX) and segments[1:2] in (["c"], ["v"], ["i"], ["r"], ["a"], ["wp"])
+    viewer = host in ("google.com", "www.google.com") and segments[1:2] == ["amp"]
+    got = _unwrap_amp_cache(parts, host)
+    if not (cache or viewer):
+        assert got is None
+    else:
+        rest = segments[2:]
+        https = bool(rest) and rest[0] == "s"
+        rest = rest[1:] if https else rest
+        if not rest or not rest[0] or "." not in rest[0]:
+            assert got is None
+        else:
+            assert got == f"{'https' if https else 'http'}://{'/'.join(rest)}" + (f"?{query}" if query else "")
