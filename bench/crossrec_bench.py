@@ -116,9 +116,6 @@ def build(n: int, seed: int = 7) -> tuple[dict[str, pd.DataFrame], dict[str, int
             "published_state": state,
             "body_minhash": blobs,
             "body_line": [30 if b is not None else None for b in blobs],
-            "line_title": 3,
-            "line_date": 5,
-            "line_provider": 15,
         }
     )
     clippings = pd.DataFrame(
