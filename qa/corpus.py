@@ -412,12 +412,7 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
 def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
     """Decode strictly as UTF-8; report and replace what is not."""
     findings: list[Finding] = []
-    if not raw.startswith(_ANY_BOM):  # the usual case: no byte-order mark to look at
-        try:
-            return raw.decode("utf-8"), findings
-        except UnicodeDecodeError:
-            pass
-    else:
+    if raw.startswith(_ANY_BOM):  # rare: most files have no byte-order mark to look at
         for bom, encoding in _UNICODE_BOMS:
             if raw.startswith(bom):
                 findings.append(
@@ -433,10 +428,10 @@ def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
                 return raw[len(bom) :].decode(encoding, "replace"), findings
         findings.append(E102.finding(path, "file starts with a UTF-8 byte-order mark; it is ignored", line=1, column=1))
         raw = raw[len(codecs.BOM_UTF8) :]
-        try:
-            return raw.decode("utf-8"), findings
-        except UnicodeDecodeError:
-            pass
+    try:
+        return raw.decode("utf-8"), findings
+    except UnicodeDecodeError:
+        pass
     reported = 0
     total = 0
     pos = 0
