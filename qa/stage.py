@@ -145,18 +145,20 @@ class Stage:
             ctx = self.contexts[check.name]
             step = f"check {check.name!r}"
             batched = check.columns_batch is not None and self._columns_batch(check, records, extras, steps)
-            if check.record is not None:
-                for i, out in steps.run_each(step, _drawn(check.record), records, ctx):
+            hooks = (
+                (None if check.record is None else _drawn(check.record), False),
+                (None if batched else check.columns, True),
+            )
+            for hook, is_columns in hooks:
+                if hook is None:
+                    continue
+                for i, out in steps.run_each(step, hook, records, ctx):
                     if isinstance(out, BaseException):
                         records[i].findings.append(internal_error(records[i].path, step, out))
+                    elif is_columns:
+                        extras[i].update(out)
                     else:
                         records[i].findings.extend(out)
-            if check.columns is not None and not batched:
-                for i, out in steps.run_each(step, check.columns, records, ctx):
-                    if isinstance(out, BaseException):
-                        records[i].findings.append(internal_error(records[i].path, step, out))
-                    else:
-                        extras[i].update(out)
 
     def _columns_batch(
         self, check: Check, records: Sequence[Record], extras: Sequence[dict[str, Any]], steps: _Steps
