@@ -396,9 +396,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
     return out
 
 
-# Bytes that are not one of _ASCII_CTRL's: deleting them from ASCII text leaves its control characters.
-_NOT_ASCII_CTRL = bytes(b for b in range(256) if not _ASCII_CTRL.match(chr(b)))
-# The same for Windows-1252 text: what is left are its mojibake leads and control characters.
+# Deleting these bytes from Windows-1252 text (ASCII is) leaves its mojibake leads and control
+# characters (ASCII text has no lead: what is left are its controls).
 _NOT_LEAD_OR_CTRL = cp1252_bytes_not_in(re.compile(f"{_LEAD.pattern}|{_ASCII_CTRL.pattern}"))
 
 
@@ -416,7 +415,7 @@ def quiet_text(text: str) -> bool:
     if "&" in text or "<" in text:
         return False
     if text.isascii():
-        return text.isprintable() or not text.encode("ascii").translate(None, _NOT_ASCII_CTRL)
+        return text.isprintable() or not text.encode("ascii").translate(None, _NOT_LEAD_OR_CTRL)
     encoded = cp1252(text)
     return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
 
