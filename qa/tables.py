@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from qa.constraints import S102, type_name
+from qa.constraints import INT64_MAX, INT64_MIN, S102, type_name
 from qa.corpus import Record
 from qa.findings import Finding, Severity
 from qa.schema import S109, MappingSpec, Schema
@@ -34,7 +34,6 @@ from qa.schema import S109, MappingSpec, Schema
 META = ("_record", "_path", "_field")
 FILES_COLUMNS = ("_record", "_path", "sha256", "size", "has_front_matter", "usable", "body_chars")
 STRING = pd.StringDtype("pyarrow")
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def to_column(values: list[Any]) -> pd.Series:
