@@ -119,8 +119,7 @@ class Line:
     def latin(self) -> bool:
         """The foreign text is in Latin script: it has no letter of another script (a Cyrillic
         name in an English caption is foreign text in another script)."""
-        letters = [ch for ch in self.foreign_text if ch.isalpha()]
-        return bool(letters) and all("LATIN" in unicodedata.name(ch, "") for ch in letters)
+        return any(ch.isalpha() for ch in self.foreign_text) and not non_latin(self.foreign_text)
 
     @property
     def invisible(self) -> tuple[str, ...]:
@@ -324,10 +323,20 @@ def doc_scored(doc: Doc, cls: str) -> bool:
     return doc.english or doc.kind == "mixed"
 
 
+def non_latin(text: str) -> bool:
+    return any(ch.isalpha() and "LATIN" not in unicodedata.name(ch, "") for ch in text)
+
+
 def relevant_hits(c: Clipping, hits: Sequence[Hit], cls: str, families: dict[str, tuple[str, ...]]) -> list[Hit]:
+    """The hits that speak for the class. The two foreign classes share their rules: a hit
+    belongs to the one whose script the flagged text is in (so one false alarm is not counted
+    twice, and a Cyrillic name flagged in an English caption is no Latin-script finding)."""
     out = [h for h in hits if in_family(h.rule, families[cls])]
     if cls == "invisible":  # only findings that point at an invisible or format character
         out = [h for h in out if any(is_invisible_char(ch) for ch in c.text[h.start : h.end])]
+    elif cls in ("foreign-latin", "foreign-other"):
+        other = cls == "foreign-other"
+        out = [h for h in out if non_latin(c.text[h.start : h.end]) == other]
     return out
 
 
