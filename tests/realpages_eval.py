@@ -1,7 +1,8 @@
 """Precision and recall of the text checks on real pages (``nox -s eval``; issue 18).
 
 Usage: ``python tests/realpages_eval.py [--split tune|test|both] [-v] [--json]
-[--family CLASS=GLOB,...]``.
+[--family CLASS=GLOB,...] [--strict]`` (``--strict``: exit 1 when a target is missed
+on the test split; without it the exit status is 0 whatever the figures).
 
 The data is ``tests/data/realpages/`` (see its README): real web pages from package
 sdists, every line labelled by hand, in two splits by page. Each document becomes
@@ -558,6 +559,7 @@ def main(argv: Sequence[str]) -> int:
     ap.add_argument("--family", action="append", default=[], help="CLASS=GLOB[,GLOB] (default: B*, L*, E2*)")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss and false alarm")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed on the test split")
     args = ap.parse_args(argv)
     fams = parse_families(args.family)
     started = time.perf_counter()
@@ -580,7 +582,8 @@ def main(argv: Sequence[str]) -> int:
         for s, r in results.items():
             print("\n".join(report(s, r, args.verbose)))
         print(f"({time.perf_counter() - started:.1f}s; targets are judged on the test split)")
-    return 0
+    missed = "test" in results and not all(ok for _v, ok in targets(results["test"]).values())
+    return 1 if args.strict and missed else 0
 
 
 if __name__ == "__main__":
