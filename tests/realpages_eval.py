@@ -58,6 +58,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.text_eval import Score  # noqa: E402 - precision/recall counts, shared with the labelled cases
+
 DATA = REPO / "tests" / "data" / "realpages"
 SPLITS = ("tune", "test")
 BP_LABELS = frozenset("CBb?")
@@ -272,26 +274,6 @@ def run_findings(clips: Sequence[Clipping]) -> tuple[list[list[Hit]], list[str]]
 
 
 # ------------------------------------------------------------------ scoring
-
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    misses: list[str] = field(default_factory=list)
-    alarms: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    def as_dict(self) -> dict[str, float | int]:
-        return {"precision": self.precision, "recall": self.recall, "tp": self.tp, "fp": self.fp, "fn": self.fn}
 
 
 def in_family(rule: str, globs: Sequence[str]) -> bool:

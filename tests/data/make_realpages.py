@@ -88,11 +88,19 @@ SOURCES: dict[str, dict[str, str]] = {
     },
 }
 
+
+def _pages(tag: str, package: str, folder: str, items: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """(id, package, path inside the archive, language) of pages named by file stem."""
+    return [(f"{tag}-{stem}", package, f"{folder}{stem}.html", lang) for stem, lang in items]
+
+
 # Full pages: (id, package, path inside the archive, language of the page).
 PAGES: list[tuple[str, str, str, str]] = (
-    [
-        (f"traf-{p}", "trafilatura", f"trafilatura-1.0.0/tests/cache/{p}.html", lang)
-        for p, lang in [
+    _pages(
+        "traf",
+        "trafilatura",
+        "trafilatura-1.0.0/tests/cache/",
+        [
             ("blog.python.org", "en"),
             ("blog.wordpress.com.diverse", "en"),
             ("boingboing.net.millenials", "en"),
@@ -131,11 +139,13 @@ PAGES: list[tuple[str, str, str, str]] = (
             ("netzpolitik.org.abmahnungen", "de"),
             ("laviedesidees.fr.evaluation", "fr"),
             ("franceculture.fr.idees", "fr"),
-        ]
-    ]
-    + [
-        (f"hd-{p}", "htmldate", f"htmldate-1.0.1/tests/cache/{p}.html", lang)
-        for p, lang in [
+        ],
+    )
+    + _pages(
+        "hd",
+        "htmldate",
+        "htmldate-1.0.1/tests/cache/",
+        [
             ("blog.wikimedia.interactivemaps", "en"),
             ("blog.wordpress.com", "en"),
             ("deutschland.de.en", "en"),
@@ -152,11 +162,13 @@ PAGES: list[tuple[str, str, str, str]] = (
             ("pixabay.com.tos", "en"),
             ("mediapart.fr.violences", "fr"),
             ("futurezone.at.cc", "de"),
-        ]
-    ]
-    + [
-        (f"np4k-{p}", "newspaper4k", f"newspaper4k-0.9.6/tests/data/html/{p}.html", lang)
-        for p, lang in [
+        ],
+    )
+    + _pages(
+        "np4k",
+        "newspaper4k",
+        "newspaper4k-0.9.6/tests/data/html/",
+        [
             ("article_with_br", "en"),
             ("article_with_divs", "en"),
             ("autoindustria", "en"),
@@ -172,14 +184,16 @@ PAGES: list[tuple[str, str, str, str]] = (
             ("yna_co_kr", "en"),
             ("spanish_article", "es"),
             ("latvian_article", "lv"),
-        ]
-    ]
+        ],
+    )
 )
 
 # Pages whose lines are a pool of real foreign sentences and UI strings (for the mixed set).
-FOREIGN_POOL: list[tuple[str, str, str, str]] = [
-    (f"traf-{p}", "trafilatura", f"trafilatura-1.0.0/tests/cache/{p}.html", lang)
-    for p, lang in [
+FOREIGN_POOL: list[tuple[str, str, str, str]] = _pages(
+    "traf",
+    "trafilatura",
+    "trafilatura-1.0.0/tests/cache/",
+    [
         ("brigitte.de.ikigai", "de"),
         ("heise.de.lithium", "de"),
         ("faz.net.streaming", "de"),
@@ -189,15 +203,13 @@ FOREIGN_POOL: list[tuple[str, str, str, str]] = [
         ("blog.mondediplo.net.turpitude", "fr"),
         ("psl.eu.luniversite", "fr"),
         ("soundofscience.fr.1927", "fr"),
-    ]
-] + [
-    (f"hd-{p}", "htmldate", f"htmldate-1.0.1/tests/cache/{p}.html", lang)
-    for p, lang in [
-        ("la-bas.org.porte", "fr"),
-        ("cric-grenoble.info.radio", "fr"),
-        ("channelpartner.de.berufe", "de"),
-    ]
-]
+    ],
+) + _pages(
+    "hd",
+    "htmldate",
+    "htmldate-1.0.1/tests/cache/",
+    [("la-bas.org.porte", "fr"), ("cric-grenoble.info.radio", "fr"), ("channelpartner.de.berufe", "de")],
+)
 
 LEE_FILES = ("gensim/test/test_data/lee_background.cor", "gensim/test/test_data/lee.cor")
 LEE_COUNT = 150  # Lee paragraphs made into main-text clippings
