@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         base, this = statistics.median(by_tree["base"]), statistics.median(by_tree["this"])
         summary[corpus_name] = {"base_us": round(base, 1), "this_us": round(this, 1), "ratio": round(this / base, 3)}
         print(f"{corpus_name:10} base {base:7.1f} us/file  this {this:7.1f} us/file  ratio {this / base:.3f}")
-        print(f"{'':10} rounds base {[round(x, 1) for x in by_tree['base']]} this {[round(x, 1) for x in by_tree['this']]}")
+        rounds = {name: [round(x, 1) for x in values] for name, values in by_tree.items()}
+        print(f"{'':10} rounds base {rounds['base']} this {rounds['this']}")
     print(f"load average at start {load:.2f}")
     print(json.dumps(summary))
     return 0

@@ -14,7 +14,11 @@ pure-Python constructor and lets us see what ``yaml.load`` hides:
 * nesting depth, including depths that would overflow libyaml's recursive composer.
 
 Scalars other than plain strings are built by PyYAML's own ``SafeConstructor``
-methods, so values are exactly what ``yaml.load(..., Loader=CSafeLoader)`` returns.
+methods, so values are exactly what ``yaml.load(..., Loader=CSafeLoader)`` returns, or
+an issue with a line and a column says why not: one of the deliberate divergences listed
+in docs/hostile-input.md (an unsafe tag, a YAML 1.1 set, a value PyYAML cannot build, a
+YAML 1.1 line break, a limit). ``tests/test_yaml_pyyaml_corpus.py`` holds both paths to
+that against PyYAML's own test documents.
 
 The fast path. Most front matter is plain: block mappings and sequences of strings,
 numbers, booleans and dates. Such a document is read by yaml-rs (Rust, about 7x
