@@ -4,8 +4,9 @@
   of an address a host can take (``host_address``: the forms glibc's ``inet_aton`` reads,
   checked against the C library itself);
 * ``url_issues``: characters RFC 3986 allows only percent-encoded, user-info, private hosts;
-* the rules: S114-S116 on the schema's URL fields (webUrl, originalUrl, ampWebUrl,
-  cdnAmpWebUrl, and the same of related items), secrets masked in findings and reports.
+* the rules: I112-I114 on image urls, S114-S116 on the schema's URL fields (webUrl,
+  originalUrl, ampWebUrl, cdnAmpWebUrl, and the same of related items), secrets masked in
+  findings and reports, and the ``online-allow`` list, which silences I114 for its hosts.
 """
 
 from __future__ import annotations
@@ -396,6 +397,34 @@ def new_findings(result: RunResult) -> list[Finding]:
     return sorted((f for f in result.findings if f.rule in NEW), key=lambda f: (f.path, f.field or "", f.rule))
 
 
+def with_image(url: str) -> str:
+    images = [{"url": url, "width": 1200, "height": 800, "isCached": True}]
+    return clipping(images=images)
+
+
+def test_image_url_rules_are_located(tmp_path: Path) -> None:
+    result = run_corpus(
+        tmp_path,
+        {
+            "quote.md": with_image('https://cdn.example.com/x.jpg"><b>'),
+            "creds.md": with_image("https://editor:hunter2@cdn.example.com/x.jpg"),
+            "private.md": with_image("http://0x7f.1/x.jpg"),
+            "fine.md": with_image("https://cdn.example.com/x.jpg"),
+        },
+    )
+    got = [(f.path, f.rule, f.field) for f in new_findings(result)]
+    assert got == [
+        ("creds.md", "I113", "images[0].url"),
+        ("private.md", "I114", "images[0].url"),
+        ("quote.md", "I112", "images[0].url"),
+    ]
+    by = {f.rule: f for f in new_findings(result)}
+    assert by["I112"].span == (29, 30) and by["I112"].line is not None
+    assert by["I112"].context is not None  # the report shows the quote in its context
+    assert by["I113"].evidence == "https://editor:****@cdn.example.com/x.jpg"
+    assert "0x7f.1 is the address 127.0.0.1: loopback" in by["I114"].message
+
+
 def test_schema_url_fields_get_the_same_checks(tmp_path: Path) -> None:
     related = copy.deepcopy(BASE["related"])
     related[0]["webUrl"] = "http://10.1.2.3/hamburg-automation"
@@ -419,6 +448,22 @@ def test_schema_url_fields_get_the_same_checks(tmp_path: Path) -> None:
     assert "hunter2" not in json.dumps([dataclasses.asdict(f) for f in result.findings], default=str)
     write_reports(result, tmp_path / "f.json", tmp_path / "r.html", {})
     assert "hunter2" not in (tmp_path / "f.json").read_text() + (tmp_path / "r.html").read_text()
+
+
+def test_allowed_hosts_are_not_private_image_hosts(tmp_path: Path) -> None:
+    files = {"a.md": with_image("http://127.0.0.1:8123/x.jpg"), "b.md": with_image("http://127.0.0.1:9999/x.jpg")}
+    result = run_corpus(tmp_path, files, allow=["127.0.0.1:8123"])
+    assert [(f.path, f.rule) for f in new_findings(result)] == [("b.md", "I114")]
+
+
+def test_the_result_cache_follows_the_allow_list(tmp_path: Path) -> None:
+    """I114 runs per file and the result cache keeps it: a changed allow-list must not reuse
+    the finding (online-allow is part of the cache's key)."""
+    files = {"a.md": with_image("http://127.0.0.1:8123/x.jpg")}
+    assert [f.rule for f in new_findings(run_corpus(tmp_path, files, cache=True))] == ["I114"]
+    again = run_corpus(tmp_path, files, allow=["127.0.0.1:8123"], cache=True)
+    assert new_findings(again) == []
+    assert [f.rule for f in new_findings(run_corpus(tmp_path, files, cache=True))] == ["I114"]
 
 
 def test_seed_clippings_have_no_url_hygiene_finding(seeds_dir: Path, check: Callable[..., RunResult]) -> None:
