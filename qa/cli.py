@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from qa import __version__
-from qa.config import Config, ConfigError, load_config
+from qa.config import Config, ConfigError, load_config, parse_online_allow
 from qa.findings import REGISTRY
 from qa.schema import SchemaLoadError
 
@@ -283,7 +283,10 @@ def check(
     cfg = build_config(["."] if remote else paths, opts)
     _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
     if online_allow:
-        cfg.online_allow = _allowed_hosts(online_allow)
+        try:
+            cfg.online_allow = parse_online_allow(list(online_allow))
+        except ValueError as exc:
+            raise UsageFailure(f"--online-allow {exc}") from exc
         cfg.origin["online-allow"] = "--online-allow"
     if use_gx:
         from qa.gx import gx_available
@@ -399,18 +402,6 @@ def _online_options(cfg: Config, online: bool | None, cache_dir: str | None, no_
     if ttl is not None:
         opts["cache-ttl"] = _duration(ttl)
         cfg.origin["image_url.cache-ttl"] = "--cache-ttl"
-
-
-def _allowed_hosts(entries: Sequence[str]) -> list[str]:
-    """--online-allow entries, each checked (a bad one is a usage error naming it)."""
-    from qa.urls import parse_allowed_host
-
-    for entry in entries:
-        try:
-            parse_allowed_host(entry)
-        except ValueError as exc:
-            raise UsageFailure(f"--online-allow {exc}") from exc
-    return list(entries)
 
 
 def _run_gx(result: Any, cfg: Config, no_reports: bool, html_out: str | None, quiet: bool) -> dict[str, str]:

@@ -71,7 +71,8 @@ def _str(value: Any) -> str:
     return value
 
 
-def _allowed_hosts(value: Any) -> list[str]:
+def parse_online_allow(value: Any) -> list[str]:
+    """online-allow: a list of HOST[:PORT] entries, each checked (ValueError names a bad one)."""
     from qa.urls import parse_allowed_host
 
     entries = _str_list(value)
@@ -121,7 +122,7 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "schema-dir": ("schema_dir", _str),
     "max-file-size": ("max_file_size", _pos_int),
     "online": ("online", _bool),
-    "online-allow": ("online_allow", _allowed_hosts),
+    "online-allow": ("online_allow", parse_online_allow),
     "cache-dir": ("cache_dir", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),

@@ -545,12 +545,8 @@ class AllowList:
 
     def __init__(self, entries: Iterable[str] = ()) -> None:
         self.entries = tuple(dict.fromkeys(parse_allowed_host(e) for e in entries))
-        self._names = {e.host: e for e in self.entries if e.address is None}
         self._names_ports = {(e.host, e.port) for e in self.entries if e.address is None}
         self._addresses = {(e.address, e.port) for e in self.entries if e.address is not None}
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
 
     def __repr__(self) -> str:
         return f"AllowList({[str(e) for e in self.entries]!r})"
