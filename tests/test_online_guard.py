@@ -412,7 +412,19 @@ def test_a_cached_answer_is_not_used_once_the_host_is_no_longer_allowed(server: 
     redirected = redirect_to(server, url)
     assert probe_all([redirected], settings(), cache).probes[redirected].ok
     assert probe_all([redirected], settings(allow=(f"{server.host}:1",)), cache).probes[redirected].outcome == REFUSED
-    # refusals are not cached: allowed again, the URL is fetched again
+    # nor one that a name on the allow-list let through, once the name is off the list: the
+    # name is resolved again (into the private network) and refused, and nothing is sent
+    resolver = MapResolver({"images.example.com": ["127.0.0.1"]})
+    named = f"http://images.example.com:{server.port}/b.jpg"
+    opened = settings(allow=(f"images.example.com:{server.port}",))
+    assert probe_all([named], opened, cache, resolver=resolver).probes[named].ok
+    assert probe_all([named], opened, cache, resolver=resolver).from_cache == 1
+    hits = server.total("/b.jpg")
+    closed = settings(allow=(), ports=(server.port,))
+    again = probe_all([named], closed, cache, resolver=resolver).probes[named]
+    assert again.outcome == REFUSED and "resolves to 127.0.0.1" in again.detail
+    assert server.total("/b.jpg") == hits
+    # refusals are not cached; an answer that needed no allow-list entry stays valid
     before = server.total("/a.png")
     assert probe_all([url], settings(), Cache(tmp_path, 3600, 3600)).probes[url].ok
     assert server.total("/a.png") == before  # from the cache (the ok answer), no new request

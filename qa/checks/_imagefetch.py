@@ -83,6 +83,9 @@ class Probe:
     height: int | None = None
     detail: str = ""
     attempts: int = 0
+    # the hops ("host:port") that only the allow-list let through: a cached answer is used only
+    # while they are all still allowed
+    opened: list[str] = field(default_factory=list)
     cached: bool = False
 
     @property
@@ -307,6 +310,15 @@ class Guard:
         # host:port -> why: names whose every address was refused (not resolved again this run)
         self.refused_hosts: dict[str, str] = {}
 
+    def opens(self, host: str, port: int) -> bool:
+        """Whether the allow-list names this host and port (so the guard's public-only rules do
+        not apply to it)."""
+        return self.allow.allows(host, port)
+
+    def still_opens(self, opened: Iterable[str]) -> bool:
+        """Whether every hop a cached answer needed the allow-list for is still on it."""
+        return all(self.opens(host, int(port)) for host, _, port in (hop.rpartition(":") for hop in opened))
+
     def url_refusal(self, url: URL) -> str | None:
         """Why no request may be sent to this URL, or None."""
         scheme, host, port = url.scheme.lower(), url.raw_host, url.port
@@ -488,6 +500,10 @@ class Prober:
         refused = self.guard.url_refusal(url)
         if refused is not None:
             return _fail(probe, REFUSED, refused, final=str(url))
+        if url.raw_host and url.port is not None and self.guard.opens(url.raw_host, url.port):
+            hop = f"{url.raw_host}:{url.port}"
+            if hop not in probe.opened:
+                probe.opened.append(hop)
         while True:
             attempt += 1
             probe.attempts += 1
@@ -689,8 +705,9 @@ def probe_all(
     """Probe each distinct URL once (cache first). Blocks; Ctrl-C keeps the cache.
 
     A URL the guard refuses as written is answered at once, before the cache (whose entry
-    may date from a run that allowed it); so is a cached answer whose redirect chain ended at
-    a URL refused now. Refusals are never cached: they depend on the allow-list and on DNS.
+    may date from a run that allowed it); a cached answer is not used when its redirect chain
+    ended at a URL refused now, or passed a host that only the allow-list opened and that it
+    no longer does. Refusals are never cached: they depend on the allow-list and on DNS.
     ``resolver``: what the guard's resolver asks (default: aiohttp's; tests inject one)."""
     now = time.time() if now is None else now
     wanted = list(dict.fromkeys(urls))
@@ -703,7 +720,8 @@ def probe_all(
     cached = {
         url: probe
         for url, probe in cache.get_many([u for u in wanted if u not in result.probes], now).items()
-        if probe.final_url in (None, url) or _refused_text(guard, probe.final_url) is None
+        if guard.still_opens(probe.opened)
+        and (probe.final_url in (None, url) or _refused_text(guard, probe.final_url) is None)
     }
     result.probes.update(cached)
     result.from_cache = len(cached)
