@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from qa import __version__
-from qa.config import Config, ConfigError, load_config
+from qa.config import Config, ConfigError, load_config, parse_online_allow
 from qa.findings import REGISTRY
 from qa.schema import SchemaLoadError
 
@@ -236,6 +236,14 @@ def gate_options(fn: F) -> F:
     default=None,
     help="Fetch image URLs to check them (image_url) [default: the config's online, else offline].",
 )
+@click.option(
+    "--online-allow",
+    "online_allow",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Let the online check reach this host (and port) although it is not on the public internet "
+    "(repeatable; replaces the config's online-allow) [default: public addresses, ports 80 and 443 only].",
+)
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
@@ -252,6 +260,7 @@ def check(
     cache_dir: str | None,
     no_cache: bool,
     cache_ttl: str | None,
+    online_allow: tuple[str, ...] = (),
     use_gx: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
@@ -273,6 +282,12 @@ def check(
         raise UsageFailure("give either URLs or local paths, not both")
     cfg = build_config(["."] if remote else paths, opts)
     _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
+    if online_allow:
+        try:
+            cfg.online_allow = parse_online_allow(list(online_allow))
+        except ValueError as exc:
+            raise UsageFailure(f"--online-allow {exc}") from exc
+        cfg.origin["online-allow"] = "--online-allow"
     if use_gx:
         from qa.gx import gx_available
 

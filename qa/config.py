@@ -71,6 +71,16 @@ def _str(value: Any) -> str:
     return value
 
 
+def parse_online_allow(value: Any) -> list[str]:
+    """online-allow: a list of HOST[:PORT] entries, each checked (ValueError names a bad one)."""
+    from qa.urls import parse_allowed_host
+
+    entries = _str_list(value)
+    for entry in entries:
+        parse_allowed_host(entry)  # ValueError names the entry
+    return entries
+
+
 def _selector(value: str) -> str:
     if value in CHECKS or value == "ALL" or any(code.startswith(value) for code in REGISTRY):
         return value
@@ -112,6 +122,7 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "schema-dir": ("schema_dir", _str),
     "max-file-size": ("max_file_size", _pos_int),
     "online": ("online", _bool),
+    "online-allow": ("online_allow", parse_online_allow),
     "cache-dir": ("cache_dir", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),
@@ -133,6 +144,7 @@ class Config:
     schema_dir: str | None = None
     max_file_size: int = 1 << 20
     online: bool = False
+    online_allow: list[str] = field(default_factory=list)  # HOST[:PORT] the online check may reach
     cache_dir: str = ".clipqa-cache"
     output_dir: str = "reports"
     jobs: int = 0

@@ -139,6 +139,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
     return {
         "now": dt.datetime.now(dt.UTC),
         "online": config.online,
+        "online_allow": list(config.online_allow),
         "cache_dir": config.cache_dir,
         "schema_dir": config.schema_dir,
         "roots": list(roots),

@@ -37,7 +37,7 @@ from qa.constraints import (
     vectorized_check,
 )
 from qa.findings import Finding, Rule, rule
-from qa.urls import split_url, url_host, url_key
+from qa.urls import redact_url, split_url, url_host, url_key
 
 if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
     import pandera.pandas as pa
@@ -495,7 +495,10 @@ def cross_message(cf: CrossField, row: Mapping[str, Any]) -> tuple[str, Any]:
         return f"provider.domain {a!r} does not match the webUrl host {_host(b)!r}", a
     if cf.check == "amp_cache_form":
         expected = amp_cache_url(a) if isinstance(a, str) else None
-        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", b
+        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", (
+            redact_url(b) if isinstance(b, str) else b
+        )
+    a, b = (redact_url(v) if isinstance(v, str) else v for v in (a, b))  # never a URL's password
     return f"{cf.fields[0]} and {cf.fields[1]} point at different pages: {a!r} vs {b!r}", a
 
 
@@ -553,8 +556,9 @@ def validate_table(
         else:
             constraint = CONSTRAINTS[cname]
             arg = next(a for n, _r, a in fs.checks if n == cname)
+            shown = value if constraint.evidence is None or not isinstance(value, str) else constraint.evidence(value)
             yield constraint.rule.finding(
-                path, f"{field_path}: {constraint.explain(value, arg)}", field=field_path, evidence=value
+                path, f"{field_path}: {constraint.explain(value, arg)}", field=field_path, evidence=shown
             )
 
 
