@@ -20,7 +20,7 @@ import click
 
 from qa import __version__
 from qa.config import Config, ConfigError, load_config
-from qa.findings import REGISTRY
+from qa.rules import all_rules
 from qa.schema import SchemaLoadError
 
 if TYPE_CHECKING:
@@ -435,9 +435,8 @@ class _progress_bar:  # noqa: N801 - used like a function
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @guarded
 def rules(fmt: str) -> None:
-    """List every rule: code, check, default severity, one-line doc."""
-    _load_all_rules()
-    ordered = sorted(REGISTRY.values(), key=lambda r: r.code)
+    """List every rule: code, check, default severity, fix applicability, one-line doc."""
+    ordered = sorted(all_rules().values(), key=lambda r: r.code)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -449,6 +448,7 @@ def rules(fmt: str) -> None:
                         "severity": r.severity.value,
                         "doc": r.doc,
                         "fix": r.fix,
+                        "applicability": r.applicability.value,
                     }
                     for r in ordered
                 ],
@@ -456,24 +456,16 @@ def rules(fmt: str) -> None:
             )
         )
     elif fmt == "markdown":
-        click.echo("| Code | Name | Check | Severity | What it means |\n|---|---|---|---|---|")
+        click.echo("| Code | Name | Check | Severity | Fix | What it means |\n|---|---|---|---|---|---|")
         for r in ordered:
             doc = r.doc.replace("|", "\\|")
-            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {doc} |")
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {fix} | {doc} |")
     else:
         width = max(len(r.name) for r in ordered)
         for r in ordered:
-            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {r.doc}")
-
-
-def _load_all_rules() -> None:
-    """Import every module that declares rules, so the registry is complete."""
-    import qa.gx  # G001 (cheap: GX itself is imported only by --gx)
-    import qa.stage
-    import qa.tables  # noqa: F401
-    from qa.checks import all_checks
-
-    all_checks()
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {fix:<7}  {r.doc}")
 
 
 @main.group("gx")

@@ -86,9 +86,13 @@ def test_page_data_interns_strings_and_carries_spans_fixes_and_facts() -> None:
     assert len(strings) == len(set(strings))
     by_rule = {strings[r[0]]: r for r in rows}
     zh = by_rule["X901"]
-    assert strings[zh[3]] == "corpus/004_zh.txt" and zh[11][1] == "摆脱" and zh[9] == "to break free from"
+    assert strings[zh[3]] == "corpus/004_zh.txt" and zh[11][1] == "摆脱"
+    # a fix: [applicability, message, [[target, field, start, end, content]], number of edits]
+    assert zh[9][0] == "display-only" and zh[9][3] == 1
+    at = ZH_SENTENCE.index("摆脱")
+    assert zh[9][2] == [["text", "body", at, at + 2, "to break free from"]]
     fam = by_rule["X902"]
-    assert fam[11][1] == "👨👩👧" and fam[9] == FAMILY_FIX
+    assert fam[11][1] == "👨👩👧" and fam[9][2][0][4] == FAMILY_FIX
     # File facts come from the clippings table; a body-only file has none.
     files = {strings[int(k)]: v for k, v in data["files"].items()}
     assert files["corpus/010_family.txt"][1] == "WBOY"
