@@ -344,6 +344,114 @@ def check(
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
 
 
+@main.command("fix")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@config_options
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (changes a person should review).")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff (for git apply); write nothing."
+)
+@click.option("--no-cache", is_flag=True, help="Read and write no result cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@guarded
+def fix_cmd(
+    paths: tuple[str, ...],
+    unsafe_fixes: bool,
+    show_diff: bool,
+    no_cache: bool,
+    quiet: bool,
+    color: str,
+    no_progress: bool,
+    **opts: Any,
+) -> None:
+    """Apply the fixes of the findings in PATHS, in place: the safe ones, and with --unsafe-fixes the
+    unsafe ones too. Print what was fixed and what is left.
+
+    Exit 0 when nothing at fail-on is left, 1 when something is, 2 when clipqa could not run.
+    Each file is written atomically, only if it changes and only if it still holds what was
+    checked; see docs/fix.md.
+    """
+    from qa.corpus import discover
+    from qa.fix import fix_paths, unified_diff
+    from qa.report import terminal
+
+    if any("://" in p for p in paths):
+        raise UsageFailure("clipqa fix works on local files only")
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
+    try:
+        outcome = fix_paths(
+            list(paths),
+            cfg,
+            found,
+            unsafe=unsafe_fixes,
+            write=not show_diff,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+            progress=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+    shown = {s.path: os.path.relpath(s.location).replace(os.sep, "/") for s in found.sources}
+    if show_diff:
+        out = sys.stdout
+        for change in outcome.changes:
+            out.write(unified_diff(change, shown.get(change.path, change.path)))
+        out.flush()
+    report = sys.stderr if show_diff else sys.stdout
+    use_color = color == "always" or (color == "auto" and report.isatty() and not os.environ.get("NO_COLOR"))
+    verb = "would fix" if show_diff else "fixed"
+    if not quiet:
+        for change in outcome.changes:
+            rules = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in _rule_counts(change.fixed).items())
+            if change.problem is not None:
+                report.write(f"{change.path}: not written: {change.problem}\n")
+            else:
+                report.write(f"{change.path}: {verb} {len(change.fixed)} ({rules})\n")
+        for finding, reason in outcome.declined:
+            where = terminal.location(finding.path, finding.line, finding.column)
+            report.write(f"{where}: {finding.rule} fix not applied: {reason}\n")
+        if not outcome.settled:
+            report.write(f"notice: fixes were still applicable after {outcome.passes} passes; run clipqa fix again\n")
+    result = outcome.result
+    terminal.render(result, report, color=use_color, quiet=quiet, hint=False)
+    fixed = outcome.fixed
+    files = len({f.path for f in fixed})
+    refused = {(f.path, f.fingerprint) for f, _ in outcome.declined}
+    left = {
+        kind: sum(
+            1
+            for f in result.findings
+            if f.fix and f.fix.applicability == kind and (f.path, f.fingerprint) not in refused
+        )
+        for kind in ("safe", "unsafe")
+    }
+    tail = ""
+    if left["safe"]:
+        tail += f"; {left['safe']} more fixable (run clipqa fix again)"
+    if left["unsafe"] and not unsafe_fixes:
+        tail += f"; {left['unsafe']} fixable with --unsafe-fixes"
+    if outcome.declined:
+        tail += f"; {len(outcome.declined)} fix(es) not applied (see above)"
+    report.write(
+        f"{'Would fix' if show_diff else 'Fixed'} {len(fixed)} finding(s) in {files} file(s); "
+        f"{len(result.findings)} left{tail}.\n"
+    )
+    sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+def _rule_counts(findings: Sequence[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def write_reports(result: RunResult, json_path: Path, html_path: Path, html_extra: dict[str, Any]) -> None:
     """The JSON and HTML reports of a run. Both only read the result: on a large run a
     forked child writes the HTML while this process writes the JSON (an error in either
