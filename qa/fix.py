@@ -69,14 +69,16 @@ class Splice:
 
 @dataclass(slots=True)
 class _Planned:
-    """One finding's fix, mapped onto the file."""
+    """One finding's fix, mapped onto the file (or several findings' fixes of one scalar that is
+    written again whole: they are applied together)."""
 
-    finding: Finding
+    findings: list[Finding]
     splices: list[Splice]
     drop_bom: bool = False
     text_edits: list[tuple[str, int, int, str]] = field(default_factory=list)  # (field, start, end, content)
     values: list[tuple[str, str]] = field(default_factory=list)  # (field, YAML text of its new value)
     renames: list[tuple[str, str]] = field(default_factory=list)  # (field, new key)
+    rewrite: str | None = None  # the field of a scalar written again whole (its splice is made later)
 
 
 @dataclass(slots=True)
@@ -136,7 +138,7 @@ class _File:
 def _plan(f: _File, finding: Finding) -> _Planned:
     fix = finding.fix
     assert fix is not None
-    planned = _Planned(finding, [])
+    planned = _Planned([finding], [])
     byte_edits = [e for e in fix.edits if e.target is Target.BYTES]
     if byte_edits:
         _plan_bytes(f, byte_edits, planned)
@@ -215,8 +217,14 @@ def _plan_field(f: _File, e: Edit, planned: _Planned) -> None:
         raise Declined(f"{field_path} is longer than the field length limit (P124)")
     if not e.start <= e.end <= len(value.value):
         raise Declined(f"the span is past the end of {field_path} (it changed since it was checked)")
-    planned.splices.extend(_text_splices(f, value, field_path, [(e.start, e.end, e.content)]))
     planned.text_edits.append((field_path, e.start, e.end, e.content))
+    if _rewritten_whole(f, value, field_path):
+        fix = planned.findings[0].fix
+        if fix is not None and len(fix.edits) != 1:
+            raise Declined(f"{field_path} is written again whole: a fix of several edits cannot share it")
+        planned.rewrite = field_path  # with the other fixes of this scalar: see _rewrites
+        return
+    planned.splices.extend(_text_splices(f, value, field_path, [(e.start, e.end, e.content)]))
 
 
 def _node_range(f: _File, node: yaml.Node) -> tuple[int, int]:
@@ -240,18 +248,54 @@ def _rename(f: _File, key: yaml.ScalarNode, new: str) -> Splice:
 # ---------------------------------------------------------------- scalars
 
 
+def _rewritten_whole(f: _File, node: yaml.ScalarNode, name: str) -> bool:
+    """Whether a text edit of this scalar writes it again whole: a quoted or plain scalar over
+    several lines (a folded block scalar is declined)."""
+    if node.style == ">":
+        raise Declined(f"{name} is a folded block scalar (>): its lines cannot be edited exactly; fix it by hand")
+    start, end = _node_range(f, node)
+    return node.style != "|" and "\n" in f.rec.text[start:end]
+
+
+def _rewrites(f: _File, planned: list[_Planned]) -> tuple[list[_Planned], list[Finding]]:
+    """The fixes of each scalar written again whole, joined into one (edits that overlap an
+    earlier one wait for the next pass); the others as they are."""
+    out = [p for p in planned if p.rewrite is None]
+    later: list[Finding] = []
+    groups: dict[str, list[_Planned]] = {}
+    for p in planned:
+        if p.rewrite is not None:
+            groups.setdefault(p.rewrite, []).append(p)
+    for name, members in groups.items():
+        members.sort(key=lambda p: (p.text_edits[0][1], p.text_edits[0][2]))
+        taken: list[_Planned] = []
+        edits: list[tuple[int, int, str]] = []
+        for p in members:
+            _, a, b, content = p.text_edits[0]
+            if (a, b, content) in edits:
+                taken.append(p)  # the same edit as another finding's
+            elif any((a < y and x < b) or a == b == x == y for x, y, _c in edits):
+                later.extend(p.findings)
+            else:
+                taken.append(p)
+                edits.append((a, b, content))
+        nodes = field_nodes(f.node, name)
+        assert nodes is not None and isinstance(nodes[1], yaml.ScalarNode)
+        start, end = _node_range(f, nodes[1])
+        joined = _Planned([x for p in taken for x in p.findings], [_rewritten(f, nodes[1], start, end, edits, name)])
+        joined.text_edits = [(name, a, b, c) for a, b, c in edits]
+        out.append(joined)
+    return out, later
+
+
 def _text_splices(f: _File, node: yaml.ScalarNode, name: str, edits: list[tuple[int, int, str]]) -> list[Splice]:
-    """Edits of a scalar's text (value offsets) as splices of the file, in the scalar's style."""
+    """Edits of a scalar's text (value offsets) on one line or in a literal block, as splices of
+    the file, in the scalar's style."""
     start, end = _node_range(f, node)
     source = f.rec.text[start:end]
     style = node.style or ""
-    one_line = "\n" not in source
     if style == "|":
         return _literal_splices(f, node, start, end, edits)
-    if style == ">":
-        raise Declined(f"{name} is a folded block scalar (>): its lines cannot be edited exactly; fix it by hand")
-    if not one_line:
-        return [_rewritten(f, node, start, end, edits, name)]
     if style == "":
         if source != node.value:
             raise Declined(f"{name}: the plain scalar's text is not its value")
@@ -491,7 +535,7 @@ def _choose(planned: Sequence[_Planned]) -> tuple[list[_Planned], list[_Planned]
     splices: list[Splice] = []
     later: list[_Planned] = []
     drop_bom = False
-    order = sorted(planned, key=lambda p: (min((s.start for s in p.splices), default=-1), p.finding.sort_key()))
+    order = sorted(planned, key=lambda p: (min((s.start for s in p.splices), default=-1), p.findings[0].sort_key()))
     for p in order:
         if p.drop_bom and drop_bom and not p.splices:
             taken.append(p)  # a second finding of the same byte-order mark
@@ -651,8 +695,13 @@ def plan_file(path: str, raw: bytes, findings: Sequence[Finding], options: ReadO
             planned.append(_plan(f, finding))
         except Declined as exc:
             plan.declined.append((finding, str(exc)))
+    try:
+        planned, waiting = _rewrites(f, planned)
+    except Declined as exc:
+        plan.declined.extend((x, str(exc)) for p in planned for x in p.findings)
+        return plan
     chosen, later = _choose(planned)
-    plan.deferred = [p.finding for p in later]
+    plan.deferred = waiting + [x for p in later for x in p.findings]
     if not chosen:
         return plan
     try:
@@ -671,7 +720,7 @@ def plan_file(path: str, raw: bytes, findings: Sequence[Finding], options: ReadO
             if alone is None:
                 good.append(p)
             else:
-                plan.declined.append((p.finding, alone))
+                plan.declined.extend((x, alone) for x in p.findings)
         chosen = good
         try:
             new = _build(f, chosen) if chosen else raw
@@ -679,10 +728,10 @@ def plan_file(path: str, raw: bytes, findings: Sequence[Finding], options: ReadO
         except Declined as exc:
             problem = str(exc)
     if problem is not None:
-        plan.declined.extend((p.finding, problem) for p in chosen)
+        plan.declined.extend((x, problem) for p in chosen for x in p.findings)
         return plan
     plan.after = new
-    plan.applied = [p.finding for p in chosen]
+    plan.applied = [x for p in chosen for x in p.findings]
     return plan
 
 
