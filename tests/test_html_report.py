@@ -219,3 +219,24 @@ def test_the_same_result_gives_the_same_report_whatever_the_hash_seed(tmp_path: 
     assert pages[0] == pages[1] == pages[2]
     data = embedded(pages[0].decode("utf-8", "surrogatepass"))
     assert {f"gone-{i}.txt" for i in range(8)} <= set(data["strings"])  # type: ignore[arg-type]
+
+
+def test_the_overview_counts_fixable_findings_and_gives_the_command() -> None:
+    from qa.rules import all_rules
+
+    result = glitch_result()
+    e201 = all_rules()["E201"]
+    result.findings.append(
+        e201.finding("corpus/000_op_ed.txt", "mojibake", field="title", span=(0, 2), fix="é", text="Ã© title")
+    )
+    data = html.page_data(result)
+    assert data["meta"]["fixable"] == {"safe": 1, "unsafe": 0}
+    assert data["meta"]["fixCommand"] == "clipqa fix " + " ".join(result.roots)
+    row = data["rows"][-1]
+    assert row[9][0] == "safe" and row[9][2] == [["text", "title", 0, 2, "é"]]
+    page = html.render(result)
+    assert 'id="fix-hint"' in page and "1 finding can be fixed safely" in page
+    assert f"<code>{data['meta']['fixCommand']}</code>" in page
+    # no fixable finding: the count is 0 and there is no command to give
+    result.findings.pop()
+    assert 'id="fix-hint"' not in html.render(result)

@@ -201,8 +201,9 @@
         return { diff: box, after: [[head, e[4], tail, ctx[3], ctx[4]]], fix: fix };
       }
     }
-    if (e && e[0] === "value" && ev != null && ev.indexOf("…") < 0 && ev.length < 400) {
-      appendDiff(box, diff(ev, e[4]));
+    if (e && e[0] === "value" && ev != null && ev !== e[4] && ev.indexOf("…") < 0 && ev.length < 400) {
+      // a new value as written, whole (the evidence is the value as read: True for yes)
+      appendDiff(box, [["-", ev], ["+", e[4]]]);
       return { diff: box, after: e[4], fix: fix };
     }
     if (e && e[0] === "key") {
