@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -408,7 +409,8 @@ def fix_cmd(
     verb = "would fix" if show_diff else "fixed"
     if not quiet:
         for change in outcome.changes:
-            rules = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in _rule_counts(change.fixed).items())
+            counts = sorted(Counter(f.rule for f in change.fixed).items())
+            rules = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in counts)
             if change.problem is not None:
                 report.write(f"{change.path}: not written: {change.problem}\n")
             else:
@@ -443,13 +445,6 @@ def fix_cmd(
         f"{len(result.findings)} left{tail}.\n"
     )
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
-
-
-def _rule_counts(findings: Sequence[Any]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for f in findings:
-        counts[f.rule] = counts.get(f.rule, 0) + 1
-    return dict(sorted(counts.items()))
 
 
 def write_reports(result: RunResult, json_path: Path, html_path: Path, html_extra: dict[str, Any]) -> None:

@@ -112,9 +112,12 @@ class _File:
             raise Declined("the file holds NUL bytes (P121)")
         self.rec: Record = record_from_bytes(Source(path, path), raw, options)
         self.options = options
-        bounds = front_matter_bounds(self.rec.text) if self.rec.data is not None else None
-        self.fm_start = bounds[0] if bounds is not None else None
-        self.node = self.rec.node if bounds is not None else None
+        # the body's place is certain without front matter, or with fences that close it
+        bounds = front_matter_bounds(self.rec.text) if self.rec.has_front_matter else None
+        self.body_known = not self.rec.has_front_matter or bounds is not None
+        usable = bounds is not None and self.rec.data is not None
+        self.fm_start = bounds[0] if usable and bounds is not None else None
+        self.node = self.rec.node if usable else None
         # offsets in the record's text (line endings made LF) of the line feeds whose CR was dropped
         self.crlf_at: list[int] = []
         for i, m in enumerate(re.finditer("\r\n", self.text)):
@@ -180,7 +183,9 @@ def _plan_body(f: _File, e: Edit, planned: _Planned) -> None:
     if e.target is not Target.TEXT or e.start is None or e.end is None:
         raise Declined(f"a {e.target.value} edit of the body")
     body = f.rec.body
-    if not e.start <= e.end <= len(body) or (f.rec.has_front_matter and front_matter_bounds(f.rec.text) is None):
+    if not f.body_known:
+        raise Declined("the front matter is never closed (P103): where the body starts is not certain")
+    if not e.start <= e.end <= len(body):
         raise Declined("the span is past the end of the body (it changed since it was checked)")
     base = f.rec.body_offset
     planned.splices.append(f.splice(base + e.start, base + e.end, e.content))

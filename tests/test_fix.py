@@ -376,3 +376,17 @@ def test_a_rule_declared_without_applicability_has_none_and_proposals_are_displa
     with pytest.raises(ValueError, match="applicability"):
         rule("X991", "test-bad-applicability", "encoding", "info", "doc", applicability="display-only")
     assert replace_bytes(0, 3, "").to_dict() == {"target": "bytes", "field": None, "start": 0, "end": 3, "content": ""}
+
+
+# Each rule's applicability, decided one by one (docs/fix.md); a rule not named here has none.
+SAFE = {"E102", "E104", "E201", "E203", "E206", "E208", "E209", "F101", "P106", "S102"}
+UNSAFE = {"B101", "B102", "B103", "B104", "B105", "B106", "C101", "E207", "L101", "L102", "S108", "S109"}
+
+
+def test_every_rule_has_the_applicability_decided_for_it() -> None:
+    rules = all_rules()
+    assert {code for code, r in rules.items() if r.applicability == "safe"} == SAFE
+    assert {code for code, r in rules.items() if r.applicability == "unsafe"} == UNSAFE
+    # what cannot be repaired without knowing what was lost stays a finding
+    for code in ("E101", "E103", "E202", "E204", "E205", "P101", "P102", "D101", "F108"):
+        assert rules[code].applicability == "none", code
