@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qa.config import load_config
 from qa.corpus import Discovery, ReadOptions, Source, discover, record_from_bytes
@@ -390,3 +392,46 @@ def test_every_rule_has_the_applicability_decided_for_it() -> None:
     # what cannot be repaired without knowing what was lost stays a finding
     for code in ("E101", "E103", "E202", "E204", "E205", "P101", "P102", "D101", "F108"):
         assert rules[code].applicability == "none", code
+
+
+PIECES = [
+    "---\n", "title: ", '"a\\tb\\u00e9c"', "'it''s'", "plain words", "|\n  line\n  two\n", ">\n  fold\n  ed\n",
+    "\n", "\r\n", "\r", "&a ", "*a", "# c\n", "  - x\n", "related:\n", "x: [1, 2]\n", "é", "👨🚀", "\ufeff",
+    "\x07", 'key: "multi\n  line"\n',
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=14),
+    st.lists(
+        st.tuples(
+            st.sampled_from("tvkb"),
+            st.sampled_from(["title", "body", "related[0].title", "x", "key", "related", "x[0]"]),
+            st.integers(0, 30),
+            st.integers(0, 30),
+            st.sampled_from(["", "x", "é", "\n", '"', "'", "a: b", "\\"]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_the_planner_declines_what_it_cannot_do_and_never_fails(
+    pieces: list[str], edits: list[tuple[str, str, int, int, str]]
+) -> None:
+    """Any bytes, any edits (of fields that exist or not, in any style, past the end): the
+    planner applies or declines each, and never raises."""
+    findings = []
+    for kind, name, x, y, content in edits:
+        start, end = min(x, y), max(x, y)
+        if kind == "t":
+            edit = replace_text(name, start, end, content)
+        elif kind == "v":
+            edit = replace_value(name, content)
+        elif kind == "k":
+            edit = rename_key(name, content)
+        else:
+            edit = replace_bytes(start, end, content)
+        findings.append(finding("E201", edit, name))
+    p = plan("".join(pieces).encode("utf-8"), *findings)
+    assert len(p.applied) + len(p.declined) + len(p.deferred) == len(findings)
