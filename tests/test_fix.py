@@ -264,7 +264,7 @@ def test_fix_applies_safe_fixes_reports_them_and_exits_on_what_is_left(tmp_path:
     (root / "b.txt").write_text(clip(2, body="Leave a Reply\n\nThe story."), encoding="utf-8")
     (root / "c.txt").write_text(clip(3), encoding="utf-8")
     untouched = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.iterdir()}
-    proc = clipqa("fix", str(root), "--isolated")
+    proc = clipqa("fix", str(root), "--isolated", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr  # what is left is a warning (B101)
     assert "a.txt: fixed 3 (E201, F101, P106)" in proc.stdout
     assert "B101" in proc.stdout and "fixable with --unsafe-fixes" in proc.stdout
@@ -272,11 +272,11 @@ def test_fix_applies_safe_fixes_reports_them_and_exits_on_what_is_left(tmp_path:
     for name in ("b.txt", "c.txt"):  # nothing safe to fix: not rewritten
         assert ((root / name).read_bytes(), (root / name).stat().st_mtime_ns) == untouched[name]
     # a second run changes nothing
-    again = clipqa("fix", str(root), "--isolated")
+    again = clipqa("fix", str(root), "--isolated", cwd=tmp_path)
     assert again.returncode == 0 and "Fixed 0 finding(s)" in again.stdout
     # --unsafe-fixes takes the boilerplate line; --fail-on warning would have failed before
     assert clipqa("check", str(root), "--isolated", "--no-reports", "--fail-on", "warning").returncode == 1
-    proc = clipqa("fix", str(root), "--isolated", "--unsafe-fixes", "--fail-on", "warning")
+    proc = clipqa("fix", str(root), "--isolated", "--unsafe-fixes", "--fail-on", "warning", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert (root / "b.txt").read_text(encoding="utf-8") == clip(2, body="The story.")
 
@@ -285,18 +285,18 @@ def test_fix_exit_codes_and_select(tmp_path: Path) -> None:
     root = tmp_path / "c"
     root.mkdir()
     (root / "a.txt").write_text(clip(1, title="Caf\u00c3\u00a9 &amp; co", published="yes"), encoding="utf-8")
-    assert clipqa("fix", str(tmp_path / "missing")).returncode == 2
-    assert clipqa("fix", str(root), "--isolated", "--fail-on", "bogus").returncode == 2
-    proc = clipqa("fix", str(root), "--isolated", "--select", "E201")
+    assert clipqa("fix", str(tmp_path / "missing"), cwd=tmp_path).returncode == 2
+    assert clipqa("fix", str(root), "--isolated", "--fail-on", "bogus", cwd=tmp_path).returncode == 2
+    proc = clipqa("fix", str(root), "--isolated", "--select", "E201", cwd=tmp_path)
     assert proc.returncode == 0  # only E201 is selected, and it is fixed
     text = (root / "a.txt").read_text(encoding="utf-8")
     assert "Café &amp; co" in text and "published: yes" in text
-    proc = clipqa("fix", str(root), "--isolated", "--ignore", "E206")
+    proc = clipqa("fix", str(root), "--isolated", "--ignore", "E206", cwd=tmp_path)
     assert proc.returncode == 0 and "published: true" in (root / "a.txt").read_text(encoding="utf-8")
     assert "&amp;" in (root / "a.txt").read_text(encoding="utf-8")
     # an unfixable error is left: exit 1
     (root / "b.txt").write_text("---\ntitle: [broken\n---\n", encoding="utf-8")
-    assert clipqa("fix", str(root), "--isolated").returncode == 1
+    assert clipqa("fix", str(root), "--isolated", cwd=tmp_path).returncode == 1
 
 
 def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
@@ -305,7 +305,7 @@ def test_fix_keeps_the_file_mode(tmp_path: Path) -> None:
     path = root / "a.txt"
     path.write_text(clip(1, published="yes"), encoding="utf-8")
     path.chmod(0o640)
-    assert clipqa("fix", str(root), "--isolated").returncode == 0
+    assert clipqa("fix", str(root), "--isolated", cwd=tmp_path).returncode == 0
     assert "published: true" in path.read_text(encoding="utf-8") and (path.stat().st_mode & 0o777) == 0o640
     assert [p.name for p in root.iterdir()] == ["a.txt"]  # no temporary file left
 

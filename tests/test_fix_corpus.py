@@ -191,7 +191,7 @@ def test_symbolic_links_out_of_the_given_paths_are_never_written(tmp_path: Path)
     (root / "own.txt").write_text("---\ntitle: z\npublished: yes\n---\n", encoding="utf-8")
     (root / "alias.txt").symlink_to(root / "own.txt")  # inside: the file is fixed once, by its own name
     outside_before = snapshot(outside)
-    proc = clipqa("fix", str(root), "--isolated")
+    proc = clipqa("fix", str(root), "--isolated", cwd=tmp_path)
     assert snapshot(outside) == outside_before
     assert "link.txt" in proc.stdout and "leads outside the paths given" in proc.stdout
     assert "linked-dir/deep.txt" in proc.stdout
@@ -205,7 +205,7 @@ def test_a_fifo_is_not_read_and_the_rest_is_fixed(tmp_path: Path) -> None:
     root.mkdir()
     os.mkfifo(root / "pipe.txt")
     (root / "a.txt").write_text("---\ntitle: a\npublished: yes\n---\n", encoding="utf-8")
-    proc = clipqa("fix", str(root), "--isolated")  # a read of the FIFO would block until the timeout
+    proc = clipqa("fix", str(root), "--isolated", cwd=tmp_path)  # a read of the FIFO would block until the timeout
     assert "published: true" in (root / "a.txt").read_text(encoding="utf-8")
     assert "pipe.txt" in proc.stdout and "P120" in proc.stdout
 
@@ -215,7 +215,7 @@ def test_a_hard_linked_file_is_declined(tmp_path: Path) -> None:
     root.mkdir()
     (root / "a.txt").write_text("---\ntitle: a\npublished: yes\n---\n", encoding="utf-8")
     os.link(root / "a.txt", tmp_path / "other-name")
-    proc = clipqa("fix", str(root), "--isolated")
+    proc = clipqa("fix", str(root), "--isolated", cwd=tmp_path)
     assert "hard links" in proc.stdout and "published: yes" in (root / "a.txt").read_text(encoding="utf-8")
 
 
