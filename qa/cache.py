@@ -125,7 +125,7 @@ RACY_SECONDS = 2.0
 # A run writes a whole new snapshot (not a delta) once the delta would hold the rows of
 # more than this share of the files.
 COMPACT_SHARE = 0.1
-FORMAT = 2
+FORMAT = 3  # 3: a finding's fix is a Fix (applicability and edits), no longer a string
 
 
 @dataclass(slots=True)
@@ -174,7 +174,7 @@ def unpack(packed: Packed) -> list[Finding]:
 
 def file_stat(source: Source) -> Stat | None:
     """The stat that says a local regular file is unchanged, or None (then it is hashed)."""
-    if "://" in source.location:
+    if "://" in source.location or source.content is not None:
         return None
     try:
         st = os.stat(source.location)

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -20,7 +21,7 @@ import click
 
 from qa import __version__
 from qa.config import Config, ConfigError, load_config, parse_online_allow
-from qa.findings import REGISTRY
+from qa.rules import all_rules
 from qa.schema import SchemaLoadError
 
 if TYPE_CHECKING:
@@ -359,6 +360,108 @@ def check(
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
 
 
+@main.command("fix")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@config_options
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (changes a person should review).")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff (for git apply); write nothing."
+)
+@click.option("--no-cache", is_flag=True, help="Read and write no result cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@guarded
+def fix_cmd(
+    paths: tuple[str, ...],
+    unsafe_fixes: bool,
+    show_diff: bool,
+    no_cache: bool,
+    quiet: bool,
+    color: str,
+    no_progress: bool,
+    **opts: Any,
+) -> None:
+    """Apply the fixes of the findings in PATHS, in place: the safe ones, and with --unsafe-fixes the
+    unsafe ones too. Print what was fixed and what is left.
+
+    Exit 0 when nothing at fail-on is left, 1 when something is, 2 when clipqa could not run.
+    Each file is written atomically, only if it changes and only if it still holds what was
+    checked; see docs/fix.md.
+    """
+    from qa.corpus import discover
+    from qa.fix import fix_paths, unified_diff
+    from qa.report import terminal
+
+    if any("://" in p for p in paths):
+        raise UsageFailure("clipqa fix works on local files only")
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
+    try:
+        outcome = fix_paths(
+            list(paths),
+            cfg,
+            found,
+            unsafe=unsafe_fixes,
+            write=not show_diff,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+            progress=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+    shown = {s.path: os.path.relpath(s.location).replace(os.sep, "/") for s in found.sources}
+    if show_diff:
+        out = sys.stdout
+        for change in outcome.changes:
+            out.write(unified_diff(change, shown.get(change.path, change.path)))
+        out.flush()
+    report = sys.stderr if show_diff else sys.stdout
+    use_color = color == "always" or (color == "auto" and report.isatty() and not os.environ.get("NO_COLOR"))
+    verb = "would fix" if show_diff else "fixed"
+    if not quiet:
+        for change in outcome.changes:
+            counts = sorted(Counter(f.rule for f in change.fixed).items())
+            rules = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in counts)
+            if change.problem is not None:
+                report.write(f"{change.path}: not written: {change.problem}\n")
+            else:
+                report.write(f"{change.path}: {verb} {len(change.fixed)} ({rules})\n")
+        for finding, reason in outcome.declined:
+            where = terminal.location(finding.path, finding.line, finding.column)
+            report.write(f"{where}: {finding.rule} fix not applied: {reason}\n")
+        if not outcome.settled:
+            report.write(f"notice: fixes were still applicable after {outcome.passes} passes; run clipqa fix again\n")
+    result = outcome.result
+    terminal.render(result, report, color=use_color, quiet=quiet, hint=False)
+    fixed = outcome.fixed
+    files = len({f.path for f in fixed})
+    refused = {(f.path, f.fingerprint) for f, _ in outcome.declined}
+    left = {
+        kind: sum(
+            1
+            for f in result.findings
+            if f.fix and f.fix.applicability == kind and (f.path, f.fingerprint) not in refused
+        )
+        for kind in ("safe", "unsafe")
+    }
+    tail = ""
+    if left["safe"]:
+        tail += f"; {left['safe']} more fixable (run clipqa fix again)"
+    if left["unsafe"] and not unsafe_fixes:
+        tail += f"; {left['unsafe']} fixable with --unsafe-fixes"
+    if outcome.declined:
+        tail += f"; {len(outcome.declined)} fix(es) not applied (see above)"
+    report.write(
+        f"{'Would fix' if show_diff else 'Fixed'} {len(fixed)} finding(s) in {files} file(s); "
+        f"{len(result.findings)} left{tail}.\n"
+    )
+    sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
 def write_reports(result: RunResult, json_path: Path, html_path: Path, html_extra: dict[str, Any]) -> None:
     """The JSON and HTML reports of a run. Both only read the result: on a large run a
     forked child writes the HTML while this process writes the JSON (an error in either
@@ -450,9 +553,8 @@ class _progress_bar:  # noqa: N801 - used like a function
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @guarded
 def rules(fmt: str) -> None:
-    """List every rule: code, check, default severity, one-line doc."""
-    _load_all_rules()
-    ordered = sorted(REGISTRY.values(), key=lambda r: r.code)
+    """List every rule: code, check, default severity, fix applicability, one-line doc."""
+    ordered = sorted(all_rules().values(), key=lambda r: r.code)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -464,6 +566,7 @@ def rules(fmt: str) -> None:
                         "severity": r.severity.value,
                         "doc": r.doc,
                         "fix": r.fix,
+                        "applicability": r.applicability.value,
                     }
                     for r in ordered
                 ],
@@ -471,24 +574,16 @@ def rules(fmt: str) -> None:
             )
         )
     elif fmt == "markdown":
-        click.echo("| Code | Name | Check | Severity | What it means |\n|---|---|---|---|---|")
+        click.echo("| Code | Name | Check | Severity | Fix | What it means |\n|---|---|---|---|---|---|")
         for r in ordered:
             doc = r.doc.replace("|", "\\|")
-            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {doc} |")
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {fix} | {doc} |")
     else:
         width = max(len(r.name) for r in ordered)
         for r in ordered:
-            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {r.doc}")
-
-
-def _load_all_rules() -> None:
-    """Import every module that declares rules, so the registry is complete."""
-    import qa.gx  # G001 (cheap: GX itself is imported only by --gx)
-    import qa.stage
-    import qa.tables  # noqa: F401
-    from qa.checks import all_checks
-
-    all_checks()
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {fix:<7}  {r.doc}")
 
 
 @main.group("gx")

@@ -21,6 +21,7 @@ from typing import Any
 
 from qa.corpus import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from qa.findings import CHECKS, REGISTRY, Finding, Severity
+from qa.rules import all_rules
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -228,16 +229,6 @@ class Config:
 CONFIG_FILES = ("clipqa.toml", ".clipqa.toml", "pyproject.toml")
 
 
-def _load_rule_modules() -> None:
-    """Every module that declares rules, so that select/ignore/severity can name any code."""
-    import qa.schema
-    import qa.stage
-    import qa.tables  # noqa: F401
-    from qa.checks import all_checks
-
-    all_checks()
-
-
 def find_config(start: str | os.PathLike[str]) -> Path | None:
     here = Path(start).resolve()
     if not here.is_dir():
@@ -321,7 +312,7 @@ def load_config(
     check_defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Config:
     """Defaults, then the config file found from ``start`` (or given), then CLI overrides."""
-    _load_rule_modules()
+    all_rules()  # select, ignore and severity may name any rule
     if check_defaults is None:
         from qa.checks import all_checks
 

@@ -33,13 +33,23 @@ S102 = rule(
     "schema",
     "error",
     "A field's value has the wrong type (a string where a number is expected, ...).",
+    fix="Write the value in the field's type; a quoted 'true'/'false' where a boolean belongs is fixed.",
+    applicability="safe",
 )
 S103 = rule("S103", "blank-string", "schema", "error", "A text field is empty or only white space.")
 S104 = rule("S104", "out-of-range", "schema", "error", "A number is outside its documented range.")
 S105 = rule("S105", "pattern-mismatch", "schema", "error", "A value does not match the field's pattern.")
 S106 = rule("S106", "not-an-allowed-value", "schema", "error", "A value is not one of the field's allowed values.")
 S107 = rule("S107", "invalid-url", "schema", "error", "A URL is not an absolute http(s) URL with a valid host.")
-S108 = rule("S108", "datetime-without-timezone", "schema", "error", "A date-time has no time zone (or no time).")
+S108 = rule(
+    "S108",
+    "datetime-without-timezone",
+    "schema",
+    "error",
+    "A date-time has no time zone (or no time).",
+    fix="Add the time zone; the fix gives it the zone most of the corpus's date-times of that field have.",
+    applicability="unsafe",
+)
 S111 = rule("S111", "bad-length", "schema", "error", "A text is shorter or longer than the field allows.")
 S112 = rule("S112", "invalid-hostname", "schema", "error", "A domain is not a valid host name.")
 S113 = rule("S113", "non-finite-number", "schema", "error", "A number is .inf or .nan.")

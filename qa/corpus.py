@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from qa.findings import REGISTRY, Finding, rule
+from qa.findings import REGISTRY, Edit, Finding, replace_bytes, rule
 from qa.yamlload import (
     P101,
     P105,
@@ -49,7 +49,13 @@ P122 = rule("P122", "symlink-loop", "parse", "error", "A symbolic link leads bac
 P123 = rule("P123", "file-too-large", "parse", "error", "The file is larger than the size limit and is not parsed.")
 E101 = rule("E101", "invalid-utf8", "encoding", "error", "The file has bytes that are not valid UTF-8.")
 E102 = rule(
-    "E102", "utf8-bom", "encoding", "warning", "The file starts with a UTF-8 byte-order mark.", fix="Remove the BOM."
+    "E102",
+    "utf8-bom",
+    "encoding",
+    "warning",
+    "The file starts with a UTF-8 byte-order mark.",
+    fix="Remove the BOM.",
+    applicability="safe",
 )
 E103 = rule(
     "E103",
@@ -60,7 +66,13 @@ E103 = rule(
     fix="Re-encode as UTF-8, e.g. iconv -f UTF-16 -t UTF-8.",
 )
 E104 = rule(
-    "E104", "cr-line-endings", "encoding", "warning", "The file uses bare CR line endings; use LF (CRLF is accepted)."
+    "E104",
+    "cr-line-endings",
+    "encoding",
+    "warning",
+    "The file uses bare CR line endings; use LF (CRLF is accepted).",
+    fix="Write each bare CR as the file's line ending (LF, or CRLF in a CRLF file).",
+    applicability="safe",
 )
 S110 = rule(
     "S110",
@@ -98,6 +110,9 @@ class Source:
 
     path: str  # POSIX, relative to the root given on the command line
     location: str  # what to open: a local path (or an fsspec URL for remote engines)
+    # The file's bytes as they would be after a change not yet written (``clipqa fix`` checks
+    # its fixes before it writes them): read instead of ``location``.
+    content: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -345,6 +360,11 @@ def _walk(
 
 def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
     """The file's bytes, or a finding saying why there are none. Reads at most the limit."""
+    if source.content is not None:
+        raw = source.content
+        if len(raw) > options.max_file_bytes:
+            return None, _too_large(source, len(raw), options), len(raw)
+        return raw, None, len(raw)
     if "://" in source.location:
         return _read_url(source, options)
     try:
@@ -367,16 +387,14 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
         return None, P120.finding(source.path, f"cannot read: {exc.strerror or exc}"), 0
     if len(raw) > options.max_file_bytes:
         size = max(st.st_size, len(raw))
-        return (
-            None,
-            P123.finding(
-                source.path,
-                f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}; not parsed",
-                evidence=size,
-            ),
-            size,
-        )
+        return None, _too_large(source, size, options), size
     return raw, None, len(raw)
+
+
+def _too_large(source: Source, size: int, options: ReadOptions) -> Finding:
+    return P123.finding(
+        source.path, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}; not parsed", evidence=size
+    )
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -462,7 +480,16 @@ def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
                     )
                 )
                 return raw[len(bom) :].decode(encoding, "replace"), findings
-        findings.append(E102.finding(path, "file starts with a UTF-8 byte-order mark; it is ignored", line=1, column=1))
+        findings.append(
+            E102.finding(
+                path,
+                "file starts with a UTF-8 byte-order mark; it is ignored",
+                line=1,
+                column=1,
+                fix=replace_bytes(0, len(codecs.BOM_UTF8), ""),
+                fix_message="remove the byte-order mark",
+            )
+        )
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("utf-8"), findings
@@ -534,14 +561,29 @@ def _next_fence_line(text: str, pos: int) -> int:
     return newline + 1 if newline >= 0 else -1
 
 
+def front_matter_bounds(text: str) -> tuple[int, int] | None:
+    """(start, end) of the YAML text between the fences of a record's ``text`` (as
+    :func:`split_and_parse` cuts it), or None when the file has no closed front matter."""
+    opening = _opening_fence(text)
+    if opening is None:
+        return None
+    closing = _closing_fence(text, opening)
+    return None if closing is None else (opening, closing[0])
+
+
 def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
-    rec = Record(source.path, source.location)
     raw, problem, size = read_bytes(source, options)
-    rec.size = size
     if raw is None:
         assert problem is not None
+        rec = Record(source.path, source.location, size=size)
         rec.findings.append(problem)
         return rec
+    return record_from_bytes(source, raw, options)
+
+
+def record_from_bytes(source: Source, raw: bytes, options: ReadOptions = ReadOptions()) -> Record:
+    """The record of a file whose bytes are ``raw`` (as :func:`read_record` reads them)."""
+    rec = Record(source.path, source.location, size=len(raw))
     rec.sha256 = hashlib.sha256(raw).hexdigest()
     if b"\x00" in raw and not raw.startswith(_UNICODE_BOM_BYTES):
         rec.findings.append(
@@ -555,8 +597,16 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
     if "\r" in text:
         crlf = text.count("\r\n")
         if text.count("\r") > crlf:
+            utf16 = any(f.rule == E103.code for f in findings)  # the bytes are not the text's: no byte edits
             rec.findings.append(
-                E104.finding(rec.path, "bare CR line endings (old Mac style); convert to LF", line=1, column=1)
+                E104.finding(
+                    rec.path,
+                    "bare CR line endings (old Mac style); convert to LF",
+                    line=1,
+                    column=1,
+                    fix=None if utf16 else _bare_cr_edits(raw),
+                    fix_message="write each bare CR as the file's line ending",
+                )
             )
         # CRLF is accepted; bare CR is read as a line break, as an editor shows it.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -566,6 +616,17 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
         return rec
     split_and_parse(rec, options)
     return rec
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _bare_cr_edits(raw: bytes) -> list[Edit]:
+    """One edit per bare CR: the file's line ending in its place (CRLF in a file whose line feeds
+    all follow a CR, else LF)."""
+    crlf = raw.count(b"\r\n")
+    ending = "\r\n" if crlf and raw.count(b"\n") == crlf else "\n"
+    return [replace_bytes(m.start(), m.end(), ending) for m in _BARE_CR.finditer(raw)]
 
 
 def split_and_parse(rec: Record, options: ReadOptions) -> None:

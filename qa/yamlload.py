@@ -75,7 +75,8 @@ P106 = rule(
     "parse",
     "error",
     "A plain scalar that YAML 1.1 (PyYAML) and YAML 1.2 read differently (yes/no/on/off, 1:20, 0777).",
-    fix="Quote the value, or write true/false.",
+    fix="Quote the value, or write true/false (the fix, where the schema wants a boolean).",
+    applicability="safe",
 )
 P107 = rule(
     "P107",

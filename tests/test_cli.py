@@ -113,6 +113,7 @@ def test_json_and_html_outputs_where_asked(tmp_path: Path, write_corpus: Callabl
             # a.txt is published with a blank title: S103 says the value is blank, F105 that it is live so
             "published": {"error": 1, "warning": 0, "info": 0},
         },
+        "fixable": {"safe": 0, "unsafe": 0},
     }
     by_rule = {f["rule"]: f for f in doc["findings"]}
     assert by_rule["S103"]["path"] == "a.txt" and by_rule["S103"]["field"] == "title"

@@ -8,7 +8,7 @@ import pytest
 
 from qa.corpus import Record
 from qa.findings import Severity
-from tests.textcheck_helpers import SEEDS, file_at, record, run, seed
+from tests.textcheck_helpers import SEEDS, file_at, record, replacement, run, seed
 
 FM = '---\ntitle: "{title}"\nexcerpt: "Plain text."\nprovider:\n  name: Example News\ntopics:\n  - AI\n---\n{body}'
 
@@ -26,8 +26,8 @@ def test_mojibake_in_title_located_with_repair(tmp_path: Path) -> None:
     title = "He donâ€™t like the CafÃ© menu"
     [f1, f2] = [f for f in clip(tmp_path, title) if f.rule == "E201"]
     assert f1.field == "title" and f1.severity == "error"
-    assert title[f1.span[0] : f1.span[1]] == "â€™" and f1.fix == "’"
-    assert title[f2.span[0] : f2.span[1]] == "Ã©" and f2.fix == "é"
+    assert title[f1.span[0] : f1.span[1]] == "â€™" and replacement(f1) == "’"
+    assert title[f2.span[0] : f2.span[1]] == "Ã©" and replacement(f2) == "é"
     rec = record(tmp_path, FM.format(title=title, body=""))
     assert f1.line == 2
     assert file_at(rec, f1.line, f1.column, 3) == "â€™"
@@ -37,7 +37,7 @@ def test_mojibake_in_title_located_with_repair(tmp_path: Path) -> None:
 def test_mojibake_twice_encoded_in_body(tmp_path: Path) -> None:
     body = "Line one.\nThe Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.\n"
     [f] = clip(tmp_path, body=body)
-    assert f.rule == "E201" and f.field == "body" and f.fix == "’"
+    assert f.rule == "E201" and f.field == "body" and replacement(f) == "’"
     assert f.line == 10 and f.column == len("The Mona Lisa doesn") + 1
     assert body[f.span[0] : f.span[1]].startswith("Ãƒ")
 
@@ -47,7 +47,7 @@ def test_replacement_control_surrogate_private_use(tmp_path: Path) -> None:
     found = {f.rule: f for f in clip(tmp_path, body=body)}
     assert set(found) == {"E202", "E203", "E205"}
     assert body[slice(*found["E202"].span)] == "\ufffd"
-    assert body[slice(*found["E203"].span)] == "\x07" and found["E203"].fix == ""
+    assert body[slice(*found["E203"].span)] == "\x07" and replacement(found["E203"]) == ""
     assert found["E205"].column == body.index("\ue000") + 1
     # neither UTF-8 files nor YAML escapes can carry one, but text from other readers can
     text = "half \ud83d emoji"
@@ -65,7 +65,7 @@ def test_html_entities_and_tags_are_warnings_with_fixes(tmp_path: Path) -> None:
     fs = clip(tmp_path, body=body)
     ents = [f for f in fs if f.rule == "E206"]
     tags = [f for f in fs if f.rule == "E207"]
-    assert [f.fix for f in ents] == ["&", "’"]
+    assert [replacement(f) for f in ents] == ["&", "’"]
     assert [body[slice(*f.span)] for f in tags] == ["<br>", '<a href="x">', "</a>"]
     assert all(f.severity == Severity.WARNING.value for f in fs)
 
@@ -77,7 +77,7 @@ def test_ampersand_and_comparisons_are_not_html(tmp_path: Path) -> None:
 def test_stripped_zwj_found_and_repaired(tmp_path: Path) -> None:
     body = "Astronauts 👨🚀 and coders 👩💻 walk 🚶♀️ fast 🚗💨.\n"
     fs = [f for f in clip(tmp_path, body=body) if f.rule == "E208"]
-    assert [f.fix for f in fs] == ["👨\u200d🚀", "👩\u200d💻", "🚶\u200d♀️"]
+    assert [replacement(f) for f in fs] == ["👨\u200d🚀", "👩\u200d💻", "🚶\u200d♀️"]
     assert [body[slice(*f.span)] for f in fs] == ["👨🚀", "👩💻", "🚶♀️"]
 
 
@@ -88,7 +88,7 @@ def test_joined_sequence_is_not_flagged(tmp_path: Path) -> None:
 def test_not_nfc_is_info(tmp_path: Path) -> None:
     body = "Zu\u0308rich\n"
     [f] = clip(tmp_path, body=body)
-    assert f.rule == "E209" and f.severity == "info" and f.fix == "ü" and body[slice(*f.span)] == "u\u0308"
+    assert f.rule == "E209" and f.severity == "info" and replacement(f) == "ü" and body[slice(*f.span)] == "u\u0308"
     rec = record(tmp_path, FM.format(title="x", body=body))
     assert run("encoding", rec, nfc=False) == []
 
@@ -113,7 +113,7 @@ def test_seeds() -> None:
     for prefix in ("000", "001", "002", "004"):
         assert run("encoding", seed(prefix)) == []  # curly quotes and the NBSP-dash are legitimate
     fs = run("encoding", seed("003"))
-    assert [(f.rule, f.fix, f.line) for f in fs] == [
+    assert [(f.rule, replacement(f), f.line) for f in fs] == [
         ("E208", "👨\u200d🎓", 14),
         ("E208", "👩\u200d💻", 14),
         ("E208", "🚶\u200d♀️", 28),

@@ -29,17 +29,54 @@ import yaml
 
 from qa.checks import Check, Context
 from qa.corpus import Record
-from qa.findings import Finding, Rule, rule
-from qa.textfields import ShortTextMemo, TextField, record_fields
+from qa.findings import Finding, Rule, replace_text, rule
+from qa.textfields import ShortTextMemo, TextField, record_fields, removal
 
+_REMOVE_LINE = "Remove the line."
 B101 = rule(
-    "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
+    "B101",
+    "comment-form",
+    "boilerplate",
+    "warning",
+    'A comment form\'s text ("Leave a Reply", "Your email ...").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
 )
-B102 = rule("B102", "share-prompt", "boilerplate", "warning", 'A share prompt ("Share this article", social links).')
-B103 = rule("B103", "subscribe-prompt", "boilerplate", "warning", 'A subscribe or newsletter prompt ("Subscribe now").')
-B104 = rule("B104", "cookie-notice", "boilerplate", "warning", 'A cookie notice ("This site uses cookies ...").')
+B102 = rule(
+    "B102",
+    "share-prompt",
+    "boilerplate",
+    "warning",
+    'A share prompt ("Share this article", social links).',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B103 = rule(
+    "B103",
+    "subscribe-prompt",
+    "boilerplate",
+    "warning",
+    'A subscribe or newsletter prompt ("Subscribe now").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B104 = rule(
+    "B104",
+    "cookie-notice",
+    "boilerplate",
+    "warning",
+    'A cookie notice ("This site uses cookies ...").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
 B105 = rule(
-    "B105", "read-more-link", "boilerplate", "warning", "A 'Read more' / 'Continue reading' / 'Related articles' link."
+    "B105",
+    "read-more-link",
+    "boilerplate",
+    "warning",
+    "A 'Read more' / 'Continue reading' / 'Related articles' link.",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
 )
 B106 = rule(
     "B106",
@@ -47,6 +84,8 @@ B106 = rule(
     "boilerplate",
     "warning",
     "Other page furniture: 'Skip to content', 'Advertisement', 'Tags: ...', copyright lines.",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
 )
 
 CATEGORY_RULES: dict[str, Rule] = {
@@ -227,6 +266,7 @@ def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Findi
     out: list[Finding] = []
     for start, end, category in hits:
         line, column = tf.position(start)
+        cut = removal(tf.text, start, end)
         out.append(
             CATEGORY_RULES[category].finding(
                 tf.record.path,
@@ -236,7 +276,8 @@ def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Findi
                 column=column,
                 evidence=tf.text[start:end],
                 span=(start, end),
-                fix="",
+                fix=None if cut is None else replace_text(tf.field, cut[0], cut[1], ""),
+                fix_message="remove the line",
             )
         )
     return out

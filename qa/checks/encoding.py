@@ -36,7 +36,7 @@ from ftfy.badness import is_bad
 
 from qa.checks import Check, Context
 from qa.corpus import Record
-from qa.findings import Finding, Rule, rule
+from qa.findings import Finding, Rule, replace_text, rule, shorten
 from qa.textfields import TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 E201 = rule(
@@ -46,6 +46,7 @@ E201 = rule(
     "error",
     'Mojibake: UTF-8 text that was decoded as cp1252 or latin-1 ("donâ€™t", "CafÃ©"); the fix is ftfy\'s repair.',
     fix="Use the repaired text proposed in the finding (ftfy's fix_and_explain).",
+    applicability="safe",
 )
 E202 = rule(
     "E202",
@@ -61,6 +62,7 @@ E203 = rule(
     "error",
     "A C0 or C1 control character (other than newline, tab and carriage return) in the text.",
     fix="Remove the control character.",
+    applicability="safe",
 )
 E204 = rule(
     "E204",
@@ -83,6 +85,7 @@ E206 = rule(
     "warning",
     "An HTML character reference (&amp;, &#8217;) left in plain text.",
     fix="Replace it by the character it stands for (the finding's fix).",
+    applicability="safe",
 )
 E207 = rule(
     "E207",
@@ -90,7 +93,8 @@ E207 = rule(
     "encoding",
     "warning",
     "An HTML tag (<br>, <p>, <a href=...>) left in plain text.",
-    fix="Remove the tag.",
+    fix="Remove the tag (a <br> becomes a line break).",
+    applicability="unsafe",
 )
 E208 = rule(
     "E208",
@@ -99,6 +103,7 @@ E208 = rule(
     "warning",
     'Emoji that form one RGI emoji ZWJ sequence once U+200D is put back ("👨🚀" for 👨‍🚀): joiners stripped.',
     fix="Insert U+200D ZERO WIDTH JOINER between them (the finding's fix).",
+    applicability="safe",
 )
 E209 = rule(
     "E209",
@@ -107,6 +112,7 @@ E209 = rule(
     "info",
     "Text not in Unicode normalization form C (decomposed accents, compatibility singletons).",
     fix="Normalize to NFC.",
+    applicability="safe",
 )
 
 MAX_FINDINGS_PER_FIELD = 20
@@ -315,6 +321,7 @@ def _nfc_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix: str | None) -> Finding:
     line, column = tf.position(start)
+    old = shorten(tf.text[start:end], 60)
     return r.finding(
         tf.record.path,
         message,
@@ -323,7 +330,8 @@ def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix:
         column=column,
         evidence=tf.text[max(0, start - 20) : end + 20],
         span=(start, end),
-        fix=fix,
+        fix=None if fix is None else replace_text(tf.field, start, end, fix),
+        fix_message=None if fix is None else f"replace {old!r} with {shorten(fix, 60)!r}" if fix else f"remove {old!r}",
     )
 
 

@@ -37,8 +37,16 @@ from ftfy.badness import is_bad
 
 from qa.checks import Check, Context
 from qa.corpus import Record
-from qa.findings import Finding, rule
-from qa.textfields import ShortTextMemo, TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
+from qa.findings import Finding, replace_text, rule
+from qa.textfields import (
+    ShortTextMemo,
+    TextField,
+    cp1252,
+    cp1252_bytes_not_in,
+    is_plain,
+    record_fields,
+    removal,
+)
 
 L101 = rule(
     "L101",
@@ -47,6 +55,7 @@ L101 = rule(
     "error",
     "A run of text in a script the corpus languages do not use (Chinese fused into an English sentence).",
     fix="Remove or translate the foreign text.",
+    applicability="unsafe",
 )
 L102 = rule(
     "L102",
@@ -55,6 +64,7 @@ L102 = rule(
     "error",
     "A sentence in another language written in the same script (a Spanish sentence in an English article).",
     fix="Remove or translate the sentence.",
+    applicability="unsafe",
 )
 
 # Scripts each language is written in (Unicode script names as the regex module knows them).
@@ -497,6 +507,7 @@ def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) ->
     for start, end in runs:
         line, column = tf.position(start)
         scripts = _scripts(text[start:end], st)
+        cut = removal(text, start, end)
         out.append(
             L101.finding(
                 tf.record.path,
@@ -506,11 +517,13 @@ def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) ->
                 column=column,
                 evidence=text[start:end],
                 span=(start, end),
-                fix="",
+                fix=None if cut is None else replace_text(tf.field, cut[0], cut[1], ""),
+                fix_message="remove the foreign text",
             )
         )
     for start, end, lang, score, expected in foreign_sentences(text, st, cache_dir):
         line, column = tf.position(start)
+        cut = removal(text, start, end)
         out.append(
             L102.finding(
                 tf.record.path,
@@ -521,6 +534,8 @@ def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) ->
                 column=column,
                 evidence=text[start:end],
                 span=(start, end),
+                fix=None if cut is None else replace_text(tf.field, cut[0], cut[1], ""),
+                fix_message="remove the sentence",
             )
         )
     return out

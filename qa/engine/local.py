@@ -28,7 +28,8 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from qa.corpus import Source
-from qa.stage import P131, ChunkResult, Stage, StageSpec
+from qa.rules import P131
+from qa.stage import ChunkResult, Stage, StageSpec
 from qa.tables import TableBuilder
 
 IN_PROCESS_BELOW = 300
