@@ -218,6 +218,7 @@ CONFIG_FILES = ("clipqa.toml", ".clipqa.toml", "pyproject.toml")
 
 def _load_rule_modules() -> None:
     """Every module that declares rules, so that select/ignore/severity can name any code."""
+    import qa.gate  # P125-P129, the import's refusals
     import qa.schema
     import qa.stage
     import qa.tables  # noqa: F401
