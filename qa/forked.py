@@ -49,9 +49,10 @@ def die_with_parent(parent: int) -> None:
         import ctypes
 
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            refused = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0
         except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            refused = True
+        if refused:  # pragma: no cover - e.g. a seccomp filter
             _watch_parent(parent)
     else:  # pragma: no cover - not Linux
         _watch_parent(parent)

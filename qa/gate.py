@@ -278,7 +278,10 @@ _SOURCE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr
 def _folder(root: str, rel_dir: str) -> Iterator[int]:
     """A descriptor of the folder ``rel_dir`` under ``root``, reached without following a
     symbolic link: a folder of the batch swapped for a link to elsewhere is not entered."""
-    fd = os.open(root, _DIR_FLAGS)
+    try:
+        fd = os.open(root, _DIR_FLAGS)
+    except FileNotFoundError as exc:
+        raise _NotTheFile("missing", "its folder was deleted") from exc
     try:
         for part in PurePosixPath(rel_dir).parts:
             try:
@@ -376,17 +379,6 @@ def _unwritable_name(root: Path, rel: str, limits: tuple[int, int], extra: str =
     return None
 
 
-def _in_corpus(target: Path, sha256: str) -> str:
-    """What the corpus holds at a batch file's name: "absent", "same" bytes, or "other"."""
-    try:
-        st = target.lstat()
-    except (FileNotFoundError, NotADirectoryError):
-        return "absent"
-    if not stat.S_ISREG(st.st_mode):
-        return "other"
-    return "same" if sha256_file(target) == sha256 else "other"
-
-
 def _check_path(prefix: str, name: str, used: dict[str, str]) -> str:
     """The path a file has in the check run: printable, so that the checks and their
     tables never meet a name that is not UTF-8; unique."""
@@ -442,7 +434,7 @@ def plan(
         if problem:
             entry.update(_leave(name, P128, f"cannot go into the corpus: {problem}; it stays in INCOMING"))
             continue
-        held = _in_corpus(cor / name, sha)
+        held = _holds(cor / name, sha)
         if held == "same":
             entry.update(action="already", reason="already in the corpus, byte-identical", findings=[])
         elif held == "other":
@@ -641,7 +633,10 @@ def _holds(dst: Path, sha256: str) -> str:
         return "other"
     if not stat.S_ISREG(st.st_mode):
         return "other"
-    return "same" if sha256_file(dst) == sha256 else "other"
+    try:
+        return "same" if sha256_file(dst) == sha256 else "other"
+    except FileNotFoundError:  # removed since
+        return "absent"
 
 
 def _identity(st: os.stat_result) -> tuple[int, ...]:
@@ -782,6 +777,8 @@ def _release(
     try:
         os.unlink(base, dir_fd=folder)
         os.fsync(folder)
+    except FileNotFoundError:  # deleted meanwhile: it is where it should be, once
+        return outcome
     except OSError:
         if undo:  # the source cannot go (a read-only INCOMING): the file stays in one place
             with contextlib.suppress(OSError):
@@ -1127,6 +1124,8 @@ def run_import(
     if os.path.lexists(cor) and not cor.is_dir():
         raise ImportError_(f"{shown(cor)}: not a folder")
     jpath = journal_path(Path(os.path.realpath(cor)))
+    if not inc.is_dir() and not os.path.lexists(jpath):  # (an unfinished import resumes without it)
+        raise ImportError_(f"{shown(inc)}: no such folder")
     try:
         with _lock(jpath):
             return _run_locked(inc, cor, jpath, config, quarantine, manifest, dry_run, cache_dir)
@@ -1197,6 +1196,8 @@ def abort_import(corpus: str | os.PathLike[str], incoming: str | os.PathLike[str
     cannot be read is moved aside (its name is returned)."""
     cor = Path(os.path.realpath(corpus))
     jpath = journal_path(cor)
+    if not os.path.isdir(jpath.parent):  # no folder for a journal: nothing to undo (and nothing made here)
+        return {"aborted": False, "corpus": str(cor), "restored": [], "kept": []}
     try:
         with _lock(jpath):
             return _abort_locked(cor, jpath, incoming)
@@ -1251,29 +1252,27 @@ def rollback(journal: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
         if action == "leave":
             continue
         home = inc / name
-        if action == "already":
-            where = cor / name
-            outcome = move_file(name, home, e["sha256"], root=str(cor), undo=False, keep_source=True)
-        else:
-            rel = name if action == "accept" else e["dest"]
-            where = (cor if action == "accept" else q) / rel
-            if action == "reject":
-                made.add(where.parent)
-            outcome = move_file(rel, home, e["sha256"], root=str(cor if action == "accept" else q), undo=False)
+        root = cor if action in ("accept", "already") else q
+        rel = e["dest"] if action == "reject" else name
+        where = root / rel
+        if action == "reject":
+            made.add(where.parent)
+        if _holds(where, e["sha256"]) != "same":  # the import put nothing there (or it changed since)
+            outcome = "done" if os.path.lexists(home) else "changed" if os.path.lexists(where) else "missing"
+        else:  # copied back (an already-imported file keeps its corpus copy), never over another file
+            outcome = move_file(rel, home, e["sha256"], root=str(root), undo=False, keep_source=action == "already")
+        if action == "reject" and _holds(where, e["sha256"]) != "same":
+            sidecar = q / (e["dest"] + SIDECAR)
+            if _sidecar_is_ours(sidecar, e):  # no record without its file
+                with contextlib.suppress(FileNotFoundError):
+                    sidecar.unlink()
         if outcome in ("moved", "done"):
             restored.append(name)
-            if action == "reject":
-                sidecar = q / (e["dest"] + SIDECAR)
-                if _sidecar_is_ours(sidecar, e):
-                    with contextlib.suppress(FileNotFoundError):
-                        sidecar.unlink()
             continue
-        if outcome == "conflict":
-            why = "INCOMING holds another file of this name now"
-        elif outcome == "changed":
-            why = "the copy there changed since the import"
-        else:
-            why = "neither there nor in INCOMING"
+        why = {
+            "conflict": "INCOMING holds another file of this name now",
+            "changed": "the copy there changed since the import",
+        }.get(outcome, "neither there nor in INCOMING")
         kept.append({"name": name, "where": str(where), "reason": why})
     written = Path(journal["manifest"])
     if q in written.parents:  # killed after the manifest was written: it tells of an import undone now

@@ -30,6 +30,7 @@ import os
 import random
 import resource
 import shlex
+import shutil
 import signal
 import socket
 import stat
@@ -565,6 +566,25 @@ def test_2_a_file_changed_between_copy_and_removal_is_put_back(tmp_path: Path) -
     assert_settled(scene, changed={os.fsencode(victim): edited})
     scene.update({os.fsencode(victim): edited}, ())
     assert_next_import_runs(scene)
+
+
+def test_2_incoming_deleted_after_a_kill_the_import_still_finishes(tmp_path: Path) -> None:
+    """INCOMING is deleted while an import is unfinished: what was moved stays moved, the rest
+    is reported deleted, and the journal finishes (the corpus is not stuck)."""
+    scene = make_scene(tmp_path, 60)
+    scene.snapshot()
+    proc = start(import_args(scene), tmp_path)
+    wait_for(lambda: scene.journal.exists() and _files_in(scene.incoming) < len(scene.inputs), proc, "moving")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    still = [n for n in tree(scene.incoming) if scene.inputs[n][0] == "file"]
+    shutil.rmtree(scene.incoming)
+    ran = run(import_args(scene), tmp_path)
+    assert ran.code == 1, ran.err
+    assert set(_left_names(ran)) == set(still) - {b"old0.txt"}  # an already-imported file is in the corpus
+    assert_settled(scene, gone=still)
+    scene.incoming.mkdir()
+    assert_next_import_runs(scene, gone=still)
 
 
 # ---------------------------------------------------------------- 3. quarantine names
