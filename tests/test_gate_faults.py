@@ -145,6 +145,15 @@ def make_scene(root: Path, n: int, *, seed: int = 0, corpus: Path | None = None,
     return Scene(root, incoming, corpus)
 
 
+def killed_while_moving(scene: Scene) -> None:
+    """Start the import and SIGKILL it once it has moved a file: an unfinished import."""
+    proc = start(import_args(scene), scene.root)
+    wait_for(lambda: scene.journal.exists() and _files_in(scene.incoming) < len(scene.inputs), proc, "moving")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+
 def _files_in(folder: Path) -> int:
     """How many files are under ``folder`` (cheap; while an import moves them)."""
     return sum(len(files) for _, _, files in os.walk(folder))
@@ -577,10 +586,7 @@ def test_2_incoming_deleted_after_a_kill_the_import_still_finishes(tmp_path: Pat
     is reported deleted, and the journal finishes (the corpus is not stuck)."""
     scene = make_scene(tmp_path, 60)
     scene.snapshot()
-    proc = start(import_args(scene), tmp_path)
-    wait_for(lambda: scene.journal.exists() and _files_in(scene.incoming) < len(scene.inputs), proc, "moving")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    killed_while_moving(scene)
     still = [n for n in tree(scene.incoming) if scene.inputs[n][0] == "file"]
     shutil.rmtree(scene.incoming)
     ran = run(import_args(scene), tmp_path)
@@ -1092,10 +1098,7 @@ def test_the_command_an_unfinished_import_names_recovers_it(tmp_path: Path) -> N
     names two commands; each of them works (here: undo, then the other import runs)."""
     scene = make_scene(tmp_path, 60)
     scene.snapshot()
-    proc = start(import_args(scene), tmp_path)
-    wait_for(lambda: scene.journal.exists() and _files_in(scene.incoming) < len(scene.inputs), proc, "moving")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    killed_while_moving(scene)
     other = _bad_batch(tmp_path / "other", {"n.txt": clipping(3, random.Random(3))})
     ran = run(clipqa_args("import", other, "--into", scene.corpus, "--isolated"), tmp_path)
     line = assert_one_line_error(ran, "unfinished import")
