@@ -684,7 +684,7 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
 
 
 @main.command("import")
-@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
+@click.argument("incoming", required=False, type=click.Path(file_okay=False))
 @click.option("--into", "corpus", required=True, type=click.Path(file_okay=False), help="The corpus folder.")
 @click.option(
     "--quarantine",
@@ -695,27 +695,47 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     "--manifest", type=click.Path(dir_okay=False), help="Write the manifest here [default: in the quarantine]."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option(
+    "--abort",
+    is_flag=True,
+    help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @config_options
 @guarded
 def import_cmd(
-    incoming: str,
+    incoming: str | None,
     corpus: str,
     quarantine: str | None,
     manifest: str | None,
     dry_run: bool,
+    abort: bool,
     no_cache: bool,
     **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
 
-    Exit 0 when every clipping was accepted, 1 when some were rejected. Safe to
-    interrupt: running the same command again finishes the job.
+    Exit 0 when every clipping was accepted, 1 when some were rejected or left in
+    INCOMING (a symbolic link, a special file, a file changed during the import). Safe
+    to interrupt: running the same command again finishes the job, and `clipqa import
+    --abort --into CORPUS` undoes it instead.
     """
-    from qa.gate import ImportError_, run_import
+    from qa.gate import ImportError_, abort_import, dumps, run_import, shown
 
-    cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
     try:
+        if abort:
+            if dry_run or quarantine or manifest:
+                raise UsageFailure("--abort takes only --into (and INCOMING, to check it is that import)")
+            undone = abort_import(corpus, incoming)
+            click.echo(dumps(undone), nl=False)
+            if not undone["aborted"]:
+                moved = undone.get("journal_moved_to")
+                note = f"an unreadable journal was moved to {shown(moved)}" if moved else "nothing to undo"
+                click.echo(f"clipqa: no unfinished import into {shown(corpus)}: {note}", err=True)
+            sys.exit(EXIT_FAILED if undone["kept"] else EXIT_PASSED)
+        if incoming is None:
+            raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
+        cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
         outcome = run_import(
             incoming,
             corpus,
@@ -727,5 +747,7 @@ def import_cmd(
         )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
-    click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))
-    sys.exit(EXIT_FAILED if outcome["rejected"] else EXIT_PASSED)
+    click.echo(dumps(outcome), nl=False)
+    for item in outcome["left"]:
+        click.echo(f"clipqa: {shown(item['name'])}: {shown(item['reason'])}", err=True)
+    sys.exit(EXIT_FAILED if outcome["rejected"] or outcome["left"] else EXIT_PASSED)

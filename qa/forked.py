@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -28,6 +30,43 @@ FORK_FROM_FILES = 2000
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Called first thing in a child process: end it when ``parent`` (the process that
+    started it) dies, whatever kills that process, SIGKILL included.
+
+    Without this, a child of a killed run (a worker of the pool, a forked writer) is left
+    to ``init``, and may wait forever on a pipe no one will write. Linux: the kernel sends
+    the child SIGKILL when its parent dies (``PR_SET_PDEATHSIG``). The parent may have died
+    before the request took effect: then the child's parent is already another process,
+    and the child leaves at once. Elsewhere, a watchdog thread looks every second.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            refused = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            refused = True
+        if refused:  # pragma: no cover - e.g. a seccomp filter
+            _watch_parent(parent)
+    else:  # pragma: no cover - not Linux
+        _watch_parent(parent)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="clipqa-parent-watch", daemon=True).start()
 
 
 class Forked(Generic[T]):
@@ -49,10 +88,12 @@ class Forked(Generic[T]):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: compute, send the pickled value back, leave without exit handlers
             code = 1
             try:
+                die_with_parent(parent)
                 os.close(read_end)
                 data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:

@@ -29,6 +29,47 @@ P131 = rule(
     "the file was skipped and the run went on.",
 )
 
+# The import's refusals (qa/gate.py): batch entries it will not check or move. Declared here,
+# not in qa.gate, so that the registry never has to import the gate (and with it the pipeline).
+P125 = rule(
+    "P125",
+    "import-symlink",
+    "parse",
+    "error",
+    "clipqa import: this entry of the batch is a symbolic link; it is not followed, and stays in INCOMING.",
+)
+P126 = rule(
+    "P126",
+    "import-special-file",
+    "parse",
+    "error",
+    "clipqa import: this entry of the batch is a named pipe, socket or device; it is not read, and stays in INCOMING.",
+)
+P127 = rule(
+    "P127",
+    "import-file-changed",
+    "parse",
+    "error",
+    "clipqa import: the file changed, was replaced or was deleted after it was checked; it was not moved "
+    "(import it again).",
+)
+P128 = rule(
+    "P128",
+    "import-unusable-name",
+    "parse",
+    "error",
+    "clipqa import: the file's name or path cannot be written where the file would go (too long there, or a "
+    "folder of that path is a file); it stays in INCOMING.",
+)
+P129 = rule(
+    "P129",
+    "import-name-conflict",
+    "parse",
+    "error",
+    "clipqa import: another file of this name, with other bytes, is in the corpus; this one is quarantined, "
+    "never overwriting it.",
+)
+
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, by code (the registry, once every module that declares rules is imported)."""
@@ -44,4 +85,4 @@ def all_rules() -> dict[str, Rule]:
     return REGISTRY
 
 
-__all__ = ["P131", "P900", "all_rules"]
+__all__ = ["P125", "P126", "P127", "P128", "P129", "P131", "P900", "all_rules"]

@@ -28,6 +28,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from qa.corpus import Source
+from qa.forked import die_with_parent
 from qa.rules import P131
 from qa.stage import ChunkResult, Stage, StageSpec
 from qa.tables import TableBuilder
@@ -36,8 +37,10 @@ IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
 
 
-def _init_worker(spec: StageSpec, warm: bool = False) -> None:
+def _init_worker(spec: StageSpec, warm: bool = False, parent: int = 0) -> None:
     global _WORKER_STAGE
+    if parent:
+        die_with_parent(parent)  # a worker never outlives the run that started it (SIGKILL included)
     _WORKER_STAGE = Stage(spec)
     if warm:
         _WORKER_STAGE.warm()
@@ -138,7 +141,7 @@ class Workers:
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(spec, True),
+            initargs=(spec, True, os.getpid()),
         )
         # Under fork, ProcessPoolExecutor starts all its workers at the first task.
         self.pool.submit(_nothing)
@@ -188,7 +191,10 @@ class LocalRun:
                 self.futures.clear()
         if pooled and self.pool is None:
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=self.ctx, initializer=_init_worker, initargs=(spec,)
+                max_workers=self.jobs,
+                mp_context=self.ctx,
+                initializer=_init_worker,
+                initargs=(spec, False, os.getpid()),
             )
             self._submit()  # a worker that dies fails its chunks, which result() checks again in isolation
 
@@ -258,7 +264,8 @@ def hard_limit(spec: StageSpec, files: int) -> float | None:
 
 
 def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, part: Sequence[Source], start: int,
-                index: int) -> None:  # fmt: skip
+                index: int, parent: int) -> None:  # fmt: skip
+    die_with_parent(parent)
     try:
         conn.send(Stage(spec).process(part, start, index))
     except Exception as exc:  # noqa: BLE001 - reported by the parent, never as a traceback
@@ -272,7 +279,7 @@ def run_in_child(
 ) -> ChunkResult | str:
     """Process one chunk in a fresh child process: its result, or why the child died."""
     receive, send = ctx.Pipe(duplex=False)
-    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index), daemon=True)  # type: ignore[attr-defined]
+    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index, os.getpid()), daemon=True)  # type: ignore[attr-defined]
     child.start()
     send.close()
     limit = hard_limit(spec, len(part))
