@@ -720,7 +720,8 @@ def import_cmd(
     to interrupt: running the same command again finishes the job, and `clipqa import
     --abort --into CORPUS` undoes it instead.
     """
-    from qa.gate import ImportError_, abort_import, dumps, run_import, shown
+    from qa.corpus import shown
+    from qa.gate import ImportError_, abort_import, dumps, run_import
 
     try:
         if abort:

@@ -242,6 +242,30 @@ class Discovery:
     missing: list[str]  # arguments that do not exist (usage error: exit 2)
 
 
+def shown(path: str | os.PathLike[str]) -> str:
+    """A path (or a message naming one) as it can be printed: bytes of a name that are not
+    UTF-8 (kept by ``os.fsdecode`` as lone surrogates) shown as ``\\xNN``."""
+    text = os.fspath(path)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte (from a YAML escape)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _display_name(name: str) -> str:
+    """A file or folder name as a finding's path holds it: the name itself, or, for a name
+    that is not UTF-8, its printable form (``caf\\xe9.txt``). The tables (Arrow strings),
+    the reports and JSON take only UTF-8; the file is still read at its real location."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown(name)
+    return name
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     include: Sequence[str] = DEFAULT_INCLUDE,
@@ -264,7 +288,8 @@ def discover(
             continue
         if not root.is_dir():
             # A file named directly is read whatever its extension.
-            parts.append((None, {root.name: Source(root.name, str(root))}))
+            name = _display_name(root.name)
+            parts.append((None, {name: Source(name, str(root))}))
             continue
         walked: dict[str, Source] = {}
         _walk(root, include, exclude, walked, findings)
@@ -333,7 +358,8 @@ def _walk(
             findings.append(P120.finding(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}"))
             continue
         for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            name = _display_name(entry.name)
+            rel = f"{rel_dir}/{name}" if rel_dir else name
             if excluded(entry.name) or excluded(rel):
                 continue
             try:
@@ -352,6 +378,9 @@ def _walk(
                     problem = "a symbolic link loop" if exc.errno == 40 else "a dangling symbolic link"
                     findings.append((P122 if exc.errno == 40 else P120).finding(rel, f"cannot read: {problem}"))
                     continue
+            if name is not entry.name:
+                while rel in sources:  # the printable form is also another file's real name
+                    rel += "~"
             sources[rel] = Source(rel, entry.path)
 
 

@@ -53,7 +53,7 @@ from typing import Any
 
 from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_prefix, write_text
 from qa.config import Config
-from qa.corpus import P120, Discovery, Source, _compiled, discover
+from qa.corpus import P120, Discovery, Source, _compiled, discover, shown
 from qa.findings import Finding, Rule, Severity
 from qa.rules import P125, P126, P127, P128, P129
 
@@ -72,17 +72,6 @@ class ImportError_(Exception):  # noqa: N801 - not the builtin ImportError
 
 
 # ---------------------------------------------------------------- names, JSON, errors
-
-
-def shown(path: str | os.PathLike[str]) -> str:
-    """A path (or a message naming one) as it can be printed: bytes of a name that are not
-    UTF-8 (kept by ``os.fsdecode`` as lone surrogates) shown as ``\\xNN``."""
-    text = os.fspath(path)
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a surrogate that stands for no byte (from a YAML escape)
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

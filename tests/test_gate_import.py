@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from qa.atomic import TMP_MARK, is_temp_of, temp_prefix
 from qa.config import load_config
-from qa.gate import ImportError_, dumps, free_quarantine_name, journal_path, move_file, run_import, sha256_file, shown
+from qa.corpus import shown
+from qa.gate import ImportError_, dumps, free_quarantine_name, journal_path, move_file, run_import, sha256_file
 
 REPO = Path(__file__).resolve().parents[1]
 
