@@ -45,6 +45,16 @@ PIECES = [
     "👍🏽",
     "\u200d",
     "\ufe0f",
+    "\u00ad",
+    "\u200b",
+    "\u200c",
+    "\u2060",
+    "\ufeff",
+    "\u202e",
+    "\u2066",
+    "\u200f",
+    "می\u200cخواهم",
+    "שלום\u2067",
     "\ud83d",
     "\ue000",
     "\ufffd",
@@ -276,6 +286,7 @@ def test_quiet_text_sees_what_it_must() -> None:
     assert not encoding.quiet_text("AT&amp;T")
     assert not encoding.quiet_text("a<br>b")
     assert encoding.quiet_text("plain text\n\twith tabs\r\nand lines")
+    assert not encoding.quiet_text("co\u00adop")  # a soft hyphen is Windows-1252 and invisible (E213)
     st_ = language.settings_from(LANGUAGE_OPTIONS[0])
     assert not language.quiet_text("El gobierno dijo que la ley es para todos.", st_)
     assert language.quiet_text("The government said the plan would go ahead.", st_)
