@@ -17,8 +17,9 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -49,6 +50,28 @@ B106 = rule(
     "Other page furniture: 'Skip to content', 'Advertisement', 'Tags: ...', copyright lines.",
 )
 
+B107 = rule(
+    "B107",
+    "navigation-link",
+    "boilerplate",
+    "warning",
+    "Site navigation: 'Next Post', 'Previous Post', 'Scroll to top', 'Skip to content', breadcrumbs, pagination.",
+)
+B108 = rule(
+    "B108",
+    "copyright-notice",
+    "boilerplate",
+    "warning",
+    "A copyright or all-rights-reserved line ('Copyright © 2019 <Site>', 'Alle Rechte vorbehalten').",
+)
+B109 = rule(
+    "B109",
+    "login-prompt",
+    "boilerplate",
+    "warning",
+    "A log-in, sign-up or paywall prompt ('Sign in', 'Forgot your password?', 'Already a subscriber?').",
+)
+
 CATEGORY_RULES: dict[str, Rule] = {
     "comment-form": B101,
     "share-prompt": B102,
@@ -56,11 +79,19 @@ CATEGORY_RULES: dict[str, Rule] = {
     "cookie-notice": B104,
     "read-more": B105,
     "page-chrome": B106,
+    "navigation": B107,
+    "copyright-notice": B108,
+    "login-prompt": B109,
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
-_LINE = r"[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t\r]*\Z"
-_LEADERS = " \t\r-•*·▪►>|#"
+# A whole line: leading white space, bullets and arrows, then the pattern, then trailing white
+# space and punctuation ("Weiterlesen »", "Passwort vergessen?", "... nicht veröffentlicht.").
+_LINE = r"[ \t]*(?:[-•*·▪►>|#«‹←↑]+[ \t]*)?(?:{alts})[ \t]*(?:[:.!?…»›→|*]+[ \t]*)?\r?\Z"
+_LEADERS = " \t\r-•*·▪►>|#«‹←↑"
+# What phrase_key strips from both ends of a line: white space, bullets, arrows, punctuation.
+_EDGES = " \t\r-•*·▪►>|#«»‹›←→↑↓:.!?…–—"
 MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
+MAX_CONTAINS_LINE = 200  # a "contains" phrase ("All rights reserved") counts in lines up to this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +99,15 @@ class Patterns:
     generic: re.Pattern[str]  # the patterns that may start with any character
     by_first: dict[str, re.Pattern[str]]  # first letter of a line (lower case) -> its patterns + generic
     groups: dict[str, str]  # regex group name -> category
+    phrases: dict[str, str]  # phrase_key of an exact phrase (CMS catalogues) -> category
+    phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
+    contains: tuple[tuple[str, str], ...]  # (lower-case phrase, category) found anywhere in a short line
+
+
+def phrase_key(line: str) -> str:
+    """A line as the exact phrases are looked up: lower case, white space collapsed, bullets,
+    arrows and punctuation stripped from both ends ("» Weiterlesen" and "weiterlesen." are one)."""
+    return " ".join(line.lower().split()).strip(_EDGES)
 
 
 def load_patterns_file(path: str | Path) -> dict[str, list[str]]:
@@ -76,11 +116,60 @@ def load_patterns_file(path: str | Path) -> dict[str, list[str]]:
 
 
 def shipped_patterns() -> dict[str, list[str]]:
+    """The shipped regular expressions by category: qa/data/boilerplate.yaml, and the catalogue
+    phrases with a variable part ("Posted by {}") as expressions."""
+    cats = parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml")
+    for category, _lang, text, _source in _shipped_phrase_rows():
+        if "{" in text and not text.startswith("{}"):  # a leading wildcard would be tried on every line
+            cats.setdefault(category, []).append(_phrase_pattern(text))
+    return cats
+
+
+@lru_cache(maxsize=1)
+def _shipped_yaml() -> Any:
     text = resources.files("qa").joinpath("data/boilerplate.yaml").read_text(encoding="utf-8")
-    return parse_patterns(yaml.safe_load(text), "qa/data/boilerplate.yaml")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@lru_cache(maxsize=1)
+def _shipped_phrase_rows() -> tuple[tuple[str, str, str, str], ...]:
+    text = resources.files("qa").joinpath("data/boilerplate_phrases.json").read_text(encoding="utf-8")
+    return tuple((str(c), str(lang), str(t), str(src)) for c, lang, t, src in json.loads(text)["phrases"])
+
+
+def shipped_phrases() -> dict[str, str]:
+    """phrase_key -> category of the exact catalogue phrases (the first category wins a clash)."""
+    out: dict[str, str] = {}
+    order = {c: i for i, c in enumerate(CATEGORY_RULES)}
+    for category, _lang, text, _source in sorted(_shipped_phrase_rows(), key=lambda r: order[r[0]]):
+        key = phrase_key(text)
+        if "{" not in text and key:
+            out.setdefault(key, category)
+    return out
+
+
+def shipped_contains() -> tuple[tuple[str, str], ...]:
+    doc = _shipped_yaml()
+    return tuple(
+        (str(entry["contains"]).lower(), str(category))
+        for category, entries in doc["categories"].items()
+        for entry in entries
+        if isinstance(entry, dict) and "contains" in entry
+    )
+
+
+def _phrase_pattern(text: str) -> str:
+    """A catalogue phrase with placeholders as a regular expression: literal parts (any white space
+    between words), ``{0}`` a number ("{0} min read"), ``{}`` some text ("Posted by {}")."""
+    counts = [r"\s+".join(re.escape(word) for word in part.split()) for part in text.split("{0}")]
+    pattern = r"\d+".join(counts)
+    return r".{1,80}?".join(p.strip() for p in pattern.split(re.escape("{}"))).strip()
 
 
 def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
+    """category -> regular expressions, from a document in the format of qa/data/boilerplate.yaml:
+    each entry a pattern string, or a mapping with ``pattern`` (and ``source``); entries with
+    ``contains`` (plain phrases, see :func:`shipped_contains`) are not expressions and are skipped."""
     if isinstance(doc, dict) and "categories" in doc:
         doc = doc["categories"]
     if not isinstance(doc, dict):
@@ -89,14 +178,21 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
     for category, pats in doc.items():
         if category not in CATEGORY_RULES:
             raise ValueError(f"{where}: unknown category {category!r} (known: {', '.join(CATEGORY_RULES)})")
-        if not isinstance(pats, (list, tuple)) or not all(isinstance(p, str) for p in pats):
+        if not isinstance(pats, (list, tuple)):
             raise ValueError(f"{where}: category {category!r} must be a list of strings")
-        for p in pats:
+        found: list[str] = []
+        for entry in pats:
+            if isinstance(entry, dict) and "contains" in entry and isinstance(entry["contains"], str):
+                continue
+            p = entry.get("pattern") if isinstance(entry, dict) else entry
+            if not isinstance(p, str):
+                raise ValueError(f"{where}: category {category!r} must be a list of strings")
             try:
                 re.compile(p)
             except re.error as exc:
                 raise ValueError(f"{where}: bad pattern {p!r} in {category!r}: {exc}") from exc
-        out[str(category)] = list(pats)
+            found.append(p)
+        out[str(category)] = found
     return out
 
 
@@ -116,8 +212,11 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     generic: list[tuple[str, str]] = []
     for category, pats in cats.items():
         for p in pats:
-            first = _first_letter(p)
-            (generic if first is None else buckets.setdefault(first, [])).append((category, p))
+            firsts = _first_letters(p)
+            if firsts is None:
+                generic.append((category, p))
+            for first in sorted(firsts or ()):
+                buckets.setdefault(first, []).append((category, p))
 
     def build(items: list[tuple[str, str]]) -> re.Pattern[str]:
         alts = []
@@ -128,34 +227,68 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
         return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
 
     by_first = {first: build(items + generic) for first, items in buckets.items()}
-    return Patterns(build(generic), by_first, groups)
+    phrases = shipped_phrases()
+    phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
+    return Patterns(build(generic), by_first, groups, phrases, phrase_max, shipped_contains())
 
 
-_SPECIAL = set("\\()[].^$|?*+{}")
-
-
-def _first_letter(pattern: str) -> str | None:
-    """The (lower-cased) character every match of ``pattern`` starts with, when plain to see."""
-    if not pattern or pattern[0] in _SPECIAL or (len(pattern) > 1 and pattern[1] in "?*{"):
+def _first_letters(pattern: str) -> set[str] | None:
+    """The (lower-cased) characters a match of ``pattern`` can start with, from its parse tree;
+    None when it may start with about anything (".", a large class, an empty match)."""
+    try:
+        tree = re._parser.parse(pattern, re.IGNORECASE)  # type: ignore[attr-defined]
+    except re.error:
         return None
-    depth = 0
-    escaped = in_class = False
-    for ch in pattern:  # a top-level "|" gives several first letters
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return None
-    return pattern[0].lower()
+    first, nullable = _first_of(list(tree))
+    return None if first is None or nullable or not first else first
+
+
+def _first_of(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
+    """(first characters, can match empty) of a sequence of parsed items."""
+    out: set[str] = set()
+    for op, av in items:
+        first, nullable = _first_item(op, av)
+        if first is None:
+            return None, False
+        out |= first
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _first_item(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+    c = re._constants  # type: ignore[attr-defined]
+    if op is c.LITERAL:
+        return {chr(av).lower()}, False
+    if op is c.SUBPATTERN:
+        return _first_of(list(av[-1]))
+    if op is c.BRANCH:
+        out: set[str] = set()
+        nullable = False
+        for branch in av[1]:
+            first, empty = _first_of(list(branch))
+            if first is None:
+                return None, False
+            out |= first
+            nullable = nullable or empty
+        return out, nullable
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        first, empty = _first_of(list(sub))
+        return first, first is not None and (low == 0 or empty)
+    if op is c.IN:
+        chars: set[str] = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value).lower())
+            elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                chars.update("0123456789")
+            else:
+                return None, False
+        return chars, False
+    if op is c.AT:
+        return set(), True
+    return None, False
 
 
 _LAST: list[tuple[Mapping[str, Any], Patterns]] = []
@@ -203,20 +336,43 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 
 def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
     """(start, end, category) of each line of chrome (the span trimmed of white space)."""
-    by_first = pats.by_first
-    generic = pats.generic
+    for start, _end, line in _lines(text):
+        category = line_category(line, pats)
+        if category is not None:
+            stripped = line.strip()
+            if stripped:
+                at = start + line.index(stripped[0])
+                yield at, at + len(stripped), category
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, str]]:
     pos = 0
     for line in text.split("\n"):
-        if 0 < len(line) <= MAX_LINE:
-            head = line.lstrip(_LEADERS)
-            m = by_first.get(head[:1].lower(), generic).match(line) if head else None
-            if m is not None:
-                category = pats.groups.get(m.lastgroup or "", "page-chrome")
-                stripped = line.strip()
-                if stripped:
-                    start = pos + line.index(stripped[0])
-                    yield start, start + len(stripped), category
+        yield pos, pos + len(line), line
         pos += len(line) + 1
+
+
+def line_category(line: str, pats: Patterns) -> str | None:
+    """The category of a line of chrome, or None: the patterns (by the line's first letter), then
+    the exact catalogue phrases, then the phrases a short line may hold anywhere."""
+    n = len(line)
+    if not 0 < n <= max(MAX_LINE, pats.phrase_max):
+        return None
+    if n <= MAX_LINE:
+        head = line.lstrip(_LEADERS)
+        m = pats.by_first.get(head[:1].lower(), pats.generic).match(line) if head else None
+        if m is not None:
+            return pats.groups.get(m.lastgroup or "", "page-chrome")
+    if n <= pats.phrase_max:
+        category = pats.phrases.get(phrase_key(line))
+        if category is not None:
+            return category
+    if n <= MAX_CONTAINS_LINE and pats.contains:
+        lowered = line.lower()
+        for phrase, category in pats.contains:
+            if phrase in lowered:
+                return category
+    return None
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
