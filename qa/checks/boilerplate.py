@@ -17,8 +17,10 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,12 +28,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import yaml
 
-from qa.checks import Check, Context
+from qa.checks import Check, Context, Tables
 from qa.corpus import Record
+from qa.crossrec import check_range, listing
 from qa.findings import Finding, Rule, rule
 from qa.textfields import ShortTextMemo, TextField, record_fields
+from qa.urls import url_host
 
 B101 = rule(
     "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
@@ -70,6 +76,16 @@ B109 = rule(
     "boilerplate",
     "warning",
     "A log-in, sign-up or paywall prompt ('Sign in', 'Forgot your password?', 'Already a subscriber?').",
+)
+
+B201 = rule(
+    "B201",
+    "repeated-line",
+    "boilerplate",
+    "warning",
+    "A line that recurs (digits and dates aside) in many clippings of the same provider: that site's furniture, "
+    "in any language.",
+    fix="Remove the line (the finding's fix).",
 )
 
 CATEGORY_RULES: dict[str, Rule] = {
@@ -407,7 +423,10 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
         # What _wanted says (kind is the field with "[]" for its indexes); it is still asked when
         # the option holds something unhashable, so that such a configuration fails as it did.
         if (field in wanted or kind in wanted) if wanted is not None else _wanted(field, fields):
-            if kind == "body" or len(text) > _HITS.max_chars:
+            if kind == "body":
+                hits = tuple(boilerplate_lines(text, pats))
+                rec.derived["boilerplate_body"] = (text, pats, hits)  # for line_fingerprints
+            elif len(text) > _HITS.max_chars:
                 hits = tuple(boilerplate_lines(text, pats))
             elif (seen := known.get(text)) is not None:
                 hits = seen  # a title or excerpt met before (related items are other clippings)
@@ -421,6 +440,212 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
 _HITS: ShortTextMemo[tuple[tuple[int, int, str], ...]] = ShortTextMemo()
 
 
+# ---------------------------------------------------------------- repeated lines (B201)
+#
+# Per file (the columns hook, in the workers): a 64-bit hash of each body line that could be site
+# furniture, after normalising what changes from page to page (digits, month and day names, case,
+# white space), with where the line is. In the corpus stage: the distinct files of each provider
+# holding each hash are counted (one pass, hash grouping: O(N)); a line in at least
+# ``repeat_min_files`` files and ``repeat_min_share`` of the provider's files is reported in each.
+
+REPEAT_OPTIONS = {
+    "repeat_min_files": 4,  # a quote cited twice or thrice is not furniture
+    "repeat_min_share": 0.25,  # of the provider's clippings with a body: a template's lines are on most pages
+    "repeat_min_chars": 12,  # shorter lines ("Photo", "Analysis") are headings as often as furniture
+    "repeat_max_chars": 500,  # longer lines are paragraphs; cookie banners fit
+    "repeat_max_related": 10,  # other files named in a finding (the message gives the count)
+}
+LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
+_DIGITS = re.compile(r"\d+")
+_MONTHS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril"
+    r"|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|septiembre|octubre|noviembre|diciembre|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b"
+)
+# Tokens of a date or time once digits are 0 and months are <m>: "0", "0:0", "0/0/0", "<m>", "am",
+# "gmt" ... A line made of these and fewer than four other words is a date stamp or a dateline.
+_DATE_TOKEN = re.compile(
+    r"[0:/.,()\-–—|]*(?:<m>|0|am|pm|a\.m\.|p\.m\.|gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|et|pt|ist|jst)?"
+    r"[0:/.,()\-–—|]*"
+)
+# "WASHINGTON (AP) —", "LONDON, March 3 (Reuters) -": a dateline on a line of its own.
+_DATELINE = re.compile(r"[A-Z][A-Z .'’-]{1,40}(?:,[^()\n]{0,30})?(?: ?\([\w .&’'-]{1,30}\))? ?[-—–:]*")
+
+
+def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
+    """The line as its repeats are compared (lower case, white space collapsed, digits 0, month
+    and day names <m>), or None when it is not counted: too short or too long, a date stamp or
+    a dateline ("Updated March 3, 2021 10:15 am ET", "WASHINGTON (AP) —")."""
+    stripped = line.strip()
+    if not min_chars <= len(stripped) <= max_chars:
+        return None
+    key = " ".join(stripped.lower().split())
+    if any(c.isdigit() for c in key):
+        key = _MONTHS.sub("<m>", _DIGITS.sub("0", key))
+        tokens = key.split()
+        words = [t for t in tokens if not _DATE_TOKEN.fullmatch(t)]
+        if len(words) < len(tokens) and len(words) < 4:
+            return None
+    if sum(c.isalpha() for c in key) < min_chars // 2:
+        return None
+    if _DATELINE.fullmatch(stripped):
+        return None
+    return key
+
+
+def line_hash(key: str) -> int:
+    """A stable 64-bit hash of a repeat key (the same in every process and run: issue 19's index
+    may keep them)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def provider_key(data: object) -> str | None:
+    """Whose site a clipping comes from: provider.domain, else provider.name, else webUrl's host."""
+    if not isinstance(data, dict):
+        return None
+    provider = data.get("provider")
+    if isinstance(provider, dict):
+        for key in ("domain", "name"):
+            value = provider.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip().lower()
+    url = data.get("webUrl")
+    if isinstance(url, str) and url:
+        host = url_host(url)
+        if host:
+            return host.lower().removeprefix("www.")
+    return None
+
+
+def line_fingerprints(rec: Record, ctx: Context) -> dict[str, Any]:
+    """The columns of B201: the body's countable lines as packed hashes (``<u8`` each) and spans
+    (``<u4`` start, end, file line, column each), the provider and the normalised title. Lines a
+    pattern already reports (B101-B109) are left out: they are reported once."""
+    provider = provider_key(rec.data)
+    body = rec.body
+    if provider is None or not body.strip():
+        return {}
+    opts = {**REPEAT_OPTIONS, **ctx.options}
+    min_chars, max_chars = int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"])
+    pats = patterns_from(ctx.options)
+    kept = rec.derived.get("boilerplate_body")
+    if kept is not None and kept[0] is body and kept[1] is pats:
+        hits: tuple[tuple[int, int, str], ...] = kept[2]
+    else:
+        hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
+    reported = {start for start, _end, _category in hits}
+    hashes: array[int] = array("Q")
+    spans: array[int] = array("I")
+    for start, _end, line in _lines(body):
+        key = repeat_key(line, min_chars, max_chars)
+        if key is None:
+            continue
+        at = start + (len(line) - len(line.lstrip()))
+        if at in reported:
+            continue
+        file_line, column = rec.body_position(at)
+        hashes.append(line_hash(key))
+        spans.extend((at, at + len(line.strip()), file_line, column))
+    if hashes.itemsize != 8 or spans.itemsize != 4:  # pragma: no cover - every platform we run on
+        raise RuntimeError("array sizes")
+    title = rec.data.get("title") if isinstance(rec.data, dict) else None
+    return {
+        "line_hashes": _little(hashes),
+        "line_spans": _little(spans),
+        "line_provider": provider,
+        # which article this is: versions of one article (same title) count once
+        "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
+    }
+
+
+def _little(values: array[int]) -> bytes:
+    import sys
+
+    if sys.byteorder != "little":  # pragma: no cover
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _body_wanted(options: Mapping[str, Any]) -> bool:
+    fields, wanted = _fields_from(options)
+    return ("body" in wanted) if wanted is not None else _wanted("body", fields)
+
+
+def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    """B201 over the corpus: see the comment above REPEAT_OPTIONS."""
+    opts = {**REPEAT_OPTIONS, **ctx.options}
+    files = tables.get("files")
+    if files is None or files.empty or not set(LINE_COLUMNS) <= set(files.columns):
+        return
+    rows = files[files["line_provider"].notna()]
+    if rows.empty:
+        return
+    paths = rows["_path"].astype(str).tolist()
+    providers, names = pd.factorize(rows["line_provider"].astype(str))
+    per_provider = np.bincount(providers, minlength=len(names))
+    blobs = rows["line_hashes"].tolist()
+    counts = np.array([len(b) // 8 if isinstance(b, bytes) else 0 for b in blobs], dtype=np.int64)
+    if not counts.sum():
+        return
+    hashes = np.frombuffer(b"".join(b for b in blobs if isinstance(b, bytes)), dtype="<u8")
+    owner = np.repeat(np.arange(len(paths)), counts)
+    position = np.arange(len(hashes)) - np.repeat(np.cumsum(counts) - counts, counts)
+    lines = pd.DataFrame({"p": providers[owner], "h": hashes, "f": owner, "i": position})
+    once = lines.drop_duplicates(["f", "h"])  # a file counts once per line
+    min_files = int(opts["repeat_min_files"])
+    share = float(opts["repeat_min_share"])
+    size = once.groupby(["p", "h"], sort=False)["f"].transform("size").to_numpy()
+    needed = np.maximum(min_files, np.ceil(share * per_provider[once["p"].to_numpy()]))
+    frequent = once[size >= needed]
+    if frequent.empty:
+        return
+    # Versions of one article (re-posts, updates) share all their lines, furniture or not: files
+    # with the same title (normalised as lines are) count once. A file without a title is itself.
+    docs = rows["line_doc"].tolist() if "line_doc" in rows.columns else [None] * len(paths)
+    doc_ids = [d if isinstance(d, str) and d else f"\x00{k}" for k, d in enumerate(docs)]
+    doc_codes, _ = pd.factorize(pd.Series(doc_ids, dtype=object))
+    frequent = frequent.assign(doc=doc_codes[frequent["f"].to_numpy()])
+    distinct = frequent.groupby(["p", "h"], sort=False)["doc"].transform("nunique").to_numpy()
+    frequent = frequent[distinct >= min_files]
+    if frequent.empty:
+        return
+    hit = lines.merge(frequent[["p", "h"]].drop_duplicates(), on=["p", "h"])
+    max_related = int(opts["repeat_max_related"])
+    span_blobs = rows["line_spans"].tolist()
+    for _key, group in hit.groupby(["p", "h"], sort=False):
+        p = int(group["p"].to_numpy()[0])
+        members = sorted(set(group["f"].tolist()), key=lambda f: paths[f])
+        provider = str(names[p])
+        of = int(per_provider[p])
+        places = sorted(zip(group["f"].tolist(), group["i"].tolist(), strict=True), key=lambda t: (paths[t[0]], t[1]))
+        for f, i in places:
+            start, end, file_line, column = np.frombuffer(span_blobs[f], dtype="<u4")[4 * i : 4 * i + 4].tolist()
+            others = [paths[g] for g in members if g != f]
+            yield B201.finding(
+                paths[f],
+                f"this line recurs in {len(members)} of the {of} clippings of provider {provider!r}: site furniture "
+                f"(also in {listing(others)})",
+                field="body",
+                line=int(file_line),
+                column=int(column),
+                span=(int(start), int(end)),
+                fix="",
+                related=others[:max_related],
+            )
+
+
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_range(options, "repeat_min_files", 2)
+    yield from check_range(options, "repeat_min_share", 0, 1)
+    yield from check_range(options, "repeat_min_chars", 1)
+    yield from check_range(options, "repeat_max_chars", 1)
+    yield from check_range(options, "repeat_max_related", 0)
+
+
 def warm(ctx: Context) -> None:
     """Compile the patterns ahead: the check's one first-use cost (~0.1 s)."""
     patterns_from(ctx.options)
@@ -428,9 +653,14 @@ def warm(ctx: Context) -> None:
 
 CHECK = Check(
     name="boilerplate",
-    rules=tuple(CATEGORY_RULES.values()),
-    doc="Lines of web-page chrome (comment forms, share/subscribe prompts, cookie notices, 'Read more').",
+    rules=(*CATEGORY_RULES.values(), B201),
+    doc="Lines of web-page chrome (comment forms, share/subscribe prompts, cookie notices, navigation, "
+    "copyright and log-in lines, 'Read more') and lines that recur across a provider's clippings.",
     record=check_record,
+    columns=line_fingerprints,
+    column_names=LINE_COLUMNS,
+    corpus=repeated_lines,
     warm=warm,
-    options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS)},
+    validate=validate,
+    options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS), **REPEAT_OPTIONS},
 )
