@@ -38,7 +38,7 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
-from qa.textfields import ShortTextMemo, TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
+from qa.textfields import ShortTextMemo, TextField, cp1252, is_plain, record_fields
 
 L101 = rule(
     "L101",
@@ -55,6 +55,16 @@ L102 = rule(
     "error",
     "A sentence in another language written in the same script (a Spanish sentence in an English article).",
     fix="Remove or translate the sentence.",
+)
+
+L103 = rule(
+    "L103",
+    "foreign-line",
+    "language",
+    "error",
+    "A short line or a Title Case line (a heading, a menu item, a button) in another language written in the "
+    "same script ('Passwort vergessen?', 'Lire la suite', 'Giriş yap').",
+    fix="Remove or translate the line.",
 )
 
 # Scripts each language is written in (Unicode script names as the regex module knows them).
@@ -138,19 +148,6 @@ DEFAULT_TERMS = (
     "inter alia",
 )
 
-# English function words. Strong ones are not common words of the languages fastText
-# confuses English with; weak ones are ("in", "is", "was" are Dutch or German too).
-# A sentence with two strong, or one strong and three in all, is English and the
-# identifier is not asked (most sentences: this is the fast path).
-_EN_STRONG_WORDS = (
-    "the and that with from this which their they said has have had been were would will could should "
-    "its it's our your there what when who about after into than then these those also just more most "
-    "over only other some such very because between during while where being does did not can but "
-    "are you we how why like out all now new according it’s don’t didn’t isn’t won’t can’t there’s"
-)
-_EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
-EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
-EN_WEAK = frozenset(_EN_WEAK_WORDS.split())
 _URL = regex.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)\b(?:/\S*)?"
@@ -170,6 +167,100 @@ _END = re.compile("[.!?。！？\n]")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
 _WORD = regex.compile(r"\p{L}[\p{L}'’]*")
 _LATIN_LETTER = regex.compile(r"\p{Script=Latin}")
+
+
+# Words that read as English whatever the page's language: brands, and web words every language borrows.
+NEUTRAL_WORDS = frozenset(
+    [
+        "facebook",
+        "twitter",
+        "youtube",
+        "instagram",
+        "linkedin",
+        "whatsapp",
+        "tiktok",
+        "pinterest",
+        "reddit",
+        "telegram",
+        "tumblr",
+        "google",
+        "apple",
+        "microsoft",
+        "amazon",
+        "email",
+        "e-mail",
+        "mail",
+        "online",
+        "blog",
+        "blogs",
+        "podcast",
+        "newsletter",
+        "newsletters",
+        "video",
+        "videos",
+        "app",
+        "apps",
+        "web",
+        "internet",
+        "login",
+        "logout",
+        "ok",
+        "okay",
+        "wifi",
+        "smartphone",
+        "cookie",
+        "cookies",
+        "rss",
+        "feed",
+        "spotify",
+        "netflix",
+        "iphone",
+        "android",
+        "covid",
+        "html",
+        "css",
+        "javascript",
+        "json",
+        "api",
+        "url",
+        "http",
+        "https",
+        "www",
+        "pdf",
+    ]
+)
+_TOKEN = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more (one-letter words tell nothing)
+# Invisible format characters split words without being text (they are the encoding check's E21x).
+_FORMAT_CHARS = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+@lru_cache(maxsize=1)
+def lexicons() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """English words, and the common words of other Latin-script languages (qa/data/lexicons.json.gz,
+    made by tools/language_lexicons.py: symspellpy, pyspellchecker, jusText stop lists, CMS
+    catalogues). Loaded once per process, on first use (~0.1 s)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    raw = resources.files("qa").joinpath("data/lexicons.json.gz").read_bytes()
+    doc = json.loads(gzip.decompress(raw))
+    english = frozenset(doc["en"]) | NEUTRAL_WORDS
+    others = {code: frozenset(words) for code, words in doc.items() if code not in ("en", "about")}
+    return english, others
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` (two letters or more), lower case, format characters removed."""
+    if not text.isascii():
+        text = _FORMAT_CHARS.sub("", text)
+    return _TOKEN.findall(text.lower())
+
+
+def all_english(text: str) -> bool:
+    """Every word of ``text`` is an English word (or a brand): no L102 or L103 can be found in it."""
+    english, _ = lexicons()
+    return english.issuperset(_words(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,73 +468,24 @@ def _mojibake_lead(text: str) -> bool:
     return _LEAD.search(text) is not None
 
 
-def _looks_english(words: list[str], lowered: str) -> bool:
-    """Two strong English function words, or one and three in all (distinct, lower-cased);
-    a possessive "’s" counts as a strong one."""
-    strong = len(EN_STRONG.intersection(words)) + ("’s" in lowered or "'s " in lowered)
-    if strong >= 2:
-        return True
-    return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
-
-
-# Very common function words of Latin-script languages other than English (none is also a common
-# English word). A foreign sentence of four words or more nearly always holds one of them, or an
-# accented letter; a field with neither is not split into sentences at all (the fast path).
-_FOREIGN_MARKER_WORDS = (
-    "el la los las del y en que por para con una un es su al lo como más pero han "  # es
-    "der das und ist nicht mit von zu dem ein eine auf für sich auch wird wurde wurden sind hat haben "  # de
-    "le les des et est une dans pas qui sur du avec ce sont été "  # fr
-    "il di che è della gli sono non questo anche ha hanno "  # it
-    "os da dos das em um não uma ao à pelo "  # pt
-    "de het een en niet voor zijn dat ook naar heeft hebben worden wordt werd "  # nl
-    "w z się że nie jest oraz "  # pl
-    "och att det som är på av för med inte og er til ikke "  # sv, da, no
-    "ve bir bu için ile olarak "  # tr
-    "yang dan untuk dengan ini itu dari "  # id, ms
-    "și în cu pe care "  # ro
-    "je že se ve jsou "  # cs
-    "ang ng sa mga "  # tl
-    "kwa ya wa "  # sw
-    "ja ei ovat että "  # fi
-    "és az egy hogy nem "  # hu
-)
-_FOREIGN_MARKERS = frozenset(_FOREIGN_MARKER_WORDS.split())
-_ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
-
-
-def _may_hold_foreign_latin(text: str) -> bool:
-    if not text.isascii() and _ACCENTED.search(text) is not None:
-        return True
-    return not _FOREIGN_MARKERS.isdisjoint(text.split())
-
-
-_NOT_ACCENTED = cp1252_bytes_not_in(_ACCENTED)  # deleting these from cp1252 bytes leaves the accented letters
-
-
 def quiet_text(text: str, st: Settings) -> bool:
     """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
     False means: ask it.
 
     Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
-    (``foreign_runs`` stops at once; ASCII never holds a run), and its accented letters are found
-    by a bytes ``translate``. ``foreign_sentences`` then finds nothing when no expected language
-    is written in Latin, when the whole text has fewer than ``min_words`` tokens (a sentence is a
-    stretch of it, so it has no more), or, with English expected, when there is no accented
-    letter and no token is a foreign marker word.
+    (``foreign_runs`` stops at once; ASCII never holds a run). ``foreign_sentences`` and
+    ``foreign_lines`` then find nothing when no expected language is written in Latin, or, with
+    English expected, when every word of the text is an English word (both start with that test);
+    with another language expected, when the text has fewer than ``min_words`` tokens (a sentence
+    is a stretch of it; L103 is English's only).
     """
-    if text.isascii():
-        accented = False
-    else:
-        encoded = cp1252(text) if st.latin_only else None
-        if encoded is None:
-            return False
-        accented = bool(encoded.translate(None, _NOT_ACCENTED))
+    if not text.isascii() and (not st.latin_only or cp1252(text) is None):
+        return False
     if not st.latin:
         return True
-    tokens = text.split()
-    if len(tokens) < st.min_words:
-        return True
-    return st.english and not accented and _FOREIGN_MARKERS.isdisjoint(tokens)
+    if st.english:
+        return all_english(text)
+    return len(text.split()) < st.min_words
 
 
 def foreign_sentences(
@@ -453,16 +495,24 @@ def foreign_sentences(
     if not st.latin:
         return
     english = st.english
-    if english and not _may_hold_foreign_latin(text):
+    if english and all_english(text):
         return
+    vocabulary, _ = lexicons()
     for start, end in sentences(text):
         sentence = text[start:end]
         lowered = sentence.lower()
         tokens = lowered.split()
-        if len(tokens) < st.min_words or (english and _looks_english(tokens, lowered)):
-            continue  # the fast path: most sentences end here
+        if len(tokens) < st.min_words:
+            continue
         if sum(1 for t in sentence.split() if t[0].islower()) < st.min_words:
-            continue  # headings and lists of names
+            continue  # headings and lists of names (L103 looks at such lines)
+        if english:
+            # Lexical screen: a sentence whose lower-case words are English words (but one in four,
+            # at most one) is English; any other goes to the identifier, accents or not.
+            lower = [w for t in sentence.split() if t[:1].islower() for w in _words(t)]
+            unknown = sum(1 for w in lower if w not in vocabulary)
+            if unknown < 2 or unknown * 4 < len(lower):
+                continue
         plain = _URL.sub(" ", sentence) if _URL_HINT.search(sentence) else sentence
         if st.terms is not None and not st.term_heads.isdisjoint(tokens):
             plain = st.terms.sub(" ", plain)
@@ -490,6 +540,96 @@ def foreign_sentences(
         yield start, end, lang, score, expected
 
 
+MAX_SHORT_LINE = 200  # longer lines are prose: L102's sentences
+
+
+def foreign_lines(
+    text: str,
+    st: Settings,
+    covered: Sequence[tuple[int, int]] = (),
+    cache_dir: str | None = None,
+    also: Iterable[str] = (),
+) -> Iterator[tuple[int, int, str, float]]:
+    """(start, end, language, score) of whole lines that L102 does not read (fewer than
+    ``min_sentence_words`` lower-case words: headings, menu items, buttons, Title Case) and that
+    are in another language. Only with English expected (the screen is English's lexicon).
+
+    The identifier's top five languages are the candidates; a line is in candidate L when most of
+    its words are words of L (its lexicon), fewer than half are English words that L does not
+    have, and either a word is L's and not English (and the identifier gives L at least 0.05) or
+    the identifier puts L first with 0.5 or more. A line of capitalised words only, or of one word
+    ("São Paulo", "Kontakt") may be a name: it counts only when the same text holds another
+    foreign line or sentence in that language (furniture comes in groups; a name stands alone)."""
+    if not st.latin or not st.english or all_english(text):
+        return
+    vocabulary, others = lexicons()
+    sure: list[tuple[int, int, str, float]] = []
+    maybe: list[tuple[int, int, str, float]] = []
+    for start, _end, line in _text_lines(text):
+        stripped = line.strip()
+        if not stripped or len(stripped) > MAX_SHORT_LINE:
+            continue
+        if sum(1 for t in stripped.split() if t[:1].islower()) >= st.min_words:
+            continue  # a sentence: L102's
+        at = start + line.index(stripped[0])
+        if any(a < at + len(stripped) and at < b for a, b in covered):
+            continue
+        found = _line_language(stripped, st, vocabulary, others, cache_dir)
+        if found is None:
+            continue
+        lang, score, name_like = found
+        (maybe if name_like else sure).append((at, at + len(stripped), lang, score))
+    languages = {lang for _a, _b, lang, _s in sure} | set(also)
+    yield from sorted([*sure, *(m for m in maybe if m[2] in languages)])
+
+
+def _line_language(
+    line: str, st: Settings, vocabulary: frozenset[str], others: Mapping[str, frozenset[str]], cache_dir: str | None
+) -> tuple[str, float, bool] | None:
+    plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
+    if st.terms is not None:
+        plain = st.terms.sub(" ", plain)
+    words = [w for w in _words(plain) if w not in st.allowed_terms]
+    n = len(words)
+    if n == 0 or all(w in vocabulary for w in words):
+        return None
+    ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=5)
+    if not ranked:
+        return None
+    best: tuple[int, int, float, str] | None = None
+    for lang, score in ranked:
+        lexicon = others.get(lang)
+        if lang in st.languages or lexicon is None or score < 0.05:
+            continue
+        own = sum(1 for w in words if w in lexicon)
+        foreign_only = sum(1 for w in words if w in lexicon and w not in vocabulary)
+        english_only = sum(1 for w in words if w in vocabulary and w not in lexicon)
+        if own * 2 < n or english_only * 2 >= n:
+            continue
+        if not (foreign_only or (lang == ranked[0][0] and score >= 0.5)):
+            continue
+        key = (foreign_only, own, score, lang)
+        if best is None or key > best:
+            best = key
+    if best is None:
+        top, score = ranked[0]
+        if top in st.languages or score < 0.9 or n < 2 or any(w in vocabulary for w in words):
+            return None
+        lang = top
+    else:
+        lang, score = best[3], best[2]
+    # one word, or capitalised words (particles aside: "Luiz Inácio Lula da Silva")
+    name_like = n == 1 or all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3)
+    return lang, score, name_like
+
+
+def _text_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
 def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) -> list[Finding]:
     out: list[Finding] = []
     text = tf.text
@@ -509,13 +649,31 @@ def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) ->
                 fix="",
             )
         )
+    covered: list[tuple[int, int]] = []
+    sentence_languages: set[str] = set()
     for start, end, lang, score, expected in foreign_sentences(text, st, cache_dir):
+        covered.append((start, end))
+        sentence_languages.add(lang)
         line, column = tf.position(start)
         out.append(
             L102.finding(
                 tf.record.path,
                 f"sentence in language {lang!r} (confidence {score:.2f}; expected {'/'.join(sorted(st.languages))}"
                 f" {expected:.2f})",
+                field=tf.field,
+                line=line,
+                column=column,
+                evidence=text[start:end],
+                span=(start, end),
+            )
+        )
+    covered.extend(runs)
+    for start, end, lang, score in foreign_lines(text, st, covered, cache_dir, sentence_languages):
+        line, column = tf.position(start)
+        out.append(
+            L103.finding(
+                tf.record.path,
+                f"line in language {lang!r} (confidence {score:.2f}) in {'/'.join(sorted(st.languages))} text",
                 field=tf.field,
                 line=line,
                 column=column,
@@ -560,7 +718,7 @@ _QUIET: ShortTextMemo[bool] = ShortTextMemo()
 
 CHECK = Check(
     name="language",
-    rules=(L101, L102),
+    rules=(L101, L102, L103),
     doc="Text in another language or script than the corpus's: fused foreign-script runs, foreign sentences.",
     record=check_record,
     options={

@@ -514,6 +514,8 @@ def main() -> None:
                 expect.append("L101")
             elif line in {s for ss in BOILERPLATE.values() for s in ss} and _latin_foreign(line):
                 expect.append("L102?")
+            if not re.search(r"[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", line):
+                expect.append("L103?")  # a chrome line in another language is a foreign line too (issue 18)
             del langs
             add(f"{rng.choice(clean)}\n\n{line}", expect, "hand:boilerplate")
 
@@ -554,6 +556,26 @@ def main() -> None:
         for line in lines:
             expect = [code, "L102?", "L103?"]
             add(f"{rng18.choice(clean)}\n\n{line}", expect, "hand:boilerplate")
+    # L103: short foreign lines (headings, buttons, notices) under English text; names stay quiet.
+    for line in [
+        "Passwort vergessen?",
+        "Giriş yap",
+        "Kommentare lesen",
+        "Diese E-Mail-Adresse ist gegen Spambots geschützt!",
+        "Alle Rechte vorbehalten und geschützt",
+        "Noticias relacionadas de hoy",
+    ]:
+        add(f"{rng18.choice(clean)}\n{line}\n{rng18.choice(clean)}", ["L103", "B106?", "B108?", "B105?"], "hand:short")
+    for line in [
+        "Luiz Inácio Lula da Silva",
+        "São Paulo",
+        "Real Madrid",
+        "Angela Merkel",
+        "facebook twitter print email",
+        "^ a b van der Maaten, L.J.P.; Hinton, G.E.",
+        "Champs-Élysées",
+    ]:
+        add(f"{rng18.choice(clean)}\n{line}\n{rng18.choice(clean)}", ["B102?"], "hand:names")
 
     out = HERE / "text_eval.jsonl"
     with out.open("w", encoding="utf-8") as fh:
