@@ -102,8 +102,8 @@ CATEGORY_RULES: dict[str, Rule] = {
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
 # A whole line: leading white space, bullets and arrows, then the pattern, then trailing white
 # space and punctuation ("Weiterlesen »", "Passwort vergessen?", "... nicht veröffentlicht.").
-_LINE = r"[ \t]*(?:[-•*·▪►>|#«‹←↑]+[ \t]*)?(?:{alts})[ \t]*(?:[:.!?…»›→|*]+[ \t]*)?\r?\Z"
-_LEADERS = " \t\r-•*·▪►>|#«‹←↑"
+_LINE = r"[ \t]*(?:[-•*·▪►>|#«‹←↑»›→]+[ \t]*)?(?:{alts})[ \t]*(?:[:.!?…»›→|*]+[ \t]*)?\r?\Z"
+_LEADERS = " \t\r-•*·▪►>|#«‹←↑»›→"
 # What phrase_key strips from both ends of a line: white space, bullets, arrows, punctuation.
 _EDGES = " \t\r-•*·▪►>|#«»‹›←→↑↓:.!?…–—"
 MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
@@ -118,6 +118,7 @@ class Patterns:
     phrases: dict[str, str]  # phrase_key of an exact phrase (CMS catalogues) -> category
     phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
     contains: tuple[tuple[str, str], ...]  # (lower-case phrase, category) found anywhere in a short line
+    weak: dict[str, str]  # phrase_key -> category of lines that are furniture only beside furniture
 
 
 def phrase_key(line: str) -> str:
@@ -154,12 +155,27 @@ def _shipped_phrase_rows() -> tuple[tuple[str, str, str, str], ...]:
 
 
 def shipped_phrases() -> dict[str, str]:
-    """phrase_key -> category of the exact catalogue phrases (the first category wins a clash)."""
+    """phrase_key -> category of the exact catalogue phrases of two words or more (the first
+    category wins a clash); one-word phrases are weak (:func:`shipped_weak`)."""
     out: dict[str, str] = {}
     order = {c: i for i, c in enumerate(CATEGORY_RULES)}
     for category, _lang, text, _source in sorted(_shipped_phrase_rows(), key=lambda r: order[r[0]]):
         key = phrase_key(text)
-        if "{" not in text and key:
+        if "{" not in text and " " in key:
+            out.setdefault(key, category)
+    return out
+
+
+def shipped_weak() -> dict[str, str]:
+    """phrase_key -> category of weak furniture: the ``weak`` lines of boilerplate.yaml and the
+    one-word catalogue phrases ("Home", "Kommentare", "Imprimer")."""
+    out: dict[str, str] = {}
+    for category, entry in (_shipped_yaml().get("weak") or {}).items():
+        for line in entry["lines"]:
+            out.setdefault(phrase_key(str(line)), str(category))
+    for category, _lang, text, _source in _shipped_phrase_rows():
+        key = phrase_key(text)
+        if "{" not in text and key and " " not in key:
             out.setdefault(key, category)
     return out
 
@@ -244,8 +260,9 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
 
     by_first = {first: build(items + generic) for first, items in buckets.items()}
     phrases = shipped_phrases()
-    phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
-    return Patterns(build(generic), by_first, groups, phrases, phrase_max, shipped_contains())
+    weak = shipped_weak()
+    phrase_max = max((len(k) for k in (*phrases, *weak)), default=0) + 16  # room for bullets and punctuation
+    return Patterns(build(generic), by_first, groups, phrases, phrase_max, shipped_contains(), weak)
 
 
 def _first_letters(pattern: str) -> set[str] | None:
@@ -351,14 +368,27 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 
 
 def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
-    """(start, end, category) of each line of chrome (the span trimmed of white space)."""
+    """(start, end, category) of each line of chrome (the span trimmed of white space). A weak
+    line ("Contact", "Twitter") counts only when the line before or after it (blank lines aside)
+    is chrome too, strong or weak: a menu, not an article's heading."""
+    found: list[tuple[int, str, str, bool]] = []  # (start, line, category, weak) of non-blank lines
     for start, _end, line in _lines(text):
+        if not line.strip():
+            continue
         category = line_category(line, pats)
-        if category is not None:
-            stripped = line.strip()
-            if stripped:
-                at = start + line.index(stripped[0])
-                yield at, at + len(stripped), category
+        weak = False
+        if category is None and len(line) <= pats.phrase_max:
+            category = pats.weak.get(phrase_key(line))
+            weak = category is not None
+        found.append((start, line, category or "", weak))
+    for i, (start, line, category, weak) in enumerate(found):
+        if not category:
+            continue
+        if weak and not ((i > 0 and found[i - 1][2]) or (i + 1 < len(found) and found[i + 1][2])):
+            continue
+        stripped = line.strip()
+        at = start + line.index(stripped[0])
+        yield at, at + len(stripped), category
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
