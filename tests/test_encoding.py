@@ -194,3 +194,15 @@ def test_invisible_character_in_a_front_matter_field(tmp_path: Path) -> None:
     assert f.rule == "E213" and f.field == "title" and title[slice(*f.span)] == "\u00ad"
     rec = record(tmp_path, FM.format(title=title, body="A clean body.\n"))
     assert file_at(rec, f.line, f.column, 1) == "\u00ad"
+
+
+def test_markup_quoted_in_code_samples_is_not_a_leftover(tmp_path: Path) -> None:
+    body = (
+        ">>> tree = html.fromstring('<html><body><span class=\"d\">July 12th</span></body></html>')\n"
+        "'# DEBUG analyzing: <h2 class=\"date-header\"><span>Friday</span></h2>'\n"
+        'x = "<p>"\n'
+        'He said "<b>hello</b>" to everyone.\n'
+        "A leftover<br>tag in prose.\n"
+    )
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
+    assert [body[slice(*f.span)] for f in fs] == ["<b>", "</b>", "<br>"]

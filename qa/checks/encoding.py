@@ -533,6 +533,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                     continue  # not a known reference: "AT&T;"-like text
                 out.append(_finding(tf, E206, hm.start(), hm.end(), f"HTML entity {ref} for {value!r}", fix=value))
             else:
+                if _in_code_string(text, hm.start()):
+                    continue  # markup quoted in a code sample is the code's, not a leftover
                 tag = hm.group()
                 fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
                 out.append(
@@ -585,6 +587,23 @@ def quiet_text(text: str) -> bool:
         return text.isprintable() or not text.encode("ascii").translate(None, _NOT_LEAD_OR_CTRL)
     encoded = cp1252(text)
     return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
+
+
+_CODE_LINE = re.compile(r"\s*(?:>>>|\$ |#|[A-Za-z_][\w.]*\s*=[^=]|[A-Za-z_][\w.]*\()")
+
+
+def _in_code_string(text: str, at: int) -> bool:
+    """The tag at ``at`` sits inside a string literal of a line of code (``>>> tree =
+    html.fromstring('<html>...')``, ``'# DEBUG: <h2 ...>'``): an odd number of quotes of one kind
+    before it on its line, and the line reads as code (a prompt, a comment, an assignment or a
+    call at its start, or it opens with the quote)."""
+    start = text.rfind("\n", 0, at) + 1
+    before = text[start:at]
+    quoted = before.count("'") % 2 == 1 or before.count('"') % 2 == 1
+    if not quoted:
+        return False
+    head = before.lstrip()
+    return head[:1] in "'\"" or _CODE_LINE.match(before) is not None
 
 
 def shorten_tag(tag: str) -> str:
