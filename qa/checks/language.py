@@ -411,19 +411,24 @@ _CLOSE = {"(": ")）", "（": ")）", "[": "]", "「": "」", "“": "”", '"':
 
 
 def _is_gloss(text: str, start: int, end: int, max_gloss: int) -> bool:
-    """Inside brackets right after a word of the main text, and short: "self-reliance (自力更生)"."""
+    """Inside brackets after a word of the main text, and short: "self-reliance (自力更生)",
+    "Clinic ( 跌打CLM式骨正馆 )" (spaces inside the brackets, other letters beside the run)."""
     if end - start > max_gloss:
         return False
+    reach = max_gloss + 8  # the bracketed text may hold a few other characters beside the run
     i = start - 1
-    while i >= 0 and text[i] == " ":
+    while i >= 0 and start - i <= reach and text[i] not in _OPEN and text[i] not in ")）]」”\n":
         i -= 1
-    if i < 0 or text[i] not in _OPEN:
+    if i < 0 or start - i > reach or text[i] not in _OPEN:
         return False
     opener = text[i]
     j = end
-    while j < len(text) and text[j] == " ":
+    closers = _CLOSE.get(opener, ")")
+    while j < len(text) and j - end <= reach and text[j] not in closers and text[j] not in _OPEN and text[j] != "\n":
         j += 1
-    if j >= len(text) or text[j] not in _CLOSE.get(opener, ")"):
+    if j >= len(text) or j - end > reach or text[j] not in closers:
+        return False
+    if len(text[i + 1 : j].strip()) > max_gloss + 8:
         return False
     before = text[max(0, i - 40) : i]
     return bool(_LATIN_LETTER.search(before))
@@ -590,12 +595,18 @@ def _line_language(
     if st.terms is not None:
         plain = st.terms.sub(" ", plain)
     words = [w for w in _words(plain) if w not in st.allowed_terms]
+    # With two lower-case words or more, the capitalised ones are names and are left out ("Xi
+    # Jinping met Luiz Inácio Lula da Silva in São Paulo" is judged on "met da in").
+    lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
+    if len(lower) >= 2:
+        words = lower
     n = len(words)
     if n == 0 or all(w in vocabulary for w in words):
         return None
     ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=5)
     if not ranked:
         return None
+    expected = max((score for lang, score in ranked if lang in st.languages), default=0.0)
     best: tuple[int, int, float, str] | None = None
     for lang, score in ranked:
         lexicon = others.get(lang)
@@ -606,7 +617,7 @@ def _line_language(
         english_only = sum(1 for w in words if w in vocabulary and w not in lexicon)
         if own * 2 < n or english_only * 2 >= n:
             continue
-        if not (foreign_only or (lang == ranked[0][0] and score >= 0.5)):
+        if not (foreign_only or (lang == ranked[0][0] and score >= 0.5 and expected < 0.2)):
             continue
         key = (foreign_only, own, score, lang)
         if best is None or key > best:
@@ -619,7 +630,7 @@ def _line_language(
     else:
         lang, score = best[3], best[2]
     # one word, or capitalised words (particles aside: "Luiz Inácio Lula da Silva")
-    name_like = n == 1 or all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3)
+    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
     return lang, score, name_like
 
 
