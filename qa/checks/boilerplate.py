@@ -487,6 +487,7 @@ REPEAT_OPTIONS = {
 }
 LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
 _DIGITS = re.compile(r"\d+")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 _MONTHS = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?"
@@ -513,13 +514,13 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     if not min_chars <= len(stripped) <= max_chars:
         return None
     key = " ".join(stripped.lower().split())
-    if any(c.isdigit() for c in key):
+    if _DIGITS.search(key):
         key = _MONTHS.sub("<m>", _DIGITS.sub("0", key))
         tokens = key.split()
         words = [t for t in tokens if not _DATE_TOKEN.fullmatch(t)]
         if len(words) < len(tokens) and len(words) < 4:
             return None
-    if sum(c.isalpha() for c in key) < min_chars // 2:
+    if len(_NOT_LETTER.sub("", key)) < min_chars // 2:
         return None
     if _DATELINE.fullmatch(stripped):
         return None

@@ -24,6 +24,7 @@ for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -255,6 +256,20 @@ def _words(text: str) -> list[str]:
     if not text.isascii():
         text = _FORMAT_CHARS.sub("", text)
     return _TOKEN.findall(text.lower())
+
+
+# A word that starts with a lower-case letter (names start with a capital): ASCII text is scanned
+# by the stdlib engine, other text by the regex module's Unicode classes.
+_LOWER_ASCII = re.compile(r"(?<![A-Za-z])[a-z][A-Za-z]+")
+_LOWER_ANY = regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}[\p{L}\p{M}]+")
+
+
+def _lower_words(text: str) -> list[str]:
+    """The words of ``text`` that start with a lower-case letter, lower-cased, format characters
+    removed (two letters or more)."""
+    if text.isascii():
+        return [w.lower() for w in _LOWER_ASCII.findall(text)]
+    return [w.lower() for w in _LOWER_ANY.findall(_FORMAT_CHARS.sub("", text))]
 
 
 def all_english(text: str) -> bool:
@@ -493,19 +508,51 @@ def quiet_text(text: str, st: Settings) -> bool:
     return len(text.split()) < st.min_words
 
 
+# Where sentences() ends a sentence: a line end, a CJK full stop, or . ! ? (after closing quotes and
+# brackets) before white space or the end of the text.
+_BOUNDARY = re.compile(r"[\n。！？]|[.!?][\"'”’»)\]]*(?=\s|\Z)")
+
+
+def _unknown_words_apart(text: str, unknown: set[str]) -> bool:
+    """No two occurrences of the ``unknown`` words (as substrings, so at least as many as there are
+    words) lie in one sentence: a sentence boundary separates every consecutive pair. Then no
+    sentence has the two unknown words the lexical screen asks for."""
+    if len(unknown) > 16:
+        return False  # not worth it: the sentences are read one by one
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return False  # lower-casing changed offsets (rare letters): read the sentences
+    places: list[tuple[int, int]] = []
+    for word in unknown:
+        at = lowered.find(word)
+        while at >= 0:
+            places.append((at, at + len(word)))
+            at = lowered.find(word, at + 1)
+    places.sort()
+    return all(_BOUNDARY.search(text, a_end, b_start) for (_a, a_end), (b_start, _b) in itertools.pairwise(places))
+
+
 def foreign_sentences(
-    text: str, st: Settings, cache_dir: str | None = None
+    text: str, st: Settings, cache_dir: str | None = None, *, screen: bool = True
 ) -> Iterator[tuple[int, int, str, float, float]]:
-    """(start, end, language, score, expected-language score) of sentences in another language."""
+    """(start, end, language, score, expected-language score) of sentences in another language.
+    ``screen=False`` reads every sentence (the plain path the fast screen is tested against)."""
     if not st.latin:
         return
     english = st.english
-    if english and all_english(text):
-        return
     vocabulary, _ = lexicons()
+    rare: set[str] | None = None
+    if english and screen:
+        rare = set(_lower_words(text)).difference(vocabulary)
+        if not rare or _unknown_words_apart(text, rare):
+            return  # no sentence can hold two lower-case words outside English's (the screen below)
+        if len(rare) > 16:
+            rare = None
     for start, end in sentences(text):
         sentence = text[start:end]
         lowered = sentence.lower()
+        if rare is not None and sum(lowered.count(word) for word in rare) < 2:
+            continue  # fewer than two of the unknown words (as substrings, so at least as many)
         tokens = lowered.split()
         if len(tokens) < st.min_words:
             continue
@@ -514,7 +561,7 @@ def foreign_sentences(
         if english:
             # Lexical screen: a sentence whose lower-case words are English words (but one in four,
             # at most one) is English; any other goes to the identifier, accents or not.
-            lower = [w for t in sentence.split() if t[:1].islower() for w in _words(t)]
+            lower = _lower_words(sentence)
             unknown = sum(1 for w in lower if w not in vocabulary)
             if unknown < 2 or unknown * 4 < len(lower):
                 continue
@@ -641,58 +688,60 @@ def _text_lines(text: str) -> Iterator[tuple[int, int, str]]:
         pos += len(line) + 1
 
 
-def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) -> list[Finding]:
-    out: list[Finding] = []
-    text = tf.text
+# A finding before it is placed in a file: (rule code, start, end, message).
+Hit = tuple[str, int, int, str]
+# Fields that are names or labels, not prose: L103 (short lines) does not read them.
+NAME_FIELDS = frozenset({"provider.name", "topics[]", "related[].provider.name"})
+
+
+def field_hits(text: str, st: Settings, cache_dir: str | None = None, kind: str = "body") -> tuple[Hit, ...]:
+    """What :func:`field_findings` reports in ``text``, by offsets (a pure function of the text,
+    the settings and the kind of field, so a short field's hits may be remembered)."""
+    out: list[Hit] = []
+    expected = "/".join(sorted(st.languages))
     runs = list(foreign_runs(text, st))
     for start, end in runs:
-        line, column = tf.position(start)
         scripts = _scripts(text[start:end], st)
-        out.append(
-            L101.finding(
-                tf.record.path,
-                f"{', '.join(scripts)} text {text[start:end]!r} in {'/'.join(sorted(st.languages))} text",
-                field=tf.field,
-                line=line,
-                column=column,
-                evidence=text[start:end],
-                span=(start, end),
-                fix="",
-            )
-        )
+        out.append((L101.code, start, end, f"{', '.join(scripts)} text {text[start:end]!r} in {expected} text"))
     covered: list[tuple[int, int]] = []
     sentence_languages: set[str] = set()
-    for start, end, lang, score, expected in foreign_sentences(text, st, cache_dir):
+    for start, end, lang, score, in_expected in foreign_sentences(text, st, cache_dir):
         covered.append((start, end))
         sentence_languages.add(lang)
+        message = f"sentence in language {lang!r} (confidence {score:.2f}; expected {expected} {in_expected:.2f})"
+        out.append((L102.code, start, end, message))
+    if kind not in NAME_FIELDS:
+        covered.extend(runs)
+        for start, end, lang, score in foreign_lines(text, st, covered, cache_dir, sentence_languages):
+            message = f"line in language {lang!r} (confidence {score:.2f}) in {expected} text"
+            out.append((L103.code, start, end, message))
+    return tuple(out)
+
+
+_RULES = {L101.code: L101, L102.code: L102, L103.code: L103}
+
+
+def _findings(tf: TextField, hits: Sequence[Hit]) -> list[Finding]:
+    out: list[Finding] = []
+    for code, start, end, message in hits:
         line, column = tf.position(start)
         out.append(
-            L102.finding(
+            _RULES[code].finding(
                 tf.record.path,
-                f"sentence in language {lang!r} (confidence {score:.2f}; expected {'/'.join(sorted(st.languages))}"
-                f" {expected:.2f})",
+                message,
                 field=tf.field,
                 line=line,
                 column=column,
-                evidence=text[start:end],
+                evidence=tf.text[start:end],
                 span=(start, end),
-            )
-        )
-    covered.extend(runs)
-    for start, end, lang, score in foreign_lines(text, st, covered, cache_dir, sentence_languages):
-        line, column = tf.position(start)
-        out.append(
-            L103.finding(
-                tf.record.path,
-                f"line in language {lang!r} (confidence {score:.2f}) in {'/'.join(sorted(st.languages))} text",
-                field=tf.field,
-                line=line,
-                column=column,
-                evidence=text[start:end],
-                span=(start, end),
+                fix="" if code == L101.code else None,
             )
         )
     return out
+
+
+def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None, kind: str = "body") -> list[Finding]:
+    return _findings(tf, field_hits(tf.text, st, cache_dir, kind))
 
 
 _SCRIPT_NAMES = ("Han", "Hangul", "Hiragana", "Katakana", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai")
@@ -709,22 +758,24 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     cache = ctx.run.get("cache_dir")
     cache_dir = str(cache) if cache else None
     out: list[Finding] = []
-    quiet = _QUIET.table(st)
+    known = _HITS.table(st)
     for field, kind, text in record_fields(rec):
-        if kind == "body" or len(text) > _QUIET.max_chars:
+        if kind == "body" or len(text) > _HITS.max_chars:
             if quiet_text(text, st):
-                continue  # most bodies: one split, no TextField
+                continue  # most bodies: one scan, no TextField
+            hits = field_hits(text, st, cache_dir, kind)
         else:
-            known = quiet.get(text)
-            if known is None:
-                known = quiet[text] = quiet_text(text, st)
-            if known:
-                continue
-        out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
+            key = "\x00" + text if kind in NAME_FIELDS else text  # names are read without L103
+            seen = known.get(key)
+            if seen is None:
+                seen = known[key] = () if quiet_text(text, st) else field_hits(text, st, cache_dir, kind)
+            hits = seen  # titles and excerpts of related items are other clippings': asked once
+        if hits:
+            out.extend(_findings(TextField(rec, field, text), hits))
     return out
 
 
-_QUIET: ShortTextMemo[bool] = ShortTextMemo()
+_HITS: ShortTextMemo[tuple[Hit, ...]] = ShortTextMemo()
 
 
 CHECK = Check(
