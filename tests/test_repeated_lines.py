@@ -95,6 +95,8 @@ def test_digits_and_dates_do_not_hide_a_repeat(tmp_path: Path) -> None:
         "WASHINGTON (AP) —",  # a dateline
         "LONDON, March {i} (Reuters) -",
         "Photo",  # too short to tell a heading from furniture
+        "w1{i}3 w7{i}7 w16{i}5 w4{i}9 w19{i}2",  # data: lines that differ in their numbers differ
+        "Harbour 2{i} Rovers 1 Port 3{i} City 0",
     ],
 )
 def test_dates_and_datelines_are_never_furniture(tmp_path: Path, line: str) -> None:

@@ -509,12 +509,16 @@ _DATELINE = re.compile(r"[A-Z][A-Z .'’-]{1,40}(?:,[^()\n]{0,30})?(?: ?\([\w .&
 def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     """The line as its repeats are compared (lower case, white space collapsed, digits 0, month
     and day names <m>), or None when it is not counted: too short or too long, a date stamp or
-    a dateline ("Updated March 3, 2021 10:15 am ET", "WASHINGTON (AP) —")."""
+    a dateline ("Updated March 3, 2021 10:15 am ET", "WASHINGTON (AP) —"), or data (half its
+    words hold digits: "Arsenal 2 Chelsea 1")."""
     stripped = line.strip()
     if not min_chars <= len(stripped) <= max_chars:
         return None
     key = " ".join(stripped.lower().split())
     if _DIGITS.search(key):
+        tokens = key.split()
+        if 2 * sum(1 for t in tokens if _DIGITS.search(t)) >= len(tokens):
+            return None  # data (scores, codes, tables): lines that differ in their numbers differ
         key = _MONTHS.sub("<m>", _DIGITS.sub("0", key))
         tokens = key.split()
         words = [t for t in tokens if not _DATE_TOKEN.fullmatch(t)]
