@@ -21,7 +21,17 @@ from typing import Any
 import yaml
 
 from qa.findings import REGISTRY, Finding, rule
-from qa.yamlload import P101, P105, Limits, compose_marks, locate, parse_yaml, top_key_lines, top_key_mark
+from qa.yamlload import (
+    P101,
+    P105,
+    Limits,
+    compose_marks,
+    locate,
+    parse_yaml,
+    split_field,
+    top_key_lines,
+    top_key_mark,
+)
 
 P103 = rule(
     "P103",
@@ -116,9 +126,32 @@ class Record:
         """The composed front matter (line marks). The fast YAML path does not compose:
         that happens here, the first time a check or a finding needs a mark."""
         if self.yaml_text is not None:
-            self.composed = compose_marks(self.yaml_text)
+            text = self.yaml_text
             self.yaml_text = None
+            try:
+                self.composed = compose_marks(text)
+            except (yaml.YAMLError, RecursionError) as exc:
+                self._fast_path_refused(text, exc)
         return self.composed
+
+    def _fast_path_refused(self, text: str, exc: BaseException) -> None:
+        """libyaml refuses front matter the fast path read. The fast path declines whatever
+        libyaml refuses (tests/test_yaml_fastpath.py), so this is a clipqa bug: say so, with
+        libyaml's reason where it stands, and keep placing findings on their top-level keys."""
+        if self.data is not None and self.key_lines is None:
+            self.key_lines = top_key_lines(text, list(self.data)) or {}
+        parsed = parse_yaml(text, fast=False, line_offset=1)
+        reason = next((i for i in parsed.issues if i.code == P101.code), None)
+        self.findings.append(
+            P101.finding(
+                self.path,
+                "libyaml refuses this front matter, which clipqa's fast YAML reader read "
+                f"({reason.message if reason else exc}); PyYAML would not load it. This is a clipqa bug: "
+                "please report it",
+                line=reason.line if reason else 1,
+                column=reason.column if reason else 1,
+            )
+        )
 
     def key_line(self, key: str) -> int | None:
         """1-based file line of a top-level front-matter key, or None: without composing
@@ -149,6 +182,9 @@ class Record:
                 return line, 1
         loc = locate(self.node, field_path)
         if loc is None:
+            top = split_field(field_path)[:1]
+            if self.composed is None and self.key_lines and top and top[0] in self.key_lines:
+                return self.key_lines[str(top[0])] + 2, 1  # nothing composed: the field's top-level key
             return (1, 1) if self.has_front_matter else (None, None)
         return loc[0] + 2, loc[1] + 1  # +1 for 1-based, +1 for the opening '---' line
 
