@@ -17,6 +17,7 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -105,20 +106,60 @@ DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].exce
 _LINE = r"[ \t]*(?:[-•*·▪►>|#«‹←↑»›→]+[ \t]*)?(?:{alts})[ \t]*(?:[:.!?…»›→|*]+[ \t]*)?\r?\Z"
 _LEADERS = " \t\r-•*·▪►>|#«‹←↑»›→"
 # What phrase_key strips from both ends of a line: white space, bullets, arrows, punctuation.
-_EDGES = " \t\r-•*·▪►>|#«»‹›←→↑↓:.!?…–—"
+_EDGES = " \t\r-•*·▪►>|#«»‹›←→↑↓:.!?…–—/\\"
 MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
 MAX_CONTAINS_LINE = 200  # a "contains" phrase ("All rights reserved") counts in lines up to this long
 
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    generic: re.Pattern[str]  # the patterns that may start with any character
-    by_first: dict[str, re.Pattern[str]]  # first letter of a line (lower case) -> its patterns + generic
+    entries: tuple[tuple[str, str, frozenset[str] | None], ...]  # (category, expression, first characters)
     groups: dict[str, str]  # regex group name -> category
-    phrases: dict[str, str]  # phrase_key of an exact phrase (CMS catalogues) -> category
+    phrases: dict[str, tuple[str, bool]]  # phrase_key -> (category, weak) of the exact lines
     phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
     contains: tuple[tuple[str, str], ...]  # (lower-case phrase, category) found anywhere in a short line
-    weak: dict[str, str]  # phrase_key -> category of lines that are furniture only beside furniture
+    buckets: dict[str, re.Pattern[str]] = dataclasses.field(
+        default_factory=dict
+    )  # a line's first character -> its expressions
+    shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(
+        default_factory=dict
+    )  # the same expressions, compiled once
+
+    def expression_for(self, head: str) -> re.Pattern[str]:
+        """The expressions a line whose pattern part starts with ``head`` (one character, or ""
+        for a line of bullets and white space) can match, as one alternation (compiled on first
+        sight of ``head``): those that may start with a character that ``head`` matches
+        case-insensitively, and those that may start with anything."""
+        found = self.buckets.get(head)
+        if found is None:
+            chosen = frozenset(
+                i
+                for i, (_c, _p, first) in enumerate(self.entries)
+                if first is None or (head and any(_same_letter(f, head) for f in first))
+            )
+            found = self.shared.get(chosen)
+            if found is None:
+                mine = [e for i, e in enumerate(self.entries) if i in chosen]
+                found = self.shared[chosen] = _alternation(mine, self.groups)
+            self.buckets[head] = found
+        return found
+
+
+@lru_cache(maxsize=4096)
+def _same_letter(pattern_char: str, line_char: str) -> bool:
+    """``pattern_char`` in an expression matches ``line_char`` (case-insensitive, as ``re`` does)."""
+    return re.fullmatch(re.escape(pattern_char), line_char, re.IGNORECASE) is not None
+
+
+def _alternation(entries: Sequence[tuple[str, str, object]], groups: Mapping[str, str]) -> re.Pattern[str]:
+    """One whole-line expression of ``entries``, a named group per category (in the category order,
+    then the entries' order: the first that matches is the one any subset of them finds)."""
+    alts = []
+    for name, category in groups.items():
+        mine = [p for c, p, _f in entries if c == category]
+        if mine:
+            alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
+    return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
 
 
 def phrase_key(line: str) -> str:
@@ -139,6 +180,8 @@ def shipped_patterns() -> dict[str, list[str]]:
     for category, _lang, text, _source in _shipped_phrase_rows():
         if "{" in text and not text.startswith("{}"):  # a leading wildcard would be tried on every line
             cats.setdefault(category, []).append(_phrase_pattern(text))
+        elif len(phrase_key(text)) > LONG_PHRASE:  # a long exact phrase: no line of prose is looked up
+            cats.setdefault(category, []).append(_phrase_pattern(phrase_key(text)))
     return cats
 
 
@@ -154,29 +197,27 @@ def _shipped_phrase_rows() -> tuple[tuple[str, str, str, str], ...]:
     return tuple((str(c), str(lang), str(t), str(src)) for c, lang, t, src in json.loads(text)["phrases"])
 
 
-def shipped_phrases() -> dict[str, str]:
-    """phrase_key -> category of the exact catalogue phrases of two words or more (the first
-    category wins a clash); one-word phrases are weak (:func:`shipped_weak`)."""
-    out: dict[str, str] = {}
+LONG_PHRASE = 80  # longer catalogue phrases (cookie banners) are matched as expressions
+
+
+def shipped_phrases() -> dict[str, tuple[str, bool]]:
+    """phrase_key -> (category, weak) of the exact lines: the catalogue phrases of two words or
+    more (strong; the first category wins a clash), and the weak lines: the ``weak`` lines of
+    boilerplate.yaml and the one-word catalogue phrases ("Home", "Kommentare", "Imprimer")."""
+    out: dict[str, tuple[str, bool]] = {}
     order = {c: i for i, c in enumerate(CATEGORY_RULES)}
-    for category, _lang, text, _source in sorted(_shipped_phrase_rows(), key=lambda r: order[r[0]]):
+    rows = sorted(_shipped_phrase_rows(), key=lambda r: order[r[0]])
+    for category, _lang, text, _source in rows:
         key = phrase_key(text)
-        if "{" not in text and " " in key:
-            out.setdefault(key, category)
-    return out
-
-
-def shipped_weak() -> dict[str, str]:
-    """phrase_key -> category of weak furniture: the ``weak`` lines of boilerplate.yaml and the
-    one-word catalogue phrases ("Home", "Kommentare", "Imprimer")."""
-    out: dict[str, str] = {}
+        if "{" not in text and " " in key and len(key) <= LONG_PHRASE:
+            out.setdefault(key, (category, False))
     for category, entry in (_shipped_yaml().get("weak") or {}).items():
         for line in entry["lines"]:
-            out.setdefault(phrase_key(str(line)), str(category))
-    for category, _lang, text, _source in _shipped_phrase_rows():
+            out.setdefault(phrase_key(str(line)), (str(category), True))
+    for category, _lang, text, _source in rows:
         key = phrase_key(text)
         if "{" not in text and key and " " not in key:
-            out.setdefault(key, category)
+            out.setdefault(key, (category, True))
     return out
 
 
@@ -237,91 +278,169 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     for m in more:
         for category, pats in parse_patterns(dict(m), "extra_patterns").items():
             cats.setdefault(category, []).extend(pats)
-    # One alternation of ~150 patterns tried on every line is slow (the engine tries each in turn),
-    # so patterns are bucketed by their first letter: a line is tried only against its bucket's.
+    # One alternation of ~500 expressions tried on every line is slow (the engine tries each in
+    # turn), so a line is tried only against those that may start with its first character
+    # (Patterns.expression_for); which characters an expression may start with is read from its text.
     groups = {f"c{i}": category for i, category in enumerate(cats)}
-    buckets: dict[str, list[tuple[str, str]]] = {}
-    generic: list[tuple[str, str]] = []
-    for category, pats in cats.items():
-        for p in pats:
-            firsts = _first_letters(p)
-            if firsts is None:
-                generic.append((category, p))
-            for first in sorted(firsts or ()):
-                buckets.setdefault(first, []).append((category, p))
-
-    def build(items: list[tuple[str, str]]) -> re.Pattern[str]:
-        alts = []
-        for name, category in groups.items():
-            mine = [p for c, p in items if c == category]
-            if mine:
-                alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
-        return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
-
-    by_first = {first: build(items + generic) for first, items in buckets.items()}
+    entries = tuple((category, p, first_chars(p)) for category, pats in cats.items() for p in pats)
     phrases = shipped_phrases()
-    weak = shipped_weak()
-    phrase_max = max((len(k) for k in (*phrases, *weak)), default=0) + 16  # room for bullets and punctuation
-    return Patterns(build(generic), by_first, groups, phrases, phrase_max, shipped_contains(), weak)
+    phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
+    return Patterns(entries, groups, phrases, phrase_max, shipped_contains())
 
 
-def _first_letters(pattern: str) -> set[str] | None:
-    """The (lower-cased) characters a match of ``pattern`` can start with, from its parse tree;
-    None when it may start with about anything (".", a large class, an empty match)."""
+# ---------------------------------------------------------------- first characters of an expression
+
+_QUANTIFIERS = "?*+{"
+_CLASS_ESCAPES = {"d": "0123456789", "n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+
+
+_ANY = ""  # in a set of first characters: any character (".", "\\w", a class with "^")
+_ANY_CHAR = "\x00any"  # what _escape gives for an escape that stands for many characters
+
+
+class _Unknown(Exception):
+    """Syntax first_chars does not read: the expression is tried on every line."""
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` may start with, read from its text (the syntax the
+    shipped expressions use: literal and escaped characters, groups of alternatives, character
+    classes of characters and ranges, ``\\d``, quantifiers); None when it may start with white
+    space or a bullet (the line's leaders), may match nothing, or uses anything else (``.``,
+    ``\\w``, lookarounds, flags, back references). A superset, as characters of the expression
+    (matched case-insensitively): ``tests/test_boilerplate.py`` checks every shipped expression on
+    strings that hypothesis makes from it."""
     try:
-        tree = re._parser.parse(pattern, re.IGNORECASE)  # type: ignore[attr-defined]
-    except re.error:
+        first, nullable, end = _alternatives(pattern, 0)
+    except _Unknown:
         return None
-    first, nullable = _first_of(list(tree))
-    return None if first is None or nullable or not first else first
+    if end != len(pattern) or nullable or not first or _ANY in first or any(c in _LEADERS for c in first):
+        return None
+    return frozenset(first)
 
 
-def _first_of(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """(first characters, can match empty) of a sequence of parsed items."""
-    out: set[str] = set()
-    for op, av in items:
-        first, nullable = _first_item(op, av)
-        if first is None:
-            return None, False
-        out |= first
-        if not nullable:
-            return out, False
-    return out, True
+def _alternatives(p: str, i: int) -> tuple[set[str], bool, int]:
+    first: set[str] = set()
+    nullable = False
+    while True:
+        f, n, i = _sequence(p, i)
+        first |= f
+        nullable = nullable or n
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        return first, nullable, i
 
 
-def _first_item(op: Any, av: Any) -> tuple[set[str] | None, bool]:
-    c = re._constants  # type: ignore[attr-defined]
-    if op is c.LITERAL:
-        return {chr(av).lower()}, False
-    if op is c.SUBPATTERN:
-        return _first_of(list(av[-1]))
-    if op is c.BRANCH:
-        out: set[str] = set()
-        nullable = False
-        for branch in av[1]:
-            first, empty = _first_of(list(branch))
-            if first is None:
-                return None, False
-            out |= first
-            nullable = nullable or empty
-        return out, nullable
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-        low, _high, sub = av
-        first, empty = _first_of(list(sub))
-        return first, first is not None and (low == 0 or empty)
-    if op is c.IN:
-        chars: set[str] = set()
-        for kind, value in av:
-            if kind is c.LITERAL:
-                chars.add(chr(value).lower())
-            elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
-                chars.update("0123456789")
-            else:
-                return None, False
-        return chars, False
-    if op is c.AT:
-        return set(), True
-    return None, False
+def _sequence(p: str, i: int) -> tuple[set[str], bool, int]:
+    first: set[str] = set()
+    nullable = True  # every item so far may match nothing
+    while i < len(p) and p[i] not in "|)":
+        f, n, i = _atom(p, i)
+        if i < len(p) and p[i] in _QUANTIFIERS:
+            low, i = _quantifier(p, i)
+            n = n or low == 0
+        if nullable:
+            first |= f
+            nullable = n
+    return first, nullable, i
+
+
+def _quantifier(p: str, i: int) -> tuple[int, int]:
+    """(lowest count, position after) of the quantifier at ``p[i]`` (and a lazy/possessive mark)."""
+    c = p[i]
+    if c == "{":
+        end = p.find("}", i)
+        body = p[i + 1 : end] if end > 0 else ""
+        low = body.split(",")[0]
+        if end < 0 or not (low.isdigit() or (low == "" and "," in body)):
+            raise _Unknown
+        low_count, i = int(low or 0), end + 1
+    else:
+        low_count, i = (1 if c == "+" else 0), i + 1
+    if i < len(p) and p[i] in "?+":
+        i += 1
+    return low_count, i
+
+
+def _atom(p: str, i: int) -> tuple[set[str], bool, int]:
+    c = p[i]
+    if c == "(":
+        if p.startswith("(?:", i):
+            i += 3
+        elif p.startswith("(?P<", i):
+            i = p.index(">", i) + 1
+        elif p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            # a lookaround consumes nothing: it may only narrow what follows
+            _f, _n, i = _alternatives(p, i + (4 if p[i + 2] == "<" else 3))
+            if i >= len(p) or p[i] != ")":
+                raise _Unknown
+            return set(), True, i + 1
+        elif p.startswith("(?", i):
+            raise _Unknown  # flags, comments, conditionals
+        else:
+            i += 1
+        first, nullable, i = _alternatives(p, i)
+        if i >= len(p) or p[i] != ")":
+            raise _Unknown
+        return first, nullable, i + 1
+    if c == "[":
+        return _class(p, i)
+    if c == "\\":
+        chars, i = _escape(p, i)
+        if not chars:
+            return set(), True, i  # a zero-width assertion consumes nothing
+        return ({_ANY} if chars == _ANY_CHAR else set(chars)), False, i
+    if c == ".":
+        return {_ANY}, False, i + 1
+    if c in "^$":
+        return set(), True, i + 1  # an anchor consumes nothing
+    if c in _QUANTIFIERS or c in ")|":
+        raise _Unknown
+    return {c}, False, i + 1
+
+
+def _escape(p: str, i: int) -> tuple[str, int]:
+    """(characters, position after) of the escape at ``p[i]``; "" for a zero-width one (``\\b``)."""
+    if i + 1 >= len(p):
+        raise _Unknown
+    e = p[i + 1]
+    if e in _CLASS_ESCAPES:
+        return _CLASS_ESCAPES[e], i + 2
+    if e in "bBAZ":
+        return "", i + 2
+    if e.isascii() and e.isalnum():
+        return _ANY_CHAR, i + 2  # \w, \s, \S, \x.., back references: about anything
+    return e, i + 2
+
+
+def _class(p: str, i: int) -> tuple[set[str], bool, int]:
+    i += 1
+    negated = i < len(p) and p[i] == "^"
+    i += negated
+    chars: set[str] = set()
+    start = i
+    while i < len(p) and (p[i] != "]" or i == start):
+        if p[i] == "\\":
+            got, i = _escape(p, i)
+            if not got or got == _ANY_CHAR:
+                negated = True  # \\w, \\b (a backspace here) in a class: about anything
+            chars.update(got)
+            continue
+        if p[i] == "[":
+            raise _Unknown  # a set operation or a POSIX class
+        if i + 2 < len(p) and p[i + 1] == "-" and p[i + 2] != "]":
+            low, high = ord(p[i]), ord(p[i + 2])
+            if p[i + 2] == "\\" or high < low or high - low > 256:
+                raise _Unknown
+            chars.update(chr(x) for x in range(low, high + 1))
+            i += 3
+            continue
+        chars.add(p[i])
+        i += 1
+    if i >= len(p):
+        raise _Unknown
+    return ({_ANY} if negated else chars), False, i + 1
 
 
 _LAST: list[tuple[Mapping[str, Any], Patterns]] = []
@@ -367,28 +486,119 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
     return field in fields or generic in fields
 
 
-def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
-    """(start, end, category) of each line of chrome (the span trimmed of white space). A weak
-    line ("Contact", "Twitter") counts only when the line before or after it (blank lines aside)
-    is chrome too, strong or weak: a menu, not an article's heading."""
-    found: list[tuple[int, str, str, bool]] = []  # (start, line, category, weak) of non-blank lines
-    for start, _end, line in _lines(text):
-        if not line.strip():
-            continue
-        category = line_category(line, pats)
-        weak = False
-        if category is None and len(line) <= pats.phrase_max:
-            category = pats.weak.get(phrase_key(line))
-            weak = category is not None
-        found.append((start, line, category or "", weak))
-    for i, (start, line, category, weak) in enumerate(found):
-        if not category:
-            continue
-        if weak and not ((i > 0 and found[i - 1][2]) or (i + 1 < len(found) and found[i + 1][2])):
-            continue
+# How a line is classed on its own (see line_kind); whether a weak or short line is furniture
+# depends on its neighbours (boilerplate_lines).
+PROSE, STRONG, WEAK, SHORT = 0, 1, 2, 3
+SHORT_CHARS = 60  # a short line: at most this many characters,
+SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
+SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
+
+
+def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
+    """(start, end, category) of each line of furniture (the span trimmed of white space).
+
+    A line is furniture on its own (a pattern, an exact phrase: STRONG) or by its place, as
+    jusText judges short paragraphs by their neighbours: furniture comes in blocks (the menu
+    before the article, the share row, the footer). The lines that are not prose (strong, weak:
+    menu items such as "Contact" or "Twitter", short: a few words without a sentence's final
+    punctuation) form runs between prose lines; a run holding a strong line or two weak ones is
+    a block of furniture: its weak lines count, and its short lines within ``SHORT_REACH`` lines
+    of a strong or weak one. A weak or short line alone (a README's "Contact" heading, an
+    article's subheading) stays."""
+    kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        pos += len(line) + 1
         stripped = line.strip()
+        if not stripped:
+            continue
         at = start + line.index(stripped[0])
-        yield at, at + len(stripped), category
+        kind, category = line_kind(line, stripped, pats)
+        kinds.append((at, at + len(stripped), kind, category))
+    out: list[tuple[int, int, str]] = []
+    i, n = 0, len(kinds)
+    while i < n:
+        if kinds[i][2] == PROSE:
+            i += 1
+            continue
+        j = i
+        while j < n and kinds[j][2] != PROSE:
+            j += 1
+        out.extend(_block(kinds[i:j], i == 0, j == n))
+        i = j
+    return out
+
+
+def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: bool) -> Iterator[tuple[int, int, str]]:
+    """The furniture of a run of lines that are not prose (see boilerplate_lines). A short line
+    counts when, on each side, a strong or weak line of the run is at most ``SHORT_REACH`` lines
+    away, or the text's edge is (``at_start``: no prose before the run; ``at_end``: none after):
+    between a menu and the article its title has the article on one side."""
+    strong = sum(1 for r in run if r[2] == STRONG)
+    weak = sum(1 for r in run if r[2] == WEAK)
+    if not strong and weak < 2:
+        return
+    evidence = [k for k, r in enumerate(run) if r[2] != SHORT]
+    last = len(run) - 1
+    for k, (start, end, kind, category) in enumerate(run):
+        if kind == SHORT:
+            before = any(0 < k - e <= SHORT_REACH for e in evidence) or (at_start and k <= SHORT_REACH)
+            after = any(0 < e - k <= SHORT_REACH for e in evidence) or (at_end and last - k <= SHORT_REACH)
+            if not (before and after):
+                continue
+        yield start, end, category
+
+
+def line_kind(line: str, stripped: str, pats: Patterns) -> tuple[int, str]:
+    """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
+    phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
+    category = line_category(line, pats)
+    if category is not None:
+        return STRONG, category
+    n = len(stripped)
+    if n <= pats.phrase_max:
+        key = phrase_key(stripped)
+        weak = pats.phrases.get(key)
+        if weak is not None:  # strong phrases were found by line_category
+            return WEAK, weak[0]
+        if _CAMEL.search(stripped) is not None:
+            glued = _glued_links(stripped, pats)
+            if glued is not None:
+                return STRONG, glued
+    if n <= SHORT_CHARS and _is_short(stripped):
+        return SHORT, "page-chrome"
+    return PROSE, ""
+
+
+_CAMEL = re.compile(r"[a-zà-öø-ÿ\)][A-ZÀ-ÖØ-Þ]")  # "FacebookTwitter", "DatenschutzKontakt", "(UPDATED)Terms"
+_GLUE = re.compile(r"(?<=[a-zà-öø-ÿ\)])(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def _glued_links(line: str, pats: Patterns) -> str | None:
+    """A row of links whose text was run together ("FacebookTwitterMail",
+    "ImpressumNutzungshinweisDatenschutzKontakt"): two pieces or more, each a known line of
+    furniture (strong or weak); the category of the first."""
+    pieces = [piece for piece in _GLUE.split(line) if piece.strip(_EDGES)]
+    if len(pieces) < 2:
+        return None
+    first: str | None = None
+    for piece in pieces:
+        found = pats.phrases.get(phrase_key(piece))
+        category = found[0] if found is not None else line_category(piece, pats)
+        if category is None:
+            return None
+        first = first or category
+    return first
+
+
+def _is_short(stripped: str) -> bool:
+    """A few words (a link, a button, a label) without a sentence's final punctuation."""
+    last = stripped[-1]
+    if last in ".!?" and not stripped.endswith(("...", "…")):
+        return False
+    words = stripped.split()
+    return len(words) <= SHORT_WORDS and any(c.isalpha() for c in stripped)
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
@@ -399,20 +609,21 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 def line_category(line: str, pats: Patterns) -> str | None:
-    """The category of a line of chrome, or None: the patterns (by the line's first letter), then
-    the exact catalogue phrases, then the phrases a short line may hold anywhere."""
+    """The category of a line of furniture on its own, or None: the expressions that may start
+    with its first character, the exact catalogue phrases (of two words or more), then the
+    phrases a short line may hold anywhere."""
     n = len(line)
     if not 0 < n <= max(MAX_LINE, pats.phrase_max):
         return None
     if n <= MAX_LINE:
         head = line.lstrip(_LEADERS)
-        m = pats.by_first.get(head[:1].lower(), pats.generic).match(line) if head else None
+        m = pats.expression_for(head[:1]).match(line)
         if m is not None:
             return pats.groups.get(m.lastgroup or "", "page-chrome")
     if n <= pats.phrase_max:
-        category = pats.phrases.get(phrase_key(line))
-        if category is not None:
-            return category
+        found = pats.phrases.get(phrase_key(line))
+        if found is not None and not found[1]:
+            return found[0]
     if n <= MAX_CONTAINS_LINE and pats.contains:
         lowered = line.lower()
         for phrase, category in pats.contains:

@@ -25,6 +25,7 @@ for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +40,10 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, rule
+from qa.lexical import TOKEN as _TOKEN
+from qa.lexical import all_english, english_bytes, lexicons, rare_places, token_lines
+from qa.lexical import lower_words as _lower_words
+from qa.lexical import words as _words
 from qa.textfields import ShortTextMemo, TextField, cp1252, is_plain, record_fields
 
 L101 = rule(
@@ -162,120 +167,13 @@ _MAYBE_FOREIGN = re.compile(
     "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
     "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
 )
-_URL_HINT = re.compile(r"://|www\.|@|\w\.\w")
+# Where _URL may match: a superset made of literals (cheap to look for; "\w\.\w" was not).
+_URL_HINT = re.compile(r"://|www\.|@|\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)")
 _CLOSERS = "\"'”’»)]"
 _END = re.compile("[.!?。！？\n]")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
 _WORD = regex.compile(r"\p{L}[\p{L}'’]*")
 _LATIN_LETTER = regex.compile(r"\p{Script=Latin}")
-
-
-# Words that read as English whatever the page's language: brands, and web words every language borrows.
-NEUTRAL_WORDS = frozenset(
-    [
-        "facebook",
-        "twitter",
-        "youtube",
-        "instagram",
-        "linkedin",
-        "whatsapp",
-        "tiktok",
-        "pinterest",
-        "reddit",
-        "telegram",
-        "tumblr",
-        "google",
-        "apple",
-        "microsoft",
-        "amazon",
-        "email",
-        "e-mail",
-        "mail",
-        "online",
-        "blog",
-        "blogs",
-        "podcast",
-        "newsletter",
-        "newsletters",
-        "video",
-        "videos",
-        "app",
-        "apps",
-        "web",
-        "internet",
-        "login",
-        "logout",
-        "ok",
-        "okay",
-        "wifi",
-        "smartphone",
-        "cookie",
-        "cookies",
-        "rss",
-        "feed",
-        "spotify",
-        "netflix",
-        "iphone",
-        "android",
-        "covid",
-        "html",
-        "css",
-        "javascript",
-        "json",
-        "api",
-        "url",
-        "http",
-        "https",
-        "www",
-        "pdf",
-    ]
-)
-_TOKEN = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more (one-letter words tell nothing)
-# Invisible format characters split words without being text (they are the encoding check's E21x).
-_FORMAT_CHARS = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
-
-
-@lru_cache(maxsize=1)
-def lexicons() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """English words, and the common words of other Latin-script languages (qa/data/lexicons.json.gz,
-    made by tools/language_lexicons.py: symspellpy, pyspellchecker, jusText stop lists, CMS
-    catalogues). Loaded once per process, on first use (~0.1 s)."""
-    import gzip
-    import json
-    from importlib import resources
-
-    raw = resources.files("qa").joinpath("data/lexicons.json.gz").read_bytes()
-    doc = json.loads(gzip.decompress(raw))
-    english = frozenset(doc["en"]) | NEUTRAL_WORDS
-    others = {code: frozenset(words) for code, words in doc.items() if code not in ("en", "about")}
-    return english, others
-
-
-def _words(text: str) -> list[str]:
-    """The words of ``text`` (two letters or more), lower case, format characters removed."""
-    if not text.isascii():
-        text = _FORMAT_CHARS.sub("", text)
-    return _TOKEN.findall(text.lower())
-
-
-# A word that starts with a lower-case letter (names start with a capital): ASCII text is scanned
-# by the stdlib engine, other text by the regex module's Unicode classes.
-_LOWER_ASCII = re.compile(r"(?<![A-Za-z])[a-z][A-Za-z]+")
-_LOWER_ANY = regex.compile(r"(?<![\p{L}\p{M}])\p{Ll}[\p{L}\p{M}]+")
-
-
-def _lower_words(text: str) -> list[str]:
-    """The words of ``text`` that start with a lower-case letter, lower-cased, format characters
-    removed (two letters or more)."""
-    if text.isascii():
-        return [w.lower() for w in _LOWER_ASCII.findall(text)]
-    return [w.lower() for w in _LOWER_ANY.findall(_FORMAT_CHARS.sub("", text))]
-
-
-def all_english(text: str) -> bool:
-    """Every word of ``text`` is an English word (or a brand): no L102 or L103 can be found in it."""
-    english, _ = lexicons()
-    return english.issuperset(_words(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,37 +347,30 @@ def _is_gloss(text: str, start: int, end: int, max_gloss: int) -> bool:
     return bool(_LATIN_LETTER.search(before))
 
 
+# Where a sentence ends: a line end, a CJK full stop, or . ! ? (with the closing quotes and brackets
+# after it) before white space or the end of the text; "3.9%", "U.S" and URLs do not end one.
+_BOUNDARY = re.compile(r"\n|[。！？]|[.!?][\"'”’»)\]]*(?=\s|\Z)")
+
+
 def sentences(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each sentence: it ends at . ! ? before white space or the end of the text,
-    at a CJK full stop, or at a line end; "3.9%", "U.S" and URLs do not end it."""
+    """(start, end) of each sentence, white space trimmed: it ends at . ! ? (and the closing quotes
+    and brackets after it) before white space or the end of the text, at a CJK full stop, or at a
+    line end. One regular expression finds the ends (proved equal to the character loop it
+    replaced: tests/test_text_fastpaths.py)."""
     start = 0
-    n = len(text)
-    for m in _END.finditer(text):
-        i = m.start()
-        c = text[i]
-        if c == "\n":
-            end, nxt = i, i + 1
-        elif c in ".!?":
-            j = i + 1
-            while j < n and text[j] in _CLOSERS:
-                j += 1
-            if j < n and not text[j].isspace():
-                continue
-            end = nxt = j
-        else:
-            end = nxt = i + 1
+    for m in _BOUNDARY.finditer(text):
+        end = m.start() if text[m.start()] == "\n" else m.end()
         yield from _trimmed(text, start, end)
-        start = nxt
-    yield from _trimmed(text, start, n)
+        start = m.end()
+    yield from _trimmed(text, start, len(text))
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        yield start, end
+    piece = text[start:end]
+    kept = piece.lstrip()
+    if kept:
+        start += len(piece) - len(kept)
+        yield start, start + len(kept.rstrip())
 
 
 def _mojibake_lead(text: str) -> bool:
@@ -508,28 +399,47 @@ def quiet_text(text: str, st: Settings) -> bool:
     return len(text.split()) < st.min_words
 
 
-# Where sentences() ends a sentence: a line end, a CJK full stop, or . ! ? (after closing quotes and
-# brackets) before white space or the end of the text.
-_BOUNDARY = re.compile(r"[\n。！？]|[.!?][\"'”’»)\]]*(?=\s|\Z)")
+def _screened_sentences(text: str) -> Iterable[tuple[int, int]]:
+    """The sentences of ``text`` that may hold two lower-case words outside English's lexicon (the
+    lexical screen of foreign_sentences asks for two): every other sentence is one it would skip.
+    Where such words may be is found by bytes translation (``rare_places``: a superset); only the
+    sentences holding two of those places are read, and the text is not split into sentences."""
+    places = rare_places(text)
+    if places is None:
+        return sentences(text)
+    if len(places) < 2:
+        return ()
+    # Places in one sentence are consecutive: a sentence holding two holds a pair of neighbours
+    # with no sentence end between them. Each run of such pairs is one sentence.
+    out: list[tuple[int, int]] = []
+    last_end = -1
+    for (a_start, a_end), (b_start, _b) in itertools.pairwise(places):
+        if a_start < last_end or _apart(text, a_end, b_start):
+            continue
+        span = _sentence_around(text, a_start)
+        out.append(span)
+        last_end = span[1]
+    return out
 
 
-def _unknown_words_apart(text: str, unknown: set[str]) -> bool:
-    """No two occurrences of the ``unknown`` words (as substrings, so at least as many as there are
-    words) lie in one sentence: a sentence boundary separates every consecutive pair. Then no
-    sentence has the two unknown words the lexical screen asks for."""
-    if len(unknown) > 16:
-        return False  # not worth it: the sentences are read one by one
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        return False  # lower-casing changed offsets (rare letters): read the sentences
-    places: list[tuple[int, int]] = []
-    for word in unknown:
-        at = lowered.find(word)
-        while at >= 0:
-            places.append((at, at + len(word)))
-            at = lowered.find(word, at + 1)
-    places.sort()
-    return all(_BOUNDARY.search(text, a_end, b_start) for (_a, a_end), (b_start, _b) in itertools.pairwise(places))
+def _apart(text: str, a_end: int, b_start: int) -> bool:
+    """A sentence ends between ``a_end`` and ``b_start``: the first end after ``a_end`` (an end
+    is a character of its own, never inside a word, so sentences() finds the same one there)."""
+    m = _BOUNDARY.search(text, a_end)
+    return m is not None and m.end() <= b_start
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    """The sentence of sentences(text) that holds the character at ``pos`` (not white space): a
+    line end always ends one, so the ends are looked for from the start of its line only."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = len(text)
+    for m in _BOUNDARY.finditer(text, start):
+        if m.start() >= pos:
+            end = m.start() if text[m.start()] == "\n" else m.end()
+            break
+        start = m.end()
+    return next(_trimmed(text, start, end))
 
 
 def foreign_sentences(
@@ -541,22 +451,14 @@ def foreign_sentences(
         return
     english = st.english
     vocabulary, _ = lexicons()
-    rare: set[str] | None = None
-    if english and screen:
-        rare = set(_lower_words(text)).difference(vocabulary)
-        if not rare or _unknown_words_apart(text, rare):
-            return  # no sentence can hold two lower-case words outside English's (the screen below)
-        if len(rare) > 16:
-            rare = None
-    for start, end in sentences(text):
+    spans = _screened_sentences(text) if english and screen else sentences(text)
+    for start, end in spans:
         sentence = text[start:end]
         lowered = sentence.lower()
-        if rare is not None and sum(lowered.count(word) for word in rare) < 2:
-            continue  # fewer than two of the unknown words (as substrings, so at least as many)
         tokens = lowered.split()
         if len(tokens) < st.min_words:
             continue
-        if sum(1 for t in sentence.split() if t[0].islower()) < st.min_words:
+        if sum(map(str.islower, map(_FIRST, sentence.split()))) < st.min_words:
             continue  # headings and lists of names (L103 looks at such lines)
         if english:
             # Lexical screen: a sentence whose lower-case words are English words (but one in four,
@@ -593,6 +495,7 @@ def foreign_sentences(
 
 
 MAX_SHORT_LINE = 200  # longer lines are prose: L102's sentences
+_FIRST = operator.itemgetter(0)  # a token's first character (tokens of str.split() are never empty)
 
 
 def foreign_lines(
@@ -615,41 +518,79 @@ def foreign_lines(
     if not st.latin or not st.english or all_english(text):
         return
     vocabulary, others = lexicons()
+    known = _LINES.table(st)
+    english_words = english_bytes()
     sure: list[tuple[int, int, str, float]] = []
-    maybe: list[tuple[int, int, str, float]] = []
-    for start, _end, line in _text_lines(text):
+    names: list[tuple[int, int, tuple[str, ...]]] = []  # name-like lines: identified only if they may count
+    pos = 0
+    for line, tokens in zip(text.split("\n"), token_lines(text), strict=True):
+        start = pos
+        pos += len(line) + 1
+        if len(line) > MAX_SHORT_LINE and len(line.strip()) > MAX_SHORT_LINE:
+            continue  # prose: L102's sentences
+        if english_words.issuperset(tokens.split()) and _URL_HINT.search(line) is None:
+            continue  # nothing _line_words would keep (a URL taken out may leave new words)
         stripped = line.strip()
-        if not stripped or len(stripped) > MAX_SHORT_LINE:
-            continue
-        if sum(1 for t in stripped.split() if t[:1].islower()) >= st.min_words:
+        if not stripped or sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words:
             continue  # a sentence: L102's
         at = start + line.index(stripped[0])
-        if any(a < at + len(stripped) and at < b for a, b in covered):
+        end = at + len(stripped)
+        if covered and any(a < end and at < b for a, b in covered):
             continue
-        found = _line_language(stripped, st, vocabulary, others, cache_dir)
-        if found is None:
+        seen = known.get(stripped)
+        if seen is None:
+            seen = known[stripped] = _line_words(stripped, st, vocabulary)
+        if not seen:
             continue
-        lang, score, name_like = found
-        (maybe if name_like else sure).append((at, at + len(stripped), lang, score))
+        words, name_like = seen
+        if name_like:
+            names.append((at, end, words))
+            continue
+        found = _identified(words, st, vocabulary, others, cache_dir)
+        if found is not None:
+            sure.append((at, end, *found))
     languages = {lang for _a, _b, lang, _s in sure} | set(also)
-    yield from sorted([*sure, *(m for m in maybe if m[2] in languages)])
+    if languages:  # a name-like line counts only beside another foreign line of its language
+        for at, end, words in names:
+            found = _identified(words, st, vocabulary, others, cache_dir)
+            if found is not None and found[0] in languages:
+                sure.append((at, end, *found))
+    yield from sorted(sure)
 
 
-def _line_language(
-    line: str, st: Settings, vocabulary: frozenset[str], others: Mapping[str, frozenset[str]], cache_dir: str | None
-) -> tuple[str, float, bool] | None:
+# (words, name-like) of a short line, or () when it has no word outside English's lexicon
+LineWords = tuple[tuple[str, ...], bool] | tuple[()]
+_LINES: ShortTextMemo[LineWords] = ShortTextMemo()
+
+
+def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWords:
+    """The words a short line is judged on, and whether it may be a name: all its words, or its
+    lower-case words when it has two or more (the capitalised ones are then names: "Xi Jinping
+    met Luiz Inácio Lula da Silva in São Paulo" is judged on "met da in"); one word, or
+    capitalised words (particles aside: "Luiz Inácio Lula da Silva") may be a name."""
     plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
     if st.terms is not None:
         plain = st.terms.sub(" ", plain)
     words = [w for w in _words(plain) if w not in st.allowed_terms]
-    # With two lower-case words or more, the capitalised ones are names and are left out ("Xi
-    # Jinping met Luiz Inácio Lula da Silva in São Paulo" is judged on "met da in").
     lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
     if len(lower) >= 2:
         words = lower
     n = len(words)
     if n == 0 or all(w in vocabulary for w in words):
-        return None
+        return ()
+    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
+    return tuple(words), name_like
+
+
+def _identified(
+    words: Sequence[str],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[str, float] | None:
+    """The language of a short line's words, or None (see foreign_lines)."""
+    n = len(words)
     ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=5)
     if not ranked:
         return None
@@ -673,19 +614,8 @@ def _line_language(
         top, score = ranked[0]
         if top in st.languages or score < 0.9 or n < 2 or any(w in vocabulary for w in words):
             return None
-        lang = top
-    else:
-        lang, score = best[3], best[2]
-    # one word, or capitalised words (particles aside: "Luiz Inácio Lula da Silva")
-    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
-    return lang, score, name_like
-
-
-def _text_lines(text: str) -> Iterator[tuple[int, int, str]]:
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, pos + len(line), line
-        pos += len(line) + 1
+        return top, score
+    return best[3], best[2]
 
 
 # A finding before it is placed in a file: (rule code, start, end, message).
