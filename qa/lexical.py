@@ -24,8 +24,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import gzip
+import itertools
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -273,6 +275,12 @@ def _tables() -> tuple[bytes, bytes]:
 
 
 TOKENS, LOWRUNS = _tables()
+# KEEP: the letters of TOKENS with their case, the rest a space; _SMALL_BYTES: the bytes of a
+# small (Ll) letter, which a lower-case word starts with.
+KEEP = _table({b: b for b in range(256) if TOKENS[b] not in (SPACE, 0x0A) and b not in (FORMAT,)})
+_SMALL_BYTES = frozenset(
+    b for b in range(256) if (c := bytes([b]).decode("cp1252", errors="ignore")) and _SMALL_FIRST.match(c)
+) | {SMALL}
 _DELETE_FORMAT = bytes((FORMAT,))
 _ODD = bytes((ODD,))
 _RECOVER = (bytes((CAPITAL,)), bytes((FORMAT,)), bytes((MARK,)), _ODD)  # runs read back from the text
@@ -311,6 +319,57 @@ def _all_english_cached(text: str) -> bool:
 def _all_english(encoded: bytes) -> bool:
     # A word holding a letter outside Windows-1252 holds its class byte: it is no English word.
     return english_bytes().issuperset(encoded.translate(TOKENS, _DELETE_FORMAT).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What the language check's English screens need of a field, from one pass over its words."""
+
+    english: bool  # every word is English (then english.issuperset(words(text)); False may be wrong)
+    places: list[tuple[int, int]] | None  # rare_places(text), or a superset of it; None: read every sentence
+
+
+_SPECIAL = tuple(bytes((b,)) for b in (MARK, FORMAT, ODD, 0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE))
+
+
+@lru_cache(maxsize=64)
+def scan(text: str) -> Scan:
+    """:func:`all_english` and :func:`rare_places` of a field at once. Without marks, format
+    characters and word characters that are no letters (``²``), a word of ``words`` and of
+    ``lower_words`` is a run of letters, so one split of the text with its letters' case kept
+    gives both: the runs that are not an English word in lower case or capitalised (names,
+    capitals, rare words) are few, and a lower-case word outside the lexicon is one of them that
+    starts with a small letter. Other texts take the two general functions."""
+    encoded = word_bytes(text)
+    if any(b in encoded for b in _SPECIAL):
+        return Scan(_all_english(encoded.translate(TOKENS, _DELETE_FORMAT)), rare_places(text))
+    letters = encoded.translate(KEEP)
+    unknown = set(itertools.filterfalse(cased_english_bytes().__contains__, letters.split()))
+    if not unknown:
+        return Scan(True, [])
+    english = english_bytes()
+    places: list[tuple[int, int]] = []
+    padded: bytes | None = None
+    for run in unknown:
+        if run[0] not in _SMALL_BYTES or run.translate(TOKENS) in english:
+            continue  # not a lower-case word ("Lula", "NASA"), or an English one in odd case ("iPhone"?)
+        if padded is None:
+            padded = b" " + letters + b" "
+        n = len(run)
+        needle = b" " + run + b" "
+        at = padded.find(needle)  # padded[at + 1] is text[at]
+        while at >= 0:
+            places.append((at, at + n))
+            at = padded.find(needle, at + n + 1)
+    places.sort()
+    return Scan(False, places)
+
+
+@lru_cache(maxsize=1)
+def cased_english_bytes() -> frozenset[bytes]:
+    """english_bytes() and each word capitalised ("The", "Minister"): a sentence's first word."""
+    english = english_bytes()
+    return english | frozenset(w[:1].upper() + w[1:] for w in english if w[:1].isalpha())
 
 
 def token_lines(text: str) -> list[bytes]:
@@ -370,6 +429,7 @@ __all__ = [
     "lexicons",
     "lower_words",
     "rare_places",
+    "scan",
     "token_lines",
     "word_bytes",
     "words",

@@ -118,12 +118,18 @@ class Patterns:
     phrases: dict[str, tuple[str, bool]]  # phrase_key -> (category, weak) of the exact lines
     phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
     contains: tuple[tuple[str, str], ...]  # (lower-case phrase, category) found anywhere in a short line
-    buckets: dict[str, re.Pattern[str]] = dataclasses.field(
-        default_factory=dict
-    )  # a line's first character -> its expressions
-    shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(
-        default_factory=dict
-    )  # the same expressions, compiled once
+    needed: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]  # (phrases, expressions tried if one is in the line)
+    all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
+    ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
+    # a line's first character -> its expressions; the same expressions compiled once
+    buckets: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
+
+    def prepare(self) -> None:
+        """Compile the expressions of the usual first characters ahead (ASCII, Latin-1 letters,
+        quotes and symbols): a process that forks the workers pays it once."""
+        for c in _USUAL_HEADS:
+            self.expression_for(c)
 
     def expression_for(self, head: str) -> re.Pattern[str]:
         """The expressions a line whose pattern part starts with ``head`` (one character, or ""
@@ -143,6 +149,9 @@ class Patterns:
                 found = self.shared[chosen] = _alternation(mine, self.groups)
             self.buckets[head] = found
         return found
+
+
+_USUAL_HEADS = "".join(chr(i) for i in range(0x20, 0x7F)) + "".join(chr(i) for i in range(0xA1, 0x100)) + "“”‘’«»–—•…€"
 
 
 @lru_cache(maxsize=4096)
@@ -168,9 +177,9 @@ def phrase_key(line: str) -> str:
     return " ".join(line.lower().split()).strip(_EDGES)
 
 
-def load_patterns_file(path: str | Path) -> dict[str, list[str]]:
+def load_patterns_file(path: str | Path, needs: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[str]]:
     with open(path, encoding="utf-8") as fh:
-        return parse_patterns(yaml.safe_load(fh), str(path))
+        return parse_patterns(yaml.safe_load(fh), str(path), needs)
 
 
 def shipped_patterns() -> dict[str, list[str]]:
@@ -183,6 +192,14 @@ def shipped_patterns() -> dict[str, list[str]]:
         elif len(phrase_key(text)) > LONG_PHRASE:  # a long exact phrase: no line of prose is looked up
             cats.setdefault(category, []).append(_phrase_pattern(phrase_key(text)))
     return cats
+
+
+@lru_cache(maxsize=1)
+def shipped_needs() -> dict[str, tuple[str, ...]]:
+    """expression -> the phrases one of which each of its matches holds (``needs`` in boilerplate.yaml)."""
+    needs: dict[str, tuple[str, ...]] = {}
+    parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml", needs)
+    return needs
 
 
 @lru_cache(maxsize=1)
@@ -239,10 +256,12 @@ def _phrase_pattern(text: str) -> str:
     return r".{1,80}?".join(p.strip() for p in pattern.split(re.escape("{}"))).strip()
 
 
-def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
+def parse_patterns(doc: object, where: str, needs: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[str]]:
     """category -> regular expressions, from a document in the format of qa/data/boilerplate.yaml:
-    each entry a pattern string, or a mapping with ``pattern`` (and ``source``); entries with
-    ``contains`` (plain phrases, see :func:`shipped_contains`) are not expressions and are skipped."""
+    each entry a pattern string, or a mapping with ``pattern`` (and ``source``, and ``needs``: a
+    phrase or list of phrases one of which every match holds, filled into ``needs`` lower-cased);
+    entries with ``contains`` (plain phrases, see :func:`shipped_contains`) are not expressions
+    and are skipped."""
     if isinstance(doc, dict) and "categories" in doc:
         doc = doc["categories"]
     if not isinstance(doc, dict):
@@ -264,6 +283,13 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
                 re.compile(p)
             except re.error as exc:
                 raise ValueError(f"{where}: bad pattern {p!r} in {category!r}: {exc}") from exc
+            wanted = entry.get("needs") if isinstance(entry, dict) else None
+            if wanted is not None:
+                phrases = [wanted] if isinstance(wanted, str) else wanted
+                if not isinstance(phrases, list) or not phrases or not all(isinstance(x, str) and x for x in phrases):
+                    raise ValueError(f"{where}: 'needs' of {p!r} must be a phrase or a list of phrases")
+                if needs is not None:
+                    needs[p] = tuple(x.lower() for x in phrases)
             found.append(p)
         out[str(category)] = found
     return out
@@ -272,20 +298,32 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
 @lru_cache(maxsize=8)
 def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patterns_file: str | None = None) -> Patterns:
     cats = shipped_patterns()
+    needs = dict(shipped_needs())
     more: list[Mapping[str, Sequence[str]]] = [dict(extra)]
     if patterns_file:
-        more.append(load_patterns_file(patterns_file))
+        more.append(load_patterns_file(patterns_file, needs))
     for m in more:
         for category, pats in parse_patterns(dict(m), "extra_patterns").items():
             cats.setdefault(category, []).extend(pats)
     # One alternation of ~500 expressions tried on every line is slow (the engine tries each in
     # turn), so a line is tried only against those that may start with its first character
     # (Patterns.expression_for); which characters an expression may start with is read from its text.
+    # Expressions that may start with about anything ("... uses cookies ...") name a phrase they
+    # need instead: they are tried only on the lines that hold it.
     groups = {f"c{i}": category for i, category in enumerate(cats)}
-    entries = tuple((category, p, first_chars(p)) for category, pats in cats.items() for p in pats)
+    entries = tuple((category, p, first_chars(p)) for category, pats in cats.items() for p in pats if p not in needs)
+    needing: dict[tuple[str, ...], list[tuple[str, str, object]]] = {}
+    for category, pats in cats.items():
+        for p in pats:
+            if p in needs:
+                needing.setdefault(needs[p], []).append((category, p, None))
+    needed = tuple((phrases, _alternation(items, groups)) for phrases, items in needing.items())
     phrases = shipped_phrases()
     phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
-    return Patterns(entries, groups, phrases, phrase_max, shipped_contains())
+    contains = shipped_contains()
+    every = tuple(dict.fromkeys([*(p for ps, _rx in needed for p in ps), *(p for p, _c in contains)]))
+    ascii_only = tuple(p for p in every if p.isascii())
+    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only)
 
 
 # ---------------------------------------------------------------- first characters of an expression
@@ -493,6 +531,8 @@ SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
 
+_SEARCH_WHOLE_FROM = 8  # lines of at most MAX_LINE characters: from then on the text's phrases are known
+
 
 def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     """(start, end, category) of each line of furniture (the span trimmed of white space).
@@ -506,15 +546,29 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     of a strong or weak one. A weak or short line alone (a README's "Contact" heading, an
     article's subheading) stays."""
     kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
+    # The phrases of needed-phrase expressions and "contains" are looked for line by line; a text
+    # with many short lines is searched once for each phrase instead (the same answers: a line's
+    # lower-cased text is part of the text's).
+    needed: Needed | None = None
+    contains: Contained | None = None
+    short_lines = 0
+    longest = max(MAX_LINE, pats.phrase_max)  # longer lines are prose: only their place matters
     pos = 0
     for line in text.split("\n"):
         start = pos
         pos += len(line) + 1
+        if len(line) > longest and not line.isspace():
+            kinds.append((start, start, PROSE, ""))
+            continue
         stripped = line.strip()
         if not stripped:
             continue
         at = start + line.index(stripped[0])
-        kind, category = line_kind(line, stripped, pats)
+        if needed is None and len(line) <= MAX_LINE:
+            short_lines += 1
+            if short_lines > _SEARCH_WHOLE_FROM:
+                needed, contains = _present(text, pats)
+        kind, category = line_kind(line, stripped, pats, needed, contains)
         kinds.append((at, at + len(stripped), kind, category))
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(kinds)
@@ -550,10 +604,12 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
         yield start, end, category
 
 
-def line_kind(line: str, stripped: str, pats: Patterns) -> tuple[int, str]:
+def line_kind(
+    line: str, stripped: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
+) -> tuple[int, str]:
     """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
     phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
-    category = line_category(line, pats)
+    category = line_category(line, pats, needed, contains)
     if category is not None:
         return STRONG, category
     n = len(stripped)
@@ -608,10 +664,18 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
         pos += len(line) + 1
 
 
-def line_category(line: str, pats: Patterns) -> str | None:
+Needed = Sequence[tuple[tuple[str, ...], re.Pattern[str]]]
+Contained = Sequence[tuple[str, str]]
+
+
+def line_category(
+    line: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
+) -> str | None:
     """The category of a line of furniture on its own, or None: the expressions that may start
-    with its first character, the exact catalogue phrases (of two words or more), then the
-    phrases a short line may hold anywhere."""
+    with its first character, the exact catalogue phrases (of two words or more), the expressions
+    whose needed phrase the line holds, then the phrases a short line may hold anywhere.
+    ``needed``/``contains``: those of ``pats`` whose phrases the text around the line holds (a
+    text's lines are looked at after one search of the whole text for each phrase)."""
     n = len(line)
     if not 0 < n <= max(MAX_LINE, pats.phrase_max):
         return None
@@ -624,12 +688,36 @@ def line_category(line: str, pats: Patterns) -> str | None:
         found = pats.phrases.get(phrase_key(line))
         if found is not None and not found[1]:
             return found[0]
-    if n <= MAX_CONTAINS_LINE and pats.contains:
-        lowered = line.lower()
-        for phrase, category in pats.contains:
+    if n > MAX_LINE:
+        return None
+    lowered = line.lower()
+    # most lines hold none of the phrases: one C loop over them all says so
+    phrases = pats.ascii_phrases if lowered.isascii() else pats.all_phrases
+    if needed is None and contains is None and not any(map(lowered.__contains__, phrases)):
+        return None
+    needed = pats.needed if needed is None else needed
+    contains = pats.contains if contains is None else contains
+    if not needed and not (contains and n <= MAX_CONTAINS_LINE):
+        return None
+    for phrases, expression in needed:
+        if any(phrase in lowered for phrase in phrases):
+            m = expression.match(line)
+            if m is not None:
+                return pats.groups.get(m.lastgroup or "", "page-chrome")
+    if n <= MAX_CONTAINS_LINE:
+        for phrase, category in contains:
             if phrase in lowered:
                 return category
     return None
+
+
+def _present(text: str, pats: Patterns) -> tuple[Needed, Contained]:
+    """The needed-phrase expressions and the contained phrases whose phrases ``text`` holds (a
+    line's lower-cased text is part of its text's: only these can match one of its lines)."""
+    lowered = text.lower()
+    needed = [(phrases, rx) for phrases, rx in pats.needed if any(phrase in lowered for phrase in phrases)]
+    contains = [(phrase, category) for phrase, category in pats.contains if phrase in lowered]
+    return needed, contains
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
@@ -698,7 +786,14 @@ REPEAT_OPTIONS = {
 }
 LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
 _DIGITS = re.compile(r"\d+")
-_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
+@lru_cache(maxsize=8)
+def _letters(n: int) -> re.Pattern[str]:
+    """Matches a text that holds at least ``n`` letters (it stops at the n-th)."""
+    return re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{n}}}")
+
+
 _MONTHS = re.compile(
     r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
     r"|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?"
@@ -735,8 +830,8 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
         words = [t for t in tokens if not _DATE_TOKEN.fullmatch(t)]
         if len(words) < len(tokens) and len(words) < 4:
             return None
-    if len(_NOT_LETTER.sub("", key)) < min_chars // 2:
-        return None
+    if _letters(min_chars // 2).match(key) is None:
+        return None  # fewer letters than that
     if _DATELINE.fullmatch(stripped):
         return None
     return key
@@ -893,8 +988,8 @@ def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def warm(ctx: Context) -> None:
-    """Compile the patterns ahead: the check's one first-use cost (~0.1 s)."""
-    patterns_from(ctx.options)
+    """Compile the patterns ahead: the check's one first-use cost (~0.3 s)."""
+    patterns_from(ctx.options).prepare()
 
 
 CHECK = Check(
