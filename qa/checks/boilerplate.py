@@ -17,6 +17,7 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -113,7 +114,7 @@ MAX_CONTAINS_LINE = 200  # a "contains" phrase ("All rights reserved") counts in
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    entries: tuple[tuple[str, str, frozenset[str] | None], ...]  # (category, expression, first characters)
+    entries: tuple[tuple[str, str, frozenset[str] | None, int | None], ...]  # (category, expression, first, longest)
     groups: dict[str, str]  # regex group name -> category
     phrases: dict[str, tuple[str, bool]]  # phrase_key -> (category, weak) of the exact lines
     phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
@@ -122,36 +123,113 @@ class Patterns:
     all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
     ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
     # a line's first character -> its expressions; the same expressions compiled once
-    buckets: dict[str, re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
 
     def prepare(self) -> None:
-        """Compile the expressions of the usual first characters ahead (ASCII, Latin-1 letters,
-        quotes and symbols): a process that forks the workers pays it once."""
+        """Compile the expressions of the usual lines ahead (Windows-1252 lines that start with a
+        letter, a digit or a quote, every size): a process that forks the workers pays it once;
+        the others are compiled where they are first needed."""
         for c in _USUAL_HEADS:
-            self.expression_for(c)
+            for size in range(len(SIZES)):
+                self.lowered_expression_for(c, size)
 
-    def expression_for(self, head: str) -> re.Pattern[str]:
-        """The expressions a line whose pattern part starts with ``head`` (one character, or ""
-        for a line of bullets and white space) can match, as one alternation (compiled on first
-        sight of ``head``): those that may start with a character that ``head`` matches
-        case-insensitively, and those that may start with anything."""
-        found = self.buckets.get(head)
+    def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
+        """The expressions a line can match whose pattern part starts with ``head`` (one character,
+        or "" for a line of bullets and white space) and holds at least ``SIZES[size]``
+        characters, as one case-insensitive alternation (compiled on first sight): those that
+        may start with a character that ``head`` matches case-insensitively, or with anything,
+        and may be that long."""
+        key = (head, size)
+        found = self.buckets.get(key)
         if found is None:
-            chosen = frozenset(
-                i
-                for i, (_c, _p, first) in enumerate(self.entries)
-                if first is None or (head and any(_same_letter(f, head) for f in first))
-            )
+            chosen = self._chosen(head, size)
             found = self.shared.get(chosen)
             if found is None:
                 mine = [e for i, e in enumerate(self.entries) if i in chosen]
                 found = self.shared[chosen] = _alternation(mine, self.groups)
-            self.buckets[head] = found
+            self.buckets[key] = found
         return found
 
+    def lowered_expression_for(self, head: str, size: int = 0) -> re.Pattern[str] | None:
+        """The same expressions for a Windows-1252 line, to be matched against the line in lower
+        case, compiled case-sensitively (the engine then skips an alternative at its first letter
+        without folding case); None when one of them is not plain to lower (see _lower_safe):
+        then the case-insensitive one is used."""
+        key = (head, size)
+        if key in self.lowered:
+            return self.lowered[key]
+        chosen = self._chosen(head, size)
+        found: re.Pattern[str] | None = None
+        if all(_lower_safe(self.entries[i][1]) for i in chosen):
+            found = self.lowered.get(chosen)
+            if found is None:
+                mine = [e for i, e in enumerate(self.entries) if i in chosen]
+                found = self.lowered[chosen] = _alternation(mine, self.groups, flags=0)
+        self.lowered[key] = found
+        return found
 
-_USUAL_HEADS = "".join(chr(i) for i in range(0x20, 0x7F)) + "".join(chr(i) for i in range(0xA1, 0x100)) + "“”‘’«»–—•…€"
+    def _chosen(self, head: str, size: int) -> frozenset[int]:
+        least = SIZES[size]
+        return frozenset(
+            i
+            for i, (_c, _p, first, longest) in enumerate(self.entries)
+            if (longest is None or longest >= least)
+            and (first is None or (head and any(_same_letter(f, head) for f in first)))
+        )
+
+
+# Lines are tried by the size of their core (see line_category): against the expressions whose
+# matches may hold at least SIZES[i] characters, for the largest SIZES[i] the core reaches.
+SIZES = (0, 32, 80, 160)
+# What the whole-line wrapper of the expressions may take around the pattern part (both ends).
+_AROUND = " \t\r-•*·▪►>|#«‹←↑»›→:.!?…"
+
+
+def size_of(core: int) -> int:
+    """The index in SIZES of a line whose stripped core holds ``core`` characters."""
+    return bisect.bisect_right(SIZES, core) - 1
+
+
+# Characters outside Windows-1252 whose simple lower case, upper case or case fold is inside it:
+# the whole list (tests/test_boilerplate.py scans the Basic Multilingual Plane for it).
+_FOLD_INTO_1252 = "\u0130\u0131\u017f\u0191\u1e9e\u212a\u212b"  # İ ı ſ Ƒ ẞ K (Kelvin) Å (Angstrom)
+
+
+@lru_cache(maxsize=1)
+def _folds_into_1252() -> frozenset[str]:
+    """Characters outside Windows-1252 that a case-insensitive match may pair with one inside it:
+    _FOLD_INTO_1252, and the case variants of its own characters that lie outside (µ: Μ, μ)."""
+    out = set(_FOLD_INTO_1252)
+    for b in range(256):
+        x = bytes([b]).decode("cp1252", errors="ignore")
+        for variant in (x.lower(), x.upper(), x.casefold()):
+            if len(variant) == 1 and not _windows_1252(variant):
+                out.add(variant)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _lower_safe(pattern: str) -> bool:
+    """Matching ``pattern`` case-insensitively against a Windows-1252 line is matching it as it
+    is against the line in lower case: outside its escapes (``\\W``, ``\\S``) it holds no
+    upper-case letter and no character that folds into Windows-1252, whose letters pair one to
+    one (tests/test_boilerplate.py checks every pair)."""
+    folds = _folds_into_1252()
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c != c.lower() or c in folds:
+            return False
+        i += 1
+    return True
+
+
+_USUAL_HEADS = "abcdefghijklmnopqrstuvwxyz0123456789“‘\"'(©"
 
 
 @lru_cache(maxsize=4096)
@@ -160,15 +238,17 @@ def _same_letter(pattern_char: str, line_char: str) -> bool:
     return re.fullmatch(re.escape(pattern_char), line_char, re.IGNORECASE) is not None
 
 
-def _alternation(entries: Sequence[tuple[str, str, object]], groups: Mapping[str, str]) -> re.Pattern[str]:
+def _alternation(
+    entries: Sequence[tuple[str, str, object, object]], groups: Mapping[str, str], flags: int = re.IGNORECASE
+) -> re.Pattern[str]:
     """One whole-line expression of ``entries``, a named group per category (in the category order,
     then the entries' order: the first that matches is the one any subset of them finds)."""
     alts = []
     for name, category in groups.items():
-        mine = [p for c, p, _f in entries if c == category]
+        mine = [p for c, p, _f, _l in entries if c == category]
         if mine:
             alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
-    return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
+    return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), flags)
 
 
 def phrase_key(line: str) -> str:
@@ -188,7 +268,7 @@ def shipped_patterns() -> dict[str, list[str]]:
     cats = parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml")
     for category, _lang, text, _source in _shipped_phrase_rows():
         if "{" in text and not text.startswith("{}"):  # a leading wildcard would be tried on every line
-            cats.setdefault(category, []).append(_phrase_pattern(text))
+            cats.setdefault(category, []).append(_phrase_pattern(_lower_if_plain(text)))
         elif len(phrase_key(text)) > LONG_PHRASE:  # a long exact phrase: no line of prose is looked up
             cats.setdefault(category, []).append(_phrase_pattern(phrase_key(text)))
     return cats
@@ -248,11 +328,28 @@ def shipped_contains() -> tuple[tuple[str, str], ...]:
     )
 
 
+def _windows_1252(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lower_if_plain(text: str) -> str:
+    """``text`` in lower case when that changes nothing for a case-insensitive match (no letter
+    that lower-cases into two, or folds into ASCII): expressions in lower case are matched faster."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) and _folds_into_1252().isdisjoint(text) else text
+
+
 def _phrase_pattern(text: str) -> str:
     """A catalogue phrase with placeholders as a regular expression: literal parts (any white space
     between words), ``{0}`` a number ("{0} min read"), ``{}`` some text ("Posted by {}")."""
-    counts = [r"\s+".join(re.escape(word) for word in part.split()) for part in text.split("{0}")]
-    pattern = r"\d+".join(counts)
+    counts = [r"\s{1,4}".join(re.escape(word) for word in part.split()) for part in text.split("{0}")]
+    pattern = r"\d{1,9}".join(counts)
     return r".{1,80}?".join(p.strip() for p in pattern.split(re.escape("{}"))).strip()
 
 
@@ -306,17 +403,22 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
         for category, pats in parse_patterns(dict(m), "extra_patterns").items():
             cats.setdefault(category, []).extend(pats)
     # One alternation of ~500 expressions tried on every line is slow (the engine tries each in
-    # turn), so a line is tried only against those that may start with its first character
-    # (Patterns.expression_for); which characters an expression may start with is read from its text.
+    # turn), so a line is tried only against those that may start with its first character and
+    # may be as long as its core (Patterns.expression_for); both are read from the expression's text.
     # Expressions that may start with about anything ("... uses cookies ...") name a phrase they
     # need instead: they are tried only on the lines that hold it.
     groups = {f"c{i}": category for i, category in enumerate(cats)}
-    entries = tuple((category, p, first_chars(p)) for category, pats in cats.items() for p in pats if p not in needs)
-    needing: dict[tuple[str, ...], list[tuple[str, str, object]]] = {}
+    entries = tuple(
+        (category, p, first_chars(p), longest_match(p))
+        for category, pats in cats.items()
+        for p in pats
+        if p not in needs
+    )
+    needing: dict[tuple[str, ...], list[tuple[str, str, object, object]]] = {}
     for category, pats in cats.items():
         for p in pats:
             if p in needs:
-                needing.setdefault(needs[p], []).append((category, p, None))
+                needing.setdefault(needs[p], []).append((category, p, None, None))
     needed = tuple((phrases, _alternation(items, groups)) for phrases, items in needing.items())
     phrases = shipped_phrases()
     phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
@@ -348,60 +450,95 @@ def first_chars(pattern: str) -> frozenset[str] | None:
     ``\\w``, lookarounds, flags, back references). A superset, as characters of the expression
     (matched case-insensitively): ``tests/test_boilerplate.py`` checks every shipped expression on
     strings that hypothesis makes from it."""
-    try:
-        first, nullable, end = _alternatives(pattern, 0)
-    except _Unknown:
+    read = _read(pattern)
+    if read is None:
         return None
-    if end != len(pattern) or nullable or not first or _ANY in first or any(c in _LEADERS for c in first):
+    first, nullable, _longest = read
+    if nullable or not first or _ANY in first or any(c in _LEADERS for c in first):
         return None
     return frozenset(first)
 
 
-def _alternatives(p: str, i: int) -> tuple[set[str], bool, int]:
+def longest_match(pattern: str) -> int | None:
+    """The most characters a match of ``pattern`` may hold (None: no bound, or not read): a line
+    whose core is longer is not tried against it."""
+    read = _read(pattern)
+    return None if read is None else read[2]
+
+
+@lru_cache(maxsize=4096)
+def _read(pattern: str) -> tuple[frozenset[str], bool, int | None] | None:
+    try:
+        first, nullable, longest, end = _alternatives(pattern, 0)
+    except _Unknown:
+        return None
+    if end != len(pattern):
+        return None
+    return frozenset(first), nullable, longest
+
+
+# (first characters, may match nothing, most characters or None, position after)
+_Part = tuple[set[str], bool, "int | None", int]
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+def _alternatives(p: str, i: int) -> _Part:
     first: set[str] = set()
     nullable = False
+    longest: int | None = 0
     while True:
-        f, n, i = _sequence(p, i)
+        f, n, most, i = _sequence(p, i)
         first |= f
         nullable = nullable or n
+        longest = None if longest is None or most is None else max(longest, most)
         if i < len(p) and p[i] == "|":
             i += 1
             continue
-        return first, nullable, i
+        return first, nullable, longest, i
 
 
-def _sequence(p: str, i: int) -> tuple[set[str], bool, int]:
+def _sequence(p: str, i: int) -> _Part:
     first: set[str] = set()
     nullable = True  # every item so far may match nothing
+    longest: int | None = 0
     while i < len(p) and p[i] not in "|)":
-        f, n, i = _atom(p, i)
+        f, n, most, i = _atom(p, i)
         if i < len(p) and p[i] in _QUANTIFIERS:
-            low, i = _quantifier(p, i)
+            low, high, i = _quantifier(p, i)
             n = n or low == 0
+            most = None if most is None or high is None else most * high
         if nullable:
             first |= f
             nullable = n
-    return first, nullable, i
+        longest = _add(longest, most)
+    return first, nullable, longest, i
 
 
-def _quantifier(p: str, i: int) -> tuple[int, int]:
-    """(lowest count, position after) of the quantifier at ``p[i]`` (and a lazy/possessive mark)."""
+def _quantifier(p: str, i: int) -> tuple[int, int | None, int]:
+    """(lowest count, highest count or None, position after) of the quantifier at ``p[i]`` (and
+    a lazy or possessive mark)."""
     c = p[i]
+    high: int | None
     if c == "{":
         end = p.find("}", i)
         body = p[i + 1 : end] if end > 0 else ""
-        low = body.split(",")[0]
-        if end < 0 or not (low.isdigit() or (low == "" and "," in body)):
+        low, _comma, top = body.partition(",")
+        if end < 0 or not (low.isdigit() or (low == "" and _comma)) or not (top.isdigit() or top == ""):
             raise _Unknown
-        low_count, i = int(low or 0), end + 1
+        low_count = int(low or 0)
+        high = (int(top) if top else None) if _comma else low_count
+        i = end + 1
     else:
-        low_count, i = (1 if c == "+" else 0), i + 1
+        low_count, high, i = (1 if c == "+" else 0), (1 if c == "?" else None), i + 1
     if i < len(p) and p[i] in "?+":
         i += 1
-    return low_count, i
+    return low_count, high, i
 
 
-def _atom(p: str, i: int) -> tuple[set[str], bool, int]:
+def _atom(p: str, i: int) -> _Part:
     c = p[i]
     if c == "(":
         if p.startswith("(?:", i):
@@ -410,32 +547,33 @@ def _atom(p: str, i: int) -> tuple[set[str], bool, int]:
             i = p.index(">", i) + 1
         elif p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
             # a lookaround consumes nothing: it may only narrow what follows
-            _f, _n, i = _alternatives(p, i + (4 if p[i + 2] == "<" else 3))
+            _f, _n, _m, i = _alternatives(p, i + (4 if p[i + 2] == "<" else 3))
             if i >= len(p) or p[i] != ")":
                 raise _Unknown
-            return set(), True, i + 1
+            return set(), True, 0, i + 1
         elif p.startswith("(?", i):
             raise _Unknown  # flags, comments, conditionals
         else:
             i += 1
-        first, nullable, i = _alternatives(p, i)
+        first, nullable, longest, i = _alternatives(p, i)
         if i >= len(p) or p[i] != ")":
             raise _Unknown
-        return first, nullable, i + 1
+        return first, nullable, longest, i + 1
     if c == "[":
-        return _class(p, i)
+        chars, nullable, i = _class(p, i)
+        return chars, nullable, 1, i
     if c == "\\":
-        chars, i = _escape(p, i)
-        if not chars:
-            return set(), True, i  # a zero-width assertion consumes nothing
-        return ({_ANY} if chars == _ANY_CHAR else set(chars)), False, i
+        found, i = _escape(p, i)
+        if not found:
+            return set(), True, 0, i  # a zero-width assertion consumes nothing
+        return ({_ANY} if found == _ANY_CHAR else set(found)), False, 1, i
     if c == ".":
-        return {_ANY}, False, i + 1
+        return {_ANY}, False, 1, i + 1
     if c in "^$":
-        return set(), True, i + 1  # an anchor consumes nothing
+        return set(), True, 0, i + 1  # an anchor consumes nothing
     if c in _QUANTIFIERS or c in ")|":
         raise _Unknown
-    return {c}, False, i + 1
+    return {c}, False, 1, i + 1
 
 
 def _escape(p: str, i: int) -> tuple[str, int]:
@@ -679,9 +817,12 @@ def line_category(
     n = len(line)
     if not 0 < n <= max(MAX_LINE, pats.phrase_max):
         return None
+    lowered = line.lower()
     if n <= MAX_LINE:
-        head = line.lstrip(_LEADERS)
-        m = pats.expression_for(head[:1]).match(line)
+        head = line.lstrip(_LEADERS)[:1]
+        size = size_of(len(line.strip(_AROUND)))  # the pattern part holds at least the core
+        fast = pats.lowered_expression_for(head.lower(), size) if _windows_1252(line) else None
+        m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
         if m is not None:
             return pats.groups.get(m.lastgroup or "", "page-chrome")
     if n <= pats.phrase_max:
@@ -690,7 +831,6 @@ def line_category(
             return found[0]
     if n > MAX_LINE:
         return None
-    lowered = line.lower()
     # most lines hold none of the phrases: one C loop over them all says so
     phrases = pats.ascii_phrases if lowered.isascii() else pats.all_phrases
     if needed is None and contains is None and not any(map(lowered.__contains__, phrases)):

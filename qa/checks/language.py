@@ -520,6 +520,7 @@ def foreign_lines(
     vocabulary, others = lexicons()
     known = _LINES.table(st)
     english_words = english_bytes()
+    hints = _URL_HINT.search(text) is not None
     sure: list[tuple[int, int, str, float]] = []
     names: list[tuple[int, int, tuple[str, ...]]] = []  # name-like lines: identified only if they may count
     pos = 0
@@ -528,7 +529,7 @@ def foreign_lines(
         pos += len(line) + 1
         if len(line) > MAX_SHORT_LINE and len(line.strip()) > MAX_SHORT_LINE:
             continue  # prose: L102's sentences
-        if english_words.issuperset(tokens.split()) and _URL_HINT.search(line) is None:
+        if english_words.issuperset(tokens.split()) and not (hints and _URL_HINT.search(line)):
             continue  # nothing _line_words would keep (a URL taken out may leave new words)
         stripped = line.strip()
         if not stripped or sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words:
