@@ -234,8 +234,15 @@ _USUAL_HEADS = "abcdefghijklmnopqrstuvwxyz0123456789“‘\"'(©"
 
 @lru_cache(maxsize=4096)
 def _same_letter(pattern_char: str, line_char: str) -> bool:
-    """``pattern_char`` in an expression matches ``line_char`` (case-insensitive, as ``re`` does)."""
+    """``pattern_char`` in an expression matches ``line_char`` (case-insensitive, as ``re`` does;
+    ``_DIGIT`` stands for ``\\d``: any decimal digit, "٣" too)."""
+    if pattern_char == _DIGIT:
+        return _DECIMAL.fullmatch(line_char) is not None
     return re.fullmatch(re.escape(pattern_char), line_char, re.IGNORECASE) is not None
+
+
+_DIGIT = "\\d"  # in a set of first characters: \d
+_DECIMAL = re.compile(r"\d")
 
 
 def _alternation(
@@ -431,7 +438,7 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
 # ---------------------------------------------------------------- first characters of an expression
 
 _QUANTIFIERS = "?*+{"
-_CLASS_ESCAPES = {"d": "0123456789", "n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+_CLASS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 
 
 _ANY = ""  # in a set of first characters: any character (".", "\\w", a class with "^")
@@ -566,7 +573,7 @@ def _atom(p: str, i: int) -> _Part:
         found, i = _escape(p, i)
         if not found:
             return set(), True, 0, i  # a zero-width assertion consumes nothing
-        return ({_ANY} if found == _ANY_CHAR else set(found)), False, 1, i
+        return ({_ANY} if found == _ANY_CHAR else {found} if found == _DIGIT else set(found)), False, 1, i
     if c == ".":
         return {_ANY}, False, 1, i + 1
     if c in "^$":
@@ -581,6 +588,8 @@ def _escape(p: str, i: int) -> tuple[str, int]:
     if i + 1 >= len(p):
         raise _Unknown
     e = p[i + 1]
+    if e == "d":
+        return _DIGIT, i + 2
     if e in _CLASS_ESCAPES:
         return _CLASS_ESCAPES[e], i + 2
     if e in "bBAZ":
@@ -601,7 +610,10 @@ def _class(p: str, i: int) -> tuple[set[str], bool, int]:
             got, i = _escape(p, i)
             if not got or got == _ANY_CHAR:
                 negated = True  # \\w, \\b (a backspace here) in a class: about anything
-            chars.update(got)
+            elif got == _DIGIT:
+                chars.add(_DIGIT)
+            else:
+                chars.update(got)
             continue
         if p[i] == "[":
             raise _Unknown  # a set operation or a POSIX class

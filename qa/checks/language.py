@@ -430,8 +430,8 @@ def _apart(text: str, a_end: int, b_start: int) -> bool:
 
 
 def _sentence_around(text: str, pos: int) -> tuple[int, int]:
-    """The sentence of sentences(text) that holds the character at ``pos`` (not white space): a
-    line end always ends one, so the ends are looked for from the start of its line only."""
+    """The sentence of sentences(text) that holds the letter at ``pos``: a line end always ends
+    one, so the ends are looked for from the start of its line only."""
     start = text.rfind("\n", 0, pos) + 1
     end = len(text)
     for m in _BOUNDARY.finditer(text, start):
