@@ -22,7 +22,10 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "qa" / "data" / "boilerplate_phrases.json"
 
-# package directory (as unpacked) -> (licence, where its catalogues are)
+# package directory (as unpacked) -> (licence, where its catalogues are). Licences as each wheel's
+# own licence file says (the dist-info LICENSE; zinnia's wheel ships none: its sdist's LICENSE):
+# permissive only, as the phrases ship inside clipqa. django-newsletter (AGPL-3.0-or-later) was
+# dropped for that reason, and django-cookie-consent, which adds nothing, is not used.
 SOURCES = {
     "mkdocs_material-9.8.1": ("MIT", "material/templates/partials/languages/*.html"),
     "django_allauth-65.21.1": ("MIT", "allauth/locale/*/LC_MESSAGES/django.po"),
@@ -31,7 +34,6 @@ SOURCES = {
     "mezzanine-6.1.1": ("BSD-2-Clause", "mezzanine/*/locale/*/LC_MESSAGES/django.po"),
     "django_blog_zinnia-0.20": ("BSD-3-Clause", "zinnia/locale/*/LC_MESSAGES/django.po"),
     "django_cookie_law-2.2.0": ("BSD-2-Clause", "cookielaw/locale/*/LC_MESSAGES/django.po"),
-    "django_newsletter-1.2.1": ("AGPL-3.0", "newsletter/locale/*/LC_MESSAGES/django.po"),
     "wagtail-8.0.1": ("BSD-3-Clause", "wagtail/admin/locale/*/LC_MESSAGES/django.po"),
 }
 
@@ -118,11 +120,6 @@ PICKS: dict[tuple[str, str], str] = {
     ("django_cookie_law-2.2.0", "COOKIE_INFO_OK"): "cookie-notice",
     ("django_cookie_law-2.2.0", "COOKIE_INFO_REJECT"): "cookie-notice",
     ("django_cookie_law-2.2.0", "COOKIE_INFO_PARA"): "cookie-notice",
-    ("django_newsletter-1.2.1", "Subscribe"): "subscribe-prompt",
-    ("django_newsletter-1.2.1", "Unsubscribe"): "subscribe-prompt",
-    ("django_newsletter-1.2.1", "Newsletter"): "subscribe-prompt",
-    ("django_newsletter-1.2.1", "Newsletter subscribe"): "subscribe-prompt",
-    ("django_newsletter-1.2.1", "Read more"): "read-more",
     ("wagtail-8.0.1", "Skip to main content"): "navigation",
 }
 # Message ids whose line goes on with a name ("Posted by Jane Doe"): a wildcard is appended.
