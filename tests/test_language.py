@@ -179,3 +179,41 @@ def test_invisible_characters_do_not_split_words_into_foreign_ones(tmp_path: Pat
 
 def test_l103_is_off_when_english_is_not_expected(tmp_path: Path) -> None:
     assert lang(tmp_path, "Le gouvernement a parlé.\nPasswort vergessen?\n", languages=["fr"]) == []
+
+
+def test_a_short_foreign_sentence_inside_an_english_paragraph_is_l103(tmp_path: Path) -> None:
+    body = (
+        "Grönemeyer's manager said the tour would go ahead as planned. Doch Keith bleibt entspannt. "
+        "The band will play twelve concerts in Germany and Austria this summer, the promoter said.\n"
+    )
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L103" and body[slice(*f.span)] == "Doch Keith bleibt entspannt." and "'de'" in f.message
+
+
+def test_a_line_of_short_foreign_sentences_is_l103(tmp_path: Path) -> None:
+    line = "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert."
+    [f] = lang(tmp_path, f"The article ends here, the officials said.\n{line}\n")
+    assert f.rule == "L103" and f.evidence == line
+
+
+def test_a_menu_of_foreign_words_counts_and_a_word_alone_does_not(tmp_path: Path) -> None:
+    menu = "Registrierung\nAnmelden\nPasswort vergessen?\nHilfe\n"
+    body = f"The government said on Tuesday that the plan would go ahead.\n{menu}"
+    found = {f.evidence for f in lang(tmp_path, body) if f.rule == "L103"}
+    assert {"Registrierung", "Anmelden", "Passwort vergessen?"} <= found
+    alone = "The government said on Tuesday that the plan would go ahead.\nRegistrierung\nThe vote is on Friday.\n"
+    assert lang(tmp_path, alone) == []
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Mark Frauenfelder\nCory Doctorow\nDavid Pescovitz\nXeni Jardin",  # a list of names
+        "'f_lineno': 2,\n'tb_lineno': 2,",  # code
+        "wcwidth()\nwcswidth()",
+        "São Paulo\nRio de Janeiro",  # places
+    ],
+)
+def test_lists_of_names_places_and_code_stay_quiet(tmp_path: Path, lines: str) -> None:
+    body = f"The government said on Tuesday that the plan would go ahead.\n{lines}\nThe vote is on Friday.\n"
+    assert [f for f in lang(tmp_path, body) if f.rule == "L103"] == []

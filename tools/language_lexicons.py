@@ -7,9 +7,12 @@ symspellpy-6.10.1, pyspellchecker-0.9.1 and justext-3.0.2 (``pip download --no-d
 ("Kommentar", "Anmelden", "Imprimer") that subtitle frequencies rank low.
 
 - ``en``: English words, SymSpell's ``frequency_dictionary_en_82_765.txt`` (symspellpy, MIT;
-  Google Books Ngram counts intersected with SCOWL), the ``EN_TOP`` most frequent. The very
-  common function words of other languages that Google Books counts as English ("der", "und",
-  "que") are taken out unless they are among the 2,000 most frequent English words ("die", "also").
+  Google Books Ngram counts intersected with SCOWL), the ``EN_TOP`` most frequent, and the
+  ``EN_SPELL_TOP`` most frequent of pyspellchecker's English list (MIT; OpenSubtitles), which
+  holds the American spellings SymSpell's list lacks ("analyze", "labor", "meter", "favorite").
+  The very common function words of other languages that these lists count as English ("der",
+  "und", "que", "les") are taken out unless they are among the 2,000 most frequent English words
+  of SymSpell's list ("die", "also").
 - other Latin-script languages: the ``TOP`` most frequent words of pyspellchecker's frequency
   lists (MIT; from OpenSubtitles: de es fr it nl pt), jusText's stop lists (BSD-2-Clause; the
   most frequent words of each language's Wikipedia) and the catalogue phrases' words.
@@ -28,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "qa" / "data" / "lexicons.json.gz"
 EN_TOP = 60000
+EN_SPELL_TOP = 30000
 TOP = 40000
 PROTECTED_EN = 2000
 STOP_TOP = 300  # the function words of a stop list that are taken out of English
@@ -62,6 +66,10 @@ def main(argv: list[str]) -> int:
     ranked.sort(key=lambda t: -t[0])
     english = [w for _c, w in ranked if re.fullmatch(r"[a-z][a-z'-]*", w)][:EN_TOP]
     protected = set(english[:PROTECTED_EN])
+    with gzip.open(root / "pyspellchecker-0.9.1/spellchecker/resources/en.json.gz", "rt", encoding="utf-8") as fh:
+        spell_en = json.load(fh)
+    spelled = [w for w in sorted(spell_en, key=lambda w: (-spell_en[w], w)) if re.fullmatch(r"[a-z][a-z'-]*", w)]
+    english = list(dict.fromkeys([*english, *spelled[:EN_SPELL_TOP]]))
     lexicons: dict[str, set[str]] = {}
     for code, name in JUSTEXT.items():
         path = root / "justext-3.0.2/justext/stoplists" / f"{name}.txt"

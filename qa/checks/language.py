@@ -495,6 +495,8 @@ def foreign_sentences(
 
 
 MAX_SHORT_LINE = 200  # longer lines are prose: L102's sentences
+SURE = 0.9  # the identifier alone decides a line of two words or more, none of them English, from this score
+LIKELY = 0.5  # ... and a line with a word of the language and none of English's, lexicon or not
 _FIRST = operator.itemgetter(0)  # a token's first character (tokens of str.split() are never empty)
 
 
@@ -522,17 +524,24 @@ def foreign_lines(
     english_words = english_bytes()
     hints = _URL_HINT.search(text) is not None
     sure: list[tuple[int, int, str, float]] = []
-    names: list[tuple[int, int, tuple[str, ...]]] = []  # name-like lines: identified only if they may count
+    names: list[tuple[int, int, int, tuple[str, ...]]] = []  # (index, start, end, words) of name-like lines
+    placed: list[tuple[int, str]] = []  # (index, language) of the other foreign lines
     pos = 0
+    index = 0  # of the non-blank line
     for line, tokens in zip(text.split("\n"), token_lines(text), strict=True):
         start = pos
         pos += len(line) + 1
         if len(line) > MAX_SHORT_LINE and len(line.strip()) > MAX_SHORT_LINE:
+            index += 1
             continue  # prose: L102's sentences
         if english_words.issuperset(tokens.split()) and not (hints and _URL_HINT.search(line)):
+            index += not line.isspace() and bool(line)
             continue  # nothing _line_words would keep (a URL taken out may leave new words)
         stripped = line.strip()
-        if not stripped or sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words:
+        if not stripped:
+            continue
+        index += 1
+        if sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words and _read_by_l102(stripped, st):
             continue  # a sentence: L102's
         at = start + line.index(stripped[0])
         end = at + len(stripped)
@@ -545,20 +554,179 @@ def foreign_lines(
             continue
         words, name_like = seen
         if name_like:
-            names.append((at, end, words))
+            names.append((index, at, end, words))
             continue
         found = _identified(words, st, vocabulary, others, cache_dir)
         if found is not None:
             sure.append((at, end, *found))
-    languages = {lang for _a, _b, lang, _s in sure} | set(also)
-    if languages:  # a name-like line counts only beside another foreign line of its language
-        for at, end, words in names:
-            found = _identified(words, st, vocabulary, others, cache_dir)
-            if found is not None and found[0] in languages:
-                sure.append((at, end, *found))
+            placed.append((index, found[0]))
+    sure.extend(_names_that_count(names, sure, placed, also, st, vocabulary, others, cache_dir))
     yield from sorted(sure)
 
 
+NAME_REACH = 2  # name-like lines this close (non-blank lines) to each other form a group
+LINE_REACH = 3  # a foreign line this close makes a name-like line that is a word of its language count
+PAIR = 0.9  # ... and count together when the identifier places each in one language with this score
+
+
+def _names_that_count(
+    names: Sequence[tuple[int, int, int, tuple[str, ...]]],
+    sure: Sequence[tuple[int, int, str, float]],
+    placed: Sequence[tuple[int, str]],
+    also: Iterable[str],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> list[tuple[int, int, str, float]]:
+    """The name-like lines that count: in the language of another foreign line or sentence of
+    the text, or beside another name-like line of their language (a menu of foreign words:
+    "Abonnemente", "Registrierung"; a name stands alone). The identifier is asked only about
+    lines that may count."""
+    languages = {lang for _a, _b, lang, _s in sure} | set(also)
+    grouped = {
+        k
+        for k, (i, *_rest) in enumerate(names)
+        if (k > 0 and i - names[k - 1][0] <= NAME_REACH) or (k + 1 < len(names) and names[k + 1][0] - i <= NAME_REACH)
+    }
+    asked = [k for k in range(len(names)) if languages or k in grouped]
+    found = {k: _identified(names[k][3], st, vocabulary, others, cache_dir) for k in asked}
+    accepted: dict[int, tuple[str, float]] = {}
+    context = list(placed)  # (index, language) of the foreign lines: the sure ones, then those accepted here
+    changed = True
+    while changed:  # an accepted line is context for its neighbours ("Imprimer" beside "Envoyer")
+        changed = False
+        for k in asked:
+            if k in accepted:
+                continue
+            decided = _name_language(k, names, found, languages, context, st.languages, vocabulary, others, cache_dir)
+            if decided is not None:
+                accepted[k] = decided
+                context.append((names[k][0], decided[0]))
+                changed = True
+    return [(names[k][1], names[k][2], *accepted[k]) for k in sorted(accepted)]
+
+
+def _name_language(
+    k: int,
+    names: Sequence[tuple[int, int, int, tuple[str, ...]]],
+    found: Mapping[int, tuple[str, float] | None],
+    languages: set[str],
+    context: Sequence[tuple[int, str]],
+    expected: frozenset[str],
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[str, float] | None:
+    """The language name-like line ``k`` counts in, or None (see _names_that_count)."""
+    i, _at, _end, words = names[k]
+    got = found[k]
+    beside = [j for j in found if j != k and abs(names[j][0] - i) <= NAME_REACH]
+    # beside another name-like line that the identifier places in the same language, both surely
+    # ("DW im Unterricht", "Unterrichtsreihen"; "Rio de Janeiro" 0.93 beside "São Paulo" 0.82 stays)
+    top = _top(words, expected, cache_dir)
+    if (
+        top is not None
+        and top[1] >= PAIR
+        and any(
+            (o := _top(names[j][3], expected, cache_dir)) is not None and o[0] == top[0] and o[1] >= PAIR
+            for j in beside
+        )
+    ):
+        return top
+    if got is not None and got[0] in languages:
+        return got
+    # among lines in a language (within reach; a name-like one once it counts): a word of it
+    for lang in sorted({lang for index, lang in context if abs(index - i) <= LINE_REACH}):
+        score = _fits(words, lang, vocabulary, others, cache_dir)
+        if score is not None:
+            return lang, score
+    return None
+
+
+def _top(words: Sequence[str], expected: frozenset[str], cache_dir: str | None) -> tuple[str, float] | None:
+    """The identifier's first language for the words, if it is not an expected one."""
+    ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=1)
+    return None if not ranked or ranked[0][0] in expected else ranked[0]
+
+
+def _fits(
+    words: Sequence[str],
+    lang: str,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> float | None:
+    """The score of ``lang`` for a name-like line among lines in that language, or None: no word
+    is English, and every word is a word of the language or the identifier gives it 0.3 or more
+    (one word fools it: "Registrierung", "Imprimer"); or the identifier is sure of it."""
+    ranked = dict(IDENTIFIER.predict(" ".join(words), cache_dir, k=5))
+    score = ranked.get(lang, 0.0)
+    if score >= SURE and max(ranked, key=lambda g: ranked[g]) == lang:
+        return score
+    if any(w in vocabulary for w in words):
+        return None
+    lexicon = others.get(lang, frozenset())
+    if all(w in lexicon for w in words) or score >= 0.3:
+        return score
+    return None
+
+
+def _read_by_l102(line: str, st: Settings) -> bool:
+    """One of the line's sentences has enough lower-case words for foreign_sentences to read it
+    (a line of short sentences, "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche
+    Felder sind mit * markiert.", is L103's)."""
+    return any(
+        sum(map(str.islower, map(_FIRST, line[start:end].split()))) >= st.min_words for start, end in sentences(line)
+    )
+
+
+def foreign_short_sentences(
+    text: str,
+    st: Settings,
+    covered: Sequence[tuple[int, int]] = (),
+    cache_dir: str | None = None,
+) -> list[tuple[int, int, str, float]]:
+    """(start, end, language, score) of sentences inside a longer line that neither L102 reads
+    (fewer than ``min_sentence_words`` lower-case words) nor foreign_lines (it judges whole
+    lines), with two lower-case words or more, one of them outside English's lexicon, in
+    another language by foreign_lines' rules: "Doch Keith bleibt entspannt." inside an
+    English paragraph. Only sentences around a rare lower-case word are looked at."""
+    if not st.latin or not st.english:
+        return []
+    places = scan(text).places
+    if not places:
+        return []
+    vocabulary, others = lexicons()
+    out: list[tuple[int, int, str, float]] = []
+    seen: set[tuple[int, int]] = set()
+    for place_start, _place_end in places:
+        span = _sentence_around(text, place_start)
+        if span in seen:
+            continue
+        seen.add(span)
+        start, end = span
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        if not text[line_start:start].strip() and not text[end : len(text) if line_end < 0 else line_end].strip():
+            continue  # the whole line: foreign_lines'
+        if covered and any(a < end and start < b for a, b in covered):
+            continue
+        sentence = text[start:end]
+        lower = sum(map(str.islower, map(_FIRST, sentence.split())))
+        if not 2 <= lower < st.min_words:
+            continue
+        words = _line_words(sentence, st, vocabulary)
+        if not words or words[1]:
+            continue  # English words only, or a name
+        found = _identified(words[0], st, vocabulary, others, cache_dir)
+        if found is not None:
+            out.append((start, end, *found))
+    return out
+
+
+# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
+_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)")
 # (words, name-like) of a short line, or () when it has no word outside English's lexicon
 LineWords = tuple[tuple[str, ...], bool] | tuple[()]
 _LINES: ShortTextMemo[LineWords] = ShortTextMemo()
@@ -569,9 +737,13 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
     lower-case words when it has two or more (the capitalised ones are then names: "Xi Jinping
     met Luiz Inácio Lula da Silva in São Paulo" is judged on "met da in"); one word, or
     capitalised words (particles aside: "Luiz Inácio Lula da Silva") may be a name."""
+    if _CODE.search(line) is not None:
+        return ()  # code and markup: identifiers are no language
     plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
     if st.terms is not None:
         plain = st.terms.sub(" ", plain)
+    if not plain.isascii() and st.foreign_char.search(plain):
+        return ()  # letters of another script: L101's
     words = [w for w in _words(plain) if w not in st.allowed_terms]
     lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
     if len(lower) >= 2:
@@ -604,8 +776,9 @@ def _identified(
         own = sum(1 for w in words if w in lexicon)
         foreign_only = sum(1 for w in words if w in lexicon and w not in vocabulary)
         english_only = sum(1 for w in words if w in vocabulary and w not in lexicon)
-        if own * 2 < n or english_only * 2 >= n:
-            continue
+        top_and_sure = lang == ranked[0][0] and score >= LIKELY and foreign_only and not english_only
+        if (own * 2 < n or english_only * 2 >= n) and not top_and_sure:
+            continue  # (compound nouns and rare words are missing from the lexicons: "Schredder statt Ofen")
         if not (foreign_only or (lang == ranked[0][0] and score >= 0.5 and expected < 0.2)):
             continue
         key = (foreign_only, own, score, lang)
@@ -613,7 +786,7 @@ def _identified(
             best = key
     if best is None:
         top, score = ranked[0]
-        if top in st.languages or score < 0.9 or n < 2 or any(w in vocabulary for w in words):
+        if top in st.languages or score < SURE or n < 2 or any(w in vocabulary for w in words):
             return None
         return top, score
     return best[3], best[2]
@@ -643,8 +816,13 @@ def field_hits(text: str, st: Settings, cache_dir: str | None = None, kind: str 
         out.append((L102.code, start, end, message))
     if kind not in NAME_FIELDS:
         covered.extend(runs)
-        for start, end, lang, score in foreign_lines(text, st, covered, cache_dir, sentence_languages):
+        lines = list(foreign_lines(text, st, covered, cache_dir, sentence_languages))
+        for start, end, lang, score in lines:
             message = f"line in language {lang!r} (confidence {score:.2f}) in {expected} text"
+            out.append((L103.code, start, end, message))
+        covered.extend((start, end) for start, end, _lang, _score in lines)
+        for start, end, lang, score in foreign_short_sentences(text, st, covered, cache_dir):
+            message = f"short sentence in language {lang!r} (confidence {score:.2f}) in {expected} text"
             out.append((L103.code, start, end, message))
     return tuple(out)
 
