@@ -367,3 +367,27 @@ def test_foreign_sentence_screen_is_exact(text: str, options: dict[str, Any]) ->
 def test_foreign_sentence_screen_is_exact_on_hand_made_text(text: str) -> None:
     st_ = language.settings_from(LANGUAGE_OPTIONS[0])
     assert list(language.foreign_sentences(text, st_)) == list(language.foreign_sentences(text, st_, screen=False))
+
+
+SHORT_PIECES = [
+    "The minister said the plan would go ahead. ",
+    "Doch Keith bleibt entspannt. ",
+    "Bist du glücklich? ",
+    "Dans quel cadre ? ",
+    "U.s. ",
+    "e.g. ",
+    "telecom ",
+    "flibber zyzzyva. ",
+    "Auch Herbert Grönemeyer gehört zu den Unterstützern. ",
+    "\n",
+    "”. ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SHORT_PIECES), max_size=12).map("".join))
+def test_short_sentence_screen_is_exact(text: str) -> None:
+    """The stretch between the characters that may end a sentence holds no more lower-case words
+    than the sentence: skipping by it finds what splitting every line finds."""
+    st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+    assert language.foreign_short_sentences(text, st_) == language.foreign_short_sentences(text, st_, screen=False)

@@ -24,6 +24,7 @@ for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
@@ -686,12 +687,17 @@ def foreign_short_sentences(
     st: Settings,
     covered: Sequence[tuple[int, int]] = (),
     cache_dir: str | None = None,
+    *,
+    screen: bool = True,
 ) -> list[tuple[int, int, str, float]]:
     """(start, end, language, score) of sentences inside a longer line that neither L102 reads
     (fewer than ``min_sentence_words`` lower-case words) nor foreign_lines (it judges whole
     lines), with two lower-case words or more, one of them outside English's lexicon, in
     another language by foreign_lines' rules: "Doch Keith bleibt entspannt." inside an
-    English paragraph. Only sentences around a rare lower-case word are looked at."""
+    English paragraph. Only sentences around a rare lower-case word that is a word of another
+    language's lexicon are looked at (a rare word of no language, "telecom", makes no sentence
+    foreign); ``screen=False`` splits every line that holds one (the plain path the screen is
+    tested against)."""
     if not st.latin or not st.english:
         return []
     places = scan(text).places
@@ -699,30 +705,81 @@ def foreign_short_sentences(
         return []
     vocabulary, others = lexicons()
     out: list[tuple[int, int, str, float]] = []
-    seen: set[tuple[int, int]] = set()
-    for place_start, _place_end in places:
-        span = _sentence_around(text, place_start)
-        if span in seen:
+    done_lines: set[int] = set()
+    regions: dict[tuple[int, int], bool] = {}  # (start, end) -> enough lower-case words for L102
+    enders: list[int] = []  # the positions of the characters that may end a sentence, of the current line
+    enders_of = stop = -1
+    foreign: dict[str, bool] = {}  # rare word -> a word of another language's lexicon
+    for place_start, place_end in places:
+        line_start = text.rfind("\n", 0, place_start) + 1
+        if line_start in done_lines:
             continue
-        seen.add(span)
-        start, end = span
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        if not text[line_start:start].strip() and not text[end : len(text) if line_end < 0 else line_end].strip():
-            continue  # the whole line: foreign_lines'
-        if covered and any(a < end and start < b for a, b in covered):
-            continue
-        sentence = text[start:end]
-        lower = sum(map(str.islower, map(_FIRST, sentence.split())))
-        if not 2 <= lower < st.min_words:
-            continue
-        words = _line_words(sentence, st, vocabulary)
-        if not words or words[1]:
-            continue  # English words only, or a name
-        found = _identified(words[0], st, vocabulary, others, cache_dir)
-        if found is not None:
-            out.append((start, end, *found))
-    return out
+        word = text[place_start:place_end].lower()
+        known = foreign.get(word)
+        if known is None:
+            known = foreign[word] = any(word in lexicon for lexicon in others.values())
+        if not known:
+            continue  # a word of no language here ("telecom"): it makes no sentence foreign
+        if screen:
+            # Between the characters that may end a sentence around it: a sentence ends at one of
+            # them (not at each), so the sentence holding the word is at least this stretch. With
+            # enough lower-case words in it, the sentence is L102's: the line need not be split.
+            if enders_of != line_start:
+                found_end = text.find("\n", line_start)
+                stop = len(text) if found_end < 0 else found_end
+                enders = [m.start() for m in _ENDER.finditer(text, line_start, stop)]
+                enders_of = line_start
+            k = bisect.bisect_left(enders, place_start)
+            region = (enders[k - 1] + 1 if k else line_start, enders[k] if k < len(enders) else stop)
+            long = regions.get(region)
+            if long is None:
+                inner = text[region[0] : region[1]].split()[1:-1]  # the edges may be parts of words ("U.s")
+                long = regions[region] = sum(map(str.islower, map(_FIRST, inner))) >= st.min_words
+            if long:
+                continue
+        done_lines.add(line_start)  # each line with a rare word is split into sentences once
+        line_end = text.find("\n", place_start)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        spans = list(sentences(line))
+        if len(spans) < 2:
+            continue  # the whole line is one sentence: L102's or foreign_lines'
+        for sentence_start, sentence_end in spans:
+            start, end = line_start + sentence_start, line_start + sentence_end
+            candidate = _short_sentence(text, start, end, places, covered, st, vocabulary, others, cache_dir)
+            if candidate is not None:
+                out.append(candidate)
+    return sorted(out)
+
+
+_ENDER = re.compile("[.!?。！？]")  # the characters a sentence may end at, but a line end (see sentences())
+
+
+def _short_sentence(
+    text: str,
+    start: int,
+    end: int,
+    places: Sequence[tuple[int, int]],
+    covered: Sequence[tuple[int, int]],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[int, int, str, float] | None:
+    """foreign_short_sentences' verdict on one sentence of a longer line."""
+    k = bisect.bisect_left(places, (start, -1))
+    if k >= len(places) or places[k][0] >= end:
+        return None  # no rare lower-case word in it
+    if covered and any(a < end and start < b for a, b in covered):
+        return None
+    sentence = text[start:end]
+    lower = sum(map(str.islower, map(_FIRST, sentence.split())))
+    if not 2 <= lower < st.min_words:
+        return None
+    words = _line_words(sentence, st, vocabulary)
+    if not words or words[1]:
+        return None  # English words only, or a name
+    found = _identified(words[0], st, vocabulary, others, cache_dir)
+    return None if found is None else (start, end, *found)
 
 
 # Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
