@@ -329,8 +329,10 @@ class Scan:
     places: list[tuple[int, int]] | None  # rare_places(text), or a superset of it; None: read every sentence
 
 
-# marks, format characters, odd ones, and the word characters that are no letters (² ³ ¹ ¼ ½ ¾)
-_SPECIAL = re.compile(b"[" + re.escape(bytes((MARK, FORMAT, ODD, 0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE))) + b"]")
+# marks, format characters, odd ones, and the word characters that are no letters (² ³ ¹ ¼ ½ ¾):
+# deleting every other byte leaves them (one pass, faster than a search for a class)
+_SPECIAL = frozenset((MARK, FORMAT, ODD, 0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE))
+_NOT_SPECIAL = bytes(b for b in range(256) if b not in _SPECIAL)
 
 
 @lru_cache(maxsize=64)
@@ -342,7 +344,7 @@ def scan(text: str) -> Scan:
     capitals, rare words) are few, and a lower-case word outside the lexicon is one of them that
     starts with a small letter. Other texts take the two general functions."""
     encoded = word_bytes(text)
-    if _SPECIAL.search(encoded) is not None:
+    if encoded.translate(None, _NOT_SPECIAL):
         return Scan(_all_english(encoded.translate(TOKENS, _DELETE_FORMAT)), rare_places(text))
     letters = encoded.translate(KEEP)
     unknown = set(itertools.filterfalse(cased_english_bytes().__contains__, letters.split()))

@@ -709,6 +709,7 @@ def foreign_short_sentences(
     regions: dict[tuple[int, int], bool] = {}  # (start, end) -> enough lower-case words for L102
     enders: list[int] = []  # the positions of the characters that may end a sentence, of the current line
     enders_of = stop = -1
+    starts: bytes | None = None  # " " + the text with white space " " and small letters "a"
     foreign: dict[str, bool] = {}  # rare word -> a word of another language's lexicon
     for place_start, place_end in places:
         line_start = text.rfind("\n", 0, place_start) + 1
@@ -733,8 +734,15 @@ def foreign_short_sentences(
             region = (enders[k - 1] + 1 if k else line_start, enders[k] if k < len(enders) else stop)
             long = regions.get(region)
             if long is None:
-                inner = text[region[0] : region[1]].split()[1:-1]  # the edges may be parts of words ("U.s")
-                long = regions[region] = sum(map(str.islower, map(_FIRST, inner))) >= st.min_words
+                if starts is None:
+                    encoded = cp1252(text)
+                    starts = b" " + encoded.translate(_WORD_STARTS) if encoded is not None else b""
+                if starts:  # Windows-1252: the words that start with a small letter, counted in C
+                    count = starts.count(b" a", region[0], region[1] + 1)
+                else:
+                    inner = text[region[0] : region[1]].split()[1:-1]  # the edges may be parts of words ("U.s")
+                    count = sum(map(str.islower, map(_FIRST, inner)))
+                long = regions[region] = count >= st.min_words
             if long:
                 continue
         done_lines.add(line_start)  # each line with a rare word is split into sentences once
@@ -751,6 +759,20 @@ def foreign_short_sentences(
     return sorted(out)
 
 
+def _word_starts_table() -> bytes:
+    """Windows-1252 byte -> " " for white space (str.split's), "a" for a character that
+    str.islower() holds, "x" for the rest: b" a" then marks a word that starts with a small letter."""
+    out = bytearray(b"x" * 256)
+    for b in range(256):
+        c = bytes([b]).decode("cp1252", errors="ignore")
+        if c.isspace():
+            out[b] = 0x20
+        elif c and c.islower():
+            out[b] = 0x61
+    return bytes(out)
+
+
+_WORD_STARTS = _word_starts_table()
 _ENDER = re.compile("[.!?。！？]")  # the characters a sentence may end at, but a line end (see sentences())
 
 
