@@ -1,7 +1,7 @@
 """The text checks' cost against a baseline revision, measured in the same run (issue 18's budget).
 
     python bench/text_checks_bench.py [--base REF] [--files N] [--rounds R] [--corpus gen,seeds]
-                                      [--e2e] [--jobs J] [--json FILE]
+                                      [--json FILE]
 
 Two trees are compared: the working tree (``this``) and ``--base`` (default: the last commit of
 main before issue 18's text checks, ``BASE`` below), exported with ``git archive`` into a
@@ -16,10 +16,8 @@ CPU microseconds per file of each text check and of the whole stage, and the tex
 of the stage. Trees alternate within a round (base, this; then this, base), so load from other
 processes hits both alike; figures are medians over the rounds.
 
-**End to end** (``--e2e``): ``clipqa check --no-cache --no-reports -j J`` in fresh processes,
-each tree with all checks and with the three text checks removed from the registry; CPU of the
-child processes (user + sys). The text checks' share is (with - without) / with. Fixed costs per
-process (imports, the model) weigh on small corpora: use a few thousand files at least.
+Whole ``clipqa check`` runs (reading, reports, processes) are timed the same way by
+``bench/text_checks_overhead.py``.
 
 Corpora: ``gen`` (``bench.generate``, seed 1: the generated clippings of the other benches) and
 ``seeds`` (copies of the seed clippings in /work/shared/seeds: real scraped text, foreign lines,
@@ -118,19 +116,6 @@ print(json.dumps({"files": len(files), "stage": total, "checks": spent, "corpus"
                   "corpus_checks": corpus_text, "findings": findings}))
 """
 
-E2E_RUNNER = r"""
-import sys
-from qa.checks import all_checks
-checks = all_checks()
-if sys.argv[1] == "without":
-    for name in sys.argv[4].split(","):
-        checks.pop(name, None)
-from qa.cli import main
-sys.argv = ["clipqa", "check", sys.argv[2], "--isolated", "--no-cache", "-q", "--no-reports", "--no-progress",
-            "--fail-on", "never", "-j", sys.argv[3]]
-main()
-"""
-
 
 def export_tree(ref: str, into: Path) -> Path:
     """``ref``'s qa package (code and data) and schemas in ``into``, by ``git archive``."""
@@ -188,20 +173,6 @@ def stage_run(tree: Path, corpus: Path, warm: Path, cwd: Path) -> dict[str, Any]
     return result
 
 
-def e2e_run(tree: Path, corpus: Path, mode: str, jobs: int, cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    before = os.times()
-    subprocess.run(
-        [sys.executable, "-c", E2E_RUNNER, mode, str(corpus), str(jobs), ",".join(TEXT_CHECKS)],
-        env=env,
-        cwd=cwd,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    after = os.times()
-    return (after.children_user - before.children_user) + (after.children_system - before.children_system)
-
-
 def figures(run: dict[str, Any]) -> dict[str, float]:
     """Microseconds per file of each text check (per-file hooks and corpus hook), of the three
     together ("text") and of the whole check ("total": per-file stage and corpus hooks), and the
@@ -220,8 +191,6 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--corpus", default="gen,seeds")
-    ap.add_argument("--e2e", action="store_true", help="also time whole `clipqa check` runs")
-    ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)
     kinds = [k for k in args.corpus.split(",") if k]
@@ -239,16 +208,11 @@ def main(argv: list[str]) -> int:
         corpora = make_corpora(root, kinds, args.files)
         warm = warm_corpus(root)
         stage: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        e2e: dict[tuple[str, str, str], list[float]] = {}
         for r in range(args.rounds):
             order = ["base", "this"] if r % 2 == 0 else ["this", "base"]
             for kind, corpus in corpora.items():
                 for name in order:
                     stage.setdefault((kind, name), []).append(stage_run(trees[name], corpus, warm, root))
-                    if args.e2e:
-                        for mode in ("with", "without"):
-                            cpu = e2e_run(trees[name], corpus, mode, args.jobs, root)
-                            e2e.setdefault((kind, name, mode), []).append(cpu)
             print(f"round {r + 1} of {args.rounds} done", file=sys.stderr)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report: dict[str, object] = {
@@ -288,18 +252,6 @@ def main(argv: list[str]) -> int:
             f"(budget x{BUDGET:.2f}: {'met' if growth <= BUDGET else 'MISSED'})"
         )
         report[f"{kind}.growth"] = {"text_ratio": ratio, "share_growth": growth}
-        if args.e2e:
-            e_shares = {}
-            for name in ("base", "this"):
-                w = statistics.median(e2e[(kind, name, "with")])
-                wo = statistics.median(e2e[(kind, name, "without")])
-                e_shares[name] = (w - wo) / w
-                print(
-                    f"{kind:7} {name:5} clipqa check -j {args.jobs}: cpu {wo:.2f} s without the text checks, "
-                    f"{w:.2f} s with: share {(w - wo) / w:.1%}"
-                )
-            print(f"{kind:7} end to end: share x{e_shares['this'] / e_shares['base']:.2f}")
-            report[f"{kind}.e2e"] = e_shares
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 1 if missed else 0
