@@ -115,7 +115,17 @@ def test_lower_words_and_words_are_the_regular_expressions() -> None:
 def reference_sentences(text: str) -> Iterator[tuple[int, int]]:
     """The character loop sentences() replaced."""
     closers = "\"'”’»)]"
-    start, n = 0, len(text)
+    n = len(text)
+
+    def trimmed(start: int, end: int) -> Iterator[tuple[int, int]]:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            yield start, end
+
+    start = 0
     for m in re.finditer("[.!?。！？\n]", text):
         i = m.start()
         c = text[i]
@@ -130,21 +140,9 @@ def reference_sentences(text: str) -> Iterator[tuple[int, int]]:
             end = nxt = j
         else:
             end = nxt = i + 1
-        while start < end and text[start].isspace():
-            start += 1
-        e = end
-        while e > start and text[e - 1].isspace():
-            e -= 1
-        if e > start:
-            yield start, e
+        yield from trimmed(start, end)
         start = nxt
-    while start < n and text[start].isspace():
-        start += 1
-    e = n
-    while e > start and text[e - 1].isspace():
-        e -= 1
-    if e > start:
-        yield start, e
+    yield from trimmed(start, n)
 
 
 SENTENCE_TEXT = st.lists(
