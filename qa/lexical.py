@@ -345,7 +345,7 @@ def scan(text: str) -> Scan:
     starts with a small letter. Other texts take the two general functions."""
     encoded = word_bytes(text)
     if encoded.translate(None, _NOT_SPECIAL):
-        return Scan(_all_english(encoded.translate(TOKENS, _DELETE_FORMAT)), rare_places(text))
+        return Scan(_all_english(encoded), rare_places(text))
     letters = encoded.translate(KEEP)
     unknown = set(itertools.filterfalse(cased_english_bytes().__contains__, letters.split()))
     if not unknown:
