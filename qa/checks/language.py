@@ -509,15 +509,16 @@ def foreign_lines(
     also: Iterable[str] = (),
 ) -> Iterator[tuple[int, int, str, float]]:
     """(start, end, language, score) of whole lines that L102 does not read (fewer than
-    ``min_sentence_words`` lower-case words: headings, menu items, buttons, Title Case) and that
-    are in another language. Only with English expected (the screen is English's lexicon).
+    ``min_sentence_words`` lower-case words: headings, menu items, buttons, Title Case; or
+    sentences each too short for it) and that are in another language. Only with English
+    expected (the screen is English's lexicon).
 
     The identifier's top five languages are the candidates; a line is in candidate L when most of
     its words are words of L (its lexicon), fewer than half are English words that L does not
     have, and either a word is L's and not English (and the identifier gives L at least 0.05) or
-    the identifier puts L first with 0.5 or more. A line of capitalised words only, or of one word
-    ("São Paulo", "Kontakt") may be a name: it counts only when the same text holds another
-    foreign line or sentence in that language (furniture comes in groups; a name stands alone)."""
+    the identifier puts L first with 0.5 or more (see _identified). A line of capitalised words
+    only, or of one word ("São Paulo", "Kontakt") may be a name: it counts only with support
+    (furniture comes in groups; a name stands alone: see _names_that_count)."""
     if not st.latin or not st.english or scan(text).english:
         return
     vocabulary, others = lexicons()
