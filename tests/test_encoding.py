@@ -122,3 +122,87 @@ def test_seeds() -> None:
     rec = seed("003")
     for f in fs:
         assert rec.text.split("\n")[f.line - 1][f.column - 1] == rec.body[f.span[0]]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "hit"),
+    [
+        ("Zero\u200bwidth space.\n", "E210", "\u200b"),
+        ("Two\u200b\u200bin a row.\n", "E210", "\u200b\u200b"),
+        ("Stray\u200cnon-joiner.\n", "E211", "\u200c"),
+        ("Stray\u200djoiner between letters.\n", "E211", "\u200d"),
+        ("Joiner before an emoji a\u200d🚀.\n", "E211", "\u200d"),
+        ("Word\u2060joiner.\n", "E212", "\u2060"),
+        ("Invisible times a\u2062b.\n", "E212", "\u2062"),
+        ("co\u00adoperation of the hyphen\u00adated.\n", "E213", "\u00ad"),
+        ("A BOM\ufeff inside the text.\n", "E214", "\ufeff"),
+        ("access = 'user\u202e \u2066// admin\u2069 \u2066'\n", "E215", "\u202e"),
+        ("Isolated \u2066text\u2069 in English.\n", "E215", "\u2066"),
+        ("A mark\u200e in English.\n", "E216", "\u200e"),
+        ("A Hangul filler \u3164 as a name.\n", "E216", "\u3164"),
+    ],
+)
+def test_invisible_characters_found_with_their_fix(tmp_path: Path, body: str, code: str, hit: str) -> None:
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == code]
+    assert fs, f"{code} not found"
+    f = fs[0]
+    assert body[slice(*f.span)] == hit and replacement(f) == "" and f.field == "body"
+    assert f.line == 9 and f.column == body.index(hit) + 1
+    fixed = body
+    for g in sorted(fs, key=lambda g: g.span, reverse=True):
+        fixed = fixed[: g.span[0]] + (replacement(g) or "") + fixed[g.span[1] :]
+    assert hit[0] not in fixed
+
+
+def test_every_invisible_character_of_a_field_is_reported(tmp_path: Path) -> None:
+    body = "co\u00adop and hy\u00adphen, a\u200bb, and \u202eevil.\n"
+    fs = clip(tmp_path, body=body)
+    assert [(f.rule, body[slice(*f.span)]) for f in fs] == [
+        ("E213", "\u00ad"),
+        ("E213", "\u00ad"),
+        ("E210", "\u200b"),
+        ("E215", "\u202e"),
+    ]
+    assert [f.severity for f in fs] == ["warning", "warning", "warning", "error"]
+    # applying every fix gives the visible text
+    out, last = [], 0
+    for f in fs:
+        out.append(body[last : f.span[0]] + (replacement(f) or ""))
+        last = f.span[1]
+    assert "".join(out) + body[last:] == "coop and hyphen, ab, and evil.\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Astronaut 👨\u200d🚀, family 👨\u200d👩\u200d👧, skin tone 👍🏽 and 🧑🏽\u200d🚀, flag 🏳️\u200d🌈.\n",
+        "Persian uses the non-joiner: می\u200cخواهم.\n",
+        "Hindi conjuncts: क्\u200dष and क्\u200cष.\n",
+        "Hebrew with marks: שלום\u200f and an isolate \u2067שלום\u2069.\n",
+        "Arabic letter mark: مرحبا\u061c.\n",
+        "Thai word breaks: ภาษา\u200bไทย.\n",
+        "Plain text with a hyphen - and NBSP\u00a0dash.\n",
+    ],
+)
+def test_invisible_characters_where_they_belong_pass(tmp_path: Path, body: str) -> None:
+    assert [f.rule for f in clip(tmp_path, body=body) if "E210" <= f.rule <= "E216"] == []
+
+
+def test_invisible_character_in_a_front_matter_field(tmp_path: Path) -> None:
+    title = "Soft\u00adhyphen in the title"
+    [f] = clip(tmp_path, title=title)
+    assert f.rule == "E213" and f.field == "title" and title[slice(*f.span)] == "\u00ad"
+    rec = record(tmp_path, FM.format(title=title, body="A clean body.\n"))
+    assert file_at(rec, f.line, f.column, 1) == "\u00ad"
+
+
+def test_markup_quoted_in_code_samples_is_not_a_leftover(tmp_path: Path) -> None:
+    body = (
+        ">>> tree = html.fromstring('<html><body><span class=\"d\">July 12th</span></body></html>')\n"
+        "'# DEBUG analyzing: <h2 class=\"date-header\"><span>Friday</span></h2>'\n"
+        'x = "<p>"\n'
+        'He said "<b>hello</b>" to everyone.\n'
+        "A leftover<br>tag in prose.\n"
+    )
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
+    assert [body[slice(*f.span)] for f in fs] == ["<b>", "</b>", "<br>"]
