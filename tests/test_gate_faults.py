@@ -127,8 +127,10 @@ class Scene:
         """The user's edits are the batch now (for the next import)."""
         for name, data in changed.items():
             self.inputs[name] = ("file", sha(data))
+            self.fixed.pop(name, None)
         for name in gone:
             self.inputs.pop(name, None)
+            self.fixed.pop(name, None)
 
 
 def make_scene(
@@ -570,12 +572,14 @@ def _left_names(ran: Ran) -> dict[bytes, list[str]]:
     return {os.fsencode(item["name"]): item["rules"] for item in ran.manifest()["left"]}
 
 
-def test_2_files_changed_while_checked_are_left_and_the_rest_is_imported(tmp_path: Path) -> None:
-    scene = make_scene(tmp_path, 30)
+@pytest.mark.parametrize("fix", [False, True], ids=["", "fix"])
+def test_2_files_changed_while_checked_are_left_and_the_rest_is_imported(tmp_path: Path, fix: bool) -> None:
+    """(With --fix: files to fix are changed while they are checked, before the fixes.)"""
+    scene = fixable_scene(tmp_path, 30) if fix else make_scene(tmp_path, 30)
     scene.snapshot()
-    proc = start(import_args(scene), tmp_path)
+    proc = start(import_args(scene, *(["--fix"] if fix else [])), tmp_path)
     stop_when(proc, lambda: children(proc.pid), "the check started")  # the files are hashed by now
-    changed, gone = _mess_with(scene, _still_waiting(scene)[:3])
+    changed, gone = _mess_with(scene, [n for n in _still_waiting(scene) if not fix or n in scene.fixed][:3])
     proc.send_signal(signal.SIGCONT)
     ran = finish(proc)
     assert ran.code == 1, ran.err
@@ -1344,8 +1348,6 @@ def test_fix_a_file_changed_before_its_move_is_left_unfixed(tmp_path: Path) -> N
     assert fixed == set(scene.fixed) - {*changed, *gone}
     assert_settled(scene, changed=changed, gone=gone)
     scene.update(changed, gone)
-    for name in [*changed, *gone]:
-        scene.fixed.pop(name)
     assert_next_import_runs(scene)
 
 
