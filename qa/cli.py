@@ -696,7 +696,6 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @click.option(
     "--fix",
-    "fix",
     is_flag=True,
     help="Apply the batch's safe fixes before gating it; the original bytes are kept in <quarantine>/originals/.",
 )
