@@ -1048,9 +1048,10 @@ def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
 def _keep_original(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> bool:
     """Move a fixed file's original bytes from INCOMING to the quarantine's ``originals/``
     (:func:`move_file`: durably, never overwriting, only the checked bytes), before its fixed
-    bytes are placed, so that the original is never lost and never in two places. False:
-    the file changed or went (it is left, and a fixed copy of the old bytes that an earlier,
-    interrupted run placed is removed with its kept original: the file is in one place)."""
+    bytes are placed, so that no fixed copy exists without its original kept. False: the
+    file changed or went. It is left: :func:`move_file` removes the copy it kept, and the
+    fixed copy of the old bytes that an earlier, interrupted run placed goes too, so that
+    the user's version is the one place it is."""
     inc, q = Path(journal["incoming"]), Path(journal["quarantine"])
     while True:
         outcome = move_file(e["name"], q / e["fix"]["original"], e["sha256"], root=str(inc))
