@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -424,8 +424,7 @@ def fix_cmd(
     verb = "would fix" if show_diff else "fixed"
     if not quiet:
         for change in outcome.changes:
-            counts = sorted(Counter(f.rule for f in change.fixed).items())
-            rules = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in counts)
+            rules = _counted(f.rule for f in change.fixed)
             if change.problem is not None:
                 report.write(f"{change.path}: not written: {change.problem}\n")
             else:
@@ -696,6 +695,12 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
 )
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the batch's safe fixes before gating it; the original bytes are kept in <quarantine>/originals/.",
+)
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix: the unsafe fixes too (changes a person should review).")
+@click.option(
     "--abort",
     is_flag=True,
     help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
@@ -709,23 +714,29 @@ def import_cmd(
     quarantine: str | None,
     manifest: str | None,
     dry_run: bool,
+    fix: bool,
+    unsafe_fixes: bool,
     abort: bool,
     no_cache: bool,
     **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
 
-    Exit 0 when every clipping was accepted, 1 when some were rejected or left in
-    INCOMING (a symbolic link, a special file, a file changed during the import). Safe
-    to interrupt: running the same command again finishes the job, and `clipqa import
-    --abort --into CORPUS` undoes it instead.
+    With --fix, the batch's safe fixes are applied first (as `clipqa fix` applies them) and
+    the fixed files are gated; the corpus gets the fixed bytes and the quarantine's
+    originals/ folder keeps the original ones. Exit 0 when every clipping was accepted, 1
+    when some were rejected or left in INCOMING (a symbolic link, a special file, a file
+    changed during the import). Safe to interrupt: running the same command again finishes
+    the job, and `clipqa import --abort --into CORPUS` undoes it instead.
     """
     from qa.corpus import shown
     from qa.gate import ImportError_, abort_import, dumps, run_import
 
+    if unsafe_fixes and not fix:
+        raise UsageFailure("--unsafe-fixes applies only with --fix")
     try:
         if abort:
-            if dry_run or quarantine or manifest:
+            if dry_run or quarantine or manifest or fix:
                 raise UsageFailure("--abort takes only --into (and INCOMING, to check it is that import)")
             undone = abort_import(corpus, incoming)
             click.echo(dumps(undone), nl=False)
@@ -745,10 +756,35 @@ def import_cmd(
             manifest=manifest,
             dry_run=dry_run,
             cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+            fixes=("unsafe" if unsafe_fixes else "safe") if fix else None,
         )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
     click.echo(dumps(outcome), nl=False)
     for item in outcome["left"]:
         click.echo(f"clipqa: {shown(item['name'])}: {shown(item['reason'])}", err=True)
+    if outcome["fix"] is not None:
+        for item in outcome["fix_declined"]:
+            where = shown(item["name"]) + (f":{item['line']}" if item.get("line") else "")
+            click.echo(f"clipqa: {where}: {item['rule']} fix not applied: {item['reason']}", err=True)
+        click.echo(f"clipqa: {_fixed_summary(outcome)}", err=True)
     sys.exit(EXIT_FAILED if outcome["rejected"] or outcome["left"] else EXIT_PASSED)
+
+
+def _counted(codes: Iterable[str]) -> str:
+    """Rule codes, each once, with how many times it occurs: ``E201 x2, F101``."""
+    return ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(Counter(codes).items()))
+
+
+def _fixed_summary(outcome: dict[str, Any]) -> str:
+    """One line: how many files (import --fix) fixed, by which rules, and where the originals are."""
+    from qa.corpus import shown
+
+    fixed = outcome["fixed"]
+    listed = _counted(item["rule"] for f in fixed for item in f["fixes"])
+    verb, kept = ("would fix", "would be kept") if outcome["dry_run"] else ("fixed", "kept")
+    if not fixed:
+        return f"{verb} no file: nothing in the batch had a fix that could be applied"
+    return (
+        f"{verb} {len(fixed)} file(s) ({listed}); their original bytes {kept} in {shown(outcome['fix']['originals'])}"
+    )

@@ -31,7 +31,7 @@ import os
 import re
 import stat
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -772,9 +772,10 @@ def _inside(real: str, roots: Sequence[str]) -> bool:
     return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def _target(source: Source, roots: Sequence[str], owners: dict[str, str]) -> str:
-    """The real path a fix of ``source`` writes: inside the given paths, a regular file with one
-    link, reached once (the first path that reaches it owns it). Declined otherwise."""
+def _target(source: Source, roots: Sequence[str], owners: dict[str, str], in_place: bool) -> str:
+    """The real path of the file a fix of ``source`` is made from: inside the given paths, a
+    regular file, reached once (the first path that reaches it owns it); with ``in_place`` (the
+    fixed bytes are renamed over it) one with no other hard link. Declined otherwise."""
     real = os.path.realpath(source.location)
     if not _inside(real, roots):
         raise Declined("a symbolic link leads outside the paths given; the file is not written")
@@ -787,7 +788,7 @@ def _target(source: Source, roots: Sequence[str], owners: dict[str, str]) -> str
         raise Declined(f"cannot read: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(st.st_mode):
         raise Declined("not a regular file")
-    if st.st_nlink > 1:
+    if in_place and st.st_nlink > 1:
         raise Declined("the file has other hard links, which a rename would part from it; fix it by hand")
     return real
 
@@ -804,6 +805,34 @@ def fix_paths(
 ) -> FixOutcome:
     """Check ``paths``, apply the applicable fixes until none is left (in memory), then write
     the changed files (``write``), each atomically; the result is the run over the new contents."""
+    result = run(list(paths), cfg, discovery=found, cache_dir=cache_dir, progress=progress)
+    outcome = settle_fixes(paths, cfg, found, result, unsafe=unsafe, cache_dir=cache_dir, progress=progress)
+    if write:
+        for change in outcome.changes:
+            change.problem = _write(change)
+            change.written = change.problem is None
+        if any(not c.written for c in outcome.changes):
+            outcome.result = run(list(paths), cfg, discovery=found, cache_dir=cache_dir)  # the files as they are
+    return outcome
+
+
+def settle_fixes(
+    paths: Sequence[str],
+    cfg: Config,
+    found: Discovery,
+    result: RunResult,
+    *,
+    unsafe: bool = False,
+    fixable: Collection[str] | None = None,
+    in_place: bool = True,
+    cache_dir: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FixOutcome:
+    """Apply the applicable fixes of ``result`` (a run over ``found``) in memory, pass after pass,
+    until none is left; nothing is written. ``fixable``: the paths whose fixes are applied (the
+    others are the context their checks see; default: all). ``in_place``: the caller will write
+    the new bytes over the files (``clipqa fix``); else elsewhere (``clipqa import --fix``), so
+    a file's other hard links do not matter."""
     read = stage_spec(cfg, paths).read
     roots = [os.path.realpath(p) for p in paths]
     by_path = {s.path: s for s in found.sources}
@@ -815,13 +844,14 @@ def fix_paths(
     fixed: dict[str, list[Finding]] = {}
     declined: list[tuple[Finding, str]] = []
     refused: set[tuple[str, str, str]] = set()  # (path, fingerprint, rule) of fixes declined once
-    result = run(list(paths), cfg, discovery=found, cache_dir=cache_dir, progress=progress)
     passes = 0
     settled = False
     while True:
         wanted: dict[str, list[Finding]] = {}
         for f in result.findings:
             if f.fix is None or not f.fix.applies(unsafe) or f.path not in by_path:
+                continue
+            if fixable is not None and f.path not in fixable:
                 continue
             if (f.path, f.fingerprint, f.rule) in refused:
                 continue
@@ -840,7 +870,7 @@ def fix_paths(
             source = by_path[path]
             try:
                 if path not in targets:
-                    targets[path] = _target(source, roots, owners)
+                    targets[path] = _target(source, roots, owners, in_place)
             except Declined as exc:
                 blocked[path] = str(exc)
                 declined.extend((x, str(exc)) for x in fs)
@@ -880,12 +910,6 @@ def fix_paths(
         for path in sorted(current)
         if current[path] != before[path]
     ]
-    if write:
-        for change in changes:
-            change.problem = _write(change)
-            change.written = change.problem is None
-        if any(not c.written for c in changes):
-            result = run(list(paths), cfg, discovery=found, cache_dir=cache_dir)  # the files as they are
     return FixOutcome(result, changes, declined, passes, settled)
 
 

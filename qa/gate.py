@@ -9,21 +9,28 @@ One import, step by step, each step a function of its own (docs/gate.md):
    the result cache are never part of the batch, however the folders nest.
 2. **Plan** (:func:`plan`). Each file is hashed (SHA-256), then checked *in the context of
    the corpus*: one pipeline run over both, so corpus-level checks (duplicates, related
-   items) see both; only the batch's files are gated. A name already in the corpus is
-   "already imported" (same bytes) or a conflict (P129: rejected, never overwritten). A
-   file whose bytes changed while it was checked (P127), or whose name cannot be written
-   where it would go (P128), is left in INCOMING. A rejected file gets a quarantine name
+   items) see both; only the batch's files are gated. With ``--fix`` the batch's fixes are
+   then applied in memory by qa/fix.py's planner, pass after pass, and the verdict is the
+   fixed files' (:func:`_fix_batch`). A name already in the corpus is "already imported"
+   (same bytes, or with ``--fix`` the same bytes once fixed) or a conflict (P129:
+   rejected, never overwritten). A file whose bytes changed while it was checked (P127),
+   or whose name cannot be written where it would go (P128), is left in INCOMING. A rejected file gets a quarantine name
    that nothing holds (``name~2.txt`` after ``name.txt``; a name too long for its
    ``.findings.json`` is shortened), so the quarantine never holds a record of other bytes.
 3. **Journal** (:func:`write_journal`). The plan is written atomically beside the corpus
    before anything moves; only after checking that every folder the import writes to
-   can be written (:func:`check_writable`).
+   can be written (:func:`check_writable`). The journal is also the staging of the fixed
+   bytes: a fixed file's entry holds them (``fix.text``) with their SHA-256.
 4. **Execute** (:func:`execute`). Each file is moved by :func:`move_file`: copy to a
    temporary name in the target folder while hashing, fsync the file and the folder, link
    it to its final name (which fails rather than overwrite), fsync, then remove the source
    if it is still the file that was copied. A source that is not the checked file any
    more (changed, replaced, deleted) is left where it is and reported (P127); the rest of
-   the batch goes on. A rejected file's ``.findings.json`` is written before it moves.
+   the batch goes on. A rejected file's ``.findings.json`` is written before it moves. A
+   fixed file is *moved* to the quarantine's ``originals/`` the same way (its original
+   bytes, kept: :func:`_keep_original`), and only then are its fixed bytes written from the
+   journal where it goes (:func:`place_bytes`): its original is in one place (INCOMING
+   or ``originals/``, as any moved file is), and its fixed bytes exist only once it is kept.
 5. **Finish**: the manifest is written, then the journal removed.
 
 Killed at any moment (SIGKILL included), running the same command again finds the
@@ -46,21 +53,28 @@ import os
 import re
 import shlex
 import stat
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_prefix, write_text
 from qa.config import Config
 from qa.corpus import P120, Discovery, Source, _compiled, discover, shown
-from qa.findings import Finding, Rule, Severity
+from qa.findings import Finding, Fix, Rule, Severity
 from qa.rules import P125, P126, P127, P128, P129
 
-JOURNAL_VERSION = 2
-_READABLE_JOURNALS = (1, 2)  # version 1: no quarantine names (a rejected file kept its name)
+if TYPE_CHECKING:
+    from qa.fix import FileChange
+
+JOURNAL_VERSION = 3
+# version 1: no quarantine names (a rejected file kept its name); version 2: no fixes
+_READABLE_JOURNALS = (1, 2, 3)
 SIDECAR = ".findings.json"
 MANIFEST = "manifest.json"
+ORIGINALS = "originals"  # the quarantine's folder of the original bytes of the files --fix fixed
+
+Fixes = Literal["safe", "unsafe"] | None  # --fix, --fix --unsafe-fixes
 
 # Batch-level refusals: the gate's own, always applied (not selected or ignored by the
 # configuration). Declared here so that `clipqa rules` and the README list them.
@@ -358,8 +372,11 @@ def plan(
     cache_dir: str | None = None,
     *,
     manifest: Path | None = None,
+    fixes: Fixes = None,
 ) -> dict[str, Any]:
-    """Check the batch with the corpus; decide each batch file's fate. Moves nothing."""
+    """Check the batch with the corpus; decide each batch file's fate. Moves nothing.
+    ``fixes``: apply the batch's safe (``"safe"``) or safe and unsafe (``"unsafe"``) fixes
+    in memory before the verdict (:func:`_fix_batch`); the journal then holds the fixed bytes."""
     from qa.pipeline import run
 
     inc, cor, q = (Path(os.path.realpath(p)) for p in (incoming, corpus, quarantine))
@@ -368,6 +385,7 @@ def plan(
     entries: list[dict[str, Any]] = list(batch.refused)
     corpus_limits = _limits(cor)
     to_check: dict[str, dict[str, Any]] = {}  # check path -> entry
+    named_in_corpus: list[dict[str, Any]] = []  # other bytes of the name are in the corpus: fixed, the same?
     used: dict[str, str] = {}
     for name in batch.files:
         try:
@@ -389,25 +407,43 @@ def plan(
         held = _holds(cor / name, sha)
         if held == "same":
             entry.update(action="already", reason="already in the corpus, byte-identical", findings=[])
-        elif held == "other":
-            message = f"a different file named {shown(name)!r} is already in the corpus; not overwritten"
-            entry.update(action="reject", reason="conflict", findings=[_finding(P129, name, message)])
+        elif held == "other" and fixes is None:
+            _conflict(entry)
         else:
+            if held == "other":
+                named_in_corpus.append(entry)
             to_check[_check_path("incoming", name, used)] = entry
     if to_check:
-        _check(inc, cor, to_check, used, config, cache_dir, run)
+        _check(inc, cor, to_check, used, config, cache_dir, run, fixes)
+    for entry in named_in_corpus:
+        if entry["action"] == "leave":
+            continue
+        fixed = entry.get("fix")
+        if fixed is not None and _holds(cor / entry["name"], fixed["sha256"]) == "same":
+            # imported before with --fix: the corpus holds exactly its fixed bytes
+            reason = "already in the corpus, byte-identical once fixed"
+            entry.update(action="already", reason=reason, findings=[])
+        else:
+            _conflict(entry)
     journal: dict[str, Any] = {
         "journal_version": JOURNAL_VERSION,
         "incoming": str(inc),
         "corpus": str(cor),
         "quarantine": str(q),
         "fail_on": config.fail_on,
+        "fix": None if fixes is None else {"unsafe_fixes": fixes == "unsafe"},
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "entries": sorted(entries, key=lambda e: e["name"]),
     }
     taken = quarantine_names(journal)
     journal["manifest"] = str(manifest if manifest is not None else q / _free_manifest_name(q, taken))
     return journal
+
+
+def _conflict(entry: dict[str, Any]) -> None:
+    message = f"a different file named {shown(entry['name'])!r} is already in the corpus; not overwritten"
+    entry.pop("fix", None)  # quarantined as given: a name conflict, whatever the bytes
+    entry.update(action="reject", reason="conflict", findings=[_finding(P129, entry["name"], message)])
 
 
 def _check(
@@ -418,17 +454,22 @@ def _check(
     config: Config,
     cache_dir: str | None,
     run: Any,
+    fixes: Fixes = None,
 ) -> None:
-    """The check run over the corpus and the files to check; each entry's verdict."""
+    """The check run over the corpus and the files to check (with ``fixes``, then their
+    fixes, in memory); each entry's verdict."""
     existing = discover([cor], config.include, config.all_excludes()) if cor.is_dir() else Discovery([], [], [])
     corpus_paths = {_check_path("corpus", s.path, used): s.location for s in existing.sources}
     sources = [Source(p, loc) for p, loc in corpus_paths.items()]
     sources += [Source(p, str(inc / e["name"])) for p, e in to_check.items()]
     sources.sort(key=lambda s: s.path)
-    result = run([str(cor), str(inc)], config, discovery=Discovery(sources, [], []), cache_dir=cache_dir)
-    broken = [f for f in result.findings if f.rule == "P900" and f.path not in used]
-    if broken:  # a corpus-level check failed: the batch was not checked in full
-        raise ImportError_(f"the batch could not be checked in full ({broken[0].message}); nothing was moved")
+    found = Discovery(sources, [], [])
+    result = run([str(cor), str(inc)], config, discovery=found, cache_dir=cache_dir)
+    _checked_in_full(result, used)
+    fixed: dict[str, FileChange] = {}
+    if fixes is not None:
+        result, fixed = _fix_batch(inc, cor, found, result, to_check, config, cache_dir, fixes)
+        _checked_in_full(result, used)
     checked = _checked_hashes(result.tables.get("files"))
     own: dict[str, list[Finding]] = {}
     for f in result.findings:
@@ -437,7 +478,11 @@ def _check(
                 own.setdefault(path, []).append(f)
     for path, entry in to_check.items():
         name = entry["name"]
-        if checked.get(path, entry["sha256"]) != entry["sha256"]:
+        change = fixed.get(path)
+        read = entry["sha256"] if change is None else hashlib.sha256(change.before).hexdigest()
+        now = entry["sha256"] if change is None else entry["fix"]["sha256"]  # what the last check read
+        if read != entry["sha256"] or checked.get(path, now) != now:
+            entry.pop("fix", None)
             entry.update(
                 _leave(
                     name, P127, "changed while it was being checked; not moved, it stays in INCOMING (import it again)"
@@ -449,6 +494,61 @@ def _check(
         entry["action"] = "reject" if bad else "accept"
         entry["reason"] = "; ".join(sorted({f"{f.rule} {f.message}" for f in bad})) if bad else "passed"
         entry["findings"] = [_finding_dict(f, used) for f in findings]
+
+
+def _checked_in_full(result: Any, used: dict[str, str]) -> None:
+    broken = [f for f in result.findings if f.rule == "P900" and f.path not in used]
+    if broken:  # a corpus-level check failed: the batch was not checked in full
+        raise ImportError_(f"the batch could not be checked in full ({broken[0].message}); nothing was moved")
+
+
+def _fix_batch(
+    inc: Path,
+    cor: Path,
+    found: Discovery,
+    result: Any,
+    to_check: dict[str, dict[str, Any]],
+    config: Config,
+    cache_dir: str | None,
+    fixes: str,
+) -> tuple[Any, dict[str, FileChange]]:
+    """Apply the fixes of the batch's findings in memory, as ``clipqa fix`` does (qa/fix.py:
+    pass after pass, each file parsed again and checked), never those of corpus files; record
+    each fixed file's new bytes and what was fixed (``fix``) and the fixes declined
+    (``fix_declined``) in its entry. Returns the run over the fixed contents, and the changes
+    by check path."""
+    from qa.fix import settle_fixes
+
+    outcome = settle_fixes(
+        [str(cor), str(inc)],
+        config,
+        found,
+        result,
+        unsafe=fixes == "unsafe",
+        fixable=set(to_check),
+        in_place=False,
+        cache_dir=cache_dir,
+    )
+    for finding, reason in outcome.declined:
+        entry = to_check[finding.path]
+        item = {"rule": finding.rule, "field": finding.field, "line": finding.line, "reason": reason}
+        entry.setdefault("fix_declined", []).append(item)
+    changes: dict[str, FileChange] = {}
+    for change in outcome.changes:
+        entry = to_check[change.path]
+        text = change.after.decode("utf-8")  # the planner writes UTF-8 only
+        entry["fix"] = {
+            "sha256": hashlib.sha256(change.after).hexdigest(),
+            "size": len(change.after),
+            "fixes": [
+                {"rule": f.rule, "field": f.field, "line": f.line, **f.fix.to_dict()}
+                for f in change.fixed
+                if isinstance(f.fix, Fix)
+            ],
+            "text": text,  # the fixed bytes, as UTF-8 text: the journal is their staging
+        }
+        changes[change.path] = change
+    return outcome.result, changes
 
 
 def _checked_hashes(files: Any) -> dict[str, str]:
@@ -475,15 +575,13 @@ def _finding_dict(f: Finding, used: dict[str, str]) -> dict[str, Any]:
 
 
 def quarantine_names(journal: dict[str, Any]) -> set[str]:
-    """Give each rejected entry without one a quarantine name (``dest``) that nothing holds:
-    not a file there, not another entry's name or ``.findings.json``. Returns the names
-    taken (entries that cannot be quarantined at all are left in INCOMING, P128)."""
+    """Give each rejected entry without one a quarantine name (``dest``), and each fixed file
+    a name for its original bytes under ``originals/``, that nothing holds: not a file
+    there, not another entry's name or ``.findings.json``. Returns the names taken (entries
+    that cannot be quarantined, or whose original cannot be kept, are left in INCOMING, P128)."""
     q = Path(journal["quarantine"])
     limits = _limits(q)
-    taken: set[str] = set()
-    for e in journal["entries"]:
-        if e.get("dest") is not None:
-            taken.update((e["dest"], e["dest"] + SIDECAR))
+    taken: set[str] = {n for e in journal["entries"] for n in _names_in_quarantine(e)}
     for e in journal["entries"]:
         if e["action"] != "reject" or e.get("dest") is not None:
             continue
@@ -494,7 +592,30 @@ def quarantine_names(journal: dict[str, Any]) -> set[str]:
             continue
         e["dest"] = dest
         taken.update((dest, dest + SIDECAR))
+    for e in journal["entries"]:
+        fix = e.get("fix")
+        if fix is None or fix.get("original") is not None:
+            continue
+        kept = free_quarantine_name(q, f"{ORIGINALS}/{e['name']}", taken, limits)
+        if kept is None:
+            problem = _unwritable_name(q, f"{ORIGINALS}/{e['name']}", limits) or "no free name"
+            message = f"its original cannot be kept in the quarantine ({problem}); not fixed, it stays in INCOMING"
+            del e["fix"]
+            e.pop("dest", None)
+            e.update(_leave(e["name"], P128, message))
+            continue
+        fix["original"] = kept
+        taken.add(kept)
     return taken
+
+
+def _names_in_quarantine(e: dict[str, Any]) -> list[str]:
+    """The names an entry holds in the quarantine: its own and its record's, its kept original."""
+    names = [e["dest"], e["dest"] + SIDECAR] if e.get("dest") is not None else []
+    fix = e.get("fix")
+    if fix is not None and fix.get("original") is not None:
+        names.append(fix["original"])
+    return names
 
 
 def free_quarantine_name(q: Path, name: str, taken: Collection[str], limits: tuple[int, int]) -> str | None:
@@ -549,6 +670,8 @@ def check_writable(journal: dict[str, Any], jpath: Path) -> None:
             folders.add((cor / e["name"]).parent)
         elif e["action"] == "reject":
             folders.add((q / e["dest"]).parent)
+        if e.get("fix") is not None:
+            folders.add((q / e["fix"]["original"]).parent)
     for folder in sorted(folders):
         here = _existing(folder)
         if os.access(here, os.W_OK | os.X_OK):
@@ -648,23 +771,54 @@ def _copy_in(fd: int, st: os.stat_result, dst: Path, sha256: str) -> str:
     """Copy the open source to ``dst`` through a temporary file: "moved", "done" (``dst``
     appeared with these bytes meanwhile) or "conflict"; raises _NotTheFile when the bytes
     read are not the checked ones."""
+
+    def fill(out: int) -> None:
+        h = hashlib.sha256()
+        while block := os.read(fd, 1 << 20):
+            h.update(block)
+            _write_all(out, block)
+        if h.hexdigest() != sha256:
+            raise _NotTheFile("changed", "its bytes changed")
+        os.fchmod(out, stat.S_IMODE(st.st_mode))
+        if os.utime in os.supports_fd:
+            os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    return _new_file(dst, sha256, fill)
+
+
+def place_bytes(data: bytes, dst: Path, sha256: str, mode: int) -> str:
+    """Write ``data`` (whose SHA-256 is ``sha256``) at ``dst`` as :func:`move_file` places a
+    copy: through a temporary file, durably, never overwriting. "moved", "done" (``dst``
+    already held these bytes: an earlier, interrupted run wrote them) or "conflict"."""
+    held = _holds(dst, sha256)
+    if held != "absent":
+        return "done" if held == "same" else "conflict"
+
+    def fill(out: int) -> None:
+        _write_all(out, data)
+        os.fchmod(out, mode)
+
+    return _new_file(dst, sha256, fill)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _new_file(dst: Path, sha256: str, fill: Callable[[int], None]) -> str:
+    """A new file at ``dst`` with the bytes ``fill`` writes into the descriptor it is given
+    (their SHA-256 is ``sha256``): written to a temporary name beside it, fsynced, then linked
+    to ``dst``, which fails rather than overwrite. "moved", "done" (``dst`` appeared with these
+    bytes meanwhile) or "conflict"."""
     _mkdirs(dst.parent)
     tmp = dst.parent / f"{temp_prefix(dst.name)}{os.getpid()}{TMP_MARK}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()  # a leftover of a killed run that had this process id
     out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        h = hashlib.sha256()
-        while block := os.read(fd, 1 << 20):
-            h.update(block)
-            view = memoryview(block)
-            while view:
-                view = view[os.write(out, view) :]
-        if h.hexdigest() != sha256:
-            raise _NotTheFile("changed", "its bytes changed")
-        os.fchmod(out, stat.S_IMODE(st.st_mode))
-        if os.utime in os.supports_fd:
-            os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))
+        fill(out)
         os.fsync(out)
     except BaseException as exc:
         os.close(out)
@@ -775,14 +929,25 @@ def _written_names(journal: dict[str, Any], *, restoring: bool = False) -> dict[
         elif e["action"] == "reject":
             add(q / e["dest"])
             add(q / (e["dest"] + SIDECAR))
+        if e["action"] != "leave" and e.get("fix") is not None:
+            add(q / e["fix"]["original"])
         if restoring and e["action"] != "leave":
             add(inc / e["name"])
     add(Path(journal["manifest"]))
     return out
 
 
+def _placed_sha(e: dict[str, Any]) -> str:
+    """The SHA-256 of the bytes the import places for ``e``: its fixed bytes, or its own."""
+    fix = e.get("fix")
+    return str(fix["sha256"] if fix is not None else e["sha256"])
+
+
 def _write_sidecar(q: Path, e: dict[str, Any]) -> None:
-    doc = {"file": e["name"], "quarantined_as": e["dest"], "sha256": e["sha256"]}
+    doc = {"file": e["name"], "quarantined_as": e["dest"], "sha256": _placed_sha(e)}
+    fix = e.get("fix")
+    if fix is not None:  # the bytes beside it are the file fixed; the record says so
+        doc["fixed"] = {"sha256_before": e["sha256"], "original_kept_as": fix["original"], "fixes": fix["fixes"]}
     doc |= {"reason": e["reason"], "findings": e["findings"]}
     write_text(q / (e["dest"] + SIDECAR), dumps(doc))
 
@@ -794,7 +959,8 @@ def _sidecar_is_ours(path: Path, e: dict[str, Any]) -> bool:
         return True
     except (OSError, ValueError):
         return False
-    return isinstance(doc, dict) and doc.get("file") == e["name"] and doc.get("sha256", e["sha256"]) == e["sha256"]
+    placed = _placed_sha(e)
+    return isinstance(doc, dict) and doc.get("file") == e["name"] and doc.get("sha256", placed) == placed
 
 
 def execute(journal: dict[str, Any], jpath: Path) -> dict[str, Any]:
@@ -819,15 +985,22 @@ def execute(journal: dict[str, Any], jpath: Path) -> dict[str, Any]:
 
 
 def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
-    """Put one file where the plan says (or leave it, and say why)."""
+    """Put one file where the plan says (or leave it, and say why). A fixed file's original
+    goes to the quarantine's ``originals/`` first (:func:`_keep_original`), then its fixed
+    bytes where the plan says (:func:`_put`)."""
     inc, cor, q = (Path(journal[k]) for k in ("incoming", "corpus", "quarantine"))
     name = e["name"]
+    fix = e.get("fix")
     if e["action"] == "leave":
         return
     if e["action"] == "already":
-        held = _holds(cor / name, e["sha256"])
-        if held != "same":
+        kept = fix is not None and _holds(q / fix["original"], e["sha256"]) == "same"
+        if not kept and _holds(cor / name, _placed_sha(e)) != "same":
             _left(e, "the copy in the corpus changed or went during the import; it stays in INCOMING (import it again)")
+            return
+        if fix is not None:  # the corpus holds its fixed bytes; its original is kept
+            if _keep_original(e, journal, jpath):
+                e["outcome"] = "already"
             return
         # the corpus copy was there before the import: never undone
         if move_file(name, cor / name, e["sha256"], root=str(inc), undo=False) == "changed":
@@ -835,8 +1008,10 @@ def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
         else:
             e["outcome"] = "already"
         return
+    if fix is not None and not _keep_original(e, journal, jpath):
+        return
     if e["action"] == "accept":
-        outcome = move_file(name, cor / name, e["sha256"], root=str(inc))
+        outcome = _put(e, journal, cor / name)
         if outcome != "conflict":
             _record(e, outcome)
             return
@@ -847,16 +1022,17 @@ def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
     while True:  # reject
         dst = q / e["dest"]
         sidecar = q / (e["dest"] + SIDECAR)
-        if _holds(dst, e["sha256"]) == "other" or not _sidecar_is_ours(sidecar, e):
+        placed = _placed_sha(e)
+        if _holds(dst, placed) == "other" or not _sidecar_is_ours(sidecar, e):
             _reroute(e, journal, jpath)  # the name was taken since the plan
             continue
         try:
-            if os.path.lexists(inc / name):
+            if fix is not None or os.path.lexists(inc / name):
                 _mkdirs(sidecar.parent)
                 _write_sidecar(q, e)
-            outcome = move_file(name, dst, e["sha256"], root=str(inc))
+            outcome = _put(e, journal, dst)
         except OSError:
-            if _holds(dst, e["sha256"]) != "same":  # no record without its file
+            if _holds(dst, placed) != "same":  # no record without its file
                 with contextlib.suppress(OSError):
                     sidecar.unlink()
             raise
@@ -867,6 +1043,59 @@ def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
             continue
         _record(e, outcome)
         return
+
+
+def _keep_original(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> bool:
+    """Move a fixed file's original bytes from INCOMING to the quarantine's ``originals/``
+    (:func:`move_file`: durably, never overwriting, only the checked bytes), before its fixed
+    bytes are placed, so that no fixed copy exists without its original kept. False: the
+    file changed or went. It is left: :func:`move_file` removes the copy it kept, and the
+    fixed copy of the old bytes that an earlier, interrupted run placed goes too, so that
+    the user's version is the one place it is."""
+    inc, q = Path(journal["incoming"]), Path(journal["quarantine"])
+    while True:
+        outcome = move_file(e["name"], q / e["fix"]["original"], e["sha256"], root=str(inc))
+        if outcome != "conflict":
+            break
+        _reroute(e, journal, jpath, original=True)  # the name was taken since the plan
+    if outcome in ("moved", "done"):
+        return True
+    if outcome == "changed" and e["action"] != "already":
+        _unplace_fixed(e, journal)
+    _record(e, outcome)
+    return False
+
+
+def _put(e: dict[str, Any], journal: dict[str, Any], dst: Path) -> str:
+    """Place the bytes the import places for ``e`` at ``dst``: the file moved from INCOMING,
+    or (fixed) its fixed bytes from the journal, with its original's permission bits."""
+    fix = e.get("fix")
+    if fix is None:
+        return move_file(e["name"], dst, e["sha256"], root=journal["incoming"])
+    data = fix["text"].encode("utf-8")
+    if hashlib.sha256(data).hexdigest() != fix["sha256"]:
+        raise ImportError_(
+            f"{shown(e['name'])}: the journal's fixed bytes are not the ones it recorded (was it edited?); "
+            f"`clipqa import --abort --into {shlex.quote(shown(journal['corpus']))}` undoes the import"
+        )
+    try:
+        mode = stat.S_IMODE(os.stat(Path(journal["quarantine"]) / fix["original"]).st_mode)
+    except OSError:
+        mode = 0o644
+    return place_bytes(data, dst, fix["sha256"], mode)
+
+
+def _unplace_fixed(e: dict[str, Any], journal: dict[str, Any]) -> None:
+    """Remove the fixed copy of ``e`` (and its record) that this import placed, if it is there."""
+    cor, q = Path(journal["corpus"]), Path(journal["quarantine"])
+    if e["action"] == "accept":
+        _unplace(cor / e["name"], e["fix"]["sha256"])
+    elif e["action"] == "reject" and e.get("dest") is not None:
+        _unplace(q / e["dest"], e["fix"]["sha256"])
+        sidecar = q / (e["dest"] + SIDECAR)
+        if _sidecar_is_ours(sidecar, e):
+            with contextlib.suppress(FileNotFoundError):
+                sidecar.unlink()
 
 
 def _record(e: dict[str, Any], outcome: str) -> None:
@@ -886,16 +1115,24 @@ def _left(e: dict[str, Any], message: str) -> None:
     e["left_findings"] = [_finding(P127, e["name"], message)]
 
 
-def _reroute(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
-    """Another quarantine name for ``e``, recorded in the journal before anything moves there."""
-    e["dest"] = None
+def _reroute(e: dict[str, Any], journal: dict[str, Any], jpath: Path, *, original: bool = False) -> None:
+    """Another quarantine name for ``e`` (``original``: for its kept original), recorded in the
+    journal before anything moves there."""
+    if original:
+        e["fix"]["original"] = None
+    else:
+        e["dest"] = None
     q = Path(journal["quarantine"])
-    taken = {n for o in journal["entries"] if o is not e and o.get("dest") for n in (o["dest"], o["dest"] + SIDECAR)}
+    taken = {n for o in journal["entries"] for n in _names_in_quarantine(o)}
     taken.add(Path(journal["manifest"]).name)
-    dest = free_quarantine_name(q, e["name"], taken, _limits(q))
-    if dest is None:
-        raise ImportError_(f"{shown(q)}: no free name for {shown(e['name'])} in the quarantine")
-    e["dest"] = dest
+    wanted = f"{ORIGINALS}/{e['name']}" if original else e["name"]
+    name = free_quarantine_name(q, wanted, taken, _limits(q))
+    if name is None:
+        raise ImportError_(f"{shown(q)}: no free name for {shown(wanted)} in the quarantine")
+    if original:
+        e["fix"]["original"] = name
+    else:
+        e["dest"] = name
     write_journal(jpath, journal)
 
 
@@ -904,8 +1141,25 @@ def manifest(journal: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
     already: list[str] = []
     rejected: list[dict[str, Any]] = []
     left: list[dict[str, Any]] = []
+    fixed: list[dict[str, Any]] = []
+    declined: list[dict[str, Any]] = []
     for e in journal["entries"]:
-        if e["action"] == "leave" or e.get("outcome") == "left":
+        fix = e.get("fix")
+        stays = e["action"] == "leave" or e.get("outcome") == "left"
+        if not stays:
+            declined += [{"name": e["name"], **item} for item in e.get("fix_declined", [])]
+        if fix is not None and not stays:
+            fixed.append(
+                {
+                    "name": e["name"],
+                    "sha256_before": e["sha256"],
+                    "sha256_after": fix["sha256"],
+                    "original_kept_as": fix["original"],
+                    "rules": sorted({item["rule"] for item in fix["fixes"]}),
+                    "fixes": fix["fixes"],
+                }
+            )
+        if stays:
             findings = e.get("left_findings", e.get("findings", []))
             reason = e.get("left_reason", e.get("reason", ""))
             left.append({"name": e["name"], "reason": reason, "rules": sorted({str(f["rule"]) for f in findings})})
@@ -919,20 +1173,25 @@ def manifest(journal: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
             if e.get("dest", e["name"]) != e["name"]:
                 item["quarantined_as"] = e["dest"]
             rejected.append(item)
+    fixing = journal.get("fix")
     return {
         "dry_run": dry_run,
         "incoming": journal["incoming"],
         "corpus": journal["corpus"],
         "quarantine": journal["quarantine"],
+        "fix": None if fixing is None else {**fixing, "originals": str(Path(journal["quarantine"]) / ORIGINALS)},
         "accepted": accepted,
         "already_imported": already,
         "rejected": rejected,
         "left": left,
+        "fixed": fixed,
+        "fix_declined": declined,
         "counts": {
             "accepted": len(accepted),
             "already_imported": len(already),
             "rejected": len(rejected),
             "left": len(left),
+            "fixed": len(fixed),
         },
     }
 
@@ -1069,9 +1328,12 @@ def run_import(
     manifest: str | os.PathLike[str] | None = None,
     dry_run: bool = False,
     cache_dir: str | None = None,
+    fixes: Fixes = None,
 ) -> dict[str, Any]:
     """Plan (or resume) and carry out an import; returns the manifest. ``cache_dir``: the
-    result cache (see qa/cache.py), so the corpus is not re-checked in full every time."""
+    result cache (see qa/cache.py), so the corpus is not re-checked in full every time.
+    ``fixes``: fix the batch first (``--fix``: "safe"; with ``--unsafe-fixes``: "unsafe");
+    an unfinished import resumes as it was planned, whatever is given now."""
     inc, cor = Path(incoming), Path(corpus)
     if os.path.lexists(cor) and not cor.is_dir():
         raise ImportError_(f"{shown(cor)}: not a folder")
@@ -1080,7 +1342,7 @@ def run_import(
         raise ImportError_(f"{shown(inc)}: no such folder")
     try:
         with _lock(jpath):
-            return _run_locked(inc, cor, jpath, config, quarantine, manifest, dry_run, cache_dir)
+            return _run_locked(inc, cor, jpath, config, quarantine, manifest, dry_run, cache_dir, fixes)
     except OSError as exc:
         cause = environment_error(exc)
         if cause is None:
@@ -1102,6 +1364,7 @@ def _run_locked(
     manifest_to: str | os.PathLike[str] | None,
     dry_run: bool,
     cache_dir: str | None,
+    fixes: Fixes,
 ) -> dict[str, Any]:
     _remove_temp_files({jpath.parent: {jpath.name}})  # a journal write that was killed (the journal is whole or absent)
     real_inc, real_cor = os.path.realpath(inc), os.path.realpath(cor)
@@ -1119,7 +1382,7 @@ def _run_locked(
         q = Path(quarantine) if quarantine else default_quarantine(Path(real_cor), dt.datetime.now(dt.UTC))
         target = Path(os.path.realpath(manifest_to)) if manifest_to else None
         _nesting(Path(real_inc), Path(real_cor), Path(os.path.realpath(q)), target)
-        journal = plan(inc, cor, q, config, cache_dir, manifest=target)
+        journal = plan(inc, cor, q, config, cache_dir, manifest=target, fixes=fixes)
         if dry_run:
             return manifest(journal, dry_run=True)
         check_writable(journal, jpath)
@@ -1209,11 +1472,24 @@ def rollback(journal: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
         where = root / rel
         if action == "reject":
             made.add(where.parent)
-        if _holds(where, e["sha256"]) != "same":  # the import put nothing there (or it changed since)
-            outcome = "done" if os.path.lexists(home) else "changed" if os.path.lexists(where) else "missing"
+        fix = e.get("fix")
+        if fix is not None:  # the original is in originals/ (where = its fixed copy)
+            root, rel = q, fix["original"]
+            made.add((q / rel).parent)
+        original = root / rel
+        if _holds(original, e["sha256"]) != "same":  # the import put nothing there (or it changed since)
+            outcome = "done" if os.path.lexists(home) else "changed" if os.path.lexists(original) else "missing"
         else:  # copied back (an already-imported file keeps its corpus copy), never over another file
-            outcome = move_file(rel, home, e["sha256"], root=str(root), undo=False, keep_source=action == "already")
-        if action == "reject" and _holds(where, e["sha256"]) != "same":
+            keep_source = action == "already" and fix is None
+            outcome = move_file(rel, home, e["sha256"], root=str(root), undo=False, keep_source=keep_source)
+        if fix is not None and action != "already":
+            if _holds(home, e["sha256"]) == "same" or _holds(original, e["sha256"]) == "same":
+                _unplace_fixed(e, journal)  # the original is safe: its fixed copy goes
+            elif outcome == "missing" and _holds(where, fix["sha256"]) == "same":
+                why = "its original is neither in originals/ nor in INCOMING: its fixed copy is left"
+                kept.append({"name": name, "where": str(where), "reason": why})
+                continue
+        if action == "reject" and _holds(where, _placed_sha(e)) != "same":
             sidecar = q / (e["dest"] + SIDECAR)
             if _sidecar_is_ours(sidecar, e):  # no record without its file
                 with contextlib.suppress(FileNotFoundError):
@@ -1225,7 +1501,7 @@ def rollback(journal: dict[str, Any]) -> tuple[list[str], list[dict[str, str]]]:
             "conflict": "INCOMING holds another file of this name now",
             "changed": "the copy there changed since the import",
         }.get(outcome, "neither there nor in INCOMING")
-        kept.append({"name": name, "where": str(where), "reason": why})
+        kept.append({"name": name, "where": str(original), "reason": why})
     written = Path(journal["manifest"])
     if q in written.parents:  # killed after the manifest was written: it tells of an import undone now
         with contextlib.suppress(FileNotFoundError):

@@ -5,7 +5,10 @@ Every test ends by asserting the invariant (:func:`assert_settled`): every input
 exactly one place (INCOMING, the corpus, or the quarantine beside a record of exactly its
 bytes), byte-identical (SHA-256); symbolic links and special files untouched; no journal or
 temporary file left; no process of the run alive (each run is a session of its own, and
-/proc is searched for its members); and the next import runs.
+/proc is searched for its members); and the next import runs. With ``--fix`` (issue 20), a
+fixed file's original bytes are in exactly one place (INCOMING, or the quarantine's
+``originals/``), and once they are in ``originals/`` its fixed bytes, exactly the ones
+``clipqa fix`` writes, are in exactly one place (the corpus, or the quarantine with a record).
 
 ``CLIPQA_FAULT_ROUNDS`` (default 1) repeats the tests that kill at random moments:
 ``nox -s faults`` runs the long version.
@@ -37,7 +40,8 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +106,7 @@ class Scene:
     watched: dict[Path, dict[bytes, Entry]] = field(default_factory=dict)
     not_batch: tuple[bytes, ...] = ()  # prefixes of INCOMING that are not the batch (a nested corpus)
     quarantine: Path | None = None  # where quarantines go [default: ROOT/quarantine]
+    fixed: dict[bytes, str] = field(default_factory=dict)  # batch file -> SHA-256 of what `clipqa fix` makes of it
 
     def snapshot(self) -> None:
         self.inputs = self.batch_tree()
@@ -122,11 +127,16 @@ class Scene:
         """The user's edits are the batch now (for the next import)."""
         for name, data in changed.items():
             self.inputs[name] = ("file", sha(data))
+            self.fixed.pop(name, None)
         for name in gone:
             self.inputs.pop(name, None)
+            self.fixed.pop(name, None)
 
 
-def make_scene(root: Path, n: int, *, seed: int = 0, corpus: Path | None = None, bad_every: int = 5) -> Scene:
+def make_scene(
+    root: Path, n: int, *, seed: int = 0, corpus: Path | None = None, bad_every: int = 5, fixable: bool = False
+) -> Scene:
+    """``fixable``: most good files get a glitch that a safe fix repairs (:func:`glitch`)."""
     rng = random.Random(seed)
     incoming = root / "incoming"
     corpus = corpus or root / "corpus"
@@ -139,10 +149,42 @@ def make_scene(root: Path, n: int, *, seed: int = 0, corpus: Path | None = None,
     for i in range(n):
         name = f"sub/c{i:04d}.txt" if i % 7 == 3 else f"c{i:04d}.txt"
         data = broken(i) if bad_every and i % bad_every == 0 else clipping(i, rng)
-        (incoming / name).write_text(data)
+        (incoming / name).write_bytes(glitch(i, data) if fixable else data.encode())
     (incoming / "old0.txt").write_bytes(old["old0.txt"])  # already imported
     (incoming / "old1.txt").write_text(clipping(60_000, rng))  # a conflict
     return Scene(root, incoming, corpus)
+
+
+def glitch(i: int, text: str) -> bytes:
+    """A clipping with a glitch that a safe fix repairs (4 of 6 files): mojibake in the title
+    (E201), a byte-order mark (E102), ``published: no`` (F101, P106) or bare CR line endings
+    (E104); a broken file stays as it is."""
+    if not text.startswith('---\ntitle: "Report'):
+        return text.encode()
+    kind = i % 6
+    if kind == 1:
+        return text.replace('title: "Report', 'title: "R\u00c3\u00a9port', 1).encode()
+    if kind == 2:
+        return b"\xef\xbb\xbf" + text.encode()
+    if kind == 3:
+        return text.replace("published: false", "published: no").encode()
+    if kind == 4:
+        return text.replace("\n", "\r").encode()
+    return text.encode()
+
+
+def fixable_scene(root: Path, n: int, *, seed: int = 0) -> Scene:
+    """A scene whose batch has files to fix, with what ``clipqa fix`` makes of each (``fixed``)."""
+    scene = make_scene(root, n, seed=seed, fixable=True)
+    expected = root / "fixed-by-clipqa-fix"
+    shutil.copytree(scene.incoming, expected)
+    ran = run(clipqa_args("fix", expected, "--isolated", "--no-cache", "-q"), root)
+    assert ran.code in (0, 1), ran.err
+    given, fixed = tree(scene.incoming), tree(expected)
+    scene.fixed = {name: entry[1] for name, entry in fixed.items() if given[name] != entry}
+    shutil.rmtree(expected)
+    assert len(scene.fixed) >= n // 3, "too few files to fix: the test would prove little"
+    return scene
 
 
 def killed_while_moving(scene: Scene) -> None:
@@ -192,30 +234,44 @@ def assert_settled(
         assert tree(folder) == before, f"{folder} (outside the batch) changed"
     for rel, entry in scene.corpus_before.items():
         assert found_in["corpus"].get(rel) == entry, f"corpus file {rel!r} changed"
-    # every quarantined file has exactly one record, describing exactly its bytes
+    # every quarantined file has exactly one record, describing exactly its bytes; a file
+    # without one is the kept original of a fixed file (in an originals/ folder)
     quarantined: dict[bytes, list[str]] = {}
     for rel, record in records.items():
         beside = rel[: -len(b".findings.json")]
         assert found_q.get(beside, ("none", ""))[1] == record["sha256"], f"{rel!r} describes other bytes"
         assert beside.endswith(b"/" + os.fsencode(record["quarantined_as"])), (beside, record)
         quarantined.setdefault(os.fsencode(record["file"]), []).append(record["sha256"])
-    for rel, (kind, _) in found_q.items():
-        if kind == "file" and not rel.endswith(b".json"):
-            assert rel + b".findings.json" in records, f"quarantined {rel!r} has no record"
+    kept: Counter[str] = Counter()  # SHA-256 of the originals kept
+    originals = {scene.inputs[name][1] for name in scene.fixed}
+    for rel, (kind, digest) in found_q.items():
+        if kind == "file" and not rel.endswith(b".json") and rel + b".findings.json" not in records:
+            assert b"originals/" in rel and digest in originals, f"quarantined {rel!r} has no record"
+            kept[digest] += 1
     for name, (kind, digest) in scene.inputs.items():
         if kind != "file":  # a link or a special file: refused, left exactly as it was
             assert found_in["incoming"].get(name) == (kind, digest), f"{name!r} ({kind}) was touched"
             continue
         if name in elsewhere:
             continue
+        after = scene.fixed.get(name)
+        copies = 0  # of its fixed bytes
+        if after is not None:
+            copies = (found_in["corpus"].get(name) == ("file", after)) + quarantined.get(name, []).count(after)
         if name in changed:
             new = sha(changed[name])
             assert found_in["incoming"].get(name) == ("file", new), f"changed {name!r} not left in INCOMING"
             assert found_in["corpus"].get(name) != ("file", digest) or name in scene.corpus_before
             assert digest not in quarantined.get(name, []) and new not in quarantined.get(name, [])
+            assert kept[digest] == 0 and copies == 0, f"changed {name!r}: its old original or fixed bytes kept"
             continue
         places = [w for w in ("incoming", "corpus") if found_in[w].get(name) == ("file", digest)]
         places += ["quarantine"] * quarantined.get(name, []).count(digest)
+        places += ["originals"] * kept[digest]
+        if after is not None and "originals" in places:  # fixed: its fixed bytes are placed once
+            assert copies == 1 or (journal and copies == 0), f"{name!r}: {copies} copies of its fixed bytes"
+        elif after is not None:
+            assert copies == 0, f"{name!r} is not fixed, yet its fixed bytes are in {copies} place(s)"
         if scene.corpus_before.get(name) == ("file", digest):
             # already imported: the corpus copy was there before (checked above); the copy in
             # INCOMING is removed, or still there while the import is unfinished
@@ -516,12 +572,14 @@ def _left_names(ran: Ran) -> dict[bytes, list[str]]:
     return {os.fsencode(item["name"]): item["rules"] for item in ran.manifest()["left"]}
 
 
-def test_2_files_changed_while_checked_are_left_and_the_rest_is_imported(tmp_path: Path) -> None:
-    scene = make_scene(tmp_path, 30)
+@pytest.mark.parametrize("fix", [False, True], ids=["", "fix"])
+def test_2_files_changed_while_checked_are_left_and_the_rest_is_imported(tmp_path: Path, fix: bool) -> None:
+    """(With --fix: files to fix are changed while they are checked, before the fixes.)"""
+    scene = fixable_scene(tmp_path, 30) if fix else make_scene(tmp_path, 30)
     scene.snapshot()
-    proc = start(import_args(scene), tmp_path)
+    proc = start(import_args(scene, *(["--fix"] if fix else [])), tmp_path)
     stop_when(proc, lambda: children(proc.pid), "the check started")  # the files are hashed by now
-    changed, gone = _mess_with(scene, _still_waiting(scene)[:3])
+    changed, gone = _mess_with(scene, [n for n in _still_waiting(scene) if not fix or n in scene.fixed][:3])
     proc.send_signal(signal.SIGCONT)
     ran = finish(proc)
     assert ran.code == 1, ran.err
@@ -541,18 +599,27 @@ def test_2_files_changed_replaced_deleted_before_their_move(tmp_path: Path) -> N
         if round_:
             scene = make_scene(tmp_path / f"r{round_}", 150, seed=round_)
             scene.snapshot()
-        proc = start(import_args(scene), scene.root)
-        stop_when(proc, scene.journal.exists, "the journal was written")
-        waiting = _still_waiting(scene)
-        assert len(waiting) >= 3
-        changed, gone = _mess_with(scene, waiting[:3])
-        proc.send_signal(signal.SIGCONT)
-        ran = finish(proc)
-        assert ran.code == 1, ran.err
-        assert all(_left_names(ran).get(n) == ["P127"] for n in [*changed, *gone])
+        _, changed, gone = changed_before_their_move(scene, import_args(scene))
         assert_settled(scene, changed=changed, gone=gone)
         scene.update(changed, gone)
         assert_next_import_runs(scene)
+
+
+def changed_before_their_move(
+    scene: Scene, args: list[str], among: Collection[bytes] | None = None
+) -> tuple[Ran, dict[bytes, bytes], list[bytes]]:
+    """Run the import, stopped once its journal is written while three files still waiting
+    (``among`` these) are changed, replaced and deleted: each is left in INCOMING (P127)."""
+    proc = start(args, scene.root)
+    stop_when(proc, scene.journal.exists, "the journal was written")
+    waiting = [n for n in _still_waiting(scene) if among is None or n in among]
+    assert len(waiting) >= 3
+    changed, gone = _mess_with(scene, waiting[:3])
+    proc.send_signal(signal.SIGCONT)
+    ran = finish(proc)
+    assert ran.code == 1, ran.err
+    assert all(_left_names(ran).get(n) == ["P127"] for n in [*changed, *gone])
+    return ran, changed, gone
 
 
 def test_2_a_file_changed_between_copy_and_removal_is_put_back(tmp_path: Path) -> None:
@@ -1153,3 +1220,186 @@ def test_abort_after_kills_at_random_moments_restores_the_batch(tmp_path: Path) 
         assert tree(scene.corpus) == scene.corpus_before
         assert_settled(scene)
         assert_next_import_runs(scene)
+
+
+# ---------------------------------------------------------------- --fix (issue 20)
+
+
+def assert_fixed_bytes_placed(scene: Scene, ran: Ran | None) -> None:
+    """A finished import --fix: each fixed file's bytes in the corpus are exactly those that
+    `clipqa fix` writes, and the manifest (of ``ran``, the run that finished it) lists it
+    (SHA-256 before and after)."""
+    corpus = tree(scene.corpus)
+    for name, after in scene.fixed.items():
+        assert corpus.get(name) == ("file", after), f"{name!r} is not in the corpus as clipqa fix makes it"
+    if ran is None:
+        return
+    listed = {os.fsencode(item["name"]): item for item in ran.manifest()["fixed"]}
+    assert set(listed) == set(scene.fixed)
+    for name, after in scene.fixed.items():
+        assert listed[name]["sha256_before"] == scene.inputs[name][1]
+        assert listed[name]["sha256_after"] == after
+
+
+def _abort(scene: Scene) -> None:
+    """`clipqa import --abort`: every file back in INCOMING with its original bytes, the corpus
+    as before, nothing in the quarantine (no original, no fixed copy, no record)."""
+    undone = run(clipqa_args("import", "--abort", "--into", scene.corpus), scene.root)
+    assert undone.code == 0, undone.err
+    assert tree(scene.incoming) == scene.inputs, "not every file is back in INCOMING as it was"
+    assert tree(scene.corpus) == scene.corpus_before
+    assert not [rel for rel, (kind, _) in tree(scene.root / "quarantine").items() if kind == "file"]
+    assert_settled(scene)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("then", ["resume", "abort"])
+def test_fix_killed_at_random_moments_then_resumed_or_aborted(tmp_path: Path, then: str) -> None:
+    """import --fix killed with SIGKILL at random moments while it keeps originals and writes
+    fixed bytes, and again while it resumes; then the same command finishes it (the corpus
+    holds what `clipqa fix` writes, each original kept once), or --abort restores INCOMING."""
+    rng = random.Random(20 + len(then))
+    kills = 0
+    for round_ in range(max(3, ROUNDS)):
+        scene = fixable_scene(tmp_path / f"r{round_}", 60, seed=round_)
+        scene.snapshot()
+        args = import_args(scene, "--fix")
+        proc = start(args, scene.root)
+        wait_for(scene.journal.exists, proc, "the journal was written")
+        pause = 0.25
+        for attempt in range(3):  # killed while it moves, then (resume) again once it moves again
+            time.sleep(rng.uniform(0, pause))
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            if proc.returncode != -signal.SIGKILL:
+                assert proc.returncode in (0, 1)
+                break
+            kills += 1
+            if then == "abort" or attempt == 2:
+                break
+            waiting, pause = _files_in(scene.incoming), 0.05
+            proc = start(args, scene.root)
+            deadline = time.monotonic() + TIMEOUT
+            while proc.poll() is None and _files_in(scene.incoming) >= waiting and time.monotonic() < deadline:
+                time.sleep(0.001)
+        finished = None  # the run that finished the import (None: one that was killed too late)
+        if scene.journal.exists() and then == "abort":
+            _abort(scene)
+            assert_next_import_runs(scene)
+            continue
+        if scene.journal.exists():
+            finished = run(args, scene.root)
+            assert finished.code in (0, 1), finished.err
+        assert_settled(scene)
+        assert_fixed_bytes_placed(scene, finished)
+    assert kills, "never killed: the test proved nothing"
+
+
+FIX_WRITES = {  # errno, calls, where, in the message, matching calls that go through first
+    "corpus full as fixed bytes are written": (
+        "ENOSPC",
+        ["write"],
+        "corpus",
+        "no space left on the device (ENOSPC)",
+        6,
+    ),
+    "corpus refuses new files": ("EACCES", ["create", "link"], "corpus", "permission denied (EACCES)", 8),
+    "originals/ full": ("ENOSPC", ["write", "create", "mkdir"], "originals", "(ENOSPC)", 6),
+    "originals/ refuses new files": ("EACCES", ["create", "link"], "originals", "permission denied (EACCES)", 6),
+}
+
+
+@pytest.mark.parametrize("then", ["resume", "abort"])
+@pytest.mark.parametrize("fault", list(FIX_WRITES))
+def test_fix_writes_that_fail_midway(tmp_path: Path, fault: str, then: str) -> None:
+    """ENOSPC or EACCES (injected at the system-call boundary) while import --fix keeps an
+    original or writes a fixed file: one line naming the path and cause, every original in
+    one place, the journal kept; then the same command finishes, or --abort restores."""
+    code, calls, folder, needle, after = FIX_WRITES[fault]
+    scene = fixable_scene(tmp_path, 30)
+    scene.snapshot()
+    q = tmp_path / "quarantine" / "q"
+    under = scene.corpus if folder == "corpus" else q / "originals"
+    spec = json.dumps({"errno": code, "calls": calls, "under": str(under), "after": after})
+    args = import_args(scene, "--fix", "--quarantine", q)
+    ran = run([sys.executable, "-m", "tests.faultshim", spec, *args[3:]], tmp_path)
+    line = assert_one_line_error(ran, needle)
+    stopped_at = line.split("stopped at file ", 1)[-1].split(" (", 1)[-1].split("), nothing lost", 1)[0]
+    assert os.fsencode(stopped_at) in scene.fixed, f"the fault hit no fixed file: {line}"
+    assert "run the same command again" in line and "--abort" in line
+    assert_settled(scene, journal=True)
+    if then == "abort":
+        _abort(scene)
+        assert_next_import_runs(scene)
+        return
+    ran = run(args, tmp_path)
+    assert ran.code in (0, 1), ran.err
+    assert_settled(scene)
+    assert_fixed_bytes_placed(scene, ran)
+
+
+def test_fix_a_file_changed_before_its_move_is_left_unfixed(tmp_path: Path) -> None:
+    """Files to fix edited, replaced or deleted after the journal was written: each is left
+    in INCOMING (P127), no original of it kept and no fixed copy placed; the rest is fixed."""
+    scene = fixable_scene(tmp_path, 150)
+    scene.snapshot()
+    ran, changed, gone = changed_before_their_move(scene, import_args(scene, "--fix"), among=scene.fixed)
+    fixed = {os.fsencode(item["name"]) for item in ran.manifest()["fixed"]}
+    assert fixed == set(scene.fixed) - {*changed, *gone}
+    assert_settled(scene, changed=changed, gone=gone)
+    scene.update(changed, gone)
+    assert_next_import_runs(scene)
+
+
+def test_fix_an_original_edited_between_its_keeping_and_its_removal_is_put_back(tmp_path: Path) -> None:
+    """The state a kill leaves between linking a fixed file's original into originals/ and
+    removing it from INCOMING, then the file edited: the resumed import removes the kept
+    copy and places no fixed bytes; the edited file stays in INCOMING (P127)."""
+    scene = fixable_scene(tmp_path, 30)
+    scene.snapshot()
+    q = tmp_path / "quarantine" / "q"
+    args = import_args(scene, "--fix", "--quarantine", q)
+    proc = start(args, tmp_path)
+    stop_when(proc, scene.journal.exists, "the journal was written")
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    plan = json.loads(scene.journal.read_text())
+    pending = [e for e in plan["entries"] if e.get("fix") and (scene.incoming / e["name"]).exists()]
+    victim = pending[-1]
+    kept = q / victim["fix"]["original"]
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes((scene.incoming / victim["name"]).read_bytes())  # the keeping got as far as its link
+    edited = (scene.incoming / victim["name"]).read_bytes() + b"\nedited\n"
+    (scene.incoming / victim["name"]).write_bytes(edited)
+    ran = run(args, tmp_path)
+    assert ran.code == 1, ran.err
+    name = os.fsencode(victim["name"])
+    assert _left_names(ran)[name] == ["P127"]
+    assert not kept.exists()
+    assert_settled(scene, changed={name: edited})
+
+
+def test_fix_a_name_in_originals_taken_during_the_import_is_not_overwritten(tmp_path: Path) -> None:
+    """Another process puts a file at the name the plan chose for a kept original: the import
+    records another name in its journal and keeps the original there."""
+    scene = fixable_scene(tmp_path, 60)
+    scene.snapshot()
+    q = tmp_path / "quarantine" / "q"
+    proc = start(import_args(scene, "--fix", "--quarantine", q), tmp_path)
+    stop_when(proc, scene.journal.exists, "the journal was written")
+    plan = json.loads(scene.journal.read_text())
+    last = [e for e in plan["entries"] if e.get("fix")][-1]
+    assert (scene.incoming / last["name"]).exists(), "moved already: the batch is too small"
+    foreign = q / last["fix"]["original"]
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_bytes(b"someone else's bytes\n")
+    proc.send_signal(signal.SIGCONT)
+    ran = finish(proc)
+    assert ran.code == 1, ran.err
+    assert foreign.read_bytes() == b"someone else's bytes\n"
+    item = next(f for f in ran.manifest()["fixed"] if f["name"] == last["name"])
+    assert item["original_kept_as"] != last["fix"]["original"]
+    assert sha((q / item["original_kept_as"]).read_bytes()) == scene.inputs[os.fsencode(last["name"])][1]
+    foreign.unlink()
+    assert_settled(scene)
+    assert_fixed_bytes_placed(scene, ran)
