@@ -737,7 +737,10 @@ def move_file(
     interrupted run copied it); "conflict" (``dst`` holds other bytes: nothing changed);
     "changed" (the source is not the file that was checked any more: other bytes, replaced,
     not a regular file; it is left where it is, and with ``undo`` a copy of it at ``dst``
-    is removed, so that the file is in one place); "missing" (neither is there).
+    is removed, so that the file is in one place); "superseded" (``dst`` already held the
+    checked bytes, placed by an earlier, interrupted run, and INCOMING now holds another file
+    of this name: both stay, never the only copy of the checked bytes removed); "missing"
+    (neither is there).
     ``keep_source``: copy, do not remove the source. An OSError (the environment) leaves the
     file in one place and is raised.
     """
@@ -875,6 +878,12 @@ def _release(
         finally:
             os.close(fd)
     if not same:
+        if copied is None:
+            # An earlier, interrupted run placed the checked bytes at ``dst``; what is in INCOMING
+            # now is not them. Either that run had removed the source and another file of this
+            # name came since, or the source was edited after that copy: either way ``dst`` may
+            # hold the only copy of the checked bytes, so it stays, and so does the new file.
+            return "superseded"
         if undo:
             _unplace(dst, sha256)
         return "changed"
@@ -1003,7 +1012,8 @@ def _settle(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> None:
                 e["outcome"] = "already"
             return
         # the corpus copy was there before the import: never undone
-        if move_file(name, cor / name, e["sha256"], root=str(inc), undo=False) == "changed":
+        # (the corpus held these bytes before the import, so "superseded" is a changed source here)
+        if move_file(name, cor / name, e["sha256"], root=str(inc), undo=False) in ("changed", "superseded"):
             _left(e, "changed after it was checked; it stays in INCOMING (import it again)")
         else:
             e["outcome"] = "already"
@@ -1058,7 +1068,9 @@ def _keep_original(e: dict[str, Any], journal: dict[str, Any], jpath: Path) -> b
         if outcome != "conflict":
             break
         _reroute(e, journal, jpath, original=True)  # the name was taken since the plan
-    if outcome in ("moved", "done"):
+    if outcome in ("moved", "done", "superseded"):
+        if outcome == "superseded":
+            _superseded(e)
         return True
     if outcome == "changed" and e["action"] != "already":
         _unplace_fixed(e, journal)
@@ -1105,8 +1117,20 @@ def _record(e: dict[str, Any], outcome: str) -> None:
         )
     elif outcome == "missing":
         _left(e, "deleted from INCOMING during the import; nothing to move")
+    elif outcome == "superseded":
+        _superseded(e)
+        e["outcome"] = "done"
     else:
         e["outcome"] = outcome
+
+
+def _superseded(e: dict[str, Any]) -> None:
+    """The checked file was placed by an earlier, interrupted run, and another file of its name
+    is in INCOMING now: the placed one counts; the new one stays in INCOMING, reported."""
+    e["superseded"] = (
+        f"{P127.code} a different file of this name is in INCOMING; the checked one had been moved before the "
+        "import was interrupted, so this one stays in INCOMING (import it again)"
+    )
 
 
 def _left(e: dict[str, Any], message: str) -> None:
@@ -1159,6 +1183,8 @@ def manifest(journal: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
                     "fixes": fix["fixes"],
                 }
             )
+        if e.get("superseded") and not stays:
+            left.append({"name": e["name"], "reason": e["superseded"], "rules": [P127.code]})
         if stays:
             findings = e.get("left_findings", e.get("findings", []))
             reason = e.get("left_reason", e.get("reason", ""))

@@ -217,12 +217,17 @@ def assert_settled(
     gone: Sequence[bytes] = (),
     elsewhere: Sequence[bytes] = (),
     journal: bool = False,
+    superseded: dict[bytes, bytes] | None = None,
 ) -> None:
     """The invariant. ``changed``: input files the test changed during the run (name -> new
     bytes), which must be in INCOMING only, with those bytes. ``gone``: files the test
     deleted, which must be nowhere. ``elsewhere``: files the test moved out of INCOMING.
-    ``journal``: the import is unfinished (stopped by an error), so the journal is kept."""
+    ``journal``: the import is unfinished (stopped by an error), so the journal is kept.
+    ``superseded``: files placed by an interrupted run whose name the test then gave other bytes
+    in INCOMING (name -> new bytes): both stay, the new bytes in INCOMING only and the checked
+    bytes in exactly one place outside it (never the only copy of them removed)."""
     changed = changed or {}
+    superseded = superseded or {}
     quarantine_root = scene.quarantine or scene.root / "quarantine"
     found_in = {"incoming": scene.batch_tree(), "corpus": tree(scene.corpus)}
     found_q = tree(quarantine_root)
@@ -258,6 +263,14 @@ def assert_settled(
         copies = 0  # of its fixed bytes
         if after is not None:
             copies = (found_in["corpus"].get(name) == ("file", after)) + quarantined.get(name, []).count(after)
+        if name in superseded:
+            new = sha(superseded[name])
+            assert found_in["incoming"].get(name) == ("file", new), f"new {name!r} not left in INCOMING"
+            outside = (found_in["corpus"].get(name) == ("file", digest)) + quarantined.get(name, []).count(digest)
+            outside += kept[digest]  # a fixed file's original, kept in originals/
+            assert outside == 1, f"the checked {name!r} is in {outside} places outside INCOMING"
+            assert after is None or copies == 1, f"{name!r}: {copies} copies of its fixed bytes"
+            continue
         if name in changed:
             new = sha(changed[name])
             assert found_in["incoming"].get(name) == ("file", new), f"changed {name!r} not left in INCOMING"
@@ -622,10 +635,12 @@ def changed_before_their_move(
     return ran, changed, gone
 
 
-def test_2_a_file_changed_between_copy_and_removal_is_put_back(tmp_path: Path) -> None:
+def test_2_a_file_changed_between_copy_and_removal_keeps_both(tmp_path: Path) -> None:
     """The state a kill leaves between linking a copy into the corpus and removing the
-    source (the same bytes in both places), then the source edited: the resumed import
-    removes its own copy and leaves the edited file in INCOMING (P127)."""
+    source (the same bytes in both places), then the source edited: the resumed import cannot
+    tell this from a file moved whole and another of its name put into INCOMING since (the next
+    test), so it never removes the copy, which may be the only one of the checked bytes; the
+    edited file stays in INCOMING, reported (P127)."""
     scene = make_scene(tmp_path, 20)
     scene.snapshot()
     proc = start(import_args(scene), tmp_path)
@@ -643,9 +658,34 @@ def test_2_a_file_changed_between_copy_and_removal_is_put_back(tmp_path: Path) -
     ran = run(import_args(scene), tmp_path)
     assert ran.code == 1, ran.err
     assert _left_names(ran)[os.fsencode(victim)] == ["P127"]
-    assert_settled(scene, changed={os.fsencode(victim): edited})
-    scene.update({os.fsencode(victim): edited}, ())
-    assert_next_import_runs(scene)
+    assert victim in ran.manifest()["accepted"]
+    assert_settled(scene, superseded={os.fsencode(victim): edited})
+
+
+def test_2_a_new_file_of_a_moved_name_never_costs_the_moved_one(tmp_path: Path) -> None:
+    """Killed after a file was moved whole (copy placed, source removed) but before the
+    journal said so; then another file of that name is put into INCOMING. The resumed import
+    once took it for a changed source and removed its own copy: the moved file was lost. Now
+    the moved one counts, and the new one stays in INCOMING, reported (P127)."""
+    for round_ in range(3):
+        scene = make_scene(tmp_path / f"r{round_}", 40, seed=round_)
+        scene.snapshot()
+        killed_while_moving(scene)
+        plan = json.loads(scene.journal.read_text())
+        placed = {
+            os.fsencode(e["name"])
+            for e in plan["entries"]
+            if e["action"] in ("accept", "reject") and not os.path.lexists(scene.incoming / e["name"])
+        }
+        assert placed, "the kill came before any move"
+        newcomers = {name: b"---\ntitle: another file of this name\n---\nNew.\n" + name for name in sorted(placed)[:3]}
+        for name, data in newcomers.items():
+            Path(os.fsdecode(os.path.join(os.fsencode(scene.incoming), name))).write_bytes(data)
+        ran = run(import_args(scene), scene.root)
+        assert ran.code == 1, ran.err
+        left = _left_names(ran)
+        assert all(left.get(name) == ["P127"] for name in newcomers), left
+        assert_settled(scene, superseded=newcomers)
 
 
 def test_2_incoming_deleted_after_a_kill_the_import_still_finishes(tmp_path: Path) -> None:
@@ -1351,10 +1391,12 @@ def test_fix_a_file_changed_before_its_move_is_left_unfixed(tmp_path: Path) -> N
     assert_next_import_runs(scene)
 
 
-def test_fix_an_original_edited_between_its_keeping_and_its_removal_is_put_back(tmp_path: Path) -> None:
+def test_fix_an_original_edited_between_its_keeping_and_its_removal_keeps_both(tmp_path: Path) -> None:
     """The state a kill leaves between linking a fixed file's original into originals/ and
-    removing it from INCOMING, then the file edited: the resumed import removes the kept
-    copy and places no fixed bytes; the edited file stays in INCOMING (P127)."""
+    removing it from INCOMING, then the file edited: as without --fix (see
+    test_2_a_file_changed_between_copy_and_removal_keeps_both), the kept original may be the
+    only copy of the checked bytes, so it stays and its fixed bytes are placed as planned; the
+    edited file stays in INCOMING (P127)."""
     scene = fixable_scene(tmp_path, 30)
     scene.snapshot()
     q = tmp_path / "quarantine" / "q"
@@ -1375,8 +1417,8 @@ def test_fix_an_original_edited_between_its_keeping_and_its_removal_is_put_back(
     assert ran.code == 1, ran.err
     name = os.fsencode(victim["name"])
     assert _left_names(ran)[name] == ["P127"]
-    assert not kept.exists()
-    assert_settled(scene, changed={name: edited})
+    assert kept.exists()
+    assert_settled(scene, superseded={name: edited})
 
 
 def test_fix_a_name_in_originals_taken_during_the_import_is_not_overwritten(tmp_path: Path) -> None:
