@@ -556,6 +556,25 @@ def test_1_a_small_batch_killed_while_checked_leaves_no_process(tmp_path: Path, 
         assert_next_import_runs(scene)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=lambda s: signal.Signals(s).name)
+def test_1_a_check_on_the_dask_engine_killed_leaves_no_process(tmp_path: Path, signum: int) -> None:
+    """`check --engine dask` starts a LocalCluster (a nanny and a worker process per CPU, and
+    multiprocessing's resource tracker). Killed once they exist, the command leaves none of them
+    behind: a CI runner's timeout must not leave a cluster running."""
+    pytest.importorskip("distributed")
+    scene = make_scene(tmp_path, 300)
+    args = clipqa_args("check", scene.incoming, "--isolated", "--no-cache", "--no-reports", "-q", "--engine", "dask")
+    proc = start(args, tmp_path)
+    wait_for(lambda: len(children(proc.pid)) >= 3, proc, "the cluster started")
+    proc.send_signal(signum)  # to the command alone, as a runner that knows only its pid sends it
+    proc.wait(timeout=TIMEOUT)
+    for pipe in (proc.stdout, proc.stderr):
+        assert pipe is not None
+        pipe.close()
+    assert_no_process_left(proc.pid)
+
+
 # ---------------------------------------------------------------- 2. files changed during the import
 
 
