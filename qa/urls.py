@@ -6,6 +6,9 @@
 * a leading ``www.`` dropped, and an ``amp.`` subdomain (``amp.example.com``) folded
   into its parent;
 * the fragment dropped;
+* user-info dropped (``user:secret@``): it says who asked, not which page, and a key or
+  a message built from the canonical form must never carry a secret into a report (the
+  image-URL check flags credentials in a URL on their own);
 * tracking parameters dropped: ``utm_*`` and the click ids of the big ad networks
   (``fbclid``, ``gclid``, ``msclkid`` ...), see :data:`TRACKING_PARAMS`;
 * AMP variants folded to the canonical page: an ``amp`` path segment
@@ -189,10 +192,7 @@ def _netloc(parts: SplitResult, scheme: str, host: str) -> str | None:
         host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
-    if parts.username is not None:
-        user = parts.username + (f":{parts.password}" if parts.password is not None else "")
-        host = f"{user}@{host}"
-    return host
+    return host  # user-info dropped (see the module's docstring)
 
 
 def canonical_url(url: object) -> str | None:

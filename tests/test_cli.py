@@ -269,3 +269,28 @@ def test_the_installed_version_is_the_packages() -> None:
     assert version("clipqa") == qa.__version__
     proc = clipqa("--version")
     assert proc.returncode == 0 and qa.__version__ in proc.stdout
+
+
+def test_no_report_carries_a_secret_of_a_url(tmp_path: Path) -> None:
+    """A clipping's webUrl and image URL carry credentials: they are reported (S115, I113, with
+    the secret masked), the copies of the story are still found, and no report (terminal, JSON,
+    HTML, SARIF, JUnit) carries the secret itself: reports are CI artifacts, shared more widely
+    than the corpus."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    secret_url = "https://editor:s3cretpw@www.maritime.example.com/2025/rotterdam-cranes/"
+    image = {"url": "https://alice:hunter22@cdn.example.com/x.jpg", "width": 1200, "height": 800, "isCached": True}
+    for name in ("a", "b"):
+        text = clipping(f"Body {name}.\n", webUrl=secret_url, originalUrl=secret_url, images=[image])
+        (root / f"{name}.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = clipqa(
+        "check", str(root), "--isolated", "--no-cache", "--json", str(out / "f.json"), "--html", str(out / "r.html"),
+        "--sarif", str(out / "r.sarif"), "--junit", str(out / "r.xml"),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    rules = {f["rule"] for f in validate_json(out / "f.json")["findings"]}
+    assert {"S115", "I113", "D101"} <= rules
+    for where, text in [("terminal", proc.stdout + proc.stderr)] + [(p.name, p.read_text()) for p in out.iterdir()]:
+        assert "s3cretpw" not in text and "hunter22" not in text, f"the {where} report carries a secret"
+    assert "editor:****@" in (out / "r.html").read_text()

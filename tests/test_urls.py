@@ -266,3 +266,17 @@ def test_amp_cache_urls_unwrap_as_before(host: str, path: str, query: str) -> No
             assert got is None
         else:
             assert got == f"{'https' if https else 'http'}://{'/'.join(rest)}" + (f"?{query}" if query else "")
+
+
+@pytest.mark.parametrize("userinfo", ["user:s3cret@", "token@", ":s3cret@", "@"])
+def test_user_info_is_not_part_of_a_page(userinfo: str) -> None:
+    """Credentials say who asked, not which page: the canonical form and the key drop them, so
+    a copy of a story behind a login is still its duplicate, and no key carries a secret."""
+    with_secret = f"https://{userinfo}www.example.com/story?id=3"
+    assert (
+        canonical_url(with_secret)
+        == canonical_url("https://example.com/story?id=3")
+        == "https://example.com/story?id=3"
+    )
+    assert url_key(with_secret) == url_key("http://example.com/story/?id=3")
+    assert "s3cret" not in (url_key(with_secret) or "")

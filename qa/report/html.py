@@ -36,6 +36,7 @@ from qa.atomic import atomic_open
 from qa.findings import CHECKS, REGISTRY, Finding, Fix, Severity
 from qa.nogc import paused_gc
 from qa.pipeline import RunResult
+from qa.urls import redact_url
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("qa.report", "templates"),
@@ -198,7 +199,12 @@ class Clippings:
         keys, text = self._day_keys, self._day_text
         days = [text[keys[r]] for r in at]
         titles = [t if isinstance(t, str) else None for t in self._take("title", rows)]
-        urls = [u if isinstance(u, str) and u.startswith(http) else None for u in self._take("webUrl", rows)]
+        # A secret in a URL's user-info is masked (user:****@): the report is shared more widely
+        # than the corpus (a CI artifact), and S115 already tells that the URL carries one.
+        urls = [
+            (redact_url(u) if "@" in u else u) if isinstance(u, str) and u.startswith(http) else None
+            for u in self._take("webUrl", rows)
+        ]
         files = map(list, zip(titles, providers, days, urls, strict=True))
         return dict(zip(found, zip(providers, days, files, strict=True), strict=True))
 
