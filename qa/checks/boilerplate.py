@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -167,6 +168,7 @@ class Patterns:
     needed: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]  # (phrases, expressions tried if one is in the line)
     all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
     ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
+    vocabulary: Vocabulary = dataclasses.field(default_factory=lambda: Vocabulary({}, frozenset(), ()))
     # a line's first character -> its expressions; the same expressions compiled once
     buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
@@ -380,6 +382,31 @@ def shipped_contains() -> tuple[tuple[str, str], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The words of page furniture (``vocabulary`` in boilerplate.yaml): word -> category, the
+    function words, and (category, word) of the languages written without spaces."""
+
+    words: Mapping[str, str]
+    function: frozenset[str]
+    unspaced: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=1)
+def shipped_vocabulary() -> Vocabulary:
+    doc = _shipped_yaml()
+    words: dict[str, str] = {}
+    unspaced: list[tuple[str, str]] = []
+    for category, entry in (doc.get("vocabulary") or {}).items():
+        if category == "unspaced":
+            unspaced.extend((str(c), str(w)) for c, ws in entry.items() for w in ws)
+            continue
+        for word in entry:
+            words.setdefault(str(word).lower(), str(category))
+    function = frozenset(str(w).lower() for w in doc.get("function_words") or ())
+    return Vocabulary(words, function - set(words), tuple(sorted(set(unspaced), key=lambda cw: -len(cw[1]))))
+
+
 def _windows_1252(text: str) -> bool:
     if text.isascii():
         return True
@@ -477,7 +504,7 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     contains = shipped_contains()
     every = tuple(dict.fromkeys([*(p for ps, _rx in needed for p in ps), *(p for p, _c in contains)]))
     ascii_only = tuple(p for p in every if p.isascii())
-    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only)
+    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only, shipped_vocabulary())
 
 
 # ---------------------------------------------------------------- first characters of an expression
@@ -721,7 +748,7 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 
 # How a line is classed on its own (see line_kind); whether a weak or short line is furniture
 # depends on its neighbours (boilerplate_lines).
-PROSE, STRONG, WEAK, SHORT = 0, 1, 2, 3
+PROSE, STRONG, WEAK, SHORT, GLUE, MAYBE = 0, 1, 2, 3, 4, 5
 SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
@@ -765,6 +792,7 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
                 needed, contains = _present(text, pats)
         kind, category = line_kind(line, stripped, pats, needed, contains)
         kinds.append((at, at + len(stripped), kind, category))
+    _promote_repeated(text, kinds)
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(kinds)
     while i < n:
@@ -779,23 +807,55 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     return out
 
 
+def _promote_repeated(text: str, kinds: list[tuple[int, int, int, str]]) -> None:
+    """A weak line that recurs in the text ("Reply", "Posted by:", "Image caption" under each
+    comment or picture) is a template's: strong (an article does not repeat a menu word on a line
+    of its own; repeated short lines that are no furniture words, "Chorus:", stay short)."""
+    weak = [k for k, r in enumerate(kinds) if r[2] in (WEAK, MAYBE)]
+    if len(weak) < 2:
+        return
+    seen: dict[str, list[int]] = {}
+    for k in weak:
+        seen.setdefault(text[kinds[k][0] : kinds[k][1]].lower(), []).append(k)
+    for line, same in seen.items():
+        # thrice, or twice when it is more than one word (a heading and its table-of-contents entry:
+        # "Contact" twice in a README)
+        if len(same) >= 3 or (len(same) == 2 and len(line.split()) >= 2):
+            for k in same:
+                start, end, _kind, category = kinds[k]
+                kinds[k] = (start, end, STRONG, category)
+
+
 def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: bool) -> Iterator[tuple[int, int, str]]:
     """The furniture of a run of lines that are not prose (see boilerplate_lines). A short line
     counts when, on each side, a strong or weak line of the run is at most ``SHORT_REACH`` lines
     away, or the text's edge is (``at_start``: no prose before the run; ``at_end``: none after):
-    between a menu and the article its title has the article on one side."""
+    between a menu and the article its title has the article on one side. Lines without letters
+    (GLUE: "|", "1", "2", "×") are not counted in those distances, and count when the lines on
+    both sides of them do (or the text's edge is on one side)."""
     strong = sum(1 for r in run if r[2] == STRONG)
-    weak = sum(1 for r in run if r[2] == WEAK)
+    weak = sum(1 for r in run if r[2] in (WEAK, MAYBE))
     if not strong and weak < 2:
         return
-    evidence = [k for k, r in enumerate(run) if r[2] != SHORT]
-    last = len(run) - 1
-    for k, (start, end, kind, category) in enumerate(run):
-        if kind == SHORT:
-            before = any(0 < k - e <= SHORT_REACH for e in evidence) or (at_start and k <= SHORT_REACH)
-            after = any(0 < e - k <= SHORT_REACH for e in evidence) or (at_end and last - k <= SHORT_REACH)
+    lines = [k for k, r in enumerate(run) if r[2] != GLUE]  # the run without its glue
+    evidence = [n for n, k in enumerate(lines) if run[k][2] != SHORT]
+    last = len(lines) - 1
+    counted = [False] * len(run)
+    for n, k in enumerate(lines):
+        if run[k][2] in (SHORT, MAYBE):
+            before = any(0 < n - e <= SHORT_REACH for e in evidence) or (at_start and n <= SHORT_REACH)
+            after = any(0 < e - n <= SHORT_REACH for e in evidence) or (at_end and last - n <= SHORT_REACH)
             if not (before and after):
                 continue
+        counted[k] = True
+    for k, (start, end, kind, category) in enumerate(run):
+        if kind == GLUE:  # beside a counted line, and no uncounted line of the run on its other side
+            prev = next((counted[j] for j in range(k - 1, -1, -1) if run[j][2] != GLUE), None)
+            following = next((counted[j] for j in range(k + 1, len(run)) if run[j][2] != GLUE), None)
+            if not (prev or following) or prev is False or following is False:
+                continue
+        elif not counted[k]:
+            continue
         yield start, end, category
 
 
@@ -817,9 +877,80 @@ def line_kind(
             glued = _glued_links(stripped, pats)
             if glued is not None:
                 return STRONG, glued
+    if n <= VOCABULARY_CHARS:
+        found_kind = vocabulary_kind(stripped, pats.vocabulary)
+        if found_kind is not None:
+            return found_kind
+        if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None):
+            return GLUE, "page-chrome"
     if n <= SHORT_CHARS and _is_short(stripped):
         return SHORT, "page-chrome"
     return PROSE, ""
+
+
+VOCABULARY_CHARS = 80  # longer lines are not read word by word
+VOCABULARY_WORDS = 12
+VOCABULARY_STRONG_WORDS = 5  # a longer line of furniture words is a sentence ("Just watch what I show you")
+GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separator, a page number
+UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many letters
+_LETTER = re.compile(r"[^\W\d_]")
+_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|(?:^|\s)--[a-z]|^\$ ')
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
+# Scripts written without spaces between words (their lines are read as a whole).
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    """(STRONG or WEAK, category) of a short line made of furniture words (see ``vocabulary`` in
+    boilerplate.yaml), or None. Function words aside, a line of a few words (up to four) whose
+    words are furniture words but one at most is WEAK ("Email This", "Reader Discussion"), and
+    STRONG when two or more are and none is not ("Login With Facebook", "Subscribe to this RSS
+    feed"); a longer line (up to VOCABULARY_WORDS) is WEAK when at least half of its words are,
+    two at least ("Please follow Money Game on Twitter and Facebook."). A line of a language
+    written without spaces (few letters) is WEAK when it holds one of its furniture words, STRONG
+    with two."""
+    if _CODE.search(line) is not None:  # code and data ('"tags": [],') are no menu
+        return None
+    lowered = line.lower()
+    if not lowered.isascii() and _UNSPACED.search(lowered) is not None:
+        return _unspaced_kind(lowered, vocabulary)
+    words = _WORD.findall(lowered)
+    if not words or len(words) > VOCABULARY_WORDS:
+        return None
+    found: list[str] = []
+    other = 0
+    for word in words:
+        category = vocabulary.words.get(word)
+        if category is not None:
+            found.append(category)
+        elif word not in vocabulary.function:
+            other += 1
+    if not found:
+        return None
+    last = line.rstrip()[-1:]
+    if last == "." and not line.rstrip().endswith(".."):
+        if len(words) <= 4:  # a short sentence ("Article text.") is no button
+            return None
+    elif len(found) >= 2 and not other and len(words) <= VOCABULARY_STRONG_WORDS:
+        return STRONG, found[0]
+    if len(words) <= 4:  # with another word ("What Comes Next") it is a short line, of its category
+        return (WEAK if not other else MAYBE, found[0]) if other <= 1 else None
+    # a longer line: a sentence ("See my contact page for details.") only with no other word
+    sentence = last in ".!?"
+    if len(found) >= 2 and (not other if sentence else len(found) >= other):
+        return WEAK, found[0]
+    return None
+
+
+def _unspaced_kind(lowered: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    letters = "".join(ch for ch in lowered if ch.isalpha() or unicodedata.category(ch)[0] == "M")
+    if len(letters) > 2 * UNSPACED_LETTERS:
+        return None
+    found = [(category, word) for category, word in vocabulary.unspaced if word in letters]
+    # few letters, or furniture words that make up a good part of them ("เรื่องที่เกี่ยวข้อง")
+    if not found or (len(letters) > UNSPACED_LETTERS and 5 * sum(len(w) for _c, w in found) < 2 * len(letters)):
+        return None
+    return (STRONG if len(found) >= 2 else WEAK), found[0][0]
 
 
 _CAMEL = re.compile(r"[a-zà-öø-ÿ\)][A-ZÀ-ÖØ-Þ]")  # "FacebookTwitter", "DatenschutzKontakt", "(UPDATED)Terms"
@@ -838,7 +969,10 @@ def _glued_links(line: str, pats: Patterns) -> str | None:
         found = pats.phrases.get(phrase_key(piece))
         category = found[0] if found is not None else line_category(piece, pats)
         if category is None:
-            return None
+            by_words = vocabulary_kind(piece, pats.vocabulary)
+            if by_words is None:
+                return None
+            category = by_words[1]
         first = first or category
     return first
 
