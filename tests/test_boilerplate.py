@@ -460,3 +460,78 @@ def test_furniture_of_the_kinds_real_pages_carry(tmp_path: Path, line: str, code
 )
 def test_article_sentences_about_those_things_pass(tmp_path: Path, line: str) -> None:
     assert bp(tmp_path, f"An article sentence that is long enough to be prose, the officials said.\n{line}\n") == []
+
+
+# ---------------------------------------------------------------- the fast path of boilerplate_lines
+
+# Lines of every kind the classes tell apart: furniture (patterns, catalogue phrases, vocabulary,
+# glued rows, glue), notices that need a phrase, headings, short sentences, paragraphs (with and
+# without a needed phrase, in and beyond Windows-1252), lines longer than MAX_LINE, indentation.
+LINE_POOL = [
+    "Home",
+    "  • Share this article",
+    "Leave a Reply",
+    "Email This",
+    "Story Tools",
+    "What Comes Next",
+    "Reader Discussion",
+    "FacebookTwitterMail",
+    "1",
+    "|",
+    "×",
+    "Image caption",
+    "分享到微信",
+    "关于我们",
+    "Ministers Agree on a Budget",
+    "Page ignored her.",
+    "Posted by:",
+    "© 2019 Example Media. All rights reserved.",
+    "Boing Boing uses cookies and analytics trackers, and is supported by advertising; see our privacy policy.",
+    "We are a participant in the Amazon Services LLC Associates Program, an affiliate advertising program.",
+    "The ministers met on Tuesday and agreed on the budget for next year, officials said in a statement.",
+    "Le ministre a déclaré mardi que le budget serait adopté avant la fin de l'année, selon ses services.",
+    "이메일 주소는 공개되지 않습니다. 필수 필드는 *로 표시됩니다",
+    "By continuing to use this website, you agree to the use of cookies and similar technologies on our pages.",
+    "Read more: 大臣は火曜日に予算について合意したと述べた、と関係者が明らかにした。"
+    "その後の会見で詳細が説明された。その後も議論は続いた。",
+    "Read more: Le ministre a déclaré mardi que le budget serait adopté avant la fin de l'année, a-t-il ajouté.",
+    "大臣は火曜日に予算について合意したと述べた。" * 4,
+    "The council debated the proposal for hours. " * 9,
+    "",
+    "   ",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(LINE_POOL),
+            st.text(alphabet=st.sampled_from("ab .:|•©\t-1Éé分x"), max_size=90),
+            st.sampled_from(LINE_POOL).map(str.upper),
+        ),
+        max_size=24,
+    ).map("\n".join),
+    st.booleans(),
+)
+def test_boilerplate_lines_is_its_plain_reading(text: str, fresh: bool) -> None:
+    """boilerplate_lines (short lines remembered once per process, paragraphs read by their
+    expressions only) finds exactly what plain_boilerplate_lines finds reading every line afresh,
+    whether the memo is empty or holds the lines already."""
+    if fresh:
+        bpmod._LINE_KINDS.results = {}
+    assert bpmod.boilerplate_lines(text, PATS) == bpmod.plain_boilerplate_lines(text, PATS)
+    assert bpmod.boilerplate_lines(text, PATS) == bpmod.plain_boilerplate_lines(text, PATS)  # from the memo
+
+
+def test_windows_1252_test_is_the_codec() -> None:
+    """_windows_1252 (one search for a character the code page lacks) says what encoding to cp1252
+    says, for every character of the Basic Multilingual Plane."""
+    for code in range(0x10000):
+        ch = chr(code)
+        try:
+            ch.encode("cp1252")
+            encodes = True
+        except UnicodeEncodeError:
+            encodes = False
+        assert bpmod._windows_1252(ch) == encodes, hex(code)

@@ -174,6 +174,15 @@ class Patterns:
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
 
+    def phrase_finder(self, ascii_only: bool) -> re.Pattern[str]:
+        """An expression that finds any of the phrases (of ``ascii_phrases`` for an ASCII text, else
+        of ``all_phrases``): a trie, so that the engine follows one branch per character."""
+        key = "ascii phrases" if ascii_only else "phrases"
+        finder = self.lowered.get(key)
+        if finder is None:
+            finder = self.lowered[key] = re.compile(_trie(self.ascii_phrases if ascii_only else self.all_phrases))
+        return finder
+
     def prepare(self) -> None:
         """Compile the expressions of the usual lines ahead (Windows-1252 lines that start with a
         letter, a digit or a quote, every size): a process that forks the workers pays it once;
@@ -305,6 +314,26 @@ def _alternation(
     return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), flags)
 
 
+def _trie(words: Iterable[str]) -> str:
+    """One expression matching each of ``words`` (literal), shaped as a trie, so that the engine
+    follows one branch per character; at a position it matches the longest word there."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(root) or "(?!)"
+
+
 def phrase_key(line: str) -> str:
     """A line as the exact phrases are looked up: lower case, white space collapsed, bullets,
     arrows and punctuation stripped from both ends ("» Weiterlesen" and "weiterlesen." are one)."""
@@ -408,13 +437,13 @@ def shipped_vocabulary() -> Vocabulary:
 
 
 def _windows_1252(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return text.isascii() or _NOT_1252.search(text) is None
+
+
+# A character Windows-1252 does not have (C1 controls and the code points above U+00FF but its 27).
+_NOT_1252 = re.compile(
+    "[^\x00-\x7f\xa0-\xff" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore")) + "]"
+)
 
 
 def _lower_if_plain(text: str) -> str:
@@ -753,45 +782,142 @@ SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
 
-_SEARCH_WHOLE_FROM = 8  # lines of at most MAX_LINE characters: from then on the text's phrases are known
-
 
 def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     """(start, end, category) of each line of furniture (the span trimmed of white space).
 
-    A line is furniture on its own (a pattern, an exact phrase: STRONG) or by its place, as
-    jusText judges short paragraphs by their neighbours: furniture comes in blocks (the menu
-    before the article, the share row, the footer). The lines that are not prose (strong, weak:
-    menu items such as "Contact" or "Twitter", short: a few words without a sentence's final
-    punctuation) form runs between prose lines; a run holding a strong line or two weak ones is
-    a block of furniture: its weak lines count, and its short lines within ``SHORT_REACH`` lines
-    of a strong or weak one. A weak or short line alone (a README's "Contact" heading, an
-    article's subheading) stays."""
+    A line is furniture on its own (a pattern, an exact phrase, furniture words: STRONG) or by
+    its place, as jusText judges short paragraphs by their neighbours: furniture comes in blocks
+    (the menu before the article, the share row, the footer). The lines that are not prose
+    (strong; weak: menu items such as "Contact" or "Twitter"; short: a few words without a
+    sentence's final punctuation; glue: no letters) form runs between prose lines; a run holding
+    a strong line or two weak ones is a block of furniture (``_block``). A weak or short line alone
+    (a README's "Contact" heading, an article's subheading) stays.
+
+    A line longer than VOCABULARY_CHARS is read for the phrases of needed-phrase expressions and
+    "contains" entries (cookie and affiliate notices, "All rights reserved") only where notices
+    stand: among the text's first or last EDGE_LINES lines, or beside a line that is not prose (a
+    block of furniture, a heading); a paragraph between two sentences is the article's.
+
+    A short line is classed once per process (menu items, buttons and bylines recur across
+    clippings): ``plain_boilerplate_lines`` classes every line afresh, and tests/test_boilerplate.py
+    proves the two equal."""
     kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
-    # The phrases of needed-phrase expressions and "contains" are looked for line by line; a text
-    # with many short lines is searched once for each phrase instead (the same answers: a line's
-    # lower-cased text is part of the text's).
-    needed: Needed | None = None
-    contains: Contained | None = None
-    short_lines = 0
+    sizes: list[int] = []  # the length of each of those lines
+    memo = _LINE_KINDS.table(pats)
     longest = max(MAX_LINE, pats.phrase_max)  # longer lines are prose: only their place matters
+    short = max(VOCABULARY_CHARS, pats.phrase_max)  # longer lines: expressions only; shorter: memo
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        n = len(line)
+        pos += n + 1
+        if n > longest:
+            if not line.isspace():
+                kinds.append((start, start, PROSE, ""))
+                sizes.append(n)
+            continue
+        if n > short:  # a paragraph, most of the time: its expressions only (line_kind's answer)
+            category = _paragraph_category(line, pats)
+            stripped = line.strip()
+            lead = n - len(line.lstrip())
+            kinds.append(
+                (start + lead, start + lead + len(stripped), PROSE if category is None else STRONG, category or "")
+            )
+            sizes.append(n)
+            continue
+        got = memo.get(line)
+        if got is None:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            got = memo[line] = (
+                line_kind(line, stripped, pats, n <= VOCABULARY_CHARS),
+                n - len(line.lstrip()),
+                len(stripped),
+            )
+        (kind, category), lead, size = got
+        if size:
+            kinds.append((start + lead, start + lead + size, kind, category))
+            sizes.append(n)
+    _read_notices(text, kinds, sizes, pats)
+    return _blocks(text, kinds)
+
+
+def _paragraph_category(line: str, pats: Patterns) -> str | None:
+    """``line_category(line, pats, phrases=False)`` of a line longer than VOCABULARY_CHARS and
+    ``pats.phrase_max`` but not than MAX_LINE (the one thing line_kind asks of such a line),
+    without its detours: a paragraph is the usual line of a body."""
+    head = line.lstrip(_LEADERS)[:1]
+    core = len(line.strip(_AROUND))
+    size = 3 if core >= SIZES[3] else 2 if core >= SIZES[2] else 1 if core >= SIZES[1] else 0
+    if _windows_1252(line):
+        key = (head.lower(), size)
+        fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
+        m = fast.match(line.lower()) if fast is not None else pats.expression_for(head, size).match(line)
+    else:
+        m = pats.expression_for(head, size).match(line)
+    return None if m is None else pats.groups.get(m.lastgroup or "", "page-chrome")
+
+
+def plain_boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
+    """What ``boilerplate_lines`` gives, every line classed afresh (the reference its memo is
+    proved equal to)."""
+    kinds: list[tuple[int, int, int, str]] = []
+    sizes: list[int] = []
     pos = 0
     for line in text.split("\n"):
         start = pos
         pos += len(line) + 1
-        if len(line) > longest and not line.isspace():
+        if len(line) > max(MAX_LINE, pats.phrase_max) and not line.isspace():
             kinds.append((start, start, PROSE, ""))
+            sizes.append(len(line))
             continue
         stripped = line.strip()
-        if not stripped:
-            continue
-        at = start + line.index(stripped[0])
-        if needed is None and len(line) <= MAX_LINE:
-            short_lines += 1
-            if short_lines > _SEARCH_WHOLE_FROM:
-                needed, contains = _present(text, pats)
-        kind, category = line_kind(line, stripped, pats, needed, contains)
-        kinds.append((at, at + len(stripped), kind, category))
+        if stripped:
+            at = start + line.index(stripped[0])
+            kind, category = line_kind(line, stripped, pats, len(line) <= VOCABULARY_CHARS)
+            kinds.append((at, at + len(stripped), kind, category))
+            sizes.append(len(line))
+    _read_notices(text, kinds, sizes, pats)
+    return _blocks(text, kinds)
+
+
+EDGE_LINES = 2  # a long line among the first or last this many lines may be a notice
+
+
+def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], pats: Patterns) -> None:
+    """The long prose lines (longer than VOCABULARY_CHARS, at most MAX_LINE) that stand where
+    notices stand (see boilerplate_lines: at an edge of the text, or beside a line that is not
+    prose: furniture, a notice found included, or a short line such as a heading) are read for
+    their phrases; those that hold one are strong."""
+    last = len(kinds) - 1
+    long = [kinds[k][2] == PROSE and VOCABULARY_CHARS < sizes[k] <= MAX_LINE for k in range(len(kinds))]
+    if not any(long):
+        return
+    read = [False] * len(kinds)
+
+    def beside_furniture(k: int) -> bool:
+        return kinds[k - 1][2] != PROSE or kinds[k + 1][2] != PROSE
+
+    # forwards, then backwards: a notice found makes its neighbours stand where notices stand
+    for order in (range(len(kinds)), range(last, -1, -1)):
+        for k in order:
+            if not long[k] or read[k] or kinds[k][2] != PROSE:
+                continue
+            if EDGE_LINES <= k <= last - EDGE_LINES and not beside_furniture(k):
+                continue
+            read[k] = True
+            start, end = kinds[k][0], kinds[k][1]
+            line = text[start:end]
+            category = phrase_category(line, line.lower(), pats)
+            if category is not None:
+                kinds[k] = (start, end, STRONG, category)
+
+
+def _blocks(text: str, kinds: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
+    """The furniture of a text whose lines are classed: each run of lines that are not prose is
+    judged as a block (``_block``)."""
     _promote_repeated(text, kinds)
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(kinds)
@@ -859,12 +985,10 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
         yield start, end, category
 
 
-def line_kind(
-    line: str, stripped: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
-) -> tuple[int, str]:
+def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) -> tuple[int, str]:
     """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
     phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
-    category = line_category(line, pats, needed, contains)
+    category = line_category(line, pats, phrases)
     if category is not None:
         return STRONG, category
     n = len(stripped)
@@ -892,6 +1016,9 @@ VOCABULARY_CHARS = 80  # longer lines are not read word by word
 VOCABULARY_WORDS = 12
 VOCABULARY_STRONG_WORDS = 5  # a longer line of furniture words is a sentence ("Just watch what I show you")
 GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separator, a page number
+# line -> ((kind, category), leading white space, stripped length) of the short lines met (a
+# blank line: size 0), for one Patterns object
+_LINE_KINDS: ShortTextMemo[tuple[tuple[int, str], int, int]] = ShortTextMemo(max_chars=VOCABULARY_CHARS, limit=65536)
 UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many letters
 _LETTER = re.compile(r"[^\W\d_]")
 _CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|(?:^|\s)--[a-z]|^\$ ')
@@ -993,18 +1120,11 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
         pos += len(line) + 1
 
 
-Needed = Sequence[tuple[tuple[str, ...], re.Pattern[str]]]
-Contained = Sequence[tuple[str, str]]
-
-
-def line_category(
-    line: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
-) -> str | None:
+def line_category(line: str, pats: Patterns, phrases: bool = True) -> str | None:
     """The category of a line of furniture on its own, or None: the expressions that may start
-    with its first character, the exact catalogue phrases (of two words or more), the expressions
-    whose needed phrase the line holds, then the phrases a short line may hold anywhere.
-    ``needed``/``contains``: those of ``pats`` whose phrases the text around the line holds (a
-    text's lines are looked at after one search of the whole text for each phrase)."""
+    with its first character, the exact catalogue phrases (of two words or more), then (unless
+    ``phrases`` is false) the expressions whose needed phrase the line holds and the phrases a
+    line of at most MAX_CONTAINS_LINE characters may hold anywhere."""
     n = len(line)
     if not 0 < n <= max(MAX_LINE, pats.phrase_max):
         return None
@@ -1020,35 +1140,27 @@ def line_category(
         found = pats.phrases.get(phrase_key(line))
         if found is not None and not found[1]:
             return found[0]
-    if n > MAX_LINE:
+    if n > MAX_LINE or not phrases:
         return None
-    # most lines hold none of the phrases: one C loop over them all says so
-    phrases = pats.ascii_phrases if lowered.isascii() else pats.all_phrases
-    if needed is None and contains is None and not any(map(lowered.__contains__, phrases)):
+    return phrase_category(line, lowered, pats)
+
+
+def phrase_category(line: str, lowered: str, pats: Patterns) -> str | None:
+    """The category of a line by the phrases it holds: an expression whose needed phrase it holds
+    that matches it, or a "contains" phrase (in a line of at most MAX_CONTAINS_LINE characters)."""
+    # most lines hold none of the phrases: one search of them all (as a trie) says so
+    if pats.phrase_finder(lowered.isascii()).search(lowered) is None:
         return None
-    needed = pats.needed if needed is None else needed
-    contains = pats.contains if contains is None else contains
-    if not needed and not (contains and n <= MAX_CONTAINS_LINE):
-        return None
-    for phrases, expression in needed:
-        if any(phrase in lowered for phrase in phrases):
+    for needed, expression in pats.needed:
+        if any(phrase in lowered for phrase in needed):
             m = expression.match(line)
             if m is not None:
                 return pats.groups.get(m.lastgroup or "", "page-chrome")
-    if n <= MAX_CONTAINS_LINE:
-        for phrase, category in contains:
+    if len(line) <= MAX_CONTAINS_LINE:
+        for phrase, category in pats.contains:
             if phrase in lowered:
                 return category
     return None
-
-
-def _present(text: str, pats: Patterns) -> tuple[Needed, Contained]:
-    """The needed-phrase expressions and the contained phrases whose phrases ``text`` holds (a
-    line's lower-cased text is part of its text's: only these can match one of its lines)."""
-    lowered = text.lower()
-    needed = [(phrases, rx) for phrases, rx in pats.needed if any(phrase in lowered for phrase in phrases)]
-    contains = [(phrase, category) for phrase, category in pats.contains if phrase in lowered]
-    return needed, contains
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
