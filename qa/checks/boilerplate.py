@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import hashlib
 import json
 import re
 import unicodedata
@@ -133,7 +132,8 @@ B201 = rule(
     "warning",
     "A line that recurs (digits and dates aside) in many clippings of the same provider: that site's furniture, "
     "in any language.",
-    fix="Remove the line where it is not part of the article, or add it to a pattern file.",
+    fix="Remove the line (look first: a line can recur for a reason), or add it to a pattern file.",
+    applicability="unsafe",
 )
 
 CATEGORY_RULES: dict[str, Rule] = {
@@ -1231,6 +1231,8 @@ REPEAT_OPTIONS = {
 }
 LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
 _DIGITS = re.compile(r"\d+")
+# What str.split() splits an ASCII text at, beside one space: two spaces, the other white space.
+_ASCII_SPACING = ("  ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 @lru_cache(maxsize=8)
@@ -1265,8 +1267,13 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     stripped = line.strip()
     if not min_chars <= len(stripped) <= max_chars:
         return None
-    key = " ".join(stripped.lower().split())
-    if _DIGITS.search(key):
+    ascii_only = stripped.isascii()
+    # " ".join(stripped.lower().split()), without the split where no white space is to collapse
+    if ascii_only and not any(map(stripped.__contains__, _ASCII_SPACING)):
+        key = stripped.lower()
+    else:
+        key = " ".join(stripped.lower().split())
+    if any(map(key.__contains__, "0123456789")) if ascii_only else _DIGITS.search(key):
         tokens = key.split()
         if 2 * sum(1 for t in tokens if _DIGITS.search(t)) >= len(tokens):
             return None  # data (scores, codes, tables): lines that differ in their numbers differ
@@ -1282,10 +1289,24 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     return key
 
 
+def line_hashes(keys: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """Stable 64-bit hashes of repeat keys, all at once (pandas' SipHash-2-4 of their UTF-8 with a
+    fixed key, in C: the same in every process and run; issue 19's index may keep them). A key
+    with a lone surrogate (no UTF-8 reader makes one) is hashed as its escaped form."""
+    safe = [k if k.isascii() or _SURROGATE.search(k) is None else _escaped(k) for k in keys]
+    return pd.util.hash_array(np.asarray(safe, dtype=object), categorize=False)
+
+
 def line_hash(key: str) -> int:
-    """A stable 64-bit hash of a repeat key (the same in every process and run: issue 19's index
-    may keep them)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    """The hash of one repeat key (see line_hashes)."""
+    return int(line_hashes([key])[0])
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(key: str) -> str:
+    return key.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
 
 
 def provider_key(data: object) -> str | None:
@@ -1307,44 +1328,100 @@ def provider_key(data: object) -> str | None:
 
 
 def line_fingerprints(rec: Record, ctx: Context) -> dict[str, Any]:
-    """The columns of B201: the body's countable lines as packed hashes (``<u8`` each) and spans
-    (``<u4`` start, end, file line, column each), the provider and the normalised title. Lines a
-    pattern already reports (B101-B109) are left out: they are reported once."""
-    provider = provider_key(rec.data)
-    body = rec.body
-    if provider is None or not body.strip():
-        return {}
-    opts = {**REPEAT_OPTIONS, **ctx.options}
-    min_chars, max_chars = int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"])
+    """The columns of B201 for one record: ``line_fingerprints_batch`` of it alone."""
+    return line_fingerprints_batch([rec], ctx)[0]
+
+
+SPAN_FIELDS = 6  # per countable line: start, end, file line, column, and the range its fix removes
+
+
+def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dict[str, Any]]:
+    """The columns of B201, record by record: the body's countable lines as packed hashes (``<u8``
+    each, hashed for the whole chunk at once) and spans (``<u4`` start, end, file line, column, and
+    the start and end of what removing the line removes, as qa.textfields.removal gives it: 0, 0
+    for none), the provider and the normalised title. Lines a pattern already reports (B101-B109)
+    are left out: they are reported once."""
+    min_chars, max_chars = _repeat_chars(ctx.options)
     pats = patterns_from(ctx.options)
-    kept = rec.derived.get("boilerplate_body")
-    if kept is not None and kept[0] is body and kept[1] is pats:
-        hits: tuple[tuple[int, int, str], ...] = kept[2]
-    else:
-        hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
-    reported = {start for start, _end, _category in hits}
-    hashes: array[int] = array("Q")
+    outs: list[dict[str, Any]] = []
+    keys: list[str] = []
+    owners: list[tuple[dict[str, Any], int]] = []  # (a record's columns, where its keys start)
+    for rec in records:
+        provider = provider_key(rec.data)
+        body = rec.body
+        if provider is None or not body.strip():
+            outs.append({})
+            continue
+        kept = rec.derived.get("boilerplate_body")
+        if kept is not None and kept[0] is body and kept[1] is pats:
+            hits: tuple[tuple[int, int, str], ...] = kept[2]
+        else:
+            hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
+        reported = {start for start, _end, _category in hits}
+        first = len(keys)
+        spans = _countable_lines(body, rec.body_line, min_chars, max_chars, reported, keys)
+        if spans.itemsize != 4:  # pragma: no cover - every platform we run on
+            raise RuntimeError("array sizes")
+        title = rec.data.get("title") if isinstance(rec.data, dict) else None
+        out = {
+            "line_spans": _little(spans),
+            "line_provider": provider,
+            # which article this is: versions of one article (same title) count once
+            "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
+        }
+        outs.append(out)
+        owners.append((out, first))
+    packed = line_hashes(keys).astype("<u8", copy=False).tobytes() if keys else b""
+    for k, (out, first) in enumerate(owners):
+        last = owners[k + 1][1] if k + 1 < len(owners) else len(keys)
+        out["line_hashes"] = packed[8 * first : 8 * last]
+    return outs
+
+
+def _countable_lines(
+    body: str, body_line: int, min_chars: int, max_chars: int, reported: set[int], keys: list[str]
+) -> array[int]:
+    """The spans of the body's countable lines (see line_fingerprints_batch), their repeat keys
+    appended to ``keys``. Positions come from walking the lines (file line: the body's first line
+    plus the line's index; column: its indentation plus one); the removal range is
+    qa.textfields.removal's for a whole line, from what the walk knows: whether the line before is
+    empty, whether the line after is, whether it is the last (and, for a body with one countable
+    line, whether another line has text)."""
     spans: array[int] = array("I")
-    for start, _end, line in _lines(body):
-        key = repeat_key(line, min_chars, max_chars)
-        if key is None:
-            continue
-        at = start + (len(line) - len(line.lstrip()))
-        if at in reported:
-            continue
-        file_line, column = rec.body_position(at)
-        hashes.append(line_hash(key))
-        spans.extend((at, at + len(line.strip()), file_line, column))
-    if hashes.itemsize != 8 or spans.itemsize != 4:  # pragma: no cover - every platform we run on
-        raise RuntimeError("array sizes")
-    title = rec.data.get("title") if isinstance(rec.data, dict) else None
-    return {
-        "line_hashes": _little(hashes),
-        "line_spans": _little(spans),
-        "line_provider": provider,
-        # which article this is: versions of one article (same title) count once
-        "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
-    }
+    size = len(body)
+    previous_empty = False
+    start = 0
+    for index, line in enumerate(body.split("\n")):
+        n = len(line)
+        # repeat_key's own first test, on the line before it is stripped (most lines: blank)
+        key = repeat_key(line, min_chars, max_chars) if n >= min_chars else None
+        if key is not None:
+            lead = n - len(line.lstrip())
+            at = start + lead
+            if at not in reported:
+                keys.append(key)
+                cut_a, cut_b = _whole_line_cut(body, start, start + n, size, previous_empty)
+                spans.extend((at, at + len(line.strip()), body_line + index, lead + 1, cut_a, cut_b))
+        previous_empty = n == 0
+        start += n + 1
+    if len(spans) == SPAN_FIELDS and not (body[: spans[4]] + body[spans[5] :]).strip():
+        spans[4] = spans[5] = 0  # the one line with text: a fix does not empty the body
+    return spans
+
+
+def _whole_line_cut(body: str, start: int, end: int, size: int, previous_empty: bool) -> tuple[int, int]:
+    """What qa.textfields.removal removes for the whole line ``body[start:end]`` (``previous_empty``:
+    the line before it is empty), when another line has text (tests/test_repeated_lines.py proves
+    them equal)."""
+    a, b = start, end + (end < size)
+    if body.startswith("\n", b) and (a == 0 or (a >= 2 and previous_empty)):
+        b += 1  # the blank line after it
+    elif b == size and end == size:
+        while a > 0 and body[a - 1] == "\n":
+            a -= 1  # the last line, with no line break of its own: the line breaks before it
+    elif b == size and a >= 2 and previous_empty:
+        a -= 1  # the last line: and the blank line before it
+    return a, b
 
 
 def _little(values: array[int]) -> bytes:
@@ -1354,6 +1431,19 @@ def _little(values: array[int]) -> bytes:
         values = array(values.typecode, values)
         values.byteswap()
     return values.tobytes()
+
+
+_LAST_CHARS: list[tuple[Mapping[str, Any], tuple[int, int]]] = []
+
+
+def _repeat_chars(options: Mapping[str, Any]) -> tuple[int, int]:
+    """(repeat_min_chars, repeat_max_chars) of the options (once per options object)."""
+    if _LAST_CHARS and _LAST_CHARS[0][0] is options:
+        return _LAST_CHARS[0][1]
+    opts = {**REPEAT_OPTIONS, **options}
+    chars = (int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"]))
+    _LAST_CHARS[:] = [(options, chars)]
+    return chars
 
 
 def _body_wanted(options: Mapping[str, Any]) -> bool:
@@ -1409,7 +1499,9 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
         of = int(per_provider[p])
         places = sorted(zip(group["f"].tolist(), group["i"].tolist(), strict=True), key=lambda t: (paths[t[0]], t[1]))
         for f, i in places:
-            start, end, file_line, column = np.frombuffer(span_blobs[f], dtype="<u4")[4 * i : 4 * i + 4].tolist()
+            start, end, file_line, column, cut_a, cut_b = np.frombuffer(span_blobs[f], dtype="<u4")[
+                SPAN_FIELDS * i : SPAN_FIELDS * (i + 1)
+            ].tolist()
             others = [paths[g] for g in members if g != f]
             yield B201.finding(
                 paths[f],
@@ -1420,6 +1512,8 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
                 column=int(column),
                 span=(int(start), int(end)),
                 related=others[:max_related],
+                fix=replace_text("body", int(cut_a), int(cut_b), "") if cut_b > cut_a else None,
+                fix_message="remove the line",
             )
 
 
@@ -1443,6 +1537,7 @@ CHECK = Check(
     "copyright and log-in lines, 'Read more') and lines that recur across a provider's clippings.",
     record=check_record,
     columns=line_fingerprints,
+    columns_batch=line_fingerprints_batch,
     column_names=LINE_COLUMNS,
     corpus=repeated_lines,
     warm=warm,
