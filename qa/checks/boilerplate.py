@@ -169,6 +169,7 @@ class Patterns:
     all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
     ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
     vocabulary: Vocabulary = dataclasses.field(default_factory=lambda: Vocabulary({}, frozenset(), ()))
+    longest: int = MAX_LINE  # the longest line a pattern or a phrase is tried on: max(MAX_LINE, phrase_max)
     # a line's first character -> its expressions; the same expressions compiled once
     buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
@@ -533,7 +534,18 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     contains = shipped_contains()
     every = tuple(dict.fromkeys([*(p for ps, _rx in needed for p in ps), *(p for p, _c in contains)]))
     ascii_only = tuple(p for p in every if p.isascii())
-    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only, shipped_vocabulary())
+    return Patterns(
+        entries,
+        groups,
+        phrases,
+        phrase_max,
+        contains,
+        needed,
+        every,
+        ascii_only,
+        shipped_vocabulary(),
+        max(MAX_LINE, phrase_max),
+    )
 
 
 # ---------------------------------------------------------------- first characters of an expression
@@ -796,8 +808,9 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
 
     A line longer than VOCABULARY_CHARS is read for the phrases of needed-phrase expressions and
     "contains" entries (cookie and affiliate notices, "All rights reserved") only where notices
-    stand: among the text's first or last EDGE_LINES lines, or beside a line that is not prose (a
-    block of furniture, a heading); a paragraph between two sentences is the article's.
+    stand: among the first or last EDGE_LINES lines of a text of two lines or more, or beside a
+    line that is not prose (a block of furniture, a heading); a paragraph between two sentences
+    is the article's, and a text of one line (a title, an excerpt) is read by its expressions.
 
     A short line is classed once per process (menu items, buttons and bylines recur across
     clippings): ``plain_boilerplate_lines`` classes every line afresh, and tests/test_boilerplate.py
@@ -805,13 +818,15 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
     sizes: list[int] = []  # the length of each of those lines
     memo = _LINE_KINDS.table(pats)
-    longest = max(MAX_LINE, pats.phrase_max)  # longer lines are prose: only their place matters
+    longest = pats.longest  # longer lines are prose: only their place matters
     short = max(VOCABULARY_CHARS, pats.phrase_max)  # longer lines: expressions only; shorter: memo
     pos = 0
     for line in text.split("\n"):
         start = pos
         n = len(line)
         pos += n + 1
+        if not n:
+            continue
         if n > longest:
             if not line.isspace():
                 kinds.append((start, start, PROSE, ""))
@@ -892,6 +907,8 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
     prose: furniture, a notice found included, or a short line such as a heading) are read for
     their phrases; those that hold one are strong."""
     last = len(kinds) - 1
+    if last < 1:  # a text of one line (a title, an excerpt) has no place where a notice stands
+        return
     long = [kinds[k][2] == PROSE and VOCABULARY_CHARS < sizes[k] <= MAX_LINE for k in range(len(kinds))]
     if not any(long):
         return
@@ -988,12 +1005,12 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
 def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) -> tuple[int, str]:
     """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
     phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
-    category = line_category(line, pats, phrases)
+    key = phrase_key(stripped) if len(line) <= pats.phrase_max or len(stripped) <= pats.phrase_max else None
+    category = line_category(line, pats, phrases, key)  # phrase_key(line) is phrase_key(stripped)
     if category is not None:
         return STRONG, category
     n = len(stripped)
-    if n <= pats.phrase_max:
-        key = phrase_key(stripped)
+    if key is not None and n <= pats.phrase_max:
         weak = pats.phrases.get(key)
         if weak is not None:  # strong phrases were found by line_category
             return WEAK, weak[0]
@@ -1021,8 +1038,9 @@ GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separato
 _LINE_KINDS: ShortTextMemo[tuple[tuple[int, str], int, int]] = ShortTextMemo(max_chars=VOCABULARY_CHARS, limit=65536)
 UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many letters
 _LETTER = re.compile(r"[^\W\d_]")
-_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|(?:^|\s)--[a-z]|^\$ ')
+_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|--[a-z]|^\$ ')
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
+_ASCII_WORD = re.compile(r"[a-z]+(?:[-'+.][a-z]+)*\+?")  # _WORD on a lower-cased ASCII line (proved equal)
 # Scripts written without spaces between words (their lines are read as a whole).
 _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -1036,23 +1054,27 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
     two at least ("Please follow Money Game on Twitter and Facebook."). A line of a language
     written without spaces (few letters) is WEAK when it holds one of its furniture words, STRONG
     with two."""
-    if _CODE.search(line) is not None:  # code and data ('"tags": [],') are no menu
-        return None
     lowered = line.lower()
-    if not lowered.isascii() and _UNSPACED.search(lowered) is not None:
-        return _unspaced_kind(lowered, vocabulary)
-    words = _WORD.findall(lowered)
+    if lowered.isascii():
+        words = _ASCII_WORD.findall(lowered)
+    elif _UNSPACED.search(lowered) is not None:
+        return None if _CODE.search(line) is not None else _unspaced_kind(lowered, vocabulary)
+    else:
+        words = _WORD.findall(lowered)
     if not words or len(words) > VOCABULARY_WORDS:
         return None
     found: list[str] = []
     other = 0
+    most = 1 if len(words) <= 4 else len(words) // 2  # more other words than this: never furniture
     for word in words:
         category = vocabulary.words.get(word)
         if category is not None:
             found.append(category)
         elif word not in vocabulary.function:
             other += 1
-    if not found:
+            if other > most:
+                return None
+    if not found or _CODE.search(line) is not None:  # code and data ('"tags": [],') are no menu
         return None
     last = line.rstrip()[-1:]
     if last == "." and not line.rstrip().endswith(".."):
@@ -1120,24 +1142,29 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
         pos += len(line) + 1
 
 
-def line_category(line: str, pats: Patterns, phrases: bool = True) -> str | None:
+def line_category(line: str, pats: Patterns, phrases: bool = True, phrase: str | None = None) -> str | None:
     """The category of a line of furniture on its own, or None: the expressions that may start
     with its first character, the exact catalogue phrases (of two words or more), then (unless
     ``phrases`` is false) the expressions whose needed phrase the line holds and the phrases a
-    line of at most MAX_CONTAINS_LINE characters may hold anywhere."""
+    line of at most MAX_CONTAINS_LINE characters may hold anywhere. ``phrase``: the line's
+    phrase_key, when the caller has it."""
     n = len(line)
-    if not 0 < n <= max(MAX_LINE, pats.phrase_max):
+    if not 0 < n <= pats.longest:
         return None
     lowered = line.lower()
     if n <= MAX_LINE:
         head = line.lstrip(_LEADERS)[:1]
         size = size_of(len(line.strip(_AROUND)))  # the pattern part holds at least the core
-        fast = pats.lowered_expression_for(head.lower(), size) if _windows_1252(line) else None
+        if _windows_1252(line):
+            key = (head.lower(), size)
+            fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
+        else:
+            fast = None
         m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
         if m is not None:
             return pats.groups.get(m.lastgroup or "", "page-chrome")
     if n <= pats.phrase_max:
-        found = pats.phrases.get(phrase_key(line))
+        found = pats.phrases.get(phrase_key(line) if phrase is None else phrase)
         if found is not None and not found[1]:
             return found[0]
     if n > MAX_LINE or not phrases:
