@@ -535,3 +535,10 @@ def test_windows_1252_test_is_the_codec() -> None:
         except UnicodeEncodeError:
             encodes = False
         assert bpmod._windows_1252(ch) == encodes, hex(code)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_word_pattern_reads_ascii_lines_as_the_general_one(line: str) -> None:
+    lowered = line.lower()
+    assert bpmod._ASCII_WORD.findall(lowered) == bpmod._WORD.findall(lowered)

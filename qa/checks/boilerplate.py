@@ -935,6 +935,8 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
 def _blocks(text: str, kinds: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
     """The furniture of a text whose lines are classed: each run of lines that are not prose is
     judged as a block (``_block``)."""
+    if all(k[2] == PROSE for k in kinds):  # an article without furniture: the usual text
+        return []
     _promote_repeated(text, kinds)
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(kinds)
