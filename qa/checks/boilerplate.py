@@ -1026,9 +1026,19 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
             return found_kind
         if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None):
             return GLUE, "page-chrome"
+    if n <= VOCABULARY_CHARS and _SEPARATED.search(stripped) is not None and _NOT_A_TRAIL.search(stripped) is None:
+        return WEAK, "navigation"
     if n <= SHORT_CHARS and _is_short(stripped):
         return SHORT, "page-chrome"
     return PROSE, ""
+
+
+# A line that links off: it starts or ends with a navigation mark set apart by a space ("More ›",
+# "ARCHIVE |", "« Older"), or is a row or a trail cut twice by one such mark ("Blogs | Quizzes |
+# Video", "News > Economy > Business"): the separators of menus, breadcrumbs and link rows (not
+# the middle dot inside a name, "Ayrault «assume»", a file tree or a prompt).
+_SEPARATED = re.compile(r"^[|›»«‹>→←•·] |\s[|›»«‹>→←•·]$|\s([|›»>→•·])\s.*\s\1(?:\s|$)")
+_NOT_A_TRAIL = re.compile(r"--|>>>|<")  # a file tree ("| |-- bin/"), a prompt, markup
 
 
 VOCABULARY_CHARS = 80  # longer lines are not read word by word
