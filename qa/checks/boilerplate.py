@@ -980,7 +980,10 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
     both sides of them do (or the text's edge is on one side)."""
     strong = sum(1 for r in run if r[2] == STRONG)
     weak = sum(1 for r in run if r[2] in (WEAK, MAYBE))
-    if not strong and weak < 2:
+    # a run at the text's edge (the page's header or footer: no prose on one side) needs one
+    # weak line (not a maybe) and a line beside it; inside the text two
+    edge = (at_start or at_end) and len(run) >= 2 and any(r[2] == WEAK for r in run)
+    if not strong and weak < 2 and not edge:
         return
     lines = [k for k, r in enumerate(run) if r[2] != GLUE]  # the run without its glue
     evidence = [n for n, k in enumerate(lines) if run[k][2] != SHORT]
@@ -1077,7 +1080,10 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
         return None
     found: list[str] = []
     other = 0
-    most = 1 if len(words) <= 4 else len(words) // 2  # more other words than this: never furniture
+    # in capitals, a short line is a box's heading or a button ("FOLLOW FOX NEWS POLITICS",
+    # "SUBSCRIBE TO DEADLINE NEWS"): two other words are let through
+    capitals = len(words) <= 4 and line.isupper()
+    most = (2 if capitals else 1) if len(words) <= 4 else len(words) // 2  # more other words: no furniture
     for word in words:
         category = vocabulary.words.get(word)
         if category is not None:
@@ -1094,8 +1100,8 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
             return None
     elif len(found) >= 2 and not other and len(words) <= VOCABULARY_STRONG_WORDS:
         return STRONG, found[0]
-    if len(words) <= 4:  # with another word ("What Comes Next") it is a short line, of its category
-        return (WEAK if not other else MAYBE, found[0]) if other <= 1 else None
+    if len(words) <= 4:  # with another word ("What Comes Next") it is a maybe, of its category
+        return (WEAK if not other or capitals else MAYBE, found[0]) if other <= most else None
     # a longer line: a sentence ("See my contact page for details.") only with no other word
     sentence = last in ".!?"
     if len(found) >= 2 and (not other if sentence else len(found) >= other):
