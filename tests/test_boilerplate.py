@@ -542,3 +542,80 @@ def test_windows_1252_test_is_the_codec() -> None:
 def test_the_ascii_word_pattern_reads_ascii_lines_as_the_general_one(line: str) -> None:
     lowered = line.lower()
     assert bpmod._ASCII_WORD.findall(lowered) == bpmod._WORD.findall(lowered)
+
+
+# ---------------------------------------------------------------- the class of furniture, read by its words
+
+PROSE = "The council met on Tuesday and agreed on the budget for next year, the mayor's office said."
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        # buttons and menu items no pattern knows, read by their words: a block of them
+        (["Email This", "Story Tools", "Text Size"], ["Email This", "Story Tools", "Text Size"]),
+        (["Login With Facebook"], ["Login With Facebook"]),  # two furniture words and no other: strong
+        (["Subscribe to this RSS feed"], ["Subscribe to this RSS feed"]),
+        # one other word: a maybe, counted between furniture only
+        (["Share", "Reader Discussion", "Print"], ["Share", "Reader Discussion", "Print"]),
+        # links off: navigation marks set apart
+        (["More ›", "ARCHIVE |"], ["More ›", "ARCHIVE |"]),
+        (["Blogs | Quizzes | Slideshows | Video"], []),  # one weak line inside the text: alone
+        # in capitals, a box's heading beside a button
+        (["SUBSCRIBE TO DEADLINE NEWS", "More ›"], ["SUBSCRIBE TO DEADLINE NEWS", "More ›"]),
+        # a template's line under every comment
+        (
+            ["Reply", "A reader wrote this.", "Reply", "Another reader wrote that.", "Reply"],
+            ["Reply", "Reply", "Reply"],
+        ),
+        # counters and page numbers between furniture are furniture
+        (["Page", "1", "2", "Next Page"], ["Page", "1", "2", "Next Page"]),
+        # languages written without spaces
+        (["分享到微信", "关于我们"], ["分享到微信", "关于我们"]),
+        (["ログイン", "利用規約"], ["ログイン", "利用規約"]),
+    ],
+)
+def test_furniture_read_by_its_words(lines: list[str], found: list[str]) -> None:
+    text = "\n".join([PROSE, *lines, PROSE])
+    assert flagged(text) == found
+
+
+def test_a_run_at_the_edge_needs_one_weak_line() -> None:
+    """The page's footer: prose on one side only, one furniture word and a line beside it."""
+    assert flagged(f"{PROSE}\nTags\n2 Chainz\nAce Hood") == ["Tags", "2 Chainz", "Ace Hood"]
+    assert flagged(f"{PROSE}\nTags") == []  # alone
+    assert flagged(f"{PROSE}\nWhat Comes Next\nThe Plan") == []  # a maybe is not enough
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["> We welcome your comments, the editor wrote.", "> Please share them with us.", "> Reply below."],
+        ["| Package | Email | Share |", "| clipqa | yes | no |"],
+        ["|-- bin/", "| |-- python", "| |-- pip", "|-- lib/"],
+        [">>> import htmldate", ">>> htmldate.find_date(page)"],
+        ["app:", "  version: 1.3.5", "  log: debug", "  username: app_user", "  password: secret_value"],
+        ["print(user)", "print(report)"],
+        ["外国专家：中美合作共赢符合国际社会利益", "哈立德·泰穆尔·阿克拉姆指出"],
+        ["Ayrault «assume» et «revendique» sa méthode"],
+        ["Share Your Media", "It's great that your notes are synced."],
+        ["Chorus:", "Say girl, you know that you're the only one", "Chorus:", "Chorus:"],
+    ],
+)
+def test_code_quotes_tables_and_headings_are_no_furniture(lines: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == []
+
+
+NOTICE = "Boing Boing uses cookies and analytics trackers, and is supported by advertising; see our privacy policy."
+
+
+def test_a_notice_is_read_where_notices_stand() -> None:
+    """A long line is read for needed phrases at the text's edges and beside furniture, not
+    between two paragraphs of the article (nor as a text of one line)."""
+    tail = "\n".join([PROSE, PROSE, PROSE, NOTICE])
+    assert flagged(tail) == [NOTICE]
+    beside = "\n".join([PROSE, PROSE, "Share this article", NOTICE, PROSE, PROSE, PROSE])
+    assert flagged(beside) == ["Share this article", NOTICE]
+    inside = "\n".join([PROSE, PROSE, PROSE, NOTICE, PROSE, PROSE, PROSE])
+    assert flagged(inside) == []
+    assert flagged(NOTICE) == []

@@ -1039,9 +1039,11 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
 # A line that links off: it starts or ends with a navigation mark set apart by a space ("More ›",
 # "ARCHIVE |", "« Older"), or is a row or a trail cut twice by one such mark ("Blogs | Quizzes |
 # Video", "News > Economy > Business"): the separators of menus, breadcrumbs and link rows (not
-# the middle dot inside a name, "Ayrault «assume»", a file tree or a prompt).
-_SEPARATED = re.compile(r"^[|›»«‹>→←•·] |\s[|›»«‹>→←•·]$|\s([|›»>→•·])\s.*\s\1(?:\s|$)")
-_NOT_A_TRAIL = re.compile(r"--|>>>|<")  # a file tree ("| |-- bin/"), a prompt, markup
+# the middle dot inside a name, "Ayrault «assume»", a file tree, a prompt, a quotation or a table).
+_SEPARATED = re.compile(r"^[›»«‹→←•·] |\s[|›»→•·]$|\s([|›»>→•·])\s.*\s\1(?:\s|$)")
+# a file tree ("| |-- bin/"), a prompt, markup, a quotation (a line that starts with ">"), a table
+# row ("| a | b |")
+_NOT_A_TRAIL = re.compile(r"--|>>>|<|^>|^\|.*\|$")
 
 
 VOCABULARY_CHARS = 80  # longer lines are not read word by word
@@ -1053,7 +1055,10 @@ GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separato
 _LINE_KINDS: ShortTextMemo[tuple[tuple[int, str], int, int]] = ShortTextMemo(max_chars=VOCABULARY_CHARS, limit=65536)
 UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many letters
 _LETTER = re.compile(r"[^\W\d_]")
-_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|--[a-z]|^\$ ')
+# code and data: braces, assignments, markup, quoted keys and values, a call ("print(user)"), a
+# snake_case name ("app_user"), a command-line option, a prompt, a lower-case key with its value
+# ("version: 1.3.5")
+_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|--[a-z]|^\$ |[a-z_]\(|[a-z0-9]_[a-z0-9]|^[a-z][\w-]*: \S')
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
 _ASCII_WORD = re.compile(r"[a-z]+(?:[-'+.][a-z]+)*\+?")  # _WORD on a lower-cased ASCII line (proved equal)
 # Scripts written without spaces between words (their lines are read as a whole).
