@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import gzip
-import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -115,6 +114,18 @@ def lexicons() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     english = frozenset(doc["en"]) | NEUTRAL_WORDS
     others = {code: frozenset(words) for code, words in doc.items() if code not in ("en", "about")}
     return english, others
+
+
+@lru_cache(maxsize=1)
+def function_bytes() -> frozenset[bytes]:
+    """Foreign function words ("und", "het", "dans", "yang"; qa/data/lexicons_function.json, made by
+    tools/language_lexicons.py from jusText's stop lists and pyspellchecker's frequency lists, no
+    English word among them), in lower case, and capitalised when they have three letters or more
+    ("Doch": a sentence's first word; "Xi", "El", "De" are names' more often than not), as
+    Windows-1252 bytes (they are ASCII)."""
+    doc = json.loads(resources.files("qa").joinpath("data/lexicons_function.json").read_text(encoding="utf-8"))
+    lower = [str(w).encode("ascii") for w in doc["words"]]
+    return frozenset(lower) | frozenset(w[:1].upper() + w[1:] for w in lower if len(w) >= 3)
 
 
 def words(text: str) -> list[str]:
@@ -275,10 +286,10 @@ def _tables() -> tuple[bytes, bytes]:
 
 
 TOKENS, LOWRUNS = _tables()
-# KEEP: the letters of TOKENS with their case, the rest a space; _SMALL_BYTES: the bytes of a
+# KEEP: the letters of TOKENS with their case, the rest a space; SMALL_BYTES: the bytes of a
 # small (Ll) letter, which a lower-case word starts with.
 KEEP = _table({b: b for b in range(256) if TOKENS[b] not in (SPACE, 0x0A) and b not in (FORMAT,)})
-_SMALL_BYTES = frozenset(
+SMALL_BYTES = frozenset(
     b for b in range(256) if (c := bytes([b]).decode("cp1252", errors="ignore")) and _SMALL_FIRST.match(c)
 ) | {SMALL}
 _DELETE_FORMAT = bytes((FORMAT,))
@@ -325,8 +336,16 @@ def _all_english(encoded: bytes) -> bool:
 class Scan:
     """What the language check's English screens need of a field, from one pass over its words."""
 
-    english: bool  # every word is English (then english.issuperset(words(text)); False may be wrong)
+    english: bool  # every word is English (then english.issuperset(words(text)); exact for Windows-1252 text)
     places: list[tuple[int, int]] | None  # rare_places(text), or a superset of it; None: read every sentence
+
+
+@dataclass(frozen=True, slots=True)
+class Runs:
+    """A field's runs of letters that are no English word, from one split (see :func:`runs`)."""
+
+    letters: bytes  # the text's letters (case kept), every other character a space: one byte a character
+    rare: frozenset[bytes]  # the runs whose lower case is no English word ("Lula", "telecom", "und")
 
 
 # marks, format characters, odd ones, and the word characters that are no letters (² ³ ¹ ¼ ½ ¾):
@@ -336,36 +355,55 @@ _NOT_SPECIAL = bytes(b for b in range(256) if b not in _SPECIAL)
 
 
 @lru_cache(maxsize=64)
-def scan(text: str) -> Scan:
-    """:func:`all_english` and :func:`rare_places` of a field at once. Without marks, format
-    characters and word characters that are no letters (``²``), a word of ``words`` and of
-    ``lower_words`` is a run of letters, so one split of the text with its letters' case kept
-    gives both: the runs that are not an English word in lower case or capitalised (names,
-    capitals, rare words) are few, and a lower-case word outside the lexicon is one of them that
-    starts with a small letter. Other texts take the two general functions."""
+def runs(text: str) -> Runs | None:
+    """The runs of letters of ``text`` that are no English word in any case, or None for a text
+    with marks, format characters or word characters that are no letters (``²``). Without
+    those, a word of ``words`` and of ``lower_words`` is a run of letters, so one split of the
+    text with its letters' case kept gives them: the runs that are not an English word in lower
+    case or capitalised are few (names, capitals, rare words: hashing every run once is the
+    cost), and those whose lower case is no English word either ("iPhone" is one) are the rare
+    ones. Every word is English exactly when there is none."""
     encoded = word_bytes(text)
     if encoded.translate(None, _NOT_SPECIAL):
-        return Scan(_all_english(encoded), rare_places(text))
+        return None
     letters = encoded.translate(KEEP)
-    unknown = set(itertools.filterfalse(cased_english_bytes().__contains__, letters.split()))
+    unknown = set(letters.split()).difference(cased_english_bytes())
     if not unknown:
-        return Scan(True, [])
+        return Runs(letters, frozenset())
     english = english_bytes()
+    return Runs(letters, frozenset(run for run in unknown if run.translate(TOKENS) not in english))
+
+
+@lru_cache(maxsize=64)
+def scan(text: str) -> Scan:
+    """:func:`all_english` and :func:`rare_places` of a field at once, from :func:`runs`: a
+    lower-case word outside the lexicon is a rare run that starts with a small letter. Other
+    texts take the two general functions."""
+    found = runs(text)
+    if found is None:
+        return Scan(_all_english(word_bytes(text)), rare_places(text))
+    if not found.rare:
+        return Scan(True, [])
     places: list[tuple[int, int]] = []
-    padded: bytes | None = None
-    for run in unknown:
-        if run[0] not in _SMALL_BYTES or run.translate(TOKENS) in english:
-            continue  # not a lower-case word ("Lula", "NASA"), or an English one in odd case ("iPhone"?)
-        if padded is None:
-            padded = b" " + letters + b" "
-        n = len(run)
-        needle = b" " + run + b" "
-        at = padded.find(needle)  # padded[at + 1] is text[at]
-        while at >= 0:
-            places.append((at, at + n))
-            at = padded.find(needle, at + n + 1)
+    padded = b" " + found.letters + b" "
+    for run in found.rare:
+        if run[0] in SMALL_BYTES:  # not "Lula"
+            places.extend(occurrences(padded, run))
     places.sort()
     return Scan(False, places)
+
+
+def occurrences(padded: bytes, run: bytes) -> list[tuple[int, int]]:
+    """(start, end) in the text of each occurrence of the run of letters ``run`` in ``padded``
+    (b" " + the text's letters, everything else a space, + b" ")."""
+    out: list[tuple[int, int]] = []
+    n = len(run)
+    needle = b" " + run + b" "
+    at = padded.find(needle)  # padded[at + 1] is text[at]
+    while at >= 0:
+        out.append((at, at + n))
+        at = padded.find(needle, at + n + 1)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -425,13 +463,18 @@ __all__ = [
     "FORMAT_CHARS",
     "NEUTRAL_WORDS",
     "TOKEN",
+    "Runs",
+    "Scan",
     "all_english",
     "char_class",
     "english_bytes",
+    "function_bytes",
     "is_rare_word",
     "lexicons",
     "lower_words",
+    "occurrences",
     "rare_places",
+    "runs",
     "scan",
     "token_lines",
     "word_bytes",

