@@ -123,9 +123,15 @@ def function_bytes() -> frozenset[bytes]:
     English word among them), in lower case, and capitalised when they have three letters or more
     ("Doch": a sentence's first word; "Xi", "El", "De" are names' more often than not), as
     Windows-1252 bytes (they are ASCII)."""
-    doc = json.loads(resources.files("qa").joinpath("data/lexicons_function.json").read_text(encoding="utf-8"))
-    lower = [str(w).encode("ascii") for w in doc["words"]]
+    lower = [w.encode("ascii") for w in function_words()]
     return frozenset(lower) | frozenset(w[:1].upper() + w[1:] for w in lower if len(w) >= 3)
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """The foreign function words of :func:`function_bytes`, lower case."""
+    doc = json.loads(resources.files("qa").joinpath("data/lexicons_function.json").read_text(encoding="utf-8"))
+    return frozenset(str(w) for w in doc["words"])
 
 
 def words(text: str) -> list[str]:
@@ -469,6 +475,7 @@ __all__ = [
     "char_class",
     "english_bytes",
     "function_bytes",
+    "function_words",
     "is_rare_word",
     "lexicons",
     "lower_words",

@@ -49,6 +49,7 @@ from qa.lexical import (
     cased_english_bytes,
     english_bytes,
     function_bytes,
+    function_words,
     lexicons,
     scan,
     token_lines,
@@ -168,6 +169,85 @@ DEFAULT_TERMS = (
     "habeas corpus",
     "in absentia",
     "inter alia",
+    # More of the foreign phrases English dictionaries list as English usage (French, Italian,
+    # Spanish, German, Latin): a line or a short sentence of one is no foreign text.
+    "à la mode",
+    "au contraire",
+    "au pair",
+    "au revoir",
+    "avant-garde",
+    "belle époque",
+    "bête noire",
+    "bon appétit",
+    "bon vivant",
+    "bon voyage",
+    "café au lait",
+    "c'est la vie",
+    "cordon bleu",
+    "coup de grâce",
+    "crème brûlée",
+    "crème de la crème",
+    "crème fraîche",
+    "cul-de-sac",
+    "de rigueur",
+    "enfant terrible",
+    "esprit de corps",
+    "faux pas",
+    "femme fatale",
+    "film noir",
+    "haute couture",
+    "haute cuisine",
+    "hors d'oeuvre",
+    "hors d'œuvre",
+    "hors de combat",
+    "je ne sais quoi",
+    "mot juste",
+    "noblesse oblige",
+    "nouveau riche",
+    "objet d'art",
+    "pièce de résistance",
+    "pied-à-terre",
+    "prêt-à-porter",
+    "raison d'etre",
+    "sans serif",
+    "tour de force",
+    "vive la différence",
+    "al dente",
+    "al fresco",
+    "a cappella",
+    "dolce vita",
+    "dolce far niente",
+    "prima donna",
+    "sotto voce",
+    "hasta la vista",
+    "hasta mañana",
+    "mi casa es su casa",
+    "que sera sera",
+    "que será será",
+    "ad infinitum",
+    "alma mater",
+    "carpe diem",
+    "caveat emptor",
+    "curriculum vitae",
+    "in memoriam",
+    "in vitro",
+    "in vivo",
+    "magnum opus",
+    "non sequitur",
+    "per annum",
+    "post mortem",
+    "prima facie",
+    "pro forma",
+    "pro rata",
+    "sui generis",
+    "terra incognita",
+    "ipso facto",
+    "mutatis mutandis",
+    "in vino veritas",
+    "annus horribilis",
+    "deus ex machina",
+    "ex officio",
+    "ex post facto",
 )
 
 _URL = regex.compile(
@@ -681,6 +761,8 @@ def foreign_sentences(
                 plain = st.foreign_char.sub(" ", plain)
             if _mojibake_lead(sentence) and is_bad(sentence):
                 continue  # mojibake: the encoding check reports it; its letters are no language
+        if _in_reference(text, start, end):
+            continue  # the title of a work cited is in the work's language
         ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
         if not ranked:
             continue
@@ -996,8 +1078,71 @@ def _short_sentence(
     words = _line_words(sentence, st, vocabulary)
     if not words or words[1]:
         return None  # English words only, or a name
+    if _in_reference(text, start, end):
+        return None
     found = _identified(words[0], st, vocabulary, others, cache_dir)
     return None if found is None else (start, end, *found)
+
+
+# The particles of names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva", "Ibn Battuta"): a
+# line of capitalised words and these is a name.
+NAME_PARTICLES = frozenset(
+    [
+        "af",
+        "al",
+        "av",
+        "bin",
+        "ben",
+        "ibn",
+        "da",
+        "das",
+        "de",
+        "dei",
+        "del",
+        "della",
+        "der",
+        "des",
+        "di",
+        "do",
+        "dos",
+        "du",
+        "el",
+        "la",
+        "las",
+        "le",
+        "les",
+        "lo",
+        "los",
+        "san",
+        "st",
+        "ten",
+        "ter",
+        "van",
+        "von",
+        "zu",
+    ]
+)
+# A two-letter word in lower case between two capitalised words ("Más en Deportes").
+_LINKED = regex.compile(r"(?<=\p{Lu}[\p{L}'’-]*\s+)(\p{Ll}{2})(?=\s+\p{Lu})")
+# A reference (bibliography, footnote): "^ a b", "Müller, J. (2019).", "pp. 12-34", "doi:", "et al.".
+# Its kinds: a Wikipedia note ("^ a b"); a marker (doi, ISBN, pages, volume, et al.); an author
+# "Surname, X." then a year ("Müller, J. (2019)", "Silva, J. da (2012)", "Dupont, P. ... Paris,
+# 2010"); two authors in the Vancouver style ("Schmidt K, Weber L."). ("U.S., in 2019" is none.)
+_CITATION = regex.compile(
+    r"^\s*\^\s|\b(?:doi:|ISBN|ISSN|pp?\.\s?\d|[Vv]ol\.\s?\d|et al\.|ibid\.|op\. cit\.)"
+    r"|\b\p{Lu}[\p{L}'’-]+,\s\p{Lu}\.(?:\s?-?\p{Lu}\.)*.{0,120}?(?:1[5-9]|20)\d\d\b"
+    r"|\b\p{Lu}\p{Ll}+ \p{Lu}{1,3}, \p{Lu}\p{Ll}+ \p{Lu}{1,3}[.,]"
+)
+REFERENCE_REACH = 160  # characters before a sentence (authors, year) and after it (publisher) that tell a reference
+
+
+def _in_reference(text: str, start: int, end: int) -> bool:
+    """The sentence ``text[start:end]`` is part of a reference: _CITATION matches around it, on its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    window = text[max(line_start, start - REFERENCE_REACH) : min(line_end, end + REFERENCE_REACH // 2)]
+    return _CITATION.search(window) is not None
 
 
 # Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
@@ -1016,6 +1161,10 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
     capitalised words (particles aside: "Luiz Inácio Lula da Silva") may be a name."""
     if _CODE.search(line) is not None:
         return ()  # code and markup: identifiers are no language
+    if _CITATION.search(line) is not None:
+        return ()  # a reference: its title is in the language of the work cited
+    if _mojibake_lead(line) and is_bad(line):
+        return ()  # mojibake (the encoding check's E201): its letters are no language
     plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
     if "&" in plain:
         plain = _ENTITY.sub(" ", plain)
@@ -1025,13 +1174,31 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
         return ()  # letters of another script: L101's
     words = [w for w in _words(plain) if w not in st.allowed_terms]
     lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
-    if len(lower) >= 2:
-        words = lower
+    particles = bool(lower) and NAME_PARTICLES.issuperset(lower)  # "Ursula von der Leyen"
+    by_lower = len(lower) >= 2 and not particles
+    if by_lower:
+        # A line's first word is capitalised whatever it is: a word of another language there
+        # is no name ("Partager cet article", "Compléments d'info à l'article").
+        head = plain.split(maxsplit=1)[:1]
+        first = _words(head[0]) if head and head[0][:1].isupper() else []
+        words = [w for w in first if w not in vocabulary and _in_other_lexicon(w)] + lower
     n = len(words)
-    if n == 0 or all(w in vocabulary for w in words):
-        return ()
-    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
+    if n == 0 or all(w in vocabulary or len(w) <= 2 for w in words):
+        return ()  # English words, and tiny ones ("mm", "co", "de") that are no evidence alone
+    # One word, or capitalised words and particles, may be a name; not with a two-letter foreign
+    # function word that is no particle between two of them ("También en Noticias", "Auch im
+    # Angebot"; "Café & co" and "Da Nang" may be names).
+    name_like = n == 1 or (
+        not by_lower
+        and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3 and t.lower() not in NAME_PARTICLES)
+        and not any(w not in NAME_PARTICLES and w in function_words() for w in _LINKED.findall(plain, overlapped=True))
+    )
     return tuple(words), name_like
+
+
+def _in_other_lexicon(word: str) -> bool:
+    """The (lower-case) word is a word of another language's lexicon."""
+    return any(word in lexicon for lexicon in lexicons()[1].values())
 
 
 def _identified(
