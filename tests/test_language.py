@@ -350,3 +350,21 @@ def test_title_case_and_capitalised_first_words_are_no_names_when_foreign(tmp_pa
     fs = lang(tmp_path, body)
     assert [(f.rule, f.evidence) for f in fs] == [("L103", line)]
     assert f"'{code}'" in fs[0].message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Premier wins the vote",
+        "Mayor visits the city",
+        "Pope visits the city",
+        "Senator says no to the plan",
+        "Don't miss out on our picks",
+        "Isn't it time to go",
+    ],
+)
+def test_english_first_words_the_lexicon_lacks_stay_english(tmp_path: Path, line: str) -> None:
+    """'premier', 'mayor', 'pope' are words of other languages' lexicons and missing from English's
+    (its list drops the other languages' commonest words): first on an English line they are no
+    evidence."""
+    _quiet_everywhere(tmp_path, line)

@@ -1177,11 +1177,17 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
     particles = bool(lower) and NAME_PARTICLES.issuperset(lower)  # "Ursula von der Leyen"
     by_lower = len(lower) >= 2 and not particles
     if by_lower:
-        # A line's first word is capitalised whatever it is: a word of another language there
-        # is no name ("Partager cet article", "Compléments d'info à l'article").
+        # A line's first word is capitalised whatever it is: a word of another language there is
+        # no name ("Compléments d'info à l'article", "Prendre la parole"); but an English word
+        # the lexicon lacks may be one of another language's too ("Premier wins the vote"): it
+        # counts with a letter outside ASCII, or beside lower-case words that are not all
+        # English or hold a foreign function word.
         head = plain.split(maxsplit=1)[:1]
         first = _words(head[0]) if head and head[0][:1].isupper() else []
-        words = [w for w in first if w not in vocabulary and _in_other_lexicon(w)] + lower
+        english_rest = all(w in vocabulary for w in lower) and function_words().isdisjoint(lower)
+        words = [
+            w for w in first if w not in vocabulary and (not english_rest or not w.isascii()) and _in_other_lexicon(w)
+        ] + lower
     n = len(words)
     if n == 0 or all(w in vocabulary or len(w) <= 2 for w in words):
         return ()  # English words, and tiny ones ("mm", "co", "de") that are no evidence alone
@@ -1261,7 +1267,7 @@ def field_hits(
         read = reading(text, st.min_words)
         if read.quiet:
             return tuple(out)  # every word they would read is English
-        text = read.text  # the same offsets; long lines without foreign evidence blanked
+        text = read.text  # the same offsets; lines of prose without foreign evidence blanked
     covered: list[tuple[int, int]] = []
     sentence_languages: set[str] = set()
     for start, end, lang, score, in_expected in foreign_sentences(text, st, cache_dir):
@@ -1356,6 +1362,7 @@ def warm(ctx: Context) -> None:
     if st.latin and st.english:
         lexicons()
         cased_english_bytes()
+        function_bytes()
 
 
 CHECK = Check(
