@@ -368,3 +368,29 @@ def test_english_first_words_the_lexicon_lacks_stay_english(tmp_path: Path, line
     (its list drops the other languages' commonest words): first on an English line they are no
     evidence."""
     _quiet_everywhere(tmp_path, line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "result = model.predict('Fondant au chocolat et tarte aux myrtilles')",
+        "et, ev, tb = sys.exc_info()",
+        ">>> ini.get('section1', 'notexist', [], lambda x: x.split(','))",
+        ":alt: Mit License",
+        '"""Tkinter GUI version."""',
+        ".. image:: https://example.org/badge.svg",
+    ],
+)
+def test_code_and_markup_are_no_language(tmp_path: Path, line: str) -> None:
+    body = f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n"
+    assert lang(tmp_path, body) == []
+
+
+def test_footnote_marks_and_plural_brackets_are_prose(tmp_path: Path) -> None:
+    """Brackets in prose ("[1]", "[...]", "estrella(s)") do not make a foreign sentence code."""
+    for sentence in (
+        "Les auteurs français [1] accèdent très peu aux revues que la communauté scientifique a placées en tête.",
+        "Actualmente puntuada con una estrella(s) sobre cinco por los lectores del diario.",
+    ):
+        [f] = lang(tmp_path, f"{PARAGRAPH} {sentence}\n")
+        assert f.rule == "L102" and f.evidence == sentence

@@ -763,6 +763,8 @@ def foreign_sentences(
                 continue  # mojibake: the encoding check reports it; its letters are no language
         if _in_reference(text, start, end):
             continue  # the title of a work cited is in the work's language
+        if _CODE_SENTENCE.search(sentence) is not None:
+            continue  # code: a string in a call is no sentence of the text
         ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
         if not ranked:
             continue
@@ -1145,8 +1147,12 @@ def _in_reference(text: str, start: int, end: int) -> bool:
     return _CITATION.search(window) is not None
 
 
-# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
-_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)")
+# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>",
+# a docstring's quotes, a reStructuredText directive or field (".. image::", ":alt:").
+_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)|\"\"\"|'''|^\s*\.\. |^\s*:[a-z-]+:")
+# Code in a sentence (prose has brackets, "[1]", "[...]", "estrella(s)" and handles, "@user_"): an assignment,
+# a method call, "()", braces, backticks, a tag, a snake_case name, a docstring's quotes.
+_CODE_SENTENCE = re.compile(r"\S ?= ?\S|\w\.\w+\(|\(\)|[{}`]|<\w|\w_\w|\"\"\"|'''")
 # An HTML character reference (E206's): markup, not a word ("Café &amp; co" is not Spanish).
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # (words, name-like) of a short line, or () when it has no word outside English's lexicon
