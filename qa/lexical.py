@@ -292,10 +292,10 @@ def _tables() -> tuple[bytes, bytes]:
 
 
 TOKENS, LOWRUNS = _tables()
-# KEEP: the letters of TOKENS with their case, the rest a space; SMALL_BYTES: the bytes of a
+# KEEP: the letters of TOKENS with their case, the rest a space; _SMALL_BYTES: the bytes of a
 # small (Ll) letter, which a lower-case word starts with.
 KEEP = _table({b: b for b in range(256) if TOKENS[b] not in (SPACE, 0x0A) and b not in (FORMAT,)})
-SMALL_BYTES = frozenset(
+_SMALL_BYTES = frozenset(
     b for b in range(256) if (c := bytes([b]).decode("cp1252", errors="ignore")) and _SMALL_FIRST.match(c)
 ) | {SMALL}
 _DELETE_FORMAT = bytes((FORMAT,))
@@ -346,14 +346,6 @@ class Scan:
     places: list[tuple[int, int]] | None  # rare_places(text), or a superset of it; None: read every sentence
 
 
-@dataclass(frozen=True, slots=True)
-class Runs:
-    """A field's runs of letters that are no English word, from one split (see :func:`runs`)."""
-
-    letters: bytes  # the text's letters (case kept), every other character a space: one byte a character
-    rare: frozenset[bytes]  # the runs whose lower case is no English word ("Lula", "telecom", "und")
-
-
 # marks, format characters, odd ones, and the word characters that are no letters (² ³ ¹ ¼ ½ ¾):
 # deleting every other byte leaves them (one pass, faster than a search for a class)
 _SPECIAL = frozenset((MARK, FORMAT, ODD, 0xB2, 0xB3, 0xB9, 0xBC, 0xBD, 0xBE))
@@ -361,55 +353,37 @@ _NOT_SPECIAL = bytes(b for b in range(256) if b not in _SPECIAL)
 
 
 @lru_cache(maxsize=64)
-def runs(text: str) -> Runs | None:
-    """The runs of letters of ``text`` that are no English word in any case, or None for a text
-    with marks, format characters or word characters that are no letters (``²``). Without
-    those, a word of ``words`` and of ``lower_words`` is a run of letters, so one split of the
-    text with its letters' case kept gives them: the runs that are not an English word in lower
-    case or capitalised are few (names, capitals, rare words: hashing every run once is the
-    cost), and those whose lower case is no English word either ("iPhone" is one) are the rare
-    ones. Every word is English exactly when there is none."""
+def scan(text: str) -> Scan:
+    """:func:`all_english` and :func:`rare_places` of a field at once. Without marks, format
+    characters and word characters that are no letters (``²``), a word of ``words`` and of
+    ``lower_words`` is a run of letters, so one split of the text with its letters' case kept
+    gives both: the runs that are not an English word in lower case or capitalised are few
+    (names, capitals, rare words), and those whose lower case is no English word either ("iPhone"
+    is one) are the rare ones: every word is English exactly when there is none, and a lower-case
+    word outside the lexicon is a rare run that starts with a small letter. Other texts take the
+    two general functions."""
     encoded = word_bytes(text)
     if encoded.translate(None, _NOT_SPECIAL):
-        return None
+        return Scan(_all_english(encoded), rare_places(text))
     letters = encoded.translate(KEEP)
-    unknown = set(letters.split()).difference(cased_english_bytes())
-    if not unknown:
-        return Runs(letters, frozenset())
     english = english_bytes()
-    return Runs(letters, frozenset(run for run in unknown if run.translate(TOKENS) not in english))
-
-
-@lru_cache(maxsize=64)
-def scan(text: str) -> Scan:
-    """:func:`all_english` and :func:`rare_places` of a field at once, from :func:`runs`: a
-    lower-case word outside the lexicon is a rare run that starts with a small letter. Other
-    texts take the two general functions."""
-    found = runs(text)
-    if found is None:
-        return Scan(_all_english(word_bytes(text)), rare_places(text))
-    if not found.rare:
+    unknown = set(letters.split()).difference(cased_english_bytes())
+    rare = [run for run in unknown if run.translate(TOKENS) not in english]
+    if not rare:
         return Scan(True, [])
     places: list[tuple[int, int]] = []
-    padded = b" " + found.letters + b" "
-    for run in found.rare:
-        if run[0] in SMALL_BYTES:  # not "Lula"
-            places.extend(occurrences(padded, run))
+    padded = b" " + letters + b" "
+    for run in rare:
+        if run[0] not in _SMALL_BYTES:
+            continue  # not a lower-case word ("Lula")
+        n = len(run)
+        needle = b" " + run + b" "
+        at = padded.find(needle)  # padded[at + 1] is text[at]
+        while at >= 0:
+            places.append((at, at + n))
+            at = padded.find(needle, at + n + 1)
     places.sort()
     return Scan(False, places)
-
-
-def occurrences(padded: bytes, run: bytes) -> list[tuple[int, int]]:
-    """(start, end) in the text of each occurrence of the run of letters ``run`` in ``padded``
-    (b" " + the text's letters, everything else a space, + b" ")."""
-    out: list[tuple[int, int]] = []
-    n = len(run)
-    needle = b" " + run + b" "
-    at = padded.find(needle)  # padded[at + 1] is text[at]
-    while at >= 0:
-        out.append((at, at + n))
-        at = padded.find(needle, at + n + 1)
-    return out
 
 
 @lru_cache(maxsize=1)
@@ -469,7 +443,6 @@ __all__ = [
     "FORMAT_CHARS",
     "NEUTRAL_WORDS",
     "TOKEN",
-    "Runs",
     "Scan",
     "all_english",
     "char_class",
@@ -479,9 +452,7 @@ __all__ = [
     "is_rare_word",
     "lexicons",
     "lower_words",
-    "occurrences",
     "rare_places",
-    "runs",
     "scan",
     "token_lines",
     "word_bytes",
