@@ -379,11 +379,31 @@ def test_english_first_words_the_lexicon_lacks_stay_english(tmp_path: Path, line
         ":alt: Mit License",
         '"""Tkinter GUI version."""',
         ".. image:: https://example.org/badge.svg",
+        '"lang": "en",',
+        "{'titre': 'Les auteurs français accèdent très peu aux revues'}",
+        "'titre': 'Les auteurs français accèdent très peu aux revues',",
     ],
 )
 def test_code_and_markup_are_no_language(tmp_path: Path, line: str) -> None:
     body = f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n"
     assert lang(tmp_path, body) == []
+
+
+@pytest.mark.parametrize("line", ["Del.i.cious", "Bookmark on del.icio.us", "Digg.i.t now"])
+def test_names_written_with_dots_are_no_words(tmp_path: Path, line: str) -> None:
+    """A brand or abbreviation with dots between its letters is no word of a language."""
+    _quiet_everywhere(tmp_path, line)
+
+
+def test_foreign_text_beside_dots_and_quoted_words_is_still_found(tmp_path: Path) -> None:
+    """The two quiet classes above take only their own characters: French prose spaces its colon
+    after a quoted word, and the words beside a dotted name are still read."""
+    sentence = 'Le ministre a répondu "non" : la réforme des retraites ne sera pas retirée cette année.'
+    [f] = lang(tmp_path, f"{PARAGRAPH} {sentence}\n")
+    assert f.rule == "L102" and f.evidence == sentence
+    line = "Partager sur Del.i.cious et envoyer à un ami"
+    [g] = lang(tmp_path, f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n")
+    assert g.rule in ("L102", "L103") and g.evidence == line
 
 
 def test_footnote_marks_and_plural_brackets_are_prose(tmp_path: Path) -> None:

@@ -1147,12 +1147,16 @@ def _in_reference(text: str, start: int, end: int) -> bool:
     return _CITATION.search(window) is not None
 
 
-# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>",
-# a docstring's quotes, a reStructuredText directive or field (".. image::", ":alt:").
-_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)|\"\"\"|'''|^\s*\.\. |^\s*:[a-z-]+:")
+# Characters of code, markup and data, not of a line of prose or a button: "f()", "a_b", "x = 1",
+# "<tr>", a docstring's quotes, a reStructuredText directive or field (".. image::", ":alt:"), a
+# quoted key before its value (JSON, a Python dict: '"lang": "en",'; French prose spaces its colon).
+_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)|\"\"\"|'''|^\s*\.\. |^\s*:[a-z-]+:|[\"'][\w.-]+[\"']:")
 # Code in a sentence (prose has brackets, "[1]", "[...]", "estrella(s)" and handles, "@user_"): an assignment,
-# a method call, "()", braces, backticks, a tag, a snake_case name, a docstring's quotes.
-_CODE_SENTENCE = re.compile(r"\S ?= ?\S|\w\.\w+\(|\(\)|[{}`]|<\w|\w_\w|\"\"\"|'''")
+# a method call, "()", braces, backticks, a tag, a snake_case name, a docstring's quotes, a quoted key.
+_CODE_SENTENCE = re.compile(r"\S ?= ?\S|\w\.\w+\(|\(\)|[{}`]|<\w|\w_\w|\"\"\"|'''|[\"'][\w.-]+[\"']:")
+# A name written with dots between its letters ("Del.i.cious", "del.icio.us", "U.S.A"): a brand or an
+# abbreviation, no words of a language (two dots at least: "fin.Le" may be a missing space).
+_DOTTED = regex.compile(r"\p{L}+(?:\.\p{L}+){2,}")
 # An HTML character reference (E206's): markup, not a word ("Café &amp; co" is not Spanish).
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # (words, name-like) of a short line, or () when it has no word outside English's lexicon
@@ -1174,6 +1178,8 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
     plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
     if "&" in plain:
         plain = _ENTITY.sub(" ", plain)
+    if "." in plain:
+        plain = _DOTTED.sub(" ", plain)
     if st.terms is not None:
         plain = st.terms.sub(" ", plain)
     if not plain.isascii() and st.foreign_char.search(plain):
