@@ -1,11 +1,13 @@
 """The text checks' cost against a baseline revision, measured in the same run (issue 18's budget).
 
-    python bench/text_checks_bench.py [--base REF] [--files N] [--rounds R] [--corpus gen,seeds]
-                                      [--json FILE]
+    python bench/text_checks_bench.py [--base REF] [--also REF] [--files N] [--rounds R]
+                                      [--corpus gen,seeds] [--json FILE]
 
 Two trees are compared: the working tree (``this``) and ``--base`` (default: the last commit of
 main before issue 18's text checks, ``BASE`` below), exported with ``git archive`` into a
-temporary folder. Same interpreter, same installed libraries: only clipqa's code and data differ.
+temporary folder; ``--also REF`` adds a third (say ``main``, to see a branch against both in
+one run; the budget is still judged against ``--base``). Same interpreter, same installed
+libraries: only clipqa's code and data differ.
 
 **Per-file stage, in process** (always): for each corpus, tree and round a fresh Python process
 builds the per-file ``Stage`` as a worker does, warms it (``Stage.warm`` and one chunk of other
@@ -13,8 +15,9 @@ files: imports, compiled patterns, lexicons, the fastText model: one-off costs a
 once per worker), then runs ``Stage.process`` over the corpus in chunks of 5,000 files with each
 text check's hooks (record, columns) wrapped in a CPU timer (``time.process_time``). It reports
 CPU microseconds per file of each text check and of the whole stage, and the text checks' share
-of the stage. Trees alternate within a round (base, this; then this, base), so load from other
-processes hits both alike; figures are medians over the rounds.
+of the stage. Trees alternate within a round (base, this; then this, base; with a third tree
+the order rotates), so load from other processes hits them alike; figures are medians over the
+rounds.
 
 Whole ``clipqa check`` runs (reading, reports, processes) are timed the same way by
 ``bench/text_checks_overhead.py``.
@@ -79,7 +82,16 @@ for name in names:
             finally:
                 spent[name] += time.process_time() - t
         return run
-    checks[name] = dataclasses.replace(c, record=wrap(c.record), columns=wrap(c.columns, columns=True))
+    hooks = {"record": wrap(c.record), "columns": wrap(c.columns, columns=True)}
+    if getattr(c, "columns_batch", None) is not None:  # a chunk's columns at once (counted as the check's)
+        def batch(records, ctx, hook=c.columns_batch, name=name):
+            t = time.process_time()
+            try:
+                return hook(records, ctx)
+            finally:
+                spent[name] += time.process_time() - t
+        hooks["columns_batch"] = batch
+    checks[name] = dataclasses.replace(c, **hooks)
 
 config = load_config(None)
 config.jobs = 1
@@ -188,28 +200,37 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base", default=BASE, help="git revision to compare with (default: main before issue 18)")
+    ap.add_argument("--also", help="a third git revision measured in the same run (e.g. main)")
     ap.add_argument("--files", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--corpus", default="gen,seeds")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)
     kinds = [k for k in args.corpus.split(",") if k]
-    try:
-        subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--verify", args.base + "^{commit}"], capture_output=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        print(f"text_checks_bench: no git revision {args.base!r} here; nothing to compare with", file=sys.stderr)
-        return 0
+    refs = [args.base] + ([args.also] if args.also else [])
+    for ref in refs:
+        try:
+            subprocess.run(
+                ["git", "-C", str(REPO), "rev-parse", "--verify", ref + "^{commit}"], capture_output=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError):
+            print(f"text_checks_bench: no git revision {ref!r} here; nothing to compare with", file=sys.stderr)
+            return 0
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="clipqa-textbench-") as tmp:
         root = Path(tmp)
         trees = {"base": export_tree(args.base, root / "base"), "this": REPO}
+        if args.also:
+            trees["also"] = export_tree(args.also, root / "also")
+        names = list(trees)
         corpora = make_corpora(root, kinds, args.files)
         warm = warm_corpus(root)
         stage: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in range(args.rounds):
-            order = ["base", "this"] if r % 2 == 0 else ["this", "base"]
+            if len(names) == 2:
+                order = names if r % 2 == 0 else names[::-1]
+            else:
+                order = names[r % len(names) :] + names[: r % len(names)]
             for kind, corpus in corpora.items():
                 for name in order:
                     stage.setdefault((kind, name), []).append(stage_run(trees[name], corpus, warm, root))
@@ -217,12 +238,14 @@ def main(argv: list[str]) -> int:
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     report: dict[str, object] = {
         "base": args.base,
+        "also": args.also,
         "files": args.files,
         "rounds": args.rounds,
         "load": [load, load_after],
     }
     missed = False
     print(f"{args.files} files a corpus, median of {args.rounds} rounds; load average {load:.1f} -> {load_after:.1f}")
+    print(f"base = {args.base}" + (f", also = {args.also}" if args.also else "") + ", this = the working tree")
     print(
         f"{'corpus':7} {'tree':5} "
         + " ".join(f"{c:>12}" for c in TEXT_CHECKS)
@@ -231,7 +254,9 @@ def main(argv: list[str]) -> int:
     for kind in corpora:
         shares: dict[str, float] = {}
         texts: dict[str, float] = {}
-        for name in ("base", "this"):
+        for name in ("base", "also", "this"):
+            if (kind, name) not in stage:
+                continue
             runs = [figures(x) for x in stage[(kind, name)]]
             per = {c: statistics.median(x[c] for x in runs) for c in TEXT_CHECKS}
             text = statistics.median(x["text"] for x in runs)
@@ -252,6 +277,11 @@ def main(argv: list[str]) -> int:
             f"(budget x{BUDGET:.2f}: {'met' if growth <= BUDGET else 'MISSED'})"
         )
         report[f"{kind}.growth"] = {"text_ratio": ratio, "share_growth": growth}
+        if "also" in shares:
+            print(
+                f"{kind:7} against also: text checks' CPU x{texts['this'] / texts['also']:.2f}; "
+                f"their share x{shares['this'] / shares['also']:.2f}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 1 if missed else 0

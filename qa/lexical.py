@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import gzip
-import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -115,6 +114,24 @@ def lexicons() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     english = frozenset(doc["en"]) | NEUTRAL_WORDS
     others = {code: frozenset(words) for code, words in doc.items() if code not in ("en", "about")}
     return english, others
+
+
+@lru_cache(maxsize=1)
+def function_bytes() -> frozenset[bytes]:
+    """Foreign function words ("und", "het", "dans", "yang"; qa/data/lexicons_function.json, made by
+    tools/language_lexicons.py from jusText's stop lists and pyspellchecker's frequency lists, no
+    English word among them), in lower case, and capitalised when they have three letters or more
+    ("Doch": a sentence's first word; "Xi", "El", "De" are names' more often than not), as
+    Windows-1252 bytes (they are ASCII)."""
+    lower = [w.encode("ascii") for w in function_words()]
+    return frozenset(lower) | frozenset(w[:1].upper() + w[1:] for w in lower if len(w) >= 3)
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """The foreign function words of :func:`function_bytes`, lower case."""
+    doc = json.loads(resources.files("qa").joinpath("data/lexicons_function.json").read_text(encoding="utf-8"))
+    return frozenset(str(w) for w in doc["words"])
 
 
 def words(text: str) -> list[str]:
@@ -325,7 +342,7 @@ def _all_english(encoded: bytes) -> bool:
 class Scan:
     """What the language check's English screens need of a field, from one pass over its words."""
 
-    english: bool  # every word is English (then english.issuperset(words(text)); False may be wrong)
+    english: bool  # every word is English (then english.issuperset(words(text)); exact for Windows-1252 text)
     places: list[tuple[int, int]] | None  # rare_places(text), or a superset of it; None: read every sentence
 
 
@@ -340,24 +357,25 @@ def scan(text: str) -> Scan:
     """:func:`all_english` and :func:`rare_places` of a field at once. Without marks, format
     characters and word characters that are no letters (``²``), a word of ``words`` and of
     ``lower_words`` is a run of letters, so one split of the text with its letters' case kept
-    gives both: the runs that are not an English word in lower case or capitalised (names,
-    capitals, rare words) are few, and a lower-case word outside the lexicon is one of them that
-    starts with a small letter. Other texts take the two general functions."""
+    gives both: the runs that are not an English word in lower case or capitalised are few
+    (names, capitals, rare words), and those whose lower case is no English word either ("iPhone"
+    is one) are the rare ones: every word is English exactly when there is none, and a lower-case
+    word outside the lexicon is a rare run that starts with a small letter. Other texts take the
+    two general functions."""
     encoded = word_bytes(text)
     if encoded.translate(None, _NOT_SPECIAL):
         return Scan(_all_english(encoded), rare_places(text))
     letters = encoded.translate(KEEP)
-    unknown = set(itertools.filterfalse(cased_english_bytes().__contains__, letters.split()))
-    if not unknown:
-        return Scan(True, [])
     english = english_bytes()
+    unknown = set(letters.split()).difference(cased_english_bytes())
+    rare = [run for run in unknown if run.translate(TOKENS) not in english]
+    if not rare:
+        return Scan(True, [])
     places: list[tuple[int, int]] = []
-    padded: bytes | None = None
-    for run in unknown:
-        if run[0] not in _SMALL_BYTES or run.translate(TOKENS) in english:
-            continue  # not a lower-case word ("Lula", "NASA"), or an English one in odd case ("iPhone"?)
-        if padded is None:
-            padded = b" " + letters + b" "
+    padded = b" " + letters + b" "
+    for run in rare:
+        if run[0] not in _SMALL_BYTES:
+            continue  # not a lower-case word ("Lula")
         n = len(run)
         needle = b" " + run + b" "
         at = padded.find(needle)  # padded[at + 1] is text[at]
@@ -425,9 +443,12 @@ __all__ = [
     "FORMAT_CHARS",
     "NEUTRAL_WORDS",
     "TOKEN",
+    "Scan",
     "all_english",
     "char_class",
     "english_bytes",
+    "function_bytes",
+    "function_words",
     "is_rare_word",
     "lexicons",
     "lower_words",

@@ -134,15 +134,17 @@ class Stage:
         for check in self.checks:
             ctx = self.contexts[check.name]
             step = f"check {check.name!r}"
-            batched = check.columns_batch is not None and self._columns_batch(check, records, extras, steps)
-            hooks = (
-                (None if check.record is None else _drawn(check.record), False),
-                (None if batched else check.columns, True),
-            )
-            for hook, is_columns in hooks:
+            # the record hook first: a check's columns may use what it left in ``rec.derived``
+            for hook, is_columns in ((check.record, False), (check.columns, True)):
                 if hook is None:
                     continue
-                for i, out in steps.run_each(step, hook, records, ctx):
+                if (
+                    is_columns
+                    and check.columns_batch is not None
+                    and self._columns_batch(check, records, extras, steps)
+                ):
+                    continue
+                for i, out in steps.run_each(step, hook if is_columns else _drawn(hook), records, ctx):
                     if isinstance(out, BaseException):
                         records[i].findings.append(internal_error(records[i].path, step, out))
                     elif is_columns:

@@ -44,12 +44,19 @@ class TextField:
         return value_position(self.record, self.field, self.text, offset)
 
 
-@lru_cache(maxsize=64)
 def cp1252(text: str) -> bytes | None:
     """The text encoded in Windows-1252, or None when it cannot be (see :func:`is_plain`). One C
-    call; cached, as the checks ask about the fields of one record after another (a few records'
-    worth: the encoded bodies are kept too). Each character of such text is one byte, so a bytes
-    ``translate`` can tell in one pass whether it holds any of a set of them."""
+    call: ASCII text by a copy (uncached: that costs less than a look-up); other text through
+    the codec, cached, as the checks ask about the fields of one record after another (a few
+    records' worth: the encoded bodies are kept too). Each character of such text is one byte,
+    so a bytes ``translate`` can tell in one pass whether it holds any of a set of them."""
+    if text.isascii():
+        return text.encode("ascii")  # the same bytes
+    return _cp1252(text)
+
+
+@lru_cache(maxsize=64)
+def _cp1252(text: str) -> bytes | None:
     try:
         return text.encode("cp1252")
     except UnicodeEncodeError:

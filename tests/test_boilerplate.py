@@ -460,3 +460,162 @@ def test_furniture_of_the_kinds_real_pages_carry(tmp_path: Path, line: str, code
 )
 def test_article_sentences_about_those_things_pass(tmp_path: Path, line: str) -> None:
     assert bp(tmp_path, f"An article sentence that is long enough to be prose, the officials said.\n{line}\n") == []
+
+
+# ---------------------------------------------------------------- the fast path of boilerplate_lines
+
+# Lines of every kind the classes tell apart: furniture (patterns, catalogue phrases, vocabulary,
+# glued rows, glue), notices that need a phrase, headings, short sentences, paragraphs (with and
+# without a needed phrase, in and beyond Windows-1252), lines longer than MAX_LINE, indentation.
+LINE_POOL = [
+    "Home",
+    "  • Share this article",
+    "Leave a Reply",
+    "Email This",
+    "Story Tools",
+    "What Comes Next",
+    "Reader Discussion",
+    "FacebookTwitterMail",
+    "1",
+    "|",
+    "×",
+    "Image caption",
+    "分享到微信",
+    "关于我们",
+    "Ministers Agree on a Budget",
+    "Page ignored her.",
+    "Posted by:",
+    "© 2019 Example Media. All rights reserved.",
+    "Boing Boing uses cookies and analytics trackers, and is supported by advertising; see our privacy policy.",
+    "We are a participant in the Amazon Services LLC Associates Program, an affiliate advertising program.",
+    "The ministers met on Tuesday and agreed on the budget for next year, officials said in a statement.",
+    "Le ministre a déclaré mardi que le budget serait adopté avant la fin de l'année, selon ses services.",
+    "이메일 주소는 공개되지 않습니다. 필수 필드는 *로 표시됩니다",
+    "By continuing to use this website, you agree to the use of cookies and similar technologies on our pages.",
+    "Read more: 大臣は火曜日に予算について合意したと述べた、と関係者が明らかにした。"
+    "その後の会見で詳細が説明された。その後も議論は続いた。",
+    "Read more: Le ministre a déclaré mardi que le budget serait adopté avant la fin de l'année, a-t-il ajouté.",
+    "大臣は火曜日に予算について合意したと述べた。" * 4,
+    "The council debated the proposal for hours. " * 9,
+    "",
+    "   ",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(LINE_POOL),
+            st.text(alphabet=st.sampled_from("ab .:|•©\t-1Éé分x"), max_size=90),
+            st.sampled_from(LINE_POOL).map(str.upper),
+        ),
+        max_size=24,
+    ).map("\n".join),
+    st.booleans(),
+)
+def test_boilerplate_lines_is_its_plain_reading(text: str, fresh: bool) -> None:
+    """boilerplate_lines (short lines remembered once per process, paragraphs read by their
+    expressions only) finds exactly what plain_boilerplate_lines finds reading every line afresh,
+    whether the memo is empty or holds the lines already."""
+    if fresh:
+        bpmod._LINE_KINDS.results = {}
+    assert bpmod.boilerplate_lines(text, PATS) == bpmod.plain_boilerplate_lines(text, PATS)
+    assert bpmod.boilerplate_lines(text, PATS) == bpmod.plain_boilerplate_lines(text, PATS)  # from the memo
+
+
+def test_windows_1252_test_is_the_codec() -> None:
+    """_windows_1252 (one search for a character the code page lacks) says what encoding to cp1252
+    says, for every character of the Basic Multilingual Plane."""
+    for code in range(0x10000):
+        ch = chr(code)
+        try:
+            ch.encode("cp1252")
+            encodes = True
+        except UnicodeEncodeError:
+            encodes = False
+        assert bpmod._windows_1252(ch) == encodes, hex(code)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_word_pattern_reads_ascii_lines_as_the_general_one(line: str) -> None:
+    lowered = line.lower()
+    assert bpmod._ASCII_WORD.findall(lowered) == bpmod._WORD.findall(lowered)
+
+
+# ---------------------------------------------------------------- the class of furniture, read by its words
+
+PROSE = "The council met on Tuesday and agreed on the budget for next year, the mayor's office said."
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        # buttons and menu items no pattern knows, read by their words: a block of them
+        (["Email This", "Story Tools", "Text Size"], ["Email This", "Story Tools", "Text Size"]),
+        (["Login With Facebook"], ["Login With Facebook"]),  # two furniture words and no other: strong
+        (["Subscribe to this RSS feed"], ["Subscribe to this RSS feed"]),
+        # one other word: a maybe, counted between furniture only
+        (["Share", "Reader Discussion", "Print"], ["Share", "Reader Discussion", "Print"]),
+        # links off: navigation marks set apart
+        (["More ›", "ARCHIVE |"], ["More ›", "ARCHIVE |"]),
+        (["Blogs | Quizzes | Slideshows | Video"], []),  # one weak line inside the text: alone
+        # in capitals, a box's heading beside a button
+        (["SUBSCRIBE TO DEADLINE NEWS", "More ›"], ["SUBSCRIBE TO DEADLINE NEWS", "More ›"]),
+        # a template's line under every comment
+        (
+            ["Reply", "A reader wrote this.", "Reply", "Another reader wrote that.", "Reply"],
+            ["Reply", "Reply", "Reply"],
+        ),
+        # counters and page numbers between furniture are furniture
+        (["Page", "1", "2", "Next Page"], ["Page", "1", "2", "Next Page"]),
+        # languages written without spaces
+        (["分享到微信", "关于我们"], ["分享到微信", "关于我们"]),
+        (["ログイン", "利用規約"], ["ログイン", "利用規約"]),
+    ],
+)
+def test_furniture_read_by_its_words(lines: list[str], found: list[str]) -> None:
+    text = "\n".join([PROSE, *lines, PROSE])
+    assert flagged(text) == found
+
+
+def test_a_run_at_the_edge_needs_one_weak_line() -> None:
+    """The page's footer: prose on one side only, one furniture word and a line beside it."""
+    assert flagged(f"{PROSE}\nTags\n2 Chainz\nAce Hood") == ["Tags", "2 Chainz", "Ace Hood"]
+    assert flagged(f"{PROSE}\nTags") == []  # alone
+    assert flagged(f"{PROSE}\nWhat Comes Next\nThe Plan") == []  # a maybe is not enough
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["> We welcome your comments, the editor wrote.", "> Please share them with us.", "> Reply below."],
+        ["| Package | Email | Share |", "| clipqa | yes | no |"],
+        ["|-- bin/", "| |-- python", "| |-- pip", "|-- lib/"],
+        [">>> import htmldate", ">>> htmldate.find_date(page)"],
+        ["app:", "  version: 1.3.5", "  log: debug", "  username: app_user", "  password: secret_value"],
+        ["print(user)", "print(report)"],
+        ["外国专家：中美合作共赢符合国际社会利益", "哈立德·泰穆尔·阿克拉姆指出"],
+        ["Ayrault «assume» et «revendique» sa méthode"],
+        ["Share Your Media", "It's great that your notes are synced."],
+        ["Chorus:", "Say girl, you know that you're the only one", "Chorus:", "Chorus:"],
+    ],
+)
+def test_code_quotes_tables_and_headings_are_no_furniture(lines: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == []
+
+
+NOTICE = "Boing Boing uses cookies and analytics trackers, and is supported by advertising; see our privacy policy."
+
+
+def test_a_notice_is_read_where_notices_stand() -> None:
+    """A long line is read for needed phrases at the text's edges and beside furniture, not
+    between two paragraphs of the article (nor as a text of one line)."""
+    tail = "\n".join([PROSE, PROSE, PROSE, NOTICE])
+    assert flagged(tail) == [NOTICE]
+    beside = "\n".join([PROSE, PROSE, "Share this article", NOTICE, PROSE, PROSE, PROSE])
+    assert flagged(beside) == ["Share this article", NOTICE]
+    inside = "\n".join([PROSE, PROSE, PROSE, NOTICE, PROSE, PROSE, PROSE])
+    assert flagged(inside) == []
+    assert flagged(NOTICE) == []

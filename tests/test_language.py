@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from qa.checks import language
 from qa.checks.language import IDENTIFIER
 from tests.textcheck_helpers import SEEDS, file_at, record, run, seed
 
@@ -95,6 +96,30 @@ def test_identifier_is_the_bundled_model_loaded_once() -> None:
     first = IDENTIFIER.model(None)
     assert IDENTIFIER.model(None) is first
     assert IDENTIFIER.predict("Die Regierung hat heute neue Maßnahmen angekündigt")[0][0] == "de"
+
+
+def test_identifier_remembers_what_it_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line asked about again (a site's furniture in each of its clippings) is not asked of the
+    model again; the memory starts over when full, and a caller cannot change what it holds."""
+    detector = IDENTIFIER.model(None)
+    asked: list[str] = []
+    real = detector.detect
+
+    def detect(text: str, **kwargs: object) -> object:
+        asked.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(detector, "detect", detect)
+    monkeypatch.setattr(language, "KNOWN_PREDICTIONS", 2)
+    monkeypatch.setattr(IDENTIFIER, "_known", {})
+    first = IDENTIFIER.predict("Passwort vergessen", k=5)
+    first.clear()
+    again = IDENTIFIER.predict("Passwort vergessen", k=5)
+    assert again and "de" in dict(again) and asked == ["Passwort vergessen"]
+    assert IDENTIFIER.predict("Passwort vergessen", k=1) == again[:1] and len(asked) == 2  # another k: asked
+    IDENTIFIER.predict("Lire la suite", k=5)  # the memory was full: it starts over
+    IDENTIFIER.predict("Passwort vergessen", k=5)
+    assert asked[-1] == "Passwort vergessen" and len(asked) == 4
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="seeds not present")
@@ -220,3 +245,172 @@ def test_a_menu_of_foreign_words_counts_and_a_word_alone_does_not(tmp_path: Path
 def test_lists_of_names_places_and_code_stay_quiet(tmp_path: Path, lines: str) -> None:
     body = f"The government said on Tuesday that the plan would go ahead.\n{lines}\nThe vote is on Friday.\n"
     assert [f for f in lang(tmp_path, body) if f.rule == "L103"] == []
+
+
+# ---------------------------------------------------------------- classes of false alarm (issue 18, round 3)
+
+PARAGRAPH = "The committee met on Tuesday to discuss the budget, and the members agreed the plan should go ahead."
+
+
+def _quiet_everywhere(tmp_path: Path, line: str) -> None:
+    """Not a foreign line as a title, as a body line, nor as a sentence of a paragraph."""
+    assert lang(tmp_path, f"{PARAGRAPH}\n", title=line.replace('"', "'")) == []
+    assert lang(tmp_path, f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n") == []
+    assert lang(tmp_path, f"{PARAGRAPH} {line} {PARAGRAPH}\n") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "MÃ¼nchen and Berlin",
+        "RÃ©sumÃ© writing tips",
+        "SÃ£o Paulo office",
+        "CafÃ© &amp; co",
+        "Ãœber uns",  # German furniture, but mojibake: E201 reports it; it is judged once repaired
+        "The cafÃ© said the naÃ¯ve plan would go ahead despite the rÃ©sumÃ© of the committee.",
+    ],
+)
+def test_mojibake_is_no_language(tmp_path: Path, line: str) -> None:
+    _quiet_everywhere(tmp_path, line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ludwig van Beethoven",
+        "Leonardo da Vinci",
+        "Johann Wolfgang von Goethe",
+        "Ursula von der Leyen",
+        "Karl-Theodor zu Guttenberg",
+        "Charles de Gaulle Airport",
+        "Da Nang",
+    ],
+)
+def test_names_with_their_particles_are_names(tmp_path: Path, line: str) -> None:
+    _quiet_everywhere(tmp_path, line)
+
+
+@pytest.mark.parametrize("line", ["10 mm of rain", "Rated 4 of 5 by 10 users", "Smith & Co", "De La Soul", "la la la"])
+def test_tiny_words_alone_are_no_evidence(tmp_path: Path, line: str) -> None:
+    """Units, 'co', 'de', 'la': a line whose only words outside English have two letters is no foreign line."""
+    _quiet_everywhere(tmp_path, line)
+
+
+@pytest.mark.parametrize(
+    "line", ["c'est la vie", "crème brûlée", "al dente", "carpe diem", "hasta la vista", "faux pas", "alma mater"]
+)
+def test_loan_phrases_are_english(tmp_path: Path, line: str) -> None:
+    """Foreign phrases English dictionaries list (language.DEFAULT_TERMS; more with allowed_terms)."""
+    _quiet_everywhere(tmp_path, line)
+    assert lang(tmp_path, f"{PARAGRAPH}\nHe shrugged. {line.capitalize()}. The show went on.\n") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Müller, J. (2019). Über die Zeit und das Sein in der modernen Welt. Berlin: Springer.",
+        "^ Dupont, P. (2010). Les origines de la crise financière et ses conséquences pour les banques. Paris.",
+        "García, M. y López, J. (2018). La economía política de los mercados emergentes en el siglo veinte.",
+        "Rossi, A. La storia della città e dei suoi abitanti nel medioevo. Roma: Laterza, 2015, pp. 12–34.",
+        "Schmidt K, Weber L. Die Entwicklung der Stadt und ihrer Bewohner im neunzehnten Jahrhundert. Leipzig; 1999.",
+        "Silva, J. da (2012). A história do Brasil e dos seus povos indígenas. São Paulo: Companhia das Letras.",
+        "Bauer et al. Die Zukunft der Arbeit in einer digitalen Welt ohne Grenzen und Regeln.",
+    ],
+)
+def test_references_with_foreign_titles_pass(tmp_path: Path, line: str) -> None:
+    """The title of a work cited is in the work's language: a reference line is no foreign text."""
+    _quiet_everywhere(tmp_path, line)
+
+
+def test_a_foreign_sentence_beside_dates_and_initials_is_still_found(tmp_path: Path) -> None:
+    body = (
+        "The U.S., China and the EU agreed in 2019 to cut tariffs, J. K. Rowling said. "
+        "Die Regierung hat heute neue Massnahmen angekündigt und sie sind gut.\n"
+    )
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L102" and f.evidence.startswith("Die Regierung")
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("Más en Deportes", "es"),
+        ("También en Noticias", "es"),
+        ("Auch im Angebot", "de"),
+        ("Mehr zum Thema", "de"),
+        ("Lesen Sie auch", "de"),
+        ("Télécharger l'application gratuite", "fr"),
+        ("Compléments d'info à l'article", "fr"),
+    ],
+)
+def test_title_case_and_capitalised_first_words_are_no_names_when_foreign(tmp_path: Path, line: str, code: str) -> None:
+    """A Title Case line with a foreign function word in lower case is no name, and a line's
+    capitalised first word that is a word of another language is judged with the others."""
+    body = f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n"
+    fs = lang(tmp_path, body)
+    assert [(f.rule, f.evidence) for f in fs] == [("L103", line)]
+    assert f"'{code}'" in fs[0].message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Premier wins the vote",
+        "Mayor visits the city",
+        "Pope visits the city",
+        "Senator says no to the plan",
+        "Don't miss out on our picks",
+        "Isn't it time to go",
+    ],
+)
+def test_english_first_words_the_lexicon_lacks_stay_english(tmp_path: Path, line: str) -> None:
+    """'premier', 'mayor', 'pope' are words of other languages' lexicons and missing from English's
+    (its list drops the other languages' commonest words): first on an English line they are no
+    evidence."""
+    _quiet_everywhere(tmp_path, line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "result = model.predict('Fondant au chocolat et tarte aux myrtilles')",
+        "et, ev, tb = sys.exc_info()",
+        ">>> ini.get('section1', 'notexist', [], lambda x: x.split(','))",
+        ":alt: Mit License",
+        '"""Tkinter GUI version."""',
+        ".. image:: https://example.org/badge.svg",
+        '"lang": "en",',
+        "{'titre': 'Les auteurs français accèdent très peu aux revues'}",
+        "'titre': 'Les auteurs français accèdent très peu aux revues',",
+    ],
+)
+def test_code_and_markup_are_no_language(tmp_path: Path, line: str) -> None:
+    body = f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n"
+    assert lang(tmp_path, body) == []
+
+
+@pytest.mark.parametrize("line", ["Del.i.cious", "Bookmark on del.icio.us", "Digg.i.t now"])
+def test_names_written_with_dots_are_no_words(tmp_path: Path, line: str) -> None:
+    """A brand or abbreviation with dots between its letters is no word of a language."""
+    _quiet_everywhere(tmp_path, line)
+
+
+def test_foreign_text_beside_dots_and_quoted_words_is_still_found(tmp_path: Path) -> None:
+    """The two quiet classes above take only their own characters: French prose spaces its colon
+    after a quoted word, and the words beside a dotted name are still read."""
+    sentence = 'Le ministre a répondu "non" : la réforme des retraites ne sera pas retirée cette année.'
+    [f] = lang(tmp_path, f"{PARAGRAPH} {sentence}\n")
+    assert f.rule == "L102" and f.evidence == sentence
+    line = "Partager sur Del.i.cious et envoyer à un ami"
+    [g] = lang(tmp_path, f"{PARAGRAPH}\n{line}\n{PARAGRAPH}\n")
+    assert g.rule in ("L102", "L103") and g.evidence == line
+
+
+def test_footnote_marks_and_plural_brackets_are_prose(tmp_path: Path) -> None:
+    """Brackets in prose ("[1]", "[...]", "estrella(s)") do not make a foreign sentence code."""
+    for sentence in (
+        "Les auteurs français [1] accèdent très peu aux revues que la communauté scientifique a placées en tête.",
+        "Actualmente puntuada con una estrella(s) sobre cinco por los lectores del diario.",
+    ):
+        [f] = lang(tmp_path, f"{PARAGRAPH} {sentence}\n")
+        assert f.rule == "L102" and f.evidence == sentence

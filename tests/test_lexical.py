@@ -73,6 +73,7 @@ def test_all_english_never_says_yes_wrongly(text: str) -> None:
         assert truth or not said, text
     if lexical.cp1252(text) is not None and "\u00ad" not in text:
         assert lexical.all_english(text) == truth  # Windows-1252 text: exact
+        assert lexical.scan(text).english == truth
 
 
 @settings(max_examples=300, deadline=None)
@@ -165,3 +166,28 @@ def test_the_sentence_around_a_letter_is_the_one_that_holds_it(text: str, at: in
     pos = at % len(text)
     [holding] = [s for s in language.sentences(text) if s[0] <= pos < s[1]]
     assert language._sentence_around(text, pos) == holding
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_windows_1252_bytes_are_the_codec_s(text: str) -> None:
+    try:
+        expected: bytes | None = text.encode("cp1252")
+    except UnicodeEncodeError:
+        expected = None
+    assert lexical.cp1252(text) == expected
+
+
+def test_foreign_function_words_are_foreign() -> None:
+    """The screen's evidence (qa/data/lexicons_function.json): the commonest function words of the
+    Latin-script languages, none of spoken English's commonest words, none of the pieces of
+    English contractions."""
+    function = lexical.function_bytes()
+    words = {w.decode() for w in function}
+    for word in ("und", "der", "nicht", "les", "des", "dans", "que", "los", "las", "del", "het", "een", "och", "att"):
+        assert word in words, word
+    for word in ("yang", "dan", "untuk", "ang", "mga", "bir", "ile", "jest", "oraz", "della", "doch", "Doch", "Und"):
+        assert word in words, word
+    for word in ("the", "and", "of", "to", "in", "is", "die", "also", "a", "don", "ve", "ll", "won", "sit", "Xi", "El"):
+        assert word not in words, word
+    assert all(w.isascii() and len(w) >= 2 for w in words)

@@ -15,13 +15,17 @@ import pytest
 from qa.checks import Context
 from qa.checks.boilerplate import (
     REPEAT_OPTIONS,
+    SPAN_FIELDS,
     line_fingerprints,
+    line_fingerprints_batch,
     line_hash,
+    line_hashes,
     provider_key,
     repeat_key,
 )
 from qa.config import load_config
 from qa.pipeline import run
+from qa.textfields import removal
 from tests.textcheck_helpers import record
 
 FM = '---\ntitle: "Story {i}"\nprovider:\n  name: {name}\n  domain: {domain}\n---\n'
@@ -73,8 +77,8 @@ def test_a_line_on_every_page_of_a_site_is_reported_in_each_file(tmp_path: Path)
     f = next(f for f in fs if f.path == "c0.txt")
     text = (tmp_path / "c0.txt").read_text(encoding="utf-8")
     body = text.split("---\n", 2)[2]
-    # no automatic fix: the corpus stage has the line's place, not the text a clean removal needs
-    assert body[slice(*f.span)] == FURNITURE and f.fix is None and f.field == "body"
+    # the fix removes the line (its range was taken, with the text, in the per-file stage)
+    assert body[slice(*f.span)] == FURNITURE and f.fix is not None and f.field == "body"
     assert text.split("\n")[f.line - 1][f.column - 1 :] == FURNITURE
     assert "6 of the 6 clippings of provider 'harbour.example'" in f.message
     assert set(f.related) == {f"c{i}.txt" for i in range(1, 6)}
@@ -167,8 +171,11 @@ def test_repeat_key_and_hash() -> None:
     assert repeat_key("short", 12, 500) is None
     assert repeat_key("x" * 600, 12, 500) is None
     assert line_hash("abc") == line_hash("abc") != line_hash("abd")
-    # stable across processes and runs (blake2b, not Python's salted hash): a known value
-    assert line_hash("abc") == int.from_bytes(__import__("hashlib").blake2b(b"abc", digest_size=8).digest(), "little")
+    # stable across processes and runs (pandas' SipHash with its fixed key, not Python's salted
+    # hash): a known value
+    assert line_hash("abc") == 8952642330259793944
+    assert line_hashes(["abc", "abd", "abc"]).tolist() == [line_hash("abc"), line_hash("abd"), line_hash("abc")]
+    assert line_hash("a\ud800b") == line_hash("a\\xed\\xa0\\x80b")  # a lone surrogate: its escaped form
     assert provider_key({"provider": {"domain": "X.example"}}) == "x.example"
     assert provider_key({"provider": {"name": "Harbour Times"}}) == "harbour times"
     assert provider_key({"webUrl": "https://www.harbour.example/a"}) == "harbour.example"
@@ -180,10 +187,107 @@ def test_fingerprint_columns_are_compact_and_located(tmp_path: Path) -> None:
     rec = record(tmp_path, FM.format(i=1, name="H", domain="h.example") + body)
     out = line_fingerprints(rec, Context(dict(REPEAT_OPTIONS), {}))
     assert out["line_provider"] == "h.example"
-    assert len(out["line_hashes"]) == 2 * 8 and len(out["line_spans"]) == 2 * 16
+    assert len(out["line_hashes"]) == 2 * 8 and len(out["line_spans"]) == 2 * 6 * 4
     import numpy as np
 
-    spans = np.frombuffer(out["line_spans"], dtype="<u4").reshape(-1, 4).tolist()
-    assert [body[a:b] for a, b, _l, _c in spans] == [FURNITURE, "Another line that is long enough to count here."]
-    assert [(line, col) for _a, _b, line, col in spans] == [(7, 1), (10, 1)]
+    spans = np.frombuffer(out["line_spans"], dtype="<u4").reshape(-1, 6).tolist()
+    assert [body[a:b] for a, b, *_rest in spans] == [FURNITURE, "Another line that is long enough to count here."]
+    assert [(line, col) for _a, _b, line, col, _x, _y in spans] == [(7, 1), (10, 1)]
+    assert [(x, y) == removal(body, a, b) for a, b, _l, _c, x, y in spans] == [True, True]
     assert line_fingerprints(record(tmp_path, "no front matter, no provider\n"), Context({}, {})) == {}
+
+
+def test_the_removal_each_line_carries_is_what_removal_gives(tmp_path: Path) -> None:
+    """The range a B201 fix removes, computed while the lines are walked, is qa.textfields.removal's
+    for the whole line, for bodies of every shape: blank lines before and after, indentation, the
+    last line with and without its line break, lines of white space, a body of one line."""
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    line = st.sampled_from(
+        ["", " ", "\t", FURNITURE, "  " + FURNITURE + " ", "Another line that is long enough to count here.", "x"]
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(line, min_size=1, max_size=8).map("\n".join))
+    def check(body: str) -> None:
+        rec = record(tmp_path, FM.format(i=1, name="H", domain="h.example") + body)
+        out = line_fingerprints(rec, Context(dict(REPEAT_OPTIONS), {}))
+        if not out:
+            assert not rec.body.strip()
+            return
+        rows = np.frombuffer(out["line_spans"], dtype="<u4").reshape(-1, SPAN_FIELDS).tolist()
+        for a, b, _line, _col, x, y in rows:
+            want = removal(rec.body, a, b)
+            assert ((x, y) if y > x else None) == want, (rec.body, a, b)
+
+    check()
+
+
+def test_a_repeated_line_comes_with_its_removal(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(5):
+        write(corpus, f"{i}.txt", article(i) + f"\n{FURNITURE}\n")
+    found = b201(corpus)
+    assert len(found) == 5
+    for f in found:
+        assert f.fix is not None and f.fix.applicability == "unsafe"
+        text = (corpus / f.path.split("/")[-1]).read_text(encoding="utf-8")
+        body = text.split("---\n", 2)[2]
+        [edit] = f.fix.edits
+        assert edit.content == "" and body[edit.start : edit.end].strip() == FURNITURE
+        left = body[: edit.start] + body[edit.end :]
+        assert FURNITURE not in left and left.endswith(".\n")  # the line and the blank line before it
+
+
+def test_the_batch_gives_what_each_record_gives(tmp_path: Path) -> None:
+    recs = [
+        record(tmp_path, FM.format(i=i, name="H", domain=f"h{i % 2}.example") + article(i) + f"\n{FURNITURE}\n")
+        for i in range(4)
+    ] + [record(tmp_path, "no front matter\n")]
+    ctx = Context(dict(REPEAT_OPTIONS), {})
+    assert line_fingerprints_batch(recs, ctx) == [line_fingerprints(r, ctx) for r in recs]
+
+
+def _plain_repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
+    """repeat_key as first written: white space collapsed by split and join, digits by \\d."""
+    import re
+
+    from qa.checks import boilerplate as bp
+
+    stripped = line.strip()
+    if not min_chars <= len(stripped) <= max_chars:
+        return None
+    key = " ".join(stripped.lower().split())
+    if re.search(r"\d+", key):
+        tokens = key.split()
+        if 2 * sum(1 for t in tokens if re.search(r"\d+", t)) >= len(tokens):
+            return None
+        key = bp._MONTHS.sub("<m>", re.sub(r"\d+", "0", key))
+        tokens = key.split()
+        words = [t for t in tokens if not bp._DATE_TOKEN.fullmatch(t)]
+        if len(words) < len(tokens) and len(words) < 4:
+            return None
+    if bp._letters(min_chars // 2).match(key) is None:
+        return None
+    if bp._DATELINE.fullmatch(stripped):
+        return None
+    return key
+
+
+def test_repeat_key_is_its_plain_reading() -> None:
+    """repeat_key's shortcuts (no split where an ASCII line has no white space to collapse, digits
+    looked for by ten searches in an ASCII key) give what splitting and \\d give."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from([*"ab Z9٣.,:\t\r\x0b\x1f\u00a0\u3000-—", "  ", "May ", "WASHINGTON (AP) "])
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(alphabet, max_size=30).map("".join), st.integers(1, 14), st.integers(10, 40))
+    def check(line: str, low: int, high: int) -> None:
+        assert repeat_key(line, low, high) == _plain_repeat_key(line, low, high), line
+
+    check()

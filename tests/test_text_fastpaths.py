@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qa import lexical
 from qa.checks import Context, boilerplate, encoding, language
-from qa.corpus import Record
+from qa.corpus import Record, Source, read_record
 from qa.findings import Finding
 from qa.textfields import ShortTextMemo, TextField, record_fields, text_fields
 
@@ -391,3 +392,171 @@ def test_short_sentence_screen_is_exact(text: str) -> None:
     than the sentence: skipping by it finds what splitting every line finds."""
     st_ = language.settings_from(LANGUAGE_OPTIONS[0])
     assert language.foreign_short_sentences(text, st_) == language.foreign_short_sentences(text, st_, screen=False)
+
+
+# ---------------------------------------------------------------- issue 18's speed: what L102/L103 read
+
+LONG_ENGLISH = (
+    "The telecom regulator said on Tuesday that Xi Jinping and WeChat executives met in Brussels, where the "
+    "semiconductor makers and the cranes of the port were discussed at length by ministers and their advisers. "
+)
+# Foreign sentences with no letter outside ASCII: only their function words tell them (the class the
+# screen is built for), in the languages of the stop lists.
+PLAIN_FOREIGN = [
+    "Die Regierung hat heute neue Massnahmen angekundigt und sie sind gut.",
+    "Bisherige Verfahren beruhen meist darauf, die Akkus einzuschmelzen.",
+    "Doch Keith bleibt entspannt.",
+    "JavaScript muss aktiviert werden, damit sie angezeigt werden kann.",
+    "Le president a dit que la reforme est une bonne chose pour le pays.",
+    "Dans quel cadre ?",
+    "El gobierno dijo que la ley es para todos los ciudadanos del pais.",
+    "Acepto las condiciones de las normas de uso y aviso legal.",
+    "Il governo ha detto che la legge sara approvata entro la fine del mese.",
+    "O governo disse que a lei sera votada ainda este ano pelos deputados.",
+    "De regering heeft vandaag nieuwe maatregelen aangekondigd voor het onderwijs.",
+    "Regeringen har i dag presenterat nya regler for skolan och vården.",
+    "Hukumet bu yil yeni bir yasa ile vergileri degistirmek istiyor.",
+    "Rzad przedstawil dzisiaj nowe przepisy dla szkol oraz szpitali.",
+    "Pemerintah akan membangun jalan baru untuk desa yang terpencil.",
+    "Ang mga bata ay naglalaro sa parke tuwing hapon.",
+]
+
+
+@pytest.mark.parametrize("sentence", PLAIN_FOREIGN)
+def test_a_plain_foreign_sentence_keeps_its_line_read(sentence: str) -> None:
+    """A foreign sentence in a long English line, or alone, holds evidence: its line is read as it
+    is and the narrowed check finds what the plain one finds."""
+    st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+    for text in (LONG_ENGLISH + sentence + " " + LONG_ENGLISH, f"{LONG_ENGLISH}\n\n{sentence}\n\n{LONG_ENGLISH}"):
+        read = language.reading(text, st_.min_words)
+        assert not read.quiet
+        at = text.index(sentence)
+        assert read.text[at : at + len(sentence)] == sentence
+        assert language.field_hits(text, st_) == language.field_hits(text, st_, narrow=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        LONG_ENGLISH * 2,
+        "Network startup satellite telecom vaccine supply university (4806)",
+        f"Satellite cranes city model funding (3)\nJune 28, 2022\n\n{LONG_ENGLISH * 2}\n\n{LONG_ENGLISH}",
+        "Alibaba said WeChat and Baidu would build telecom chips in Shenzhen, Xi Jinping told the congress today.",
+    ],
+)
+def test_rare_english_words_and_names_make_nothing_read(text: str) -> None:
+    """'telecom' in every generated body, names in every real one: no foreign evidence, prose only."""
+    assert language.reading(text, 4) == language.QUIET
+
+
+def test_short_lines_are_read_whatever_their_evidence() -> None:
+    """Menu items, buttons and headings are L103's: read without evidence ('Kontakt', 'Abonnemente')."""
+    text = f"{LONG_ENGLISH * 2}\nKontakt\nAbonnemente\n{LONG_ENGLISH * 2}"
+    read = language.reading(text, 4)
+    assert not read.quiet and "\nKontakt\nAbonnemente\n" in read.text
+    assert read.text.count("-" * 300) == 2  # the two lines of English prose are blanked
+
+
+FOREIGN_PIECES = [*PIECES, *(s + " " for s in PLAIN_FOREIGN), LONG_ENGLISH, "Kontakt\n", "Passwort vergessen?\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(TEXT, st.lists(st.sampled_from(FOREIGN_PIECES), max_size=12).map("".join)))
+def test_reading_only_blanks_lines_of_prose_without_evidence(text: str) -> None:
+    """What reading() leaves: the text, but lines of prose (over MAX_SHORT_LINE characters, or a
+    sentence of min_words lower-case words) that hold no foreign function word, no letter
+    outside ASCII and no mark or format character, each character of them a '-'."""
+    read = language.reading(text, 4)
+    if read.quiet:
+        st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+        kept = language.field_hits(text, st_)
+        assert not [h for h in kept if h[0] != "L101"]
+        return
+    assert len(read.text) == len(text)
+    function = lexical.function_bytes()
+    for line, got in zip(text.split("\n"), read.text.split("\n"), strict=True):
+        if got == line:
+            continue
+        assert got == "-" * len(line)
+        stripped = line.strip()
+        prose = len(stripped) > language.MAX_SHORT_LINE or language._prose_by_sentences(line, 4)
+        assert prose
+        assert all(c.isascii() or not c.isalpha() for c in line)
+        assert not language._ODD_CHAR.search(lexical.word_bytes(line))
+        assert function.isdisjoint(lexical.word_bytes(line).translate(lexical.KEEP).split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FOREIGN_PIECES), max_size=12).map("".join), st.sampled_from(LANGUAGE_OPTIONS))
+def test_narrowed_reading_loses_nothing_on_foreign_text(text: str, options: dict[str, Any]) -> None:
+    st_ = language.settings_from(options)
+    assert language.field_hits(text, st_) == language.field_hits(text, st_, narrow=False)
+
+
+def _labelled_texts() -> Iterator[tuple[str, str, str]]:
+    """(where, kind, text) of every text field of the real-page tune split's clippings (full and
+    main text), of the labelled cases, of the seeds and of the examples."""
+    from tests import realpages_eval, text_eval
+    from tests.conftest import EXAMPLES, SEEDS
+
+    docs = realpages_eval.load("tune")
+    for c in [*realpages_eval.full_clippings(docs), *realpages_eval.main_clippings(docs)]:
+        yield f"tune:{c.doc.id}", "body", c.text.split("\n---\n", 1)[1]
+    for case in text_eval.load_cases():
+        yield f"text_eval:{case['id']}", "body", str(case["text"])
+    folders = [EXAMPLES, *([SEEDS] if SEEDS.is_dir() else [])]
+    for folder in folders:
+        for path in sorted(folder.glob("*.txt")):
+            rec = read_record(Source(path.name, str(path)))
+            for field, kind, text in record_fields(rec):
+                yield f"{folder.name}:{path.name}:{field}", kind, text
+
+
+def test_narrowed_reading_loses_nothing_on_the_labelled_texts() -> None:
+    """On every text of the tune split, the labelled set, the seeds and the examples, the check
+    with reading()'s narrowing finds exactly what it finds reading every line."""
+    st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+    found = 0
+    for where, kind, text in _labelled_texts():
+        plain = language.field_hits(text, st_, kind=kind, narrow=False)
+        assert language.field_hits(text, st_, kind=kind) == plain, where
+        found += len(plain)
+    assert found >= 1000  # (the texts hold many findings: a real comparison)
+
+
+PROSE_PIECES = [*"abcXYZ .!?\u00a0\u2009\t\x1c”)é", "É", "U.S.", "e.g.", "ş"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PROSE_PIECES), max_size=40).map("".join))
+def test_prose_counted_in_c_is_the_count_by_sentences(line: str) -> None:
+    for min_words in (0, 1, 2, 4):
+        assert language._prose(line, min_words) == language._prose_by_sentences(line, min_words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, "Ω ", "⠓⠑⠇⠇⠕ ", "々", "🈀", "ʪʫ"]), max_size=16).map("".join))
+def test_foreign_runs_tried_at_candidates_are_every_run(text: str) -> None:
+    for options in LANGUAGE_OPTIONS:
+        st_ = language.settings_from(options)
+        assert [m.span() for m in language._run_matches(text, st_)] == [
+            m.span() for m in st_.foreign_run.finditer(text)
+        ]
+
+
+def test_every_foreign_script_character_is_a_candidate() -> None:
+    """Each code point outside Latin, Common and Inherited (as the regex module's Unicode data
+    has them) is one of _MAYBE_FOREIGN's: a run cannot start anywhere else."""
+    st_ = language.settings_from(LANGUAGE_OPTIONS[0])
+    assert st_.latin_only
+    foreign, maybe = st_.foreign_char, language._MAYBE_FOREIGN
+    missed = [hex(cp) for cp in range(0x110000) if foreign.match(chr(cp)) and not maybe.match(chr(cp))]
+    assert missed == []
+
+
+def test_one_screen_for_bad_and_invisible_characters() -> None:
+    """encoding's _BAD_OR_INVISIBLE matches every character _BAD_SCREEN or _INVISIBLE matches."""
+    bad, invisible, both = encoding._BAD_SCREEN, encoding._INVISIBLE, encoding._BAD_OR_INVISIBLE
+    for cp in range(0x110000):
+        c = chr(cp)
+        assert bool(both.match(c)) == bool(bad.match(c) or invisible.match(c)), hex(cp)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import hashlib
 import json
 import re
+import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,7 +132,8 @@ B201 = rule(
     "warning",
     "A line that recurs (digits and dates aside) in many clippings of the same provider: that site's furniture, "
     "in any language.",
-    fix="Remove the line where it is not part of the article, or add it to a pattern file.",
+    fix="Remove the line (look first: a line can recur for a reason), or add it to a pattern file.",
+    applicability="unsafe",
 )
 
 CATEGORY_RULES: dict[str, Rule] = {
@@ -167,10 +168,21 @@ class Patterns:
     needed: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]  # (phrases, expressions tried if one is in the line)
     all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
     ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
+    vocabulary: Vocabulary = dataclasses.field(default_factory=lambda: Vocabulary({}, frozenset(), ()))
+    longest: int = MAX_LINE  # the longest line a pattern or a phrase is tried on: max(MAX_LINE, phrase_max)
     # a line's first character -> its expressions; the same expressions compiled once
     buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
+
+    def phrase_finder(self, ascii_only: bool) -> re.Pattern[str]:
+        """An expression that finds any of the phrases (of ``ascii_phrases`` for an ASCII text, else
+        of ``all_phrases``): a trie, so that the engine follows one branch per character."""
+        key = "ascii phrases" if ascii_only else "phrases"
+        finder = self.lowered.get(key)
+        if finder is None:
+            finder = self.lowered[key] = re.compile(_trie(self.ascii_phrases if ascii_only else self.all_phrases))
+        return finder
 
     def prepare(self) -> None:
         """Compile the expressions of the usual lines ahead (Windows-1252 lines that start with a
@@ -303,6 +315,26 @@ def _alternation(
     return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), flags)
 
 
+def _trie(words: Iterable[str]) -> str:
+    """One expression matching each of ``words`` (literal), shaped as a trie, so that the engine
+    follows one branch per character; at a position it matches the longest word there."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(root) or "(?!)"
+
+
 def phrase_key(line: str) -> str:
     """A line as the exact phrases are looked up: lower case, white space collapsed, bullets,
     arrows and punctuation stripped from both ends ("» Weiterlesen" and "weiterlesen." are one)."""
@@ -380,14 +412,39 @@ def shipped_contains() -> tuple[tuple[str, str], ...]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The words of page furniture (``vocabulary`` in boilerplate.yaml): word -> category, the
+    function words, and (category, word) of the languages written without spaces."""
+
+    words: Mapping[str, str]
+    function: frozenset[str]
+    unspaced: tuple[tuple[str, str], ...]
+
+
+@lru_cache(maxsize=1)
+def shipped_vocabulary() -> Vocabulary:
+    doc = _shipped_yaml()
+    words: dict[str, str] = {}
+    unspaced: list[tuple[str, str]] = []
+    for category, entry in (doc.get("vocabulary") or {}).items():
+        if category == "unspaced":
+            unspaced.extend((str(c), str(w)) for c, ws in entry.items() for w in ws)
+            continue
+        for word in entry:
+            words.setdefault(str(word).lower(), str(category))
+    function = frozenset(str(w).lower() for w in doc.get("function_words") or ())
+    return Vocabulary(words, function - set(words), tuple(sorted(set(unspaced), key=lambda cw: -len(cw[1]))))
+
+
 def _windows_1252(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return text.isascii() or _NOT_1252.search(text) is None
+
+
+# A character Windows-1252 does not have (C1 controls and the code points above U+00FF but its 27).
+_NOT_1252 = re.compile(
+    "[^\x00-\x7f\xa0-\xff" + re.escape(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore")) + "]"
+)
 
 
 def _lower_if_plain(text: str) -> str:
@@ -477,7 +534,18 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     contains = shipped_contains()
     every = tuple(dict.fromkeys([*(p for ps, _rx in needed for p in ps), *(p for p, _c in contains)]))
     ascii_only = tuple(p for p in every if p.isascii())
-    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only)
+    return Patterns(
+        entries,
+        groups,
+        phrases,
+        phrase_max,
+        contains,
+        needed,
+        every,
+        ascii_only,
+        shipped_vocabulary(),
+        max(MAX_LINE, phrase_max),
+    )
 
 
 # ---------------------------------------------------------------- first characters of an expression
@@ -721,50 +789,155 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 
 # How a line is classed on its own (see line_kind); whether a weak or short line is furniture
 # depends on its neighbours (boilerplate_lines).
-PROSE, STRONG, WEAK, SHORT = 0, 1, 2, 3
+PROSE, STRONG, WEAK, SHORT, GLUE, MAYBE = 0, 1, 2, 3, 4, 5
 SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
-
-_SEARCH_WHOLE_FROM = 8  # lines of at most MAX_LINE characters: from then on the text's phrases are known
 
 
 def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     """(start, end, category) of each line of furniture (the span trimmed of white space).
 
-    A line is furniture on its own (a pattern, an exact phrase: STRONG) or by its place, as
-    jusText judges short paragraphs by their neighbours: furniture comes in blocks (the menu
-    before the article, the share row, the footer). The lines that are not prose (strong, weak:
-    menu items such as "Contact" or "Twitter", short: a few words without a sentence's final
-    punctuation) form runs between prose lines; a run holding a strong line or two weak ones is
-    a block of furniture: its weak lines count, and its short lines within ``SHORT_REACH`` lines
-    of a strong or weak one. A weak or short line alone (a README's "Contact" heading, an
-    article's subheading) stays."""
+    A line is furniture on its own (a pattern, an exact phrase, furniture words: STRONG) or by
+    its place, as jusText judges short paragraphs by their neighbours: furniture comes in blocks
+    (the menu before the article, the share row, the footer). The lines that are not prose
+    (strong; weak: menu items such as "Contact" or "Twitter"; short: a few words without a
+    sentence's final punctuation; glue: no letters) form runs between prose lines; a run holding
+    a strong line or two weak ones is a block of furniture (``_block``). A weak or short line alone
+    (a README's "Contact" heading, an article's subheading) stays.
+
+    A line longer than VOCABULARY_CHARS is read for the phrases of needed-phrase expressions and
+    "contains" entries (cookie and affiliate notices, "All rights reserved") only where notices
+    stand: among the first or last EDGE_LINES lines of a text of two lines or more, or beside a
+    line that is not prose (a block of furniture, a heading); a paragraph between two sentences
+    is the article's, and a text of one line (a title, an excerpt) is read by its expressions.
+
+    A short line is classed once per process (menu items, buttons and bylines recur across
+    clippings): ``plain_boilerplate_lines`` classes every line afresh, and tests/test_boilerplate.py
+    proves the two equal."""
     kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
-    # The phrases of needed-phrase expressions and "contains" are looked for line by line; a text
-    # with many short lines is searched once for each phrase instead (the same answers: a line's
-    # lower-cased text is part of the text's).
-    needed: Needed | None = None
-    contains: Contained | None = None
-    short_lines = 0
-    longest = max(MAX_LINE, pats.phrase_max)  # longer lines are prose: only their place matters
+    sizes: list[int] = []  # the length of each of those lines
+    memo = _LINE_KINDS.table(pats)
+    longest = pats.longest  # longer lines are prose: only their place matters
+    short = max(VOCABULARY_CHARS, pats.phrase_max)  # longer lines: expressions only; shorter: memo
+    pos = 0
+    for line in text.split("\n"):
+        start = pos
+        n = len(line)
+        pos += n + 1
+        if not n:
+            continue
+        if n > longest:
+            if not line.isspace():
+                kinds.append((start, start, PROSE, ""))
+                sizes.append(n)
+            continue
+        if n > short:  # a paragraph, most of the time: its expressions only (line_kind's answer)
+            category = _paragraph_category(line, pats)
+            stripped = line.strip()
+            lead = n - len(line.lstrip())
+            kinds.append(
+                (start + lead, start + lead + len(stripped), PROSE if category is None else STRONG, category or "")
+            )
+            sizes.append(n)
+            continue
+        got = memo.get(line)
+        if got is None:
+            stripped = line.strip()
+            if not stripped:
+                continue
+            got = memo[line] = (
+                line_kind(line, stripped, pats, n <= VOCABULARY_CHARS),
+                n - len(line.lstrip()),
+                len(stripped),
+            )
+        (kind, category), lead, size = got
+        if size:
+            kinds.append((start + lead, start + lead + size, kind, category))
+            sizes.append(n)
+    _read_notices(text, kinds, sizes, pats)
+    return _blocks(text, kinds)
+
+
+def _paragraph_category(line: str, pats: Patterns) -> str | None:
+    """``line_category(line, pats, phrases=False)`` of a line longer than VOCABULARY_CHARS and
+    ``pats.phrase_max`` but not than MAX_LINE (the one thing line_kind asks of such a line),
+    without its detours: a paragraph is the usual line of a body."""
+    head = line.lstrip(_LEADERS)[:1]
+    core = len(line.strip(_AROUND))
+    size = 3 if core >= SIZES[3] else 2 if core >= SIZES[2] else 1 if core >= SIZES[1] else 0
+    if _windows_1252(line):
+        key = (head.lower(), size)
+        fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
+        m = fast.match(line.lower()) if fast is not None else pats.expression_for(head, size).match(line)
+    else:
+        m = pats.expression_for(head, size).match(line)
+    return None if m is None else pats.groups.get(m.lastgroup or "", "page-chrome")
+
+
+def plain_boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
+    """What ``boilerplate_lines`` gives, every line classed afresh (the reference its memo is
+    proved equal to)."""
+    kinds: list[tuple[int, int, int, str]] = []
+    sizes: list[int] = []
     pos = 0
     for line in text.split("\n"):
         start = pos
         pos += len(line) + 1
-        if len(line) > longest and not line.isspace():
+        if len(line) > max(MAX_LINE, pats.phrase_max) and not line.isspace():
             kinds.append((start, start, PROSE, ""))
+            sizes.append(len(line))
             continue
         stripped = line.strip()
-        if not stripped:
-            continue
-        at = start + line.index(stripped[0])
-        if needed is None and len(line) <= MAX_LINE:
-            short_lines += 1
-            if short_lines > _SEARCH_WHOLE_FROM:
-                needed, contains = _present(text, pats)
-        kind, category = line_kind(line, stripped, pats, needed, contains)
-        kinds.append((at, at + len(stripped), kind, category))
+        if stripped:
+            at = start + line.index(stripped[0])
+            kind, category = line_kind(line, stripped, pats, len(line) <= VOCABULARY_CHARS)
+            kinds.append((at, at + len(stripped), kind, category))
+            sizes.append(len(line))
+    _read_notices(text, kinds, sizes, pats)
+    return _blocks(text, kinds)
+
+
+EDGE_LINES = 2  # a long line among the first or last this many lines may be a notice
+
+
+def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], pats: Patterns) -> None:
+    """The long prose lines (longer than VOCABULARY_CHARS, at most MAX_LINE) that stand where
+    notices stand (see boilerplate_lines: at an edge of the text, or beside a line that is not
+    prose: furniture, a notice found included, or a short line such as a heading) are read for
+    their phrases; those that hold one are strong."""
+    last = len(kinds) - 1
+    if last < 1:  # a text of one line (a title, an excerpt) has no place where a notice stands
+        return
+    long = [kinds[k][2] == PROSE and VOCABULARY_CHARS < sizes[k] <= MAX_LINE for k in range(len(kinds))]
+    if not any(long):
+        return
+    read = [False] * len(kinds)
+
+    def beside_furniture(k: int) -> bool:
+        return kinds[k - 1][2] != PROSE or kinds[k + 1][2] != PROSE
+
+    # forwards, then backwards: a notice found makes its neighbours stand where notices stand
+    for order in (range(len(kinds)), range(last, -1, -1)):
+        for k in order:
+            if not long[k] or read[k] or kinds[k][2] != PROSE:
+                continue
+            if EDGE_LINES <= k <= last - EDGE_LINES and not beside_furniture(k):
+                continue
+            read[k] = True
+            start, end = kinds[k][0], kinds[k][1]
+            line = text[start:end]
+            category = phrase_category(line, line.lower(), pats)
+            if category is not None:
+                kinds[k] = (start, end, STRONG, category)
+
+
+def _blocks(text: str, kinds: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
+    """The furniture of a text whose lines are classed: each run of lines that are not prose is
+    judged as a block (``_block``)."""
+    if all(k[2] == PROSE for k in kinds):  # an article without furniture: the usual text
+        return []
+    _promote_repeated(text, kinds)
     out: list[tuple[int, int, str]] = []
     i, n = 0, len(kinds)
     while i < n:
@@ -779,37 +952,70 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
     return out
 
 
+def _promote_repeated(text: str, kinds: list[tuple[int, int, int, str]]) -> None:
+    """A weak line that recurs in the text ("Reply", "Posted by:", "Image caption" under each
+    comment or picture) is a template's: strong (an article does not repeat a menu word on a line
+    of its own; repeated short lines that are no furniture words, "Chorus:", stay short)."""
+    weak = [k for k, r in enumerate(kinds) if r[2] in (WEAK, MAYBE)]
+    if len(weak) < 2:
+        return
+    seen: dict[str, list[int]] = {}
+    for k in weak:
+        seen.setdefault(text[kinds[k][0] : kinds[k][1]].lower(), []).append(k)
+    for line, same in seen.items():
+        # thrice, or twice when it is more than one word (a heading and its table-of-contents entry:
+        # "Contact" twice in a README)
+        if len(same) >= 3 or (len(same) == 2 and len(line.split()) >= 2):
+            for k in same:
+                start, end, _kind, category = kinds[k]
+                kinds[k] = (start, end, STRONG, category)
+
+
 def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: bool) -> Iterator[tuple[int, int, str]]:
     """The furniture of a run of lines that are not prose (see boilerplate_lines). A short line
     counts when, on each side, a strong or weak line of the run is at most ``SHORT_REACH`` lines
     away, or the text's edge is (``at_start``: no prose before the run; ``at_end``: none after):
-    between a menu and the article its title has the article on one side."""
+    between a menu and the article its title has the article on one side. Lines without letters
+    (GLUE: "|", "1", "2", "×") are not counted in those distances, and count when the lines on
+    both sides of them do (or the text's edge is on one side)."""
     strong = sum(1 for r in run if r[2] == STRONG)
-    weak = sum(1 for r in run if r[2] == WEAK)
-    if not strong and weak < 2:
+    weak = sum(1 for r in run if r[2] in (WEAK, MAYBE))
+    # a run at the text's edge (the page's header or footer: no prose on one side) needs one
+    # weak line (not a maybe) and a line beside it; inside the text two
+    edge = (at_start or at_end) and len(run) >= 2 and any(r[2] == WEAK for r in run)
+    if not strong and weak < 2 and not edge:
         return
-    evidence = [k for k, r in enumerate(run) if r[2] != SHORT]
-    last = len(run) - 1
-    for k, (start, end, kind, category) in enumerate(run):
-        if kind == SHORT:
-            before = any(0 < k - e <= SHORT_REACH for e in evidence) or (at_start and k <= SHORT_REACH)
-            after = any(0 < e - k <= SHORT_REACH for e in evidence) or (at_end and last - k <= SHORT_REACH)
+    lines = [k for k, r in enumerate(run) if r[2] != GLUE]  # the run without its glue
+    evidence = [n for n, k in enumerate(lines) if run[k][2] != SHORT]
+    last = len(lines) - 1
+    counted = [False] * len(run)
+    for n, k in enumerate(lines):
+        if run[k][2] in (SHORT, MAYBE):
+            before = any(0 < n - e <= SHORT_REACH for e in evidence) or (at_start and n <= SHORT_REACH)
+            after = any(0 < e - n <= SHORT_REACH for e in evidence) or (at_end and last - n <= SHORT_REACH)
             if not (before and after):
                 continue
+        counted[k] = True
+    for k, (start, end, kind, category) in enumerate(run):
+        if kind == GLUE:  # beside a counted line, and no uncounted line of the run on its other side
+            prev = next((counted[j] for j in range(k - 1, -1, -1) if run[j][2] != GLUE), None)
+            following = next((counted[j] for j in range(k + 1, len(run)) if run[j][2] != GLUE), None)
+            if not (prev or following) or prev is False or following is False:
+                continue
+        elif not counted[k]:
+            continue
         yield start, end, category
 
 
-def line_kind(
-    line: str, stripped: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
-) -> tuple[int, str]:
+def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) -> tuple[int, str]:
     """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
     phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
-    category = line_category(line, pats, needed, contains)
+    key = phrase_key(stripped) if len(line) <= pats.phrase_max or len(stripped) <= pats.phrase_max else None
+    category = line_category(line, pats, phrases, key)  # phrase_key(line) is phrase_key(stripped)
     if category is not None:
         return STRONG, category
     n = len(stripped)
-    if n <= pats.phrase_max:
-        key = phrase_key(stripped)
+    if key is not None and n <= pats.phrase_max:
         weak = pats.phrases.get(key)
         if weak is not None:  # strong phrases were found by line_category
             return WEAK, weak[0]
@@ -817,9 +1023,106 @@ def line_kind(
             glued = _glued_links(stripped, pats)
             if glued is not None:
                 return STRONG, glued
+    if n <= VOCABULARY_CHARS:
+        found_kind = vocabulary_kind(stripped, pats.vocabulary)
+        if found_kind is not None:
+            return found_kind
+        if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None):
+            return GLUE, "page-chrome"
+    if n <= VOCABULARY_CHARS and _SEPARATED.search(stripped) is not None and _NOT_A_TRAIL.search(stripped) is None:
+        return WEAK, "navigation"
     if n <= SHORT_CHARS and _is_short(stripped):
         return SHORT, "page-chrome"
     return PROSE, ""
+
+
+# A line that links off: it starts or ends with a navigation mark set apart by a space ("More ›",
+# "ARCHIVE |", "« Older"), or is a row or a trail cut twice by one such mark ("Blogs | Quizzes |
+# Video", "News > Economy > Business"): the separators of menus, breadcrumbs and link rows (not
+# the middle dot inside a name, "Ayrault «assume»", a file tree, a prompt, a quotation or a table).
+_SEPARATED = re.compile(r"^[›»«‹→←•·] |\s[|›»→•·]$|\s([|›»>→•·])\s.*\s\1(?:\s|$)")
+# a file tree ("| |-- bin/"), a prompt, markup, a quotation (a line that starts with ">"), a table
+# row ("| a | b |")
+_NOT_A_TRAIL = re.compile(r"--|>>>|<|^>|^\|.*\|$")
+
+
+VOCABULARY_CHARS = 80  # longer lines are not read word by word
+VOCABULARY_WORDS = 12
+VOCABULARY_STRONG_WORDS = 5  # a longer line of furniture words is a sentence ("Just watch what I show you")
+GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separator, a page number
+# line -> ((kind, category), leading white space, stripped length) of the short lines met (a
+# blank line: size 0), for one Patterns object
+_LINE_KINDS: ShortTextMemo[tuple[tuple[int, str], int, int]] = ShortTextMemo(max_chars=VOCABULARY_CHARS, limit=65536)
+UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many letters
+_LETTER = re.compile(r"[^\W\d_]")
+# code and data: braces, assignments, markup, quoted keys and values, a call ("print(user)"), a
+# snake_case name ("app_user"), a command-line option, a prompt, a lower-case key with its value
+# ("version: 1.3.5")
+_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|--[a-z]|^\$ |[a-z_]\(|[a-z0-9]_[a-z0-9]|^[a-z][\w-]*: \S')
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
+_ASCII_WORD = re.compile(r"[a-z]+(?:[-'+.][a-z]+)*\+?")  # _WORD on a lower-cased ASCII line (proved equal)
+# Scripts written without spaces between words (their lines are read as a whole).
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    """(STRONG or WEAK, category) of a short line made of furniture words (see ``vocabulary`` in
+    boilerplate.yaml), or None. Function words aside, a line of a few words (up to four) whose
+    words are furniture words but one at most is WEAK ("Email This", "Reader Discussion"), and
+    STRONG when two or more are and none is not ("Login With Facebook", "Subscribe to this RSS
+    feed"); a longer line (up to VOCABULARY_WORDS) is WEAK when at least half of its words are,
+    two at least ("Please follow Money Game on Twitter and Facebook."). A line of a language
+    written without spaces (few letters) is WEAK when it holds one of its furniture words, STRONG
+    with two."""
+    lowered = line.lower()
+    if lowered.isascii():
+        words = _ASCII_WORD.findall(lowered)
+    elif _UNSPACED.search(lowered) is not None:
+        return None if _CODE.search(line) is not None else _unspaced_kind(lowered, vocabulary)
+    else:
+        words = _WORD.findall(lowered)
+    if not words or len(words) > VOCABULARY_WORDS:
+        return None
+    found: list[str] = []
+    other = 0
+    # in capitals, a short line is a box's heading or a button ("FOLLOW FOX NEWS POLITICS",
+    # "SUBSCRIBE TO DEADLINE NEWS"): two other words are let through
+    capitals = len(words) <= 4 and line.isupper()
+    most = (2 if capitals else 1) if len(words) <= 4 else len(words) // 2  # more other words: no furniture
+    for word in words:
+        category = vocabulary.words.get(word)
+        if category is not None:
+            found.append(category)
+        elif word not in vocabulary.function:
+            other += 1
+            if other > most:
+                return None
+    if not found or _CODE.search(line) is not None:  # code and data ('"tags": [],') are no menu
+        return None
+    last = line.rstrip()[-1:]
+    if last == "." and not line.rstrip().endswith(".."):
+        if len(words) <= 4:  # a short sentence ("Article text.") is no button
+            return None
+    elif len(found) >= 2 and not other and len(words) <= VOCABULARY_STRONG_WORDS:
+        return STRONG, found[0]
+    if len(words) <= 4:  # with another word ("What Comes Next") it is a maybe, of its category
+        return (WEAK if not other or capitals else MAYBE, found[0]) if other <= most else None
+    # a longer line: a sentence ("See my contact page for details.") only with no other word
+    sentence = last in ".!?"
+    if len(found) >= 2 and (not other if sentence else len(found) >= other):
+        return WEAK, found[0]
+    return None
+
+
+def _unspaced_kind(lowered: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    letters = "".join(ch for ch in lowered if ch.isalpha() or unicodedata.category(ch)[0] == "M")
+    if len(letters) > 2 * UNSPACED_LETTERS:
+        return None
+    found = [(category, word) for category, word in vocabulary.unspaced if word in letters]
+    # few letters, or furniture words that make up a good part of them ("เรื่องที่เกี่ยวข้อง")
+    if not found or (len(letters) > UNSPACED_LETTERS and 5 * sum(len(w) for _c, w in found) < 2 * len(letters)):
+        return None
+    return (STRONG if len(found) >= 2 else WEAK), found[0][0]
 
 
 _CAMEL = re.compile(r"[a-zà-öø-ÿ\)][A-ZÀ-ÖØ-Þ]")  # "FacebookTwitter", "DatenschutzKontakt", "(UPDATED)Terms"
@@ -838,7 +1141,10 @@ def _glued_links(line: str, pats: Patterns) -> str | None:
         found = pats.phrases.get(phrase_key(piece))
         category = found[0] if found is not None else line_category(piece, pats)
         if category is None:
-            return None
+            by_words = vocabulary_kind(piece, pats.vocabulary)
+            if by_words is None:
+                return None
+            category = by_words[1]
         first = first or category
     return first
 
@@ -859,62 +1165,52 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
         pos += len(line) + 1
 
 
-Needed = Sequence[tuple[tuple[str, ...], re.Pattern[str]]]
-Contained = Sequence[tuple[str, str]]
-
-
-def line_category(
-    line: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
-) -> str | None:
+def line_category(line: str, pats: Patterns, phrases: bool = True, phrase: str | None = None) -> str | None:
     """The category of a line of furniture on its own, or None: the expressions that may start
-    with its first character, the exact catalogue phrases (of two words or more), the expressions
-    whose needed phrase the line holds, then the phrases a short line may hold anywhere.
-    ``needed``/``contains``: those of ``pats`` whose phrases the text around the line holds (a
-    text's lines are looked at after one search of the whole text for each phrase)."""
+    with its first character, the exact catalogue phrases (of two words or more), then (unless
+    ``phrases`` is false) the expressions whose needed phrase the line holds and the phrases a
+    line of at most MAX_CONTAINS_LINE characters may hold anywhere. ``phrase``: the line's
+    phrase_key, when the caller has it."""
     n = len(line)
-    if not 0 < n <= max(MAX_LINE, pats.phrase_max):
+    if not 0 < n <= pats.longest:
         return None
     lowered = line.lower()
     if n <= MAX_LINE:
         head = line.lstrip(_LEADERS)[:1]
         size = size_of(len(line.strip(_AROUND)))  # the pattern part holds at least the core
-        fast = pats.lowered_expression_for(head.lower(), size) if _windows_1252(line) else None
+        if _windows_1252(line):
+            key = (head.lower(), size)
+            fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
+        else:
+            fast = None
         m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
         if m is not None:
             return pats.groups.get(m.lastgroup or "", "page-chrome")
     if n <= pats.phrase_max:
-        found = pats.phrases.get(phrase_key(line))
+        found = pats.phrases.get(phrase_key(line) if phrase is None else phrase)
         if found is not None and not found[1]:
             return found[0]
-    if n > MAX_LINE:
+    if n > MAX_LINE or not phrases:
         return None
-    # most lines hold none of the phrases: one C loop over them all says so
-    phrases = pats.ascii_phrases if lowered.isascii() else pats.all_phrases
-    if needed is None and contains is None and not any(map(lowered.__contains__, phrases)):
+    return phrase_category(line, lowered, pats)
+
+
+def phrase_category(line: str, lowered: str, pats: Patterns) -> str | None:
+    """The category of a line by the phrases it holds: an expression whose needed phrase it holds
+    that matches it, or a "contains" phrase (in a line of at most MAX_CONTAINS_LINE characters)."""
+    # most lines hold none of the phrases: one search of them all (as a trie) says so
+    if pats.phrase_finder(lowered.isascii()).search(lowered) is None:
         return None
-    needed = pats.needed if needed is None else needed
-    contains = pats.contains if contains is None else contains
-    if not needed and not (contains and n <= MAX_CONTAINS_LINE):
-        return None
-    for phrases, expression in needed:
-        if any(phrase in lowered for phrase in phrases):
+    for needed, expression in pats.needed:
+        if any(phrase in lowered for phrase in needed):
             m = expression.match(line)
             if m is not None:
                 return pats.groups.get(m.lastgroup or "", "page-chrome")
-    if n <= MAX_CONTAINS_LINE:
-        for phrase, category in contains:
+    if len(line) <= MAX_CONTAINS_LINE:
+        for phrase, category in pats.contains:
             if phrase in lowered:
                 return category
     return None
-
-
-def _present(text: str, pats: Patterns) -> tuple[Needed, Contained]:
-    """The needed-phrase expressions and the contained phrases whose phrases ``text`` holds (a
-    line's lower-cased text is part of its text's: only these can match one of its lines)."""
-    lowered = text.lower()
-    needed = [(phrases, rx) for phrases, rx in pats.needed if any(phrase in lowered for phrase in phrases)]
-    contains = [(phrase, category) for phrase, category in pats.contains if phrase in lowered]
-    return needed, contains
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
@@ -985,6 +1281,8 @@ REPEAT_OPTIONS = {
 }
 LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
 _DIGITS = re.compile(r"\d+")
+# What str.split() splits an ASCII text at, beside one space: two spaces, the other white space.
+_ASCII_SPACING = ("  ", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 
 
 @lru_cache(maxsize=8)
@@ -1019,8 +1317,13 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     stripped = line.strip()
     if not min_chars <= len(stripped) <= max_chars:
         return None
-    key = " ".join(stripped.lower().split())
-    if _DIGITS.search(key):
+    ascii_only = stripped.isascii()
+    # " ".join(stripped.lower().split()), without the split where no white space is to collapse
+    if ascii_only and not any(map(stripped.__contains__, _ASCII_SPACING)):
+        key = stripped.lower()
+    else:
+        key = " ".join(stripped.lower().split())
+    if any(map(key.__contains__, "0123456789")) if ascii_only else _DIGITS.search(key):
         tokens = key.split()
         if 2 * sum(1 for t in tokens if _DIGITS.search(t)) >= len(tokens):
             return None  # data (scores, codes, tables): lines that differ in their numbers differ
@@ -1036,10 +1339,24 @@ def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
     return key
 
 
+def line_hashes(keys: Sequence[str]) -> np.ndarray[Any, np.dtype[np.uint64]]:
+    """Stable 64-bit hashes of repeat keys, all at once (pandas' SipHash-2-4 of their UTF-8 with a
+    fixed key, in C: the same in every process and run; issue 19's index may keep them). A key
+    with a lone surrogate (no UTF-8 reader makes one) is hashed as its escaped form."""
+    safe = [k if k.isascii() or _SURROGATE.search(k) is None else _escaped(k) for k in keys]
+    return pd.util.hash_array(np.asarray(safe, dtype=object), categorize=False)
+
+
 def line_hash(key: str) -> int:
-    """A stable 64-bit hash of a repeat key (the same in every process and run: issue 19's index
-    may keep them)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    """The hash of one repeat key (see line_hashes)."""
+    return int(line_hashes([key])[0])
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(key: str) -> str:
+    return key.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
 
 
 def provider_key(data: object) -> str | None:
@@ -1061,44 +1378,100 @@ def provider_key(data: object) -> str | None:
 
 
 def line_fingerprints(rec: Record, ctx: Context) -> dict[str, Any]:
-    """The columns of B201: the body's countable lines as packed hashes (``<u8`` each) and spans
-    (``<u4`` start, end, file line, column each), the provider and the normalised title. Lines a
-    pattern already reports (B101-B109) are left out: they are reported once."""
-    provider = provider_key(rec.data)
-    body = rec.body
-    if provider is None or not body.strip():
-        return {}
-    opts = {**REPEAT_OPTIONS, **ctx.options}
-    min_chars, max_chars = int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"])
+    """The columns of B201 for one record: ``line_fingerprints_batch`` of it alone."""
+    return line_fingerprints_batch([rec], ctx)[0]
+
+
+SPAN_FIELDS = 6  # per countable line: start, end, file line, column, and the range its fix removes
+
+
+def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dict[str, Any]]:
+    """The columns of B201, record by record: the body's countable lines as packed hashes (``<u8``
+    each, hashed for the whole chunk at once) and spans (``<u4`` start, end, file line, column, and
+    the start and end of what removing the line removes, as qa.textfields.removal gives it: 0, 0
+    for none), the provider and the normalised title. Lines a pattern already reports (B101-B109)
+    are left out: they are reported once."""
+    min_chars, max_chars = _repeat_chars(ctx.options)
     pats = patterns_from(ctx.options)
-    kept = rec.derived.get("boilerplate_body")
-    if kept is not None and kept[0] is body and kept[1] is pats:
-        hits: tuple[tuple[int, int, str], ...] = kept[2]
-    else:
-        hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
-    reported = {start for start, _end, _category in hits}
-    hashes: array[int] = array("Q")
+    outs: list[dict[str, Any]] = []
+    keys: list[str] = []
+    owners: list[tuple[dict[str, Any], int]] = []  # (a record's columns, where its keys start)
+    for rec in records:
+        provider = provider_key(rec.data)
+        body = rec.body
+        if provider is None or not body.strip():
+            outs.append({})
+            continue
+        kept = rec.derived.get("boilerplate_body")
+        if kept is not None and kept[0] is body and kept[1] is pats:
+            hits: tuple[tuple[int, int, str], ...] = kept[2]
+        else:
+            hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
+        reported = {start for start, _end, _category in hits}
+        first = len(keys)
+        spans = _countable_lines(body, rec.body_line, min_chars, max_chars, reported, keys)
+        if spans.itemsize != 4:  # pragma: no cover - every platform we run on
+            raise RuntimeError("array sizes")
+        title = rec.data.get("title") if isinstance(rec.data, dict) else None
+        out = {
+            "line_spans": _little(spans),
+            "line_provider": provider,
+            # which article this is: versions of one article (same title) count once
+            "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
+        }
+        outs.append(out)
+        owners.append((out, first))
+    packed = line_hashes(keys).astype("<u8", copy=False).tobytes() if keys else b""
+    for k, (out, first) in enumerate(owners):
+        last = owners[k + 1][1] if k + 1 < len(owners) else len(keys)
+        out["line_hashes"] = packed[8 * first : 8 * last]
+    return outs
+
+
+def _countable_lines(
+    body: str, body_line: int, min_chars: int, max_chars: int, reported: set[int], keys: list[str]
+) -> array[int]:
+    """The spans of the body's countable lines (see line_fingerprints_batch), their repeat keys
+    appended to ``keys``. Positions come from walking the lines (file line: the body's first line
+    plus the line's index; column: its indentation plus one); the removal range is
+    qa.textfields.removal's for a whole line, from what the walk knows: whether the line before is
+    empty, whether the line after is, whether it is the last (and, for a body with one countable
+    line, whether another line has text)."""
     spans: array[int] = array("I")
-    for start, _end, line in _lines(body):
-        key = repeat_key(line, min_chars, max_chars)
-        if key is None:
-            continue
-        at = start + (len(line) - len(line.lstrip()))
-        if at in reported:
-            continue
-        file_line, column = rec.body_position(at)
-        hashes.append(line_hash(key))
-        spans.extend((at, at + len(line.strip()), file_line, column))
-    if hashes.itemsize != 8 or spans.itemsize != 4:  # pragma: no cover - every platform we run on
-        raise RuntimeError("array sizes")
-    title = rec.data.get("title") if isinstance(rec.data, dict) else None
-    return {
-        "line_hashes": _little(hashes),
-        "line_spans": _little(spans),
-        "line_provider": provider,
-        # which article this is: versions of one article (same title) count once
-        "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
-    }
+    size = len(body)
+    previous_empty = False
+    start = 0
+    for index, line in enumerate(body.split("\n")):
+        n = len(line)
+        # repeat_key's own first test, on the line before it is stripped (most lines: blank)
+        key = repeat_key(line, min_chars, max_chars) if n >= min_chars else None
+        if key is not None:
+            lead = n - len(line.lstrip())
+            at = start + lead
+            if at not in reported:
+                keys.append(key)
+                cut_a, cut_b = _whole_line_cut(body, start, start + n, size, previous_empty)
+                spans.extend((at, at + len(line.strip()), body_line + index, lead + 1, cut_a, cut_b))
+        previous_empty = n == 0
+        start += n + 1
+    if len(spans) == SPAN_FIELDS and not (body[: spans[4]] + body[spans[5] :]).strip():
+        spans[4] = spans[5] = 0  # the one line with text: a fix does not empty the body
+    return spans
+
+
+def _whole_line_cut(body: str, start: int, end: int, size: int, previous_empty: bool) -> tuple[int, int]:
+    """What qa.textfields.removal removes for the whole line ``body[start:end]`` (``previous_empty``:
+    the line before it is empty), when another line has text (tests/test_repeated_lines.py proves
+    them equal)."""
+    a, b = start, end + (end < size)
+    if body.startswith("\n", b) and (a == 0 or (a >= 2 and previous_empty)):
+        b += 1  # the blank line after it
+    elif b == size and end == size:
+        while a > 0 and body[a - 1] == "\n":
+            a -= 1  # the last line, with no line break of its own: the line breaks before it
+    elif b == size and a >= 2 and previous_empty:
+        a -= 1  # the last line: and the blank line before it
+    return a, b
 
 
 def _little(values: array[int]) -> bytes:
@@ -1108,6 +1481,19 @@ def _little(values: array[int]) -> bytes:
         values = array(values.typecode, values)
         values.byteswap()
     return values.tobytes()
+
+
+_LAST_CHARS: list[tuple[Mapping[str, Any], tuple[int, int]]] = []
+
+
+def _repeat_chars(options: Mapping[str, Any]) -> tuple[int, int]:
+    """(repeat_min_chars, repeat_max_chars) of the options (once per options object)."""
+    if _LAST_CHARS and _LAST_CHARS[0][0] is options:
+        return _LAST_CHARS[0][1]
+    opts = {**REPEAT_OPTIONS, **options}
+    chars = (int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"]))
+    _LAST_CHARS[:] = [(options, chars)]
+    return chars
 
 
 def _body_wanted(options: Mapping[str, Any]) -> bool:
@@ -1163,7 +1549,9 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
         of = int(per_provider[p])
         places = sorted(zip(group["f"].tolist(), group["i"].tolist(), strict=True), key=lambda t: (paths[t[0]], t[1]))
         for f, i in places:
-            start, end, file_line, column = np.frombuffer(span_blobs[f], dtype="<u4")[4 * i : 4 * i + 4].tolist()
+            start, end, file_line, column, cut_a, cut_b = np.frombuffer(span_blobs[f], dtype="<u4")[
+                SPAN_FIELDS * i : SPAN_FIELDS * (i + 1)
+            ].tolist()
             others = [paths[g] for g in members if g != f]
             yield B201.finding(
                 paths[f],
@@ -1174,6 +1562,8 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
                 column=int(column),
                 span=(int(start), int(end)),
                 related=others[:max_related],
+                fix=replace_text("body", int(cut_a), int(cut_b), "") if cut_b > cut_a else None,
+                fix_message="remove the line",
             )
 
 
@@ -1197,6 +1587,7 @@ CHECK = Check(
     "copyright and log-in lines, 'Read more') and lines that recur across a provider's clippings.",
     record=check_record,
     columns=line_fingerprints,
+    columns_batch=line_fingerprints_batch,
     column_names=LINE_COLUMNS,
     corpus=repeated_lines,
     warm=warm,

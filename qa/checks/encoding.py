@@ -329,10 +329,14 @@ def _join_run(
 
 # Every character E210-E216 may report (a class of ranges: fast to scan); each hit is then judged
 # in its context (a ZWJ inside an emoji sequence, a ZWNJ in Persian, a mark in Hebrew are fine).
-_INVISIBLE = re.compile(
+_INVISIBLE_CLASS = (
     "[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\u3164\ufeff\uffa0\ufff9-\ufffb]+"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb]"
 )
+_INVISIBLE = re.compile(_INVISIBLE_CLASS + "+")
+# One search tells whether a text outside Windows-1252 holds any character of _BAD_SCREEN or of
+# _INVISIBLE: a bare class is scanned ~4x faster than the class with "+" (and two scans cost two).
+_BAD_OR_INVISIBLE = re.compile("[" + _BAD_SCREEN.pattern[1:-1] + _INVISIBLE_CLASS[1:-1] + "]")
 # Scripts whose shaping uses ZWJ/ZWNJ (Hebrew and Arabic to Mongolian, the Indic scripts, Tibetan,
 # Myanmar, Khmer, the Arabic presentation forms) and those that mark word breaks with ZWSP.
 _JOINING = re.compile("[\u0590-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u18af\ua8e0-\ua8ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -521,7 +525,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                 )
             )
     plain = ascii_only or is_plain(text)
-    if (_ASCII_CTRL if plain else _BAD_SCREEN).search(text):
+    suspect = plain or _BAD_OR_INVISIBLE.search(text) is not None
+    if suspect and (_ASCII_CTRL if plain else _BAD_SCREEN).search(text):
         for m in _BAD_CHARS.finditer(text):
             if any(a <= m.start() < b for a, b in damaged):
                 continue  # part of the mojibake already reported
@@ -530,7 +535,7 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
             codes = " ".join(f"U+{ord(c):04X}" for c in m.group()[:8])
             fix = "" if kind == "ctrl" else None
             out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
-    if ("\xad" in text) if plain else _INVISIBLE.search(text) is not None:
+    if ("\xad" in text) if plain else suspect and _INVISIBLE.search(text) is not None:
         for start, end, r in invisible_spans(text):
             c = text[start]
             count = f"{end - start} x " if end - start > 1 else ""

