@@ -236,9 +236,13 @@ class LocalRun:
         stage: Stage | None = None
         # A daemonic process (a multiprocessing.Pool worker calling run()) may not have children.
         forking = self.can_fork and ISOLATE and not multiprocessing.current_process().daemon
-        if forking and self.sources:
-            Stage(self.spec).warm()  # once here: every chunk's child inherits it
-        for index, start, part in chunks(self.sources, 1):
+        parts = list(chunks(self.sources, 1))
+        if forking and len(parts) > 1:
+            # Once here: every chunk's child inherits it. With one chunk there is nothing to
+            # share, and the child compiles only the expressions its few files need (a batch
+            # of 10 at the gate: ~0.5 s less than compiling them all ahead).
+            Stage(self.spec).warm()
+        for index, start, part in parts:
             if forking:
                 results.extend(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
             else:  # spawning a child costs seconds: run here, without crash isolation
