@@ -26,6 +26,20 @@ T = TypeVar("T")
 FORK_FROM_FILES = 2000
 
 
+def die_with_parent(parent: int) -> None:
+    """In a child process: end when ``parent`` ends, even by SIGKILL, so that no process
+    outlives the command (Linux: ``PR_SET_PDEATHSIG``; elsewhere the child ends when it next
+    writes to its parent). A child whose parent died before this is armed ends now."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
@@ -49,10 +63,12 @@ class Forked(Generic[T]):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child: compute, send the pickled value back, leave without exit handlers
             code = 1
             try:
+                die_with_parent(parent)
                 os.close(read_end)
                 data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:

@@ -28,6 +28,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from qa.corpus import Source
+from qa.forked import die_with_parent
 from qa.stage import P131, ChunkResult, Stage, StageSpec
 from qa.tables import TableBuilder
 
@@ -35,8 +36,10 @@ IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
 
 
-def _init_worker(spec: StageSpec, warm: bool = False) -> None:
+def _init_worker(spec: StageSpec, warm: bool = False, parent: int | None = None) -> None:
     global _WORKER_STAGE
+    if parent is not None:
+        die_with_parent(parent)
     _WORKER_STAGE = Stage(spec)
     if warm:
         _WORKER_STAGE.warm()
@@ -137,7 +140,7 @@ class Workers:
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(spec, True),
+            initargs=(spec, True, os.getpid()),
         )
         # Under fork, ProcessPoolExecutor starts all its workers at the first task.
         self.pool.submit(_nothing)
@@ -187,7 +190,10 @@ class LocalRun:
                 self.futures.clear()
         if pooled and self.pool is None:
             self.pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=self.ctx, initializer=_init_worker, initargs=(spec,)
+                max_workers=self.jobs,
+                mp_context=self.ctx,
+                initializer=_init_worker,
+                initargs=(spec, False, os.getpid()),
             )
             self._submit()  # a worker that dies fails its chunks, which result() checks again in isolation
 
@@ -257,7 +263,11 @@ def hard_limit(spec: StageSpec, files: int) -> float | None:
 
 
 def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, part: Sequence[Source], start: int,
-                index: int) -> None:  # fmt: skip
+                index: int, parent: int, other_end: multiprocessing.connection.Connection) -> None:  # fmt: skip
+    # Not the reading end: with it open here, a child whose parent was killed would block for
+    # ever writing a large result into a pipe that only it can read.
+    other_end.close()
+    die_with_parent(parent)
     try:
         conn.send(Stage(spec).process(part, start, index))
     except Exception as exc:  # noqa: BLE001 - reported by the parent, never as a traceback
@@ -271,7 +281,9 @@ def run_in_child(
 ) -> ChunkResult | str:
     """Process one chunk in a fresh child process: its result, or why the child died."""
     receive, send = ctx.Pipe(duplex=False)
-    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index), daemon=True)  # type: ignore[attr-defined]
+    child: Any = ctx.Process(  # type: ignore[attr-defined]
+        target=_child_main, args=(send, spec, part, start, index, os.getpid(), receive), daemon=True
+    )
     child.start()
     send.close()
     limit = hard_limit(spec, len(part))
