@@ -541,3 +541,17 @@ def _running(pid: str) -> bool:
             return "\nState:\tZ" not in fh.read()
     except OSError:
         return False
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_corpus_checks(tmp_path: Path) -> None:
+    """A name the OS gives as bytes that are not UTF-8 (kept with surrogates) once made the
+    duplicate and consistency checks fail for the whole corpus (pyarrow cannot hold it)."""
+    corpus = tmp_path / "corpus"
+    generate(corpus, 8, seed=9)
+    files = sorted(corpus.iterdir())
+    os.rename(files[0], os.fsencode(corpus) + b"/caf\xe9-" + files[0].name.encode())
+    (corpus / "copy.txt").write_bytes(files[1].read_bytes())
+    result = run([str(corpus)], load_config(None))
+    assert not [f for f in result.findings if f.rule == "P900"]
+    assert {f.path for f in result.findings if f.rule == "C103"} >= {"caf\udce9-" + files[0].name, "copy.txt"}
+    assert any(f.rule == "D103" and f.path == "copy.txt" for f in result.findings)

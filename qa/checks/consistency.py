@@ -353,7 +353,7 @@ def _names(files: pd.DataFrame, pattern: str) -> tuple[pd.Series, pd.Series]:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"consistency.file_name_pattern {pattern!r} is not a regular expression: {exc}") from exc
-    names = basenames(files["_path"]).astype("string")
+    names = basenames(files["_path"])
     return names, names.str.fullmatch(compiled).fillna(False).astype(bool)
 
 
