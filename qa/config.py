@@ -113,6 +113,7 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "max-file-size": ("max_file_size", _pos_int),
     "online": ("online", _bool),
     "cache-dir": ("cache_dir", _str),
+    "index": ("index", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),
     "max-field-length": ("max_field_length", _pos_int),
@@ -134,6 +135,7 @@ class Config:
     max_file_size: int = 1 << 20
     online: bool = False
     cache_dir: str = ".clipqa-cache"
+    index: str = ""  # the corpus index file (qa/index.py); "": beside the corpus
     output_dir: str = "reports"
     jobs: int = 0
     max_field_length: int = 100_000  # characters per front-matter value or key (P124)
@@ -288,7 +290,7 @@ def apply_table(
                 parsed = parser(value)
             except ValueError as exc:
                 raise ConfigError(f"{where}: {key}: {exc} (got {value!r})") from exc
-            if key in ("schema-dir", "cache-dir", "output-dir") and where.endswith(".toml"):
+            if key in ("schema-dir", "cache-dir", "output-dir", "index") and where.endswith(".toml") and parsed:
                 parsed = str((base / parsed).resolve()) if not os.path.isabs(parsed) else parsed
             setattr(cfg, attr, parsed)
             cfg.origin[key] = where

@@ -1,0 +1,180 @@
+"""The corpus index (qa/index.py): the batch's findings with the index equal those of a full run.
+
+The differential tests draw small corpora and batches (tests/index_worlds.py) covering every
+corpus-level relation, build the index, change the corpus behind its back, and compare
+``qa.index.gate_batch`` with what ``clipqa import`` collects from a full pipeline run over
+corpus and batch with no cache (every finding whose path or related names a batch file).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa import index
+from qa.checks import Check, CorpusKeys, all_checks
+from qa.config import Config, load_config
+from qa.corpus import Discovery, Source, discover
+from qa.findings import Finding
+from qa.pipeline import run
+from tests.index_worlds import EDITS, KINDS, Edit, Spec, apply_edits, edits, specs, write_world
+
+
+def full_run(corpus: Path, batch: list[Source], cfg: Config, prefix: str = "corpus") -> list[dict[str, Any]]:
+    """What gate.plan collects today: a full run over corpus and batch, no cache."""
+    existing = discover([corpus], cfg.include, cfg.all_excludes())
+    sources = sorted([*(Source(f"{prefix}/{s.path}", s.location) for s in existing.sources), *batch],
+                     key=lambda s: s.path)  # fmt: skip
+    result = run([str(corpus)], cfg, discovery=Discovery(sources, [], []))
+    names = {s.path for s in batch}
+    return [f.to_dict() for f in result.findings if f.path in names or not names.isdisjoint(f.related)]
+
+
+def batch_of(folder: Path, cfg: Config) -> list[Source]:
+    return [
+        Source(f"incoming/{s.path}", s.location) for s in discover([folder], cfg.include, cfg.all_excludes()).sources
+    ]
+
+
+def dicts(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in findings]
+
+
+def explain(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
+    sa = {json.dumps(x, sort_keys=True) for x in a}
+    sb = {json.dumps(x, sort_keys=True) for x in b}
+    return "\n".join([*(f"only with the index: {x}" for x in sorted(sa - sb)),
+                      *(f"only in the full run: {x}" for x in sorted(sb - sa))])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    cfg = load_config(None, {"jobs": 1})
+    cfg.checks["image_url"]["shared-threshold"] = 3  # placeholders reach I106 in small worlds
+    return cfg
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(corpus_specs=specs(3, 14, 0), batch_specs=specs(1, 5, 1000), changes=edits(5000))
+def test_batch_findings_equal_a_full_run(cfg: Config, corpus_specs: Any, batch_specs: Any, changes: Any) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        corpus, incoming = root / "corpus", root / "incoming"
+        made = write_world(corpus, corpus_specs)
+        write_world(incoming, batch_specs, previous=made)
+        index.build(corpus, cfg, root / "idx.sqlite")
+        apply_edits(corpus, made, changes)  # behind the index's back
+        batch = batch_of(incoming, cfg)
+        got = dicts(index.gate_batch(batch, corpus, cfg, root / "idx.sqlite").findings)
+        want = full_run(corpus, batch, cfg)
+        assert got == want, explain(got, want)
+        # and again, with the index brought up to date by the first gate: nothing changes
+        again = index.gate_batch(batch, corpus, cfg, root / "idx.sqlite")
+        assert dicts(again.findings) == want
+        assert again.refreshed == 0 and again.mode == "index"
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(corpus_specs=specs(4, 12, 0), changed=st.lists(st.integers(0, 100), min_size=1, max_size=3), changes=edits(5000))
+def test_changed_files_of_the_corpus_equal_a_full_run(
+    cfg: Config, corpus_specs: Any, changed: list[int], changes: Any
+) -> None:
+    """check --changed-since with the index: the changed files are corpus files; their findings
+    (and the corpus findings that name them) are those of a full run over the corpus."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus"
+        made = write_world(corpus, corpus_specs)
+        index.build(corpus, cfg, root / "idx.sqlite")
+        apply_edits(corpus, made, changes)
+        found = discover([corpus], cfg.include, cfg.all_excludes())
+        only = {found.sources[i % len(found.sources)].path for i in changed} if found.sources else set()
+        result = index.check_changed(str(corpus), found, only, cfg, root / "idx.sqlite")
+        full = run([str(corpus)], cfg, discovery=found, only=only)
+        assert dicts(result.findings) == dicts(full.findings), explain(dicts(result.findings), dicts(full.findings))
+        assert result.files == full.files and result.records == full.records
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_relation_of_a_batch_file_to_the_corpus(cfg: Config, tmp_path: Path, kind: str) -> None:
+    """Every kind of batch file against a corpus holding every kind (related items pointing
+    at the batch among them), with edits behind the index's back: the findings of a full run."""
+    corpus_specs = [
+        Spec(k, i, i + 3, pub, i % 2 == 0, i % 3 != 0, i == 9)
+        for i, (k, pub) in enumerate(zip(KINDS * 2, [True, True, False, "yes", True] * 5, strict=False))
+    ]
+    batch_specs = [Spec(kind, 1000 + j, j * 4 + 1, True, True, j == 0, False) for j in range(2)]
+    made = write_world(tmp_path / "corpus", corpus_specs)
+    write_world(tmp_path / "incoming", batch_specs, previous=made)
+    index.build(tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    apply_edits(tmp_path / "corpus", made, [Edit(e, 7 * n, Spec("story", 50 + n, n, True, True, True, False))
+                                            for n, e in enumerate(EDITS)])  # fmt: skip
+    batch = batch_of(tmp_path / "incoming", cfg)
+    got = index.gate_batch(batch, tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    want = full_run(tmp_path / "corpus", batch, cfg)
+    assert dicts(got.findings) == want, explain(dicts(got.findings), want)
+    assert got.refreshed > 0  # the edits were found
+
+
+def test_the_worlds_reach_every_corpus_rule(cfg: Config, tmp_path: Path) -> None:
+    """The relation tests above are only as good as the relations they make: together, the
+    batch files of every kind get every corpus-level rule of the four checks."""
+    corpus_specs = [Spec(k, i, i + 3, True, True, i % 3 != 0, i == 9) for i, k in enumerate(KINDS * 2)]
+    # each batch file relates to the corpus's first file (a story with a body); the story is off-pattern
+    batch_specs = [Spec(k, 1000 + j, 0, True, True, False, k == "story") for j, k in enumerate(KINDS)]
+    made = write_world(tmp_path / "corpus", corpus_specs)
+    write_world(tmp_path / "incoming", batch_specs, previous=made)
+    rules = {f["rule"] for f in full_run(tmp_path / "corpus", batch_of(tmp_path / "incoming", cfg), cfg)}
+    assert rules >= {"D101", "D102", "D103", "D104", "D105", "F108", "C101", "C102", "C103", "I106"}
+
+
+def test_every_check_with_a_corpus_hook_declares_its_join_keys() -> None:
+    """A new corpus check without ``corpus_keys`` makes the index step aside (full runs): the
+    checks shipped today all declare them."""
+    assert index.unserved() == []
+    assert {c.name for c in index.corpus_checks()} >= {"duplicate", "published", "consistency", "image_url"}
+
+
+def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path) -> None:
+    """The index computes each file's keys once, in whatever chunk it was checked with: a
+    check's keys over a corpus are the union of its keys over each file alone."""
+    kinds = ["story", "copy", "url-variant", "syndicated", "same-title", "near-dup", "related", "placeholder"]
+    world = [Spec(k, i, i - 1, True, True, i % 2 == 0, i % 5 == 0) for i, k in enumerate(kinds * 2)]
+    write_world(tmp_path / "c", world)
+    spec = index.stage_spec(cfg, [str(tmp_path / "c")])
+    sources = discover([tmp_path / "c"]).sources
+    together, _ = index.check_files(sources, cfg, spec)
+    alone = [index.check_files([s], cfg, spec)[0][0] for s in sources]
+    assert [(r.key_header, r.key_blob) for r in together] == [(r.key_header, r.key_blob) for r in alone]
+    assert [r.totals for r in together] == [r.totals for r in alone]
+    assert any(len(r.keys_by_check().get("duplicate", [])) > 3 for r in together)  # bands, URL, title, id, hash
+
+
+def test_a_corpus_check_without_join_keys_gets_a_full_run(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = write_world(tmp_path / "corpus", [Spec("story", i, 0, True, False, True, False) for i in range(3)])
+    write_world(tmp_path / "incoming", [Spec("copy", 1000, 1, True, False, True, False)], previous=made)
+    checks = dict(all_checks())
+    dup = checks["duplicate"]
+    monkeypatch.setitem(checks, "duplicate", Check(dup.name, dup.rules, corpus=dup.corpus, columns=dup.columns,
+                                                   column_names=dup.column_names, options=dup.options))  # fmt: skip
+    monkeypatch.setattr("qa.index.all_checks", lambda: checks)
+    monkeypatch.setattr("qa.pipeline.all_checks", lambda: checks)
+    batch = batch_of(tmp_path / "incoming", cfg)
+    result = index.gate_batch(batch, tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    assert result.mode == "full" and "duplicate" in result.reason
+    assert not (tmp_path / "idx.sqlite").exists()
+    assert dicts(result.findings) == full_run(tmp_path / "corpus", batch, cfg)
+    assert "D103" in {f.rule for f in result.findings}
+
+
+def test_transitive_keys_take_no_probes() -> None:
+    with pytest.raises(ValueError, match="transitive"):
+        CorpusKeys(lambda t, c: None, probes=lambda t, c: None)  # type: ignore[arg-type,return-value]
