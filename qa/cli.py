@@ -239,6 +239,13 @@ def gate_options(fn: F) -> F:
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
+@click.option(
+    "--index",
+    "index_file",
+    type=click.Path(dir_okay=False),
+    help="With --changed-since: the corpus index of the folder checked [default: beside it, when there is one].",
+)
+@click.option("--no-index", is_flag=True, help="With --changed-since: do not use the corpus index (a full run).")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -255,6 +262,8 @@ def check(
     use_gx: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    index_file: str | None = None,
+    no_index: bool = False,
     **opts: Any,
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
@@ -290,8 +299,9 @@ def check(
         else:
             found = discover(paths, cfg.include, cfg.all_excludes())
     result_cache = None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir))
+    indexed = _changed_since_index(paths, cfg, gate_opts["changed_since"], engine, index_file, no_index)
     workers = None
-    if engine != "dask":
+    if engine != "dask" and indexed is None:
         # a large run's workers warm up while the files are found (qa.engine.local.Workers)
         workers = start_workers(list(paths), cfg, cache_dir=result_cache, engine=engine)
     progress = None
@@ -302,17 +312,20 @@ def check(
             raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
         only = _changed_since(gate_opts["changed_since"], found.sources, paths)
         progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
-        result = run(
-            list(paths),
-            cfg,
-            progress=progress.update if progress else None,
-            discovery=found,
-            cache_dir=result_cache,
-            only=only,
-            engine=engine,
-            scheduler=scheduler,
-            workers=workers,
-        )
+        if indexed is not None and only is not None:
+            result = _check_with_index(paths[0], found, only, cfg, indexed)
+        else:
+            result = run(
+                list(paths),
+                cfg,
+                progress=progress.update if progress else None,
+                discovery=found,
+                cache_dir=result_cache,
+                only=only,
+                engine=engine,
+                scheduler=scheduler,
+                workers=workers,
+            )
     except OSError as exc:
         if engine != "dask":
             raise
@@ -521,6 +534,28 @@ def config_cmd(path: str, config_file: str | None, fmt: str) -> None:
 # ---------------------------------------------------------------- the gate (docs/gate.md)
 
 
+def _changed_since_index(
+    paths: Sequence[str], cfg: Config, ref: str | None, engine: str, index_file: str | None, no_index: bool
+) -> Path | None:
+    """The corpus index that serves ``check FOLDER --changed-since REF`` (None: today's full run):
+    one local folder, the local engine, an index given or found beside it."""
+    if not ref or no_index or engine != "local" or len(paths) != 1 or not Path(paths[0]).is_dir():
+        return None
+    from qa.index import index_path
+
+    path = index_path(paths[0], cfg, index_file)
+    return path if index_file or path.exists() else None
+
+
+def _check_with_index(root: str, found: Any, only: set[str], cfg: Config, path: Path) -> RunResult:
+    from qa.index import IndexError_, check_changed
+
+    try:
+        return check_changed(root, found, only, cfg, path)
+    except IndexError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
 def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
     if not ref:
         return None
@@ -619,3 +654,168 @@ def import_cmd(
         raise UsageFailure(str(exc)) from exc
     click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))
     sys.exit(EXIT_FAILED if outcome["rejected"] else EXIT_PASSED)
+
+
+# ---------------------------------------------------------------- the corpus index (docs/gate.md)
+
+
+@main.group("index")
+def index_group() -> None:
+    """The corpus index: gating a batch costs the batch, not the corpus (docs/gate.md)."""
+
+
+def index_option(fn: F) -> F:
+    return click.option(
+        "--index",
+        "index_file",
+        type=click.Path(dir_okay=False),
+        help="The index file [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
+    )(fn)
+
+
+def _index_error(fn: F) -> F:
+    """The index's own errors as usage errors (exit 2, one line)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
+        from qa.index import IndexError_
+
+        try:
+            return fn(*args, **kwargs)
+        except IndexError_ as exc:
+            raise UsageFailure(str(exc)) from exc
+        except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
+            raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@index_group.command("build")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
+@index_option
+@config_options
+@guarded
+@_index_error
+def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
+    """Index every file of CORPUS from scratch (the cost of one full check)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    built = index.build(corpus, cfg, index.index_path(corpus, cfg, index_file))
+    click.echo(f"Indexed {built.files} file(s) of {corpus} in {built.seconds:.1f}s: {built.path}")
+
+
+@index_group.command("status")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@config_options
+@guarded
+@_index_error
+def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
+    """How many entries are fresh, stale, missing or orphaned (reads only; hashes nothing)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    st = index.status(corpus, cfg, index_file)
+    if fmt == "json":
+        click.echo(json.dumps(st.to_dict(), indent=1))
+        return
+    if st.state != "ok":
+        click.echo(f"{st.path}: {st.state}; the next import or `clipqa index build` builds it anew")
+        return
+    click.echo(
+        f"{st.path}: {st.files} entries: {st.fresh} fresh, {st.stale} stale, {st.missing} missing, "
+        f"{st.orphaned} orphaned"
+        + ("" if st.stale + st.missing + st.orphaned == 0 else " (the next import or check brings them up to date)")
+    )
+
+
+@index_group.command("verify")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@config_options
+@guarded
+@_index_error
+def index_verify(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
+    """Derive everything again from CORPUS and compare with the index; exit 1 on any difference."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    found = index.verify(corpus, cfg, index_file)
+    if fmt == "json":
+        click.echo(json.dumps(found.to_dict(), indent=1))
+    elif found.state != "ok":
+        click.echo(f"{found.path}: {found.state}")
+    elif found.ok:
+        click.echo(f"{found.path}: {found.files} entries agree with the corpus")
+    else:
+        click.echo(f"{found.path}: differences from the corpus:")
+        for kind, items in found.differences.items():
+            click.echo(f"  {kind}: {len(items)}" + "".join(f"\n    {item}" for item in items[:10]))
+    sys.exit(EXIT_PASSED if found.ok else EXIT_FAILED)
+
+
+@index_group.command("export")
+@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
+@click.option("--parquet", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
+@index_option
+@config_options
+@guarded
+@_index_error
+def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any) -> None:
+    """Write the index's tables as Parquet (for DuckDB, Dask, Spark)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    counts = index.export_parquet(corpus, cfg, out_dir, index_file)
+    click.echo(f"Wrote {', '.join(f'{name}.parquet ({n} rows)' for name, n in counts.items())} to {out_dir}")
+
+
+@index_group.command("gate-dry-run", hidden=True)
+@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
+@click.option("--into", "corpus", required=True, type=click.Path(exists=True, file_okay=False))
+@index_option
+@click.option("--no-index", is_flag=True, help="A full run, as `clipqa import` does today.")
+@config_options
+@guarded
+@_index_error
+def index_gate_dry_run(incoming: str, corpus: str, index_file: str | None, no_index: bool, **opts: Any) -> None:
+    """The gate's check of a batch (the findings `clipqa import --dry-run` would gate on),
+    through qa.index.batch_findings: for measuring the index until the import calls it."""
+    from qa import index
+    from qa.corpus import Source, discover
+
+    cfg = build_config((corpus,), opts)
+    batch = [
+        Source(f"incoming/{s.path}", s.location) for s in discover([incoming], cfg.include, cfg.all_excludes()).sources
+    ]
+    result = index.gate_batch(batch, corpus, cfg, index_file, use_index=not no_index)
+    gating = [f for f in result.findings if f.severity in _at_least(cfg.fail_on)]
+    click.echo(
+        json.dumps(
+            {
+                "mode": result.mode,
+                "reason": result.reason,
+                "files": len(batch),
+                "refreshed": result.refreshed,
+                "closure": result.closure,
+                "timings": result.timings,
+                "findings": [f.to_dict() for f in result.findings],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
+    sys.exit(EXIT_FAILED if gating else EXIT_PASSED)
+
+
+def _at_least(fail_on: str) -> set[str]:
+    from qa.findings import Severity
+
+    if fail_on == "never":
+        return set()
+    return {s.value for s in Severity if s.rank >= Severity(fail_on).rank}
