@@ -49,12 +49,13 @@ import json
 import operator
 import os
 import sqlite3
+import stat as stat_module
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import NoneType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,20 @@ from qa import __version__
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
 from qa.config import Config
-from qa.corpus import Discovery, ReadOptions, Source, discover, read_bytes
+from qa.corpus import (
+    Discovery,
+    Folders,
+    ReadOptions,
+    Source,
+    discover,
+    file_patterns,
+    list_folder,
+    read_bytes,
+    selected,
+    walk_folder,
+)
 from qa.findings import Excerpt, Finding
-from qa.indexstore import SCHEMA_VERSION, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
+from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -623,7 +635,9 @@ def build(
     target = path or index_path(corpus, config)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
-    found = discovery or discover([corpus], config.include, config.all_excludes())
+    racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
+    folders = Folders()
+    found = discovery or discover([corpus], config.include, config.all_excludes(), folders)
     spec = stage_spec(config, [os.fspath(corpus)])
     from qa.schema import load_schema
 
@@ -642,6 +656,10 @@ def build(
             # each chunk's files are written as the chunk arrives, while the workers go on
             _, layout = check_files(found.sources, config, spec, on_file=put)
             writer.set_meta(_meta(config, layout or _empty_layout(spec), corpus))
+            if discovery is None and not folders.linked and not found.findings:
+                writer.set_folders({k: _trusted(v, racy_from) for k, v in folders.stats.items()}, [], replace=True)
+            else:  # the scans walk the whole corpus
+                writer.forget_folders()
         store.finish_bulk()
     finally:
         store.close()
@@ -693,7 +711,7 @@ def _empty_layout(spec: StageSpec) -> Layout:
 @dataclass(slots=True)
 class Scan:
     """What the stat scan found: files to (re)index, files whose bytes are unchanged but
-    whose stat is new, files gone, and how many were fresh."""
+    whose stat is new, files gone, how many were fresh; and the folders it listed."""
 
     changed: list[Source] = field(default_factory=list)  # indexed, but changed (or unsure, without hashing)
     added: list[Source] = field(default_factory=list)  # not in the index
@@ -701,6 +719,9 @@ class Scan:
     removed: list[str] = field(default_factory=list)
     fresh: int = 0
     sources: int = 0
+    folders: dict[str, Stat | None] = field(default_factory=dict)  # listed now: their stats (None: racy)
+    gone_folders: list[str] = field(default_factory=list)
+    all_folders: bool | None = None  # True: ``folders`` are all the corpus's (a whole walk); False: keep none
 
 
 def scan(
@@ -712,44 +733,182 @@ def scan(
     hash_unsure: bool = True,
     only: Collection[str] | None = None,
 ) -> Scan:
-    """Compare the corpus with the index, stat by stat (both in path order). A file whose
-    stat differs from the recorded one (or has none recorded) is read and hashed when
-    ``hash_unsure``: same bytes, only its stat is new. ``only``: look at these paths alone."""
+    """Compare the corpus with the index, stat by stat. A file whose stat differs from the
+    recorded one (or has none recorded) is read and hashed when ``hash_unsure``: same bytes,
+    only its stat is new. ``only``: look at these paths alone.
+
+    Which files the corpus holds: as git's untracked cache does, only the folders whose own
+    stat changed since they were last listed are listed again (a file added, removed or
+    renamed changes its folder's mtime); the files of the others are the index's, and each
+    is stat'ed. Where that cannot be vouched for (a folder reached through a link, a folder
+    that cannot be read, no folders kept yet), the whole corpus is walked, as ``discover``
+    walks it; so it is with ``discovery`` (the caller walked it)."""
     racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
-    found = discovery or discover([corpus], config.include, config.all_excludes())
-    sources = found.sources if only is None else [s for s in found.sources if s.path in only]
     read = ReadOptions(max_file_bytes=config.max_file_size)
+    if only is not None:
+        return _scan_named(store, corpus, config, only, racy_from, read, hash_unsure)
+    if discovery is None:
+        cached = _scan_listed(store, corpus, config, racy_from, read, hash_unsure)
+        if cached is not None:
+            return cached
+    folders = Folders() if discovery is None else None
+    found = discovery or discover([corpus], config.include, config.all_excludes(), folders)
+    sources = found.sources
     out = Scan(sources=len(sources))
-    entries = store.entries()
-    entry = next(entries, None)
-    for source in sources:
-        while entry is not None and entry.path < source.path:
-            if only is None or entry.path in only:
-                out.removed.append(entry.path)
-            entry = next(entries, None)
-        if entry is None or entry.path != source.path:
-            out.added.append(source)
-            continue
-        stat = file_stat(source)
-        if entry.stat is not None and stat == entry.stat:
-            out.fresh += 1
-        elif not hash_unsure or entry.sha256 is None:
-            out.changed.append(source)
-        else:
-            raw, _problem, _size = read_bytes(source, read)
-            if raw is not None and hashlib.sha256(raw).hexdigest() == entry.sha256:
-                out.restat.append((source.path, stat if stat is not None and stat[1] < racy_from else None))
-            else:
-                out.changed.append(source)
-        entry = next(entries, None)
-    while entry is not None:
-        if only is None or entry.path in only:
+    if folders is not None:
+        usable = not folders.linked and not found.findings
+        out.all_folders = usable
+        out.folders = {k: _trusted(v, racy_from) for k, v in folders.stats.items()} if usable else {}
+    by_path = {s.path: s for s in sources}
+    for entry in store.entries():
+        source = by_path.pop(entry.path, None)
+        if source is None:
             out.removed.append(entry.path)
-        entry = next(entries, None)
-    if only is not None:  # asked for by name, but no longer in the corpus
-        present = {s.path for s in sources}
-        known = store.ids_of([p for p in only if p not in present])
-        out.removed = sorted(set(out.removed) | set(known))
+        else:
+            _compare(entry, source, out, read, racy_from, hash_unsure)
+    out.added = list(by_path.values())
+    return out
+
+
+def _scan_named(
+    store: IndexStore,
+    corpus: str | os.PathLike[str],
+    config: Config,
+    names: Collection[str],
+    racy_from: int,
+    read: ReadOptions,
+    hash_unsure: bool,
+) -> Scan:
+    """:func:`scan` of these corpus paths alone (files just moved in): each is in the corpus
+    when it is there, not a folder, and selected as ``discover`` selects files."""
+    root = os.fspath(corpus)
+    out = Scan()
+    present: dict[str, Source] = {}
+    for name in names:
+        location = os.path.join(root, name)
+        if os.path.exists(location) and not os.path.isdir(location) and selected(name, config.include,
+                                                                                  config.all_excludes()):  # fmt: skip
+            present[name] = Source(name, location)
+    stored = store.ids_of(names)
+    for name in names:
+        source = present.get(name)
+        if source is None:
+            if name in stored:
+                out.removed.append(name)
+            continue
+        entry = store.entry(name) if name in stored else None
+        if entry is None:
+            out.added.append(source)
+        else:
+            _compare(entry, source, out, read, racy_from, hash_unsure)
+    out.sources = len(present)
+    return out
+
+
+def _trusted(stat: Stat | None, racy_from: int) -> Stat | None:
+    """A stat to keep: not one taken within the timestamps' granularity of a change."""
+    return stat if stat is not None and stat[1] < racy_from else None
+
+
+def _compare(entry: Entry, source: Source, out: Scan, read: ReadOptions, racy_from: int, hash_unsure: bool) -> None:
+    """Sort one indexed file that is still in the corpus: fresh, same bytes with a new stat, or changed."""
+    stat = file_stat(source)
+    if entry.stat is not None and stat == entry.stat:
+        out.fresh += 1
+    elif not hash_unsure or entry.sha256 is None:
+        out.changed.append(source)
+    else:
+        raw, _problem, _size = read_bytes(source, read)
+        if raw is not None and hashlib.sha256(raw).hexdigest() == entry.sha256:
+            out.restat.append((source.path, _trusted(stat, racy_from)))
+        else:
+            out.changed.append(source)
+
+
+def _scan_listed(
+    store: IndexStore,
+    corpus: str | os.PathLike[str],
+    config: Config,
+    racy_from: int,
+    read: ReadOptions,
+    hash_unsure: bool,
+) -> Scan | None:
+    """:func:`scan` listing only the folders that changed; None where only a whole walk can
+    say what the corpus holds."""
+    known = store.folders()
+    if not known:
+        return None
+    root = os.fspath(corpus)
+    excluded, included = file_patterns(config.include, config.all_excludes())
+    out = Scan()
+    findings: list[Finding] = []
+    listed: dict[str, dict[str, Source]] = {}  # folder -> its files now
+    fresh_folders: list[tuple[Path, str]] = []  # folders not known before: walked whole
+    for rel_dir, before in known.items():
+        path = os.path.join(root, rel_dir) if rel_dir else root
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.gone_folders.append(rel_dir)
+            continue
+        if not stat_module.S_ISDIR(st.st_mode):
+            out.gone_folders.append(rel_dir)
+            continue
+        now = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        if before is not None and now == before:
+            continue
+        seen = Folders()
+        files, subfolders = list_folder(Path(path), rel_dir, excluded, included, findings, seen)
+        if seen.linked or findings:
+            return None
+        listed[rel_dir] = {s.path: s for s in files}
+        out.folders[rel_dir] = _trusted(now, racy_from)
+        fresh_folders.extend((p, r) for p, r in subfolders if r not in known)
+    for folder_path, rel in fresh_folders:
+        walked = Folders()
+        new_files = walk_folder(folder_path, rel, config.include, config.all_excludes(), findings, walked)
+        if walked.linked or findings:
+            return None
+        out.folders.update((k, _trusted(v, racy_from)) for k, v in walked.stats.items())
+        for source in new_files.values():  # by folder, as the entries below look them up
+            listed.setdefault(source.path.rpartition("/")[0], {})[source.path] = source
+    gone = set(out.gone_folders)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    is_file, stat_of = stat_module.S_ISREG, os.stat
+    # The loop of a scan: one row and one stat per indexed file, kept tight (the common case,
+    # a file whose stat is the recorded one, costs a stat and a comparison).
+    for raw, size, mtime, ctime, ino in store.stat_rows():
+        path = raw.decode("utf-8", "surrogatepass")
+        folder = path.rpartition("/")[0]
+        if folder in gone:
+            out.removed.append(path)
+            continue
+        now_there = listed.get(folder)
+        here: Source | None = None
+        if now_there is not None:
+            here = now_there.pop(path, None)
+            if here is None:
+                out.removed.append(path)
+                continue
+        current: Stat | None = None
+        try:
+            fst = stat_of(prefix + path)
+            if is_file(fst.st_mode):
+                current = (fst.st_size, fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino)
+        except FileNotFoundError:  # gone from a folder whose stat did not change: do not guess
+            if here is None:
+                return None
+        except OSError:
+            pass
+        recorded = None if size is None else cast(Stat, (size, mtime, ctime, ino))
+        if recorded is not None and current == recorded:
+            out.fresh += 1
+            continue
+        entry = store.entry(path)  # the rest of the entry: its content hash
+        if entry is not None:
+            _compare(entry, here or Source(path, prefix + path), out, read, racy_from, hash_unsure)
+    out.added = [s for left in listed.values() for s in left.values()]
+    out.sources = out.fresh + len(out.changed) + len(out.restat) + len(out.added)
     return out
 
 
@@ -766,7 +925,9 @@ def apply_scan(
     changed = [*found.changed, *found.added]
     results, _ = check_files([s for s in changed if s.path not in known], config, spec)
     results += [known[s.path] for s in changed if s.path in known]  # the batch's, stored under its path
-    if not (results or found.restat or found.removed):
+    if not (
+        results or found.restat or found.removed or found.folders or found.gone_folders or found.all_folders is False
+    ):
         return 0
     with store.writing() as writer:
         for path in found.removed:
@@ -775,6 +936,12 @@ def apply_scan(
             writer.restat(path, stat)
         for r in results:
             writer.put(r.stored())
+        # in the same transaction as the files found by listing them (a folder's stat kept
+        # without its files would hide them)
+        if found.all_folders is False:
+            writer.forget_folders()
+        else:
+            writer.set_folders(found.folders, found.gone_folders, replace=bool(found.all_folders))
     return len(results)
 
 
@@ -826,11 +993,13 @@ def gate_batch(
     replaces: Collection[str] = (),
     discovery: Discovery | None = None,
     use_index: bool = True,
+    want_tables: bool = False,
 ) -> BatchResult:
     """:func:`batch_findings`, with what else was learnt. ``replaces``: corpus paths that the
     batch stands for (``check --changed-since``: the changed files are corpus files; their
     stored entries give way to the batch's fresh results). ``discovery``: the corpus's
-    files, when the caller has found them. ``use_index``: False for a full run."""
+    files, when the caller has found them. ``use_index``: False for a full run.
+    ``want_tables``: also the batch's tables and the corpus's counts (``check``'s reports)."""
     label = _labeler(corpus_prefix)
     if not use_index:
         return _full_run(batch, corpus, config, label, replaces, discovery, "--no-index")
@@ -846,7 +1015,7 @@ def gate_batch(
         with _lock(path, exclusive=False):
             store = open_store(path)
             try:
-                result = _gate(store, batch, corpus, config, label, set(replaces), discovery)
+                result = _gate(store, batch, corpus, config, label, set(replaces), discovery, want_tables)
             finally:
                 store.close()
     except (sqlite3.Error, OSError) as exc:  # a read-only place, a full disk, a damaged file: the index steps aside
@@ -874,6 +1043,7 @@ def _gate(
     label: Any,
     replaces: set[str],
     discovery: Discovery | None,
+    want_tables: bool,
 ) -> BatchResult:
     from qa.forked import Forked
 
@@ -924,10 +1094,12 @@ def _gate(
 
     locate = FieldLocator(sources, spec.read)
     kept: list[Finding] = []
+    # One set of tables for every hook: the batch and the union of the closures. A check sees
+    # more than its own closure, which is safe: a row that shares no key of this check with
+    # the batch can only add findings that name no batch file (dropped below).
+    tables = build_tables(list(rows_of.items()), layout)
     for check in checks:
-        members = {label(stored_by_id[i].path) for i in closures[check.name]} | batch_labels
         closure_sizes[check.name] = len(closures[check.name])
-        tables = build_tables([(name, rows_of[name]) for name in members], layout)
         run = dict(spec.run)
         if check.corpus_keys is not None and check.corpus_keys.totals is not None:
             run["totals"] = _totals(store, check.name, batch_results, replaces, label)
@@ -938,7 +1110,7 @@ def _gate(
     findings.extend(kept)
     findings = config.apply(findings)
     findings.sort(key=Finding.sort_key)
-    files, usable = store.counts()
+    files, usable = store.counts() if want_tables else (0, 0)
     clock.lap("corpus checks")
     return BatchResult(
         findings=findings,
@@ -947,7 +1119,7 @@ def _gate(
         refreshed=refreshed,
         closure=closure_sizes,
         results=batch_results,
-        tables=build_tables([(r.path, r.rows or {}) for r in batch_results], layout),
+        tables=build_tables([(r.path, r.rows or {}) for r in batch_results], layout) if want_tables else {},
         files=files,
         usable=usable,
         timings=clock.laps,
@@ -1102,7 +1274,7 @@ def check_changed(
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     batch = [s for s in found.sources if s.path in only]
-    result = gate_batch(batch, root, config, index, corpus_prefix="", replaces=only, discovery=found)
+    result = gate_batch(batch, root, config, index, corpus_prefix="", replaces=only, discovery=found, want_tables=True)
     findings = config.apply([f for f in found.findings if f.path in only]) + result.findings
     findings.sort(key=Finding.sort_key)
     return RunResult(

@@ -80,6 +80,18 @@ class IndexStore(Protocol):
         """The ids of the files holding any of these key hashes."""
         ...
 
+    def entry(self, path: str) -> Entry | None: ...
+
+    def stat_rows(self) -> Iterator[tuple[bytes, int | None, int | None, int | None, int | None]]:
+        """(path as UTF-8 bytes, size, mtime_ns, ctime_ns, inode) of every stored file, in no
+        particular order: what the scan's loop reads, as light as can be."""
+        ...
+
+    def folders(self) -> dict[str, Stat | None] | None:
+        """The corpus's folders, each with its stat when it was last listed (None: list it);
+        None when the index keeps no folders (a folder reached through a link)."""
+        ...
+
     def keys_of(self, ids: Collection[int], check: str) -> dict[int, list[int]]: ...
 
     def load(self, ids: Collection[int]) -> list[StoredFile]: ...
@@ -123,6 +135,14 @@ class Writer(Protocol):
     def drop(self, path: str) -> None: ...
 
     def restat(self, path: str, stat: Stat | None) -> None: ...
+
+    def set_folders(self, stats: Mapping[str, Stat | None], gone: Collection[str], *, replace: bool = False) -> None:
+        """Record folders as listed (their stats), forget ``gone`` ones; ``replace``: these are all."""
+        ...
+
+    def forget_folders(self) -> None:
+        """Keep no folders: the next scans walk the whole corpus."""
+        ...
 
     def set_meta(self, values: Mapping[str, str]) -> None: ...
 
@@ -179,6 +199,8 @@ CREATE TABLE IF NOT EXISTS files (
     totals TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS keys (k INTEGER NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (k, file)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS folders (path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,
+                                    ino INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sums (check_name TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
                                  PRIMARY KEY (check_name, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS firsts (check_name TEXT NOT NULL, name TEXT NOT NULL, path BLOB NOT NULL,
@@ -230,6 +252,24 @@ class SqliteStore:
         for ident, path, size, mtime, ctime, ino, sha in cursor:
             stat = None if size is None else (size, mtime, ctime, ino)
             yield Entry(ident, decode_path(path), stat, sha)
+
+    def stat_rows(self) -> Iterator[tuple[bytes, int | None, int | None, int | None, int | None]]:
+        return iter(self.db.execute("SELECT path, size, mtime_ns, ctime_ns, ino FROM files"))
+
+    def entry(self, path: str) -> Entry | None:
+        row = self.db.execute(
+            "SELECT id, path, size, mtime_ns, ctime_ns, ino, sha256 FROM files WHERE path = ?", (encode_path(path),)
+        ).fetchone()
+        if row is None:
+            return None
+        ident, raw, size, mtime, ctime, ino, sha = row
+        return Entry(ident, decode_path(raw), None if size is None else (size, mtime, ctime, ino), sha)
+
+    def folders(self) -> dict[str, Stat | None] | None:
+        if self.meta().get("folders") != "1":
+            return None
+        rows = self.db.execute("SELECT path, size, mtime_ns, ctime_ns, ino FROM folders")
+        return {decode_path(p): None if size is None else (size, m, c, i) for p, size, m, c, i in rows}
 
     def find(self, hashes: Collection[int]) -> set[int]:
         found: set[int] = set()
@@ -493,6 +533,23 @@ class _SqliteWriter:
             "UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ? WHERE path = ?",
             (size, mtime, ctime, ino, encode_path(path)),
         )
+
+    def set_folders(self, stats: Mapping[str, Stat | None], gone: Collection[str], *, replace: bool = False) -> None:
+        if replace:
+            self.db.execute("DELETE FROM folders")
+        self.db.executemany("DELETE FROM folders WHERE path = ?", [(encode_path(p),) for p in gone])
+        self.db.executemany(
+            "INSERT INTO folders (path, size, mtime_ns, ctime_ns, ino) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "ctime_ns = excluded.ctime_ns, ino = excluded.ino",
+            [(encode_path(p), *(st if st is not None else (None, None, None, None))) for p, st in stats.items()],
+        )
+        if replace:
+            self.set_meta({"folders": "1"})
+
+    def forget_folders(self) -> None:
+        self.db.execute("DELETE FROM folders")
+        self.set_meta({"folders": "0"})
 
     def set_meta(self, values: Mapping[str, str]) -> None:
         self.db.executemany(

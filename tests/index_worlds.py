@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,12 @@ def _render(data: dict[str, Any], text: str) -> str:
 
 
 def file_name(spec: Spec) -> str:
+    """Its name in the corpus: most at the top, some in sub-folders."""
     if spec.kind == "id-twin":  # the id (16 hex digits) of the file it relates to, another number
-        return f"{spec.story:03d}_{name(spec.other % 7)[4:]}"
-    return f"note-{spec.story}.txt" if spec.off_pattern else name(spec.story)
+        base = f"{spec.story:03d}_{name(spec.other % 7)[4:]}"
+    else:
+        base = f"note-{spec.story}.txt" if spec.off_pattern else name(spec.story)
+    return f"part{spec.story // 4 % 2}/{base}" if spec.story % 4 == 3 else base
 
 
 def write_world(
@@ -148,12 +152,21 @@ def write_world(
     for spec in specs_:
         text = render(spec, context + made if previous is None else context)
         file = file_name(spec)
+        (root / file).parent.mkdir(parents=True, exist_ok=True)
         (root / file).write_text(text, encoding="utf-8")
         made.append((file, text, spec))
     return made
 
 
-EDITS = ("edit", "add", "delete", "rename", "copy-in", "touch")
+def age(root: Path, seconds: float = 3600) -> None:
+    """Make every file and folder under ``root`` look ``seconds`` old: their stats are then
+    trusted by the index (a stat from within the timestamps' granularity is not)."""
+    for path in [*root.rglob("*"), root]:
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - int(seconds * 1e9)))
+
+
+EDITS = ("edit", "add", "delete", "rename", "copy-in", "touch", "new-folder", "drop-folder")
 
 
 @dataclass(frozen=True)
@@ -178,7 +191,7 @@ def edits(first_story: int) -> st.SearchStrategy[list[Edit]]:
 def apply_edits(root: Path, made: list[tuple[str, str, Spec]], changes: list[Edit]) -> None:
     """Out-of-band changes to the corpus, behind the index's back (as git or a person makes them)."""
     for n, e in enumerate(changes):
-        files = sorted(p.name for p in root.iterdir())
+        files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
         if not files:
             return
         target = root / files[e.which % len(files)]
@@ -187,12 +200,22 @@ def apply_edits(root: Path, made: list[tuple[str, str, Spec]], changes: list[Edi
         if e.kind == "edit":  # same name, new content (same size or not)
             target.write_text(render(spec, made), encoding="utf-8")
         elif e.kind == "add":
+            (root / file_name(spec)).parent.mkdir(parents=True, exist_ok=True)
             (root / file_name(spec)).write_text(render(spec, made), encoding="utf-8")
+        elif e.kind == "new-folder":  # a file moved into a folder that did not exist
+            (root / f"new{n}" / "deeper").mkdir(parents=True, exist_ok=True)
+            target.rename(root / f"new{n}" / "deeper" / target.name)
+        elif e.kind == "drop-folder":  # a whole folder removed
+            folders = sorted({p.parent for p in root.rglob("*") if p.is_file() and p.parent != root})
+            if folders:
+                shutil.rmtree(folders[e.which % len(folders)])
         elif e.kind == "delete":
             target.unlink()
         elif e.kind == "rename":
+            (root / file_name(spec)).parent.mkdir(parents=True, exist_ok=True)
             target.rename(root / file_name(spec))
         elif e.kind == "copy-in":
+            (root / file_name(spec)).parent.mkdir(parents=True, exist_ok=True)
             (root / file_name(spec)).write_bytes(target.read_bytes())
         else:  # touched: a new stat, the same bytes
             st_ = target.stat()

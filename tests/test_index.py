@@ -23,7 +23,8 @@ from qa.config import Config, load_config
 from qa.corpus import Discovery, Source, discover
 from qa.findings import Finding
 from qa.pipeline import run
-from tests.index_worlds import EDITS, KINDS, Edit, Spec, apply_edits, edits, specs, write_world
+from tests.index_worlds import EDITS, KINDS, Edit, Spec, age, apply_edits, edits, specs, write_world
+from tests.stories import story
 
 
 def full_run(corpus: Path, batch: list[Source], cfg: Config, prefix: str = "corpus") -> list[dict[str, Any]]:
@@ -61,13 +62,17 @@ def cfg() -> Config:
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(corpus_specs=specs(3, 14, 0), batch_specs=specs(1, 5, 1000), changes=edits(5000))
-def test_batch_findings_equal_a_full_run(cfg: Config, corpus_specs: Any, batch_specs: Any, changes: Any) -> None:
+@given(corpus_specs=specs(3, 14, 0), batch_specs=specs(1, 5, 1000), changes=edits(5000), aged=st.booleans())
+def test_batch_findings_equal_a_full_run(
+    cfg: Config, corpus_specs: Any, batch_specs: Any, changes: Any, aged: bool
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         corpus, incoming = root / "corpus", root / "incoming"
         made = write_world(corpus, corpus_specs)
         write_world(incoming, batch_specs, previous=made)
+        if aged:  # stats the index trusts: a scan lists only the folders that changed
+            age(corpus)
         index.build(corpus, cfg, root / "idx.sqlite")
         apply_edits(corpus, made, changes)  # behind the index's back
         batch = batch_of(incoming, cfg)
@@ -112,6 +117,7 @@ def test_each_relation_of_a_batch_file_to_the_corpus(cfg: Config, tmp_path: Path
     batch_specs = [Spec(kind, 1000 + j, j * 4 + 1, True, True, j == 0, False) for j in range(2)]
     made = write_world(tmp_path / "corpus", corpus_specs)
     write_world(tmp_path / "incoming", batch_specs, previous=made)
+    age(tmp_path / "corpus")
     index.build(tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
     apply_edits(tmp_path / "corpus", made, [Edit(e, 7 * n, Spec("story", 50 + n, n, True, True, True, False))
                                             for n, e in enumerate(EDITS)])  # fmt: skip
@@ -178,3 +184,35 @@ def test_a_corpus_check_without_join_keys_gets_a_full_run(
 def test_transitive_keys_take_no_probes() -> None:
     with pytest.raises(ValueError, match="transitive"):
         CorpusKeys(lambda t, c: None, probes=lambda t, c: None)  # type: ignore[arg-type,return-value]
+
+
+def test_a_scan_lists_only_the_folders_that_changed(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the index knows the corpus's folders, a scan does not walk the corpus: it lists
+    the folders whose own stat changed (files added, removed, renamed) and stats the files
+    of the others (a file's content changed in place)."""
+    corpus = tmp_path / "corpus"
+    write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(16)])  # part0/, part1/, top
+    age(corpus)
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    part1 = sorted((corpus / "part1").iterdir())
+    part1[0].write_bytes(part1[0].read_bytes() + b"\nmore\n")  # content changed; part1 itself did not
+    (corpus / "part0" / "added.txt").write_text(story(900))
+    (corpus / "fresh" / "deep").mkdir(parents=True)
+    (corpus / "fresh" / "deep" / "x.txt").write_text(story(901))
+
+    def no_walk(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the whole corpus was walked")
+
+    monkeypatch.setattr("qa.index.discover", no_walk)
+    store = index.open_store(idx, readonly=True)
+    found = index.scan(store, corpus, cfg)
+    store.close()
+    assert set(found.folders) == {"", "part0", "fresh", "fresh/deep"}  # the root: "fresh" was made in it
+    assert {s.path for s in found.added} == {"part0/added.txt", "fresh/deep/x.txt"}
+    assert [s.path for s in found.changed] == [f"part1/{part1[0].name}"]
+    monkeypatch.undo()
+    index.refresh(corpus, cfg, idx)
+    assert index.verify(corpus, cfg, idx).ok
