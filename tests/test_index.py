@@ -216,3 +216,24 @@ def test_a_scan_lists_only_the_folders_that_changed(
     monkeypatch.undo()
     index.refresh(corpus, cfg, idx)
     assert index.verify(corpus, cfg, idx).ok
+
+
+def test_the_update_after_files_are_moved_in(cfg: Config, tmp_path: Path) -> None:
+    """What the import calls after its moves: ``refresh(names=...)`` indexes exactly those
+    files (without walking the corpus); the next batch is gated against them."""
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(8)])
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    moved = write_world(incoming, [Spec("story", 1000 + j, 0, True, True, True, j == 1) for j in range(3)], made)
+    for name, _, _ in moved:
+        (incoming / name).rename(corpus / name)
+    stats = index.refresh(corpus, cfg, idx, names=[name for name, _, _ in moved] + ["never-there.txt"])
+    assert (stats.reindexed, stats.removed) == (3, 0)
+    assert index.verify(corpus, cfg, idx).ok
+    again = tmp_path / "again"
+    write_world(again, [Spec("copy", 2000, 8, True, True, True, False)], made + moved)  # a copy of a moved file
+    batch = [Source(f"incoming/{s.path}", s.location) for s in discover([again]).sources]
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert dicts(result.findings) == full_run(corpus, batch, cfg)
+    assert any(f.rule == "D103" for f in result.findings) and result.refreshed == 0
