@@ -1,0 +1,220 @@
+"""Corpus-index benchmark (issue 19): gating a batch costs the batch, not the corpus.
+
+Targets (``nox -s bench``; generated seed-format corpora, medians of ``--runs``):
+
+* gate a 10-file batch into a ``--files`` (100,000) corpus with a fresh index: at most
+  1.0 s wall for the whole process, start-up included. Measured as ``clipqa index
+  gate-dry-run INCOMING --into CORPUS`` (the gate's check through
+  ``qa.index.batch_findings``, what ``clipqa import --dry-run`` will run once wired);
+* building the index: at most 1.2x a full ``clipqa check --no-cache`` of the same corpus
+  (reports written, as a user runs it);
+* peak memory of a gate run (the process and its children, PSS summed: a page a forked
+  child shares with its parent is counted once) under 500 MiB, at ``--memory-files``
+  (default: ``--files``).
+
+Beside them, as a floor: ``clipqa check INCOMING`` on the 10 files alone (no corpus at
+all): what any gate pays for start-up and the per-file stage of the batch. And once, a
+full run (``--no-index``) over corpus and batch: its findings must equal the indexed ones.
+
+    python bench/index_bench.py [--files 100000] [--runs 3] [--memory-files N] [--jobs 0] [--work DIR] [--no-compare]
+
+Prints the figures (the load average beside them: the machine may be shared) and one JSON
+line; exit 1 when a target is missed or the findings differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.generate import render  # imported after the path set-up, so the script runs from anywhere
+from bench.run import REPO, TreePeak, corpus
+
+GATE_TARGET = 1.0  # seconds
+BUILD_TARGET = 1.2  # x a full check --no-cache
+MEMORY_TARGET = 500 * 1024 * 1024  # bytes
+
+
+class PssPeak(TreePeak):
+    """Peak PSS (proportional set size) of a process and its descendants: a page shared by a
+    forked child and its parent is counted once, split between them (RSS would count it in
+    each: an upper bound that double-counts the ~170 MB of libraries a forked child shares)."""
+
+    def _run(self) -> None:
+        try:
+            import psutil
+        except ImportError:  # pragma: no cover - psutil is in the bench session
+            return
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for proc in procs:
+                try:
+                    total += proc.memory_full_info().pss
+                except (psutil.Error, AttributeError):
+                    continue
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+
+def timed(cmd: list[str], env: dict[str, str], pss: bool = False) -> tuple[float, int, int, float, str]:
+    """(wall seconds, exit code, peak memory of the tree in bytes (RSS summed, or with ``pss``
+    PSS summed), CPU seconds of the tree, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    with (PssPeak if pss else TreePeak)(proc.pid, interval=0.02) as peak:
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err.decode(errors='replace')}")
+    return wall, proc.returncode, peak.peak, cpu, out.decode()
+
+
+def batch(folder: Path, n: int, size: int) -> Path:
+    """``size`` new clippings: most new stories, two byte-identical to corpus files (D103),
+    one the next story of a corpus story (related items both ways)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for i in range(size):
+        if i < 2:
+            data = render(n // 3 + i, n, 1, None)  # a corpus file again
+        elif i == 2:
+            data = render(n // 2, n + 5, 1, None)  # its story's neighbours are corpus files
+        else:
+            data = render(10_000_000 + i, n, 2, None)
+        (folder / f"batch-{i:02d}.txt").write_bytes(data)
+    return folder
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def qa(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "qa", *map(str, args), "--isolated"]
+
+
+def gate_runs(
+    incoming: Path, directory: Path, idx: Path, runs: int, env: dict[str, str], jobs: list[str]
+) -> dict[str, Any]:
+    """The gate with a fresh index, beside the floor (the batch checked alone), alternating."""
+    gate_cmd = qa("index", "gate-dry-run", incoming, "--into", directory, "--index", idx, *jobs)
+    floor_cmd = qa("check", incoming, "--no-cache", "-q", "--no-progress", "--no-reports", *jobs)
+    gates: list[float] = []
+    floors: list[float] = []
+    peaks: list[int] = []
+    timings: list[dict[str, float]] = []
+    docs: list[dict[str, Any]] = []
+    timed(gate_cmd, env)  # the first run after a build may re-hash files written just before it (racy)
+    for _ in range(runs):
+        wall, _, _, _, out = timed(gate_cmd, env)
+        doc = json.loads(out)
+        if doc["mode"] != "index" or doc["refreshed"]:
+            raise SystemExit(f"the gate did not use a fresh index: {doc['mode']}, {doc['reason']}, {doc['refreshed']}")
+        gates.append(wall)
+        timings.append(doc["timings"])
+        docs.append(doc)
+        floors.append(timed(floor_cmd, env)[0])
+    for _ in range(runs):  # memory apart: sampling PSS costs CPU, which would slow the timed runs
+        peaks.append(timed(gate_cmd, env, pss=True)[2])
+    phases = {k: statistics.median(t[k] for t in timings) for k in timings[0]}
+    return {"gate": gates, "floor": floors, "peak": max(peaks), "phases": phases, "doc": docs[-1]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--memory-files", type=int, default=0, help="measure the gate's memory at this size too")
+    parser.add_argument("--jobs", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clipqa-index-bench")
+    parser.add_argument("--no-compare", action="store_true", help="skip the full run that checks the findings")
+    args, _ = parser.parse_known_args(argv)  # nox -s bench passes every bench the same options
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    args.work.mkdir(parents=True, exist_ok=True)
+    directory = corpus(args.work, args.files, 1)
+    incoming = batch(args.work / f"incoming-{args.files}", args.files, args.batch)
+    idx = args.work / f"index-{args.files}.sqlite"
+    out = args.work / f"reports-{args.files}"
+    print(f"N = {args.files:,}, batch of {args.batch}; load average {load()}", flush=True)
+
+    builds: list[float] = []
+    checks: list[float] = []
+    check_cmd = qa("check", directory, "--no-cache", "-q", "--no-progress", "--color", "never",
+                   "--json", out / "findings.json", "--html", out / "report.html", *jobs)  # fmt: skip
+    for _ in range(args.runs):  # alternating, so that a burst of load hits both alike
+        for extra in ("", "-wal", "-shm"):
+            Path(f"{idx}{extra}").unlink(missing_ok=True)
+        builds.append(timed(qa("index", "build", directory, "--index", idx, *jobs), env)[0])
+        checks.append(timed(check_cmd, env)[0])
+    build, check = statistics.median(builds), statistics.median(checks)
+    print(f"  index build {build:.2f} s, full check --no-cache {check:.2f} s: {build / check:.2f}x "
+          f"(target <= {BUILD_TARGET}x); load {load()}", flush=True)  # fmt: skip
+
+    g = gate_runs(incoming, directory, idx, args.runs, env, jobs)
+    gate, floor = statistics.median(g["gate"]), statistics.median(g["floor"])
+    print(f"  gate (10 files into {args.files:,}) {gate:.2f} s (runs {', '.join(f'{x:.2f}' for x in g['gate'])}; "
+          f"target <= {GATE_TARGET} s); the batch checked alone {floor:.2f} s; load {load()}", flush=True)  # fmt: skip
+    print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['closure']}", flush=True)
+    print(f"  gate peak memory (tree PSS) {g['peak'] / 2**20:.0f} MiB", flush=True)
+
+    same = True
+    if not args.no_compare:
+        full = json.loads(
+            timed(qa("index", "gate-dry-run", incoming, "--into", directory, "--no-index", *jobs), env)[4]
+        )
+        same = full["findings"] == g["doc"]["findings"]
+        print(f"  findings with the index {'equal' if same else 'DIFFER FROM'} a full run's "
+              f"({len(full['findings'])} findings)", flush=True)  # fmt: skip
+
+    memory_files, memory_peak = args.files, g["peak"]
+    if args.memory_files and args.memory_files != args.files:
+        big = corpus(args.work, args.memory_files, 1)
+        big_idx = args.work / f"index-{args.memory_files}.sqlite"
+        if not big_idx.exists():
+            t0 = time.perf_counter()
+            timed(qa("index", "build", big, "--index", big_idx, *jobs), env)
+            print(f"  built the index of {args.memory_files:,} files in {time.perf_counter() - t0:.0f} s", flush=True)
+        m = gate_runs(batch(args.work / f"incoming-{args.memory_files}", args.memory_files, args.batch), big,
+                      big_idx, args.runs, env, jobs)  # fmt: skip
+        memory_files, memory_peak = args.memory_files, m["peak"]
+        print(f"  at {args.memory_files:,} files: gate {statistics.median(m['gate']):.2f} s, phases {m['phases']}, "
+              f"peak memory {memory_peak / 2**20:.0f} MiB; load {load()}", flush=True)  # fmt: skip
+
+    ok = gate <= GATE_TARGET and build / check <= BUILD_TARGET and memory_peak < MEMORY_TARGET and same
+    print(json.dumps({
+        "files": args.files, "gate_s": gate, "gate_runs": g["gate"], "floor_s": floor, "phases": g["phases"],
+        "build_s": build, "check_s": check, "build_ratio": build / check, "memory_files": memory_files,
+        "memory_peak_mib": memory_peak / 2**20, "same_findings": same, "load": load(), "ok": ok,
+    }))  # fmt: skip
+    print("PASS" if ok else "MISSED a target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
