@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.checks import all_checks
 from qa.config import Config, load_config
-from qa.pipeline import run_corpus_check, run, run_context
+from qa.pipeline import run, run_context, run_corpus_check
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 Key = tuple[tuple[str, str], ...]

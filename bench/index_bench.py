@@ -47,42 +47,13 @@ BUILD_TARGET = 1.2  # x a full check --no-cache
 MEMORY_TARGET = 500 * 1024 * 1024  # bytes
 
 
-class PssPeak(TreePeak):
-    """Peak PSS (proportional set size) of a process and its descendants: a page shared by a
-    forked child and its parent is counted once, split between them (RSS would count it in
-    each: an upper bound that double-counts the ~170 MB of libraries a forked child shares)."""
-
-    def _run(self) -> None:
-        try:
-            import psutil
-        except ImportError:  # pragma: no cover - psutil is in the bench session
-            return
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self._stop.is_set():
-            total = 0
-            try:
-                procs = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                break
-            for proc in procs:
-                try:
-                    total += proc.memory_full_info().pss
-                except (psutil.Error, AttributeError):
-                    continue
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
-
-
 def timed(cmd: list[str], env: dict[str, str], pss: bool = False) -> tuple[float, int, int, float, str]:
     """(wall seconds, exit code, peak memory of the tree in bytes (RSS summed, or with ``pss``
     PSS summed), CPU seconds of the tree, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
-    with (PssPeak if pss else TreePeak)(proc.pid, interval=0.02) as peak:
+    with TreePeak(proc.pid, interval=0.02, pss=pss) as peak:
         out, err = proc.communicate()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

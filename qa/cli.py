@@ -673,6 +673,25 @@ def index_option(fn: F) -> F:
     )(fn)
 
 
+def index_command(name: str, *, formats: bool = False, hidden: bool = False) -> Callable[[F], F]:
+    """An ``index`` sub-command on CORPUS: --index, the configuration options, errors as exit 2."""
+
+    def wrap(fn: F) -> F:
+        fn = _index_error(fn)
+        fn = guarded(fn)
+        fn = config_options(fn)
+        if formats:
+            fn = click.option(
+                "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+            )(fn)
+        fn = index_option(fn)
+        if name != "gate-dry-run":
+            fn = click.argument("corpus", type=click.Path(exists=True, file_okay=False))(fn)
+        return index_group.command(name, hidden=hidden)(fn)  # type: ignore[return-value]
+
+    return wrap
+
+
 def _index_error(fn: F) -> F:
     """The index's own errors as usage errors (exit 2, one line)."""
 
@@ -692,12 +711,7 @@ def _index_error(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@index_group.command("build")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
-@index_option
-@config_options
-@guarded
-@_index_error
+@index_command("build")
 def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
     """Index every file of CORPUS from scratch (the cost of one full check)."""
     from qa import index
@@ -707,13 +721,7 @@ def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
     click.echo(f"Indexed {built.files} file(s) of {corpus} in {built.seconds:.1f}s: {built.path}")
 
 
-@index_group.command("status")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
-@index_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@config_options
-@guarded
-@_index_error
+@index_command("status", formats=True)
 def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
     """How many entries are fresh, stale, missing or orphaned (reads only; hashes nothing)."""
     from qa import index
@@ -733,13 +741,7 @@ def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> 
     )
 
 
-@index_group.command("verify")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
-@index_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@config_options
-@guarded
-@_index_error
+@index_command("verify", formats=True)
 def index_verify(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
     """Derive everything again from CORPUS and compare with the index; exit 1 on any difference."""
     from qa import index
@@ -759,13 +761,8 @@ def index_verify(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> 
     sys.exit(EXIT_PASSED if found.ok else EXIT_FAILED)
 
 
-@index_group.command("export")
-@click.argument("corpus", type=click.Path(exists=True, file_okay=False))
+@index_command("export")
 @click.option("--parquet", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
-@index_option
-@config_options
-@guarded
-@_index_error
 def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any) -> None:
     """Write the index's tables as Parquet (for DuckDB, Dask, Spark)."""
     from qa import index
@@ -775,14 +772,10 @@ def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any)
     click.echo(f"Wrote {', '.join(f'{name}.parquet ({n} rows)' for name, n in counts.items())} to {out_dir}")
 
 
-@index_group.command("gate-dry-run", hidden=True)
+@index_command("gate-dry-run", hidden=True)
 @click.argument("incoming", type=click.Path(exists=True, file_okay=False))
 @click.option("--into", "corpus", required=True, type=click.Path(exists=True, file_okay=False))
-@index_option
 @click.option("--no-index", is_flag=True, help="A full run, as `clipqa import` does today.")
-@config_options
-@guarded
-@_index_error
 def index_gate_dry_run(incoming: str, corpus: str, index_file: str | None, no_index: bool, **opts: Any) -> None:
     """The gate's check of a batch (the findings `clipqa import --dry-run` would gate on),
     through qa.index.batch_findings: for measuring the index until the import calls it."""
