@@ -739,6 +739,8 @@ def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> 
         f"{st.orphaned} orphaned"
         + ("" if st.stale + st.missing + st.orphaned == 0 else " (the next import or check brings them up to date)")
     )
+    for path, why in st.unkeyed:
+        click.echo(f"{path}: its join keys could not be derived ({why}); while it is there, the gate runs in full")
 
 
 @index_command("verify", formats=True)

@@ -154,7 +154,8 @@ _NATIVE = frozenset({str, int, float, bool, NoneType})  # JSON carries these as 
 
 def _tag(value: Any) -> Any:
     """A value as JSON, exactly: every other type becomes an object ``{"$": tag, "v": ...}``
-    (so a JSON object in a cell is always a tag, and a list never appears bare)."""
+    (so a JSON object in a cell is always a tag, and a list never appears bare). A type
+    with no tag (none comes from YAML or the checks today) is marked ``unknown``."""
     kind = type(value)
     if kind in _NATIVE:
         return value
@@ -172,9 +173,9 @@ def _tag(value: Any) -> Any:
         return {"$": "tuple", "v": [_tag(v) for v in value]}
     if kind is dict:
         return {"$": "dict", "v": [[_tag(k), _tag(v)] for k, v in value.items()]}
-    if kind is set or kind is frozenset:
-        return {"$": kind.__name__, "v": [_tag(v) for v in value]}
-    raise TypeError(f"cannot keep a {kind.__name__} in the index")
+    if kind is set or kind is frozenset:  # in a fixed order: the same set, the same bytes
+        return {"$": kind.__name__, "v": sorted((_tag(v) for v in value), key=repr)}
+    return {"$": "unknown", "v": kind.__name__}  # the file's rows are then not kept (derived when needed)
 
 
 _UNTAG: dict[str, Any] = {
@@ -265,7 +266,7 @@ class FileResult:
     (:class:`IndexChunk`): what the index keeps of it, and (for a batch) its rows and findings."""
 
     path: str
-    facts: bytes  # the file's rows, encoded
+    facts: bytes | None  # the file's rows, encoded; None: not kept (a value of a type with no tag)
     findings_blob: bytes
     sha256: str | None  # of the bytes its rows come from; None: incomplete (over budget, unreadable)
     usable: bool
@@ -277,6 +278,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)  # kept for a batch
     stat: Stat | None = None  # set in the parent: taken before the file was read (None: not trusted)
     source: Source | None = None  # set in the parent
+    unkeyed: str | None = None  # why its join keys could not be derived (then the index steps aside)
 
     def keys_by_check(self) -> dict[str, np.ndarray]:
         return unpack_keys(self.key_header, self.key_blob)
@@ -292,6 +294,7 @@ class FileResult:
             key_header=self.key_header,
             key_blob=self.key_blob,
             totals=self.totals,
+            unkeyed=self.unkeyed,
         )
 
 
@@ -367,7 +370,15 @@ class IndexChunk:
             _file_result(s.path, per[i] if self.rows else None, tagged[i], files_at, found.get(s.path, []))
             for i, s in enumerate(sources)
         ]
-        _derive_keys(out, chunk.tables, first, stage, self.probes)
+        try:
+            _derive_keys(out, chunk.tables, first, stage, self.probes)
+        except Exception:  # noqa: BLE001 - a check's key function failed on this chunk: file by file
+            for i, r in enumerate(out):
+                one = {name: df[df["_record"] == first + i] for name, df in chunk.tables.items()}
+                try:
+                    _derive_keys([r], one, first + i, stage, self.probes)
+                except Exception as exc:  # noqa: BLE001 - recorded: the index steps aside while this file is there
+                    r.unkeyed = f"{type(exc).__name__}: {exc}"
         chunk.indexed = (layout, out)
         if not self.rows:  # the parent needs neither: less to send back
             chunk.tables, chunk.findings = {}, []
@@ -375,6 +386,7 @@ class IndexChunk:
 
 
 _NO_FINDINGS = encode_findings([])
+_UNKNOWN = b'{"$":"unknown"'  # only a tag writes this: a string's quotes are escaped
 
 
 def _file_result(
@@ -388,9 +400,12 @@ def _file_result(
     sha = row.get("sha256")
     # not checked to the end (over the time budget, the process died): derived again next time
     complete = bool(files) and isinstance(sha, str) and not any(f.rule in (P130.code, P131.code) for f in findings)
+    facts: bytes | None = _dump(tagged)
+    if facts is not None and _UNKNOWN in facts:  # a value JSON cannot carry exactly: not kept
+        facts = None
     return FileResult(
         path=path,
-        facts=_dump(tagged),
+        facts=facts,
         findings_blob=encode_findings(findings) if findings else _NO_FINDINGS,
         sha256=sha if complete else None,
         usable=bool(row.get("usable")),
@@ -1021,6 +1036,8 @@ def gate_batch(
     except (sqlite3.Error, OSError) as exc:  # a read-only place, a full disk, a damaged file: the index steps aside
         reason = f"the index {path} could not be used ({type(exc).__name__}: {exc}); a full run instead"
         return _full_run(batch, corpus, config, label, replaces, discovery, reason)
+    except _StepAside as exc:
+        return _full_run(batch, corpus, config, label, replaces, discovery, f"{exc}; a full run instead")
     result.reason = f"index rebuilt: {stale}" if stale else ""
     return result
 
@@ -1065,6 +1082,10 @@ def _gate(
     known = {r.path: r for r in batch_results if r.path in replaces}
     refreshed = apply_scan(store, found, config, spec, known)
     clock.lap("re-index")
+    unkeyed = [(r.path, r.unkeyed) for r in batch_results if r.unkeyed] + store.unkeyed()
+    if unkeyed:  # a file's keys are unknown: no closure can be vouched for
+        path, why = unkeyed[0]
+        raise _StepAside(f"the join keys of {path} could not be derived ({why})")
     batch_labels = {r.path for r in batch_results}
     findings: list[Finding] = [f for r in batch_results for f in r.findings]
     notices: list[str] = []
@@ -1083,8 +1104,10 @@ def _gate(
     sources: dict[str, Source] = {}
     for stored in stored_by_id.values():
         name = label(stored.path)
-        rows_of[name] = decode_rows(stored.facts) if stored.facts is not None else {}
         sources[name] = Source(name, os.path.join(os.fspath(corpus), stored.path))
+        if stored.facts is not None:
+            rows_of[name] = decode_rows(stored.facts)
+    rows_of.update(_derived_again([s for s in sources.values() if s.path not in rows_of], config, spec))
     for r in batch_results:
         assert r.rows is not None and r.source is not None
         rows_of[r.path] = r.rows
@@ -1124,6 +1147,19 @@ def _gate(
         usable=usable,
         timings=clock.laps,
     )
+
+
+class _StepAside(Exception):  # not an error: the index cannot vouch, a full run answers
+    """The index cannot answer for this batch: a full run does."""
+
+
+def _derived_again(sources: Sequence[Source], config: Config, spec: StageSpec) -> dict[str, Rows]:
+    """The rows of corpus files whose rows the index does not keep (a value of a type it
+    cannot encode exactly): the per-file stage runs on them again."""
+    if not sources:
+        return {}
+    results, _ = check_files(sources, config, spec, keep=True)
+    return {r.path: r.rows or {} for r in results}
 
 
 class _Clock:
@@ -1302,6 +1338,7 @@ class Status:
     stale: int = 0
     missing: int = 0
     orphaned: int = 0
+    unkeyed: list[tuple[str, str]] = field(default_factory=list)  # files whose keys failed: the gate runs in full
 
     def to_dict(self) -> dict[str, Any]:
         return {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
@@ -1320,6 +1357,7 @@ def status(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
         try:
             found = scan(store, corpus, config, hash_unsure=False)
             entries = store.counts()[0]
+            unkeyed = store.unkeyed()
         finally:
             store.close()
     return Status(
@@ -1330,6 +1368,7 @@ def status(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
         stale=len(found.changed),
         missing=len(found.added),
         orphaned=len(found.removed),
+        unkeyed=unkeyed,
     )
 
 
@@ -1414,6 +1453,7 @@ def verify(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
                     ("keys", (stored.key_header, stored.key_blob), (r.key_header, r.key_blob)),
                     ("totals", stored.totals, r.totals),
                     ("usable", stored.usable, r.usable),
+                    ("unkeyed", stored.unkeyed, r.unkeyed),
                     ("findings", _comparable(stored.findings, volatile), _comparable(r.findings_blob, volatile)),
                 ):
                     if a != b:
@@ -1473,8 +1513,18 @@ def export_parquet(
         try:
             layout = _layout(store)
             kinds: dict[str, list[set[type]]] = {name: [set() for _ in cols] for name, cols in layout.items()}
+            # the rows of files whose rows the index does not keep, derived again (few, if any)
+            spec = stage_spec(config, [os.fspath(corpus)])
+            missing = [
+                Source(f.path, os.path.join(os.fspath(corpus), f.path)) for f in store.scan_all() if f.facts is None
+            ]
+            again = _derived_again(missing, config, spec)
+
+            def rows_of(stored: StoredFile) -> Rows:
+                return decode_rows(stored.facts) if stored.facts is not None else again.get(stored.path, {})
+
             for stored in store.scan_all():  # first pass: each column's types
-                for name, rows in decode_rows(stored.facts or b"{}").items():
+                for name, rows in rows_of(stored).items():
                     for row in rows:
                         for i, v in enumerate(row):
                             kind = type(v)
@@ -1499,7 +1549,7 @@ def export_parquet(
 
             def flush() -> None:
                 nonlocal record
-                _write_batch(batch, record, layout, schemas, extra, writers, counts)
+                _write_batch(batch, record, layout, schemas, extra, writers, counts, rows_of)
                 record += len(batch)
                 batch.clear()
 
@@ -1557,6 +1607,7 @@ def _write_batch(
     extra: Mapping[str, Any],
     writers: Mapping[str, Any],
     counts: dict[str, int],
+    rows_of: Callable[[StoredFile], Rows],
 ) -> None:
     import pyarrow as pa
 
@@ -1568,7 +1619,7 @@ def _write_batch(
     key_rows: list[tuple[Any, ...]] = []
     for offset, stored in enumerate(batch):
         record = first_record + offset
-        for name, rows in decode_rows(stored.facts or b"{}").items():
+        for name, rows in rows_of(stored).items():
             per_table[name].extend((record, stored.path, row) for row in rows)
         size, mtime = (stored.stat[0], stored.stat[1]) if stored.stat is not None else (None, None)
         index_rows.append((stored.path, size, mtime, stored.sha256, stored.usable))

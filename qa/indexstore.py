@@ -57,6 +57,7 @@ class StoredFile:
     key_header: str = ""  # the key hashes per check: "check=count;..." (see pack_keys)
     key_blob: bytes = b""  # their int64 hashes, one check after another, each check's sorted
     totals: Totals = field(default_factory=dict)
+    unkeyed: str | None = None  # why its join keys could not be derived
     id: int = 0
 
     @property
@@ -105,6 +106,10 @@ class IndexStore(Protocol):
 
     def counts(self) -> tuple[int, int]:
         """(files, files with usable front matter)."""
+        ...
+
+    def unkeyed(self) -> list[tuple[str, str]]:
+        """(path, why) of files whose join keys could not be derived (the first few)."""
         ...
 
     def get(self, path: str) -> StoredFile | None: ...
@@ -181,7 +186,7 @@ def _all_keys(blob: bytes) -> np.ndarray:
 
 
 _NO_KEYS = np.empty(0, dtype=np.int64)
-_COLUMNS = "id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, key_hashes, totals"
+_COLUMNS = "id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, key_hashes, totals, unkeyed"
 
 
 _TABLES = """
@@ -196,8 +201,10 @@ CREATE TABLE IF NOT EXISTS files (
     findings BLOB NOT NULL,
     keys TEXT NOT NULL,
     key_hashes BLOB NOT NULL,
-    totals TEXT NOT NULL
+    totals TEXT NOT NULL,
+    unkeyed TEXT
 );
+CREATE INDEX IF NOT EXISTS files_unkeyed ON files (id) WHERE unkeyed IS NOT NULL;
 CREATE TABLE IF NOT EXISTS keys (k INTEGER NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (k, file)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS folders (path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,
                                     ino INTEGER) WITHOUT ROWID;
@@ -350,6 +357,10 @@ class SqliteStore:
             cursor.close()
         return out
 
+    def unkeyed(self) -> list[tuple[str, str]]:
+        rows = self.db.execute("SELECT path, unkeyed FROM files WHERE unkeyed IS NOT NULL ORDER BY path LIMIT 20")
+        return [(decode_path(p), str(why)) for p, why in rows]
+
     def counts(self) -> tuple[int, int]:
         files, usable = self.db.execute("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM files").fetchone()
         return int(files), int(usable)
@@ -407,7 +418,7 @@ def _bytes(value: Any) -> bytes:
 
 
 def _stored(row: Sequence[Any]) -> StoredFile:
-    ident, path, size, mtime, ctime, ino, sha, usable, facts, findings, keys, key_hashes, totals = row
+    ident, path, size, mtime, ctime, ino, sha, usable, facts, findings, keys, key_hashes, totals, unkeyed = row
     return StoredFile(
         path=decode_path(path),
         stat=None if size is None else (size, mtime, ctime, ino),
@@ -418,6 +429,7 @@ def _stored(row: Sequence[Any]) -> StoredFile:
         key_header=str(keys),
         key_blob=_bytes(key_hashes),
         totals={str(c): dict(t) for c, t in json.loads(totals).items()},
+        unkeyed=unkeyed,
         id=int(ident),
     )
 
@@ -466,6 +478,7 @@ class _SqliteWriter:
         row = (
             encode_path(file.path), size, mtime, ctime, ino, file.sha256, int(file.usable), file.facts,
             file.findings, file.key_header, file.key_blob, json.dumps(file.totals, separators=(",", ":")),
+            file.unkeyed,
         )  # fmt: skip
         if self.bulk:
             file.id = self.next_id
@@ -480,7 +493,7 @@ class _SqliteWriter:
         self._count(file, +1)
         cursor = self.db.execute(
             "INSERT INTO files (path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, "
-            "key_hashes, totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "key_hashes, totals, unkeyed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
         file.id = int(cursor.lastrowid or 0)
@@ -492,7 +505,7 @@ class _SqliteWriter:
     def _insert_pending(self) -> None:
         self.db.executemany(
             "INSERT INTO files (id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, "
-            "key_hashes, totals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "key_hashes, totals, unkeyed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.pending,
         )
         self.pending = []

@@ -8,7 +8,9 @@ corpus and batch with no cache (every finding whose path or related names a batc
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -237,3 +239,50 @@ def test_the_update_after_files_are_moved_in(cfg: Config, tmp_path: Path) -> Non
     result = index.gate_batch(batch, corpus, cfg, idx)
     assert dicts(result.findings) == full_run(corpus, batch, cfg)
     assert any(f.rule == "D103" for f in result.findings) and result.refreshed == 0
+
+
+def test_a_file_whose_keys_cannot_be_derived_makes_the_index_step_aside(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check's key function that fails on a file (a bug, a value nobody foresaw): the file
+    is recorded as unkeyed, and while it is in the corpus the gate answers with a full run."""
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(6)])
+    write_world(incoming, [Spec("copy", 1000, 2, True, True, True, False)], made)
+    image = all_checks()["image_url"]
+    assert image.corpus_keys is not None
+    keys = image.corpus_keys.keys
+
+    def fragile(tables: Any, ctx: Any) -> Any:
+        images = tables.get("images")
+        if images is not None and images["_path"].astype(str).str.contains("002_").any():
+            raise RuntimeError("cannot read this one")
+        return keys(tables, ctx)
+
+    # in the registry every stage (and every forked child) reads
+    monkeypatch.setitem(
+        all_checks(), "image_url", dataclasses.replace(image, corpus_keys=CorpusKeys(fragile, transitive=False))
+    )
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert result.mode == "full" and "002_" in result.reason and "cannot read this one" in result.reason
+    assert dicts(result.findings) == full_run(corpus, batch, cfg)
+
+
+def test_values_of_a_type_the_index_cannot_encode_are_derived_again(cfg: Config, tmp_path: Path) -> None:
+    """A value no tag covers keeps the file's rows out of the index; the gate derives them again."""
+    assert index._tag(complex(1, 2)) == {"$": "unknown", "v": "complex"}
+    assert index._tag({3, 1, 2}) == index._tag({2, 3, 1})  # sets in a fixed order
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(4)])
+    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], made)
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    with sqlite3.connect(idx) as db:  # as if a file's rows had held such a value
+        db.execute("UPDATE files SET facts = NULL")
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert result.mode == "index" and dicts(result.findings) == full_run(corpus, batch, cfg)
+    assert any(f.rule == "D103" for f in result.findings)
