@@ -1018,6 +1018,8 @@ def gate_batch(
     label = _labeler(corpus_prefix)
     if not use_index:
         return _full_run(batch, corpus, config, label, replaces, discovery, "--no-index")
+    if not Path(corpus).is_dir():  # no corpus yet (the first import): nothing to index, nothing to compare with
+        return _full_run(batch, corpus, config, label, replaces, discovery, "no corpus folder yet")
     missing = unserved()
     if missing:
         reason = f"the corpus check(s) {', '.join(missing)} declare no join keys (Check.corpus_keys)"

@@ -245,3 +245,15 @@ def test_gate_dry_run_command(corpus: Path, tmp_path: Path) -> None:
     assert (a["mode"], b["mode"]) == ("index", "full")
     assert a["findings"] == b["findings"] and indexed.returncode == full.returncode == 1
     assert any(f["rule"] == "D103" and f["path"] == "incoming/again.txt" for f in a["findings"])
+
+
+def test_a_corpus_that_does_not_exist_yet(tmp_path: Path) -> None:
+    """The first import into a corpus that does not exist: no index is made, nothing is
+    written, the batch is checked on its own."""
+    cfg = load_config(None)
+    incoming = tmp_path / "incoming"
+    generate(incoming, 3, seed=2)
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, tmp_path / "new" / "corpus", cfg)
+    assert result.mode == "full" and not (tmp_path / "new").exists()
+    assert dicts(result.findings) == full_run(tmp_path / "none", batch, cfg)
