@@ -525,13 +525,15 @@ def check_files(
                 _file_result(f.path, {} if keep else None, {}, [], [f]) for f in chunk.findings if f.path in by_path
             ]
         for r in results:
-            st = stats.get(r.path)
+            st = stats.pop(r.path, None)
             r.stat = st if st is not None and st[1] < racy_from else None
             r.source = by_path[r.path]
             if on_file is not None:
                 on_file(r)
             else:
                 out.append(r)
+        if on_file is not None:  # handed over: the engine's list of results keeps an empty shell
+            chunk.indexed, chunk.tables, chunk.findings = None, {}, []
 
     LocalRun(sources, spec, config.jobs, on_result=arrived).result()
     return out, layouts[0] if layouts else {}

@@ -348,7 +348,15 @@ class SqliteStore:
         rows = self.load(self.ids_of(excluding).values()) if excluding else []
         for name, value in self.db.execute("SELECT name, value FROM sums WHERE check_name = ?", (check,)):
             out[str(name)] = int(value) - sum(int(r.totals.get(check, {}).get(name, 0)) for r in rows)
-        names = [str(n) for (n,) in self.db.execute("SELECT DISTINCT name FROM firsts WHERE check_name = ?", (check,))]
+        names: list[str] = []  # the flags' names, one index seek each (DISTINCT would read every flagged path)
+        while True:
+            row = self.db.execute(
+                "SELECT name FROM firsts WHERE check_name = ? AND name > ? ORDER BY name LIMIT 1",
+                (check, names[-1] if names else ""),
+            ).fetchone()
+            if row is None:
+                break
+            names.append(str(row[0]))
         for name in names:
             cursor = self.db.execute(
                 "SELECT path FROM firsts WHERE check_name = ? AND name = ? ORDER BY path", (check, name)
@@ -358,8 +366,9 @@ class SqliteStore:
         return out
 
     def unkeyed(self) -> list[tuple[str, str]]:
-        rows = self.db.execute("SELECT path, unkeyed FROM files WHERE unkeyed IS NOT NULL ORDER BY path LIMIT 20")
-        return [(decode_path(p), str(why)) for p, why in rows]
+        # through the partial index (an ORDER BY path would walk every file)
+        rows = self.db.execute("SELECT path, unkeyed FROM files WHERE unkeyed IS NOT NULL LIMIT 20")
+        return sorted((decode_path(p), str(why)) for p, why in rows)
 
     def counts(self) -> tuple[int, int]:
         files, usable = self.db.execute("SELECT COUNT(*), COALESCE(SUM(usable), 0) FROM files").fetchone()
