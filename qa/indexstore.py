@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (as qa.cache keeps it)
 Totals = dict[str, dict[str, int | bool]]  # check -> total name -> a file's value
 
@@ -186,7 +186,11 @@ def _all_keys(blob: bytes) -> np.ndarray:
 
 
 _NO_KEYS = np.empty(0, dtype=np.int64)
-_COLUMNS = "id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, key_hashes, totals, unkeyed"
+# a stored file: its narrow row (what a scan reads) and its contents (the large values), by id
+_SELECT = (
+    "SELECT f.id, f.path, f.size, f.mtime_ns, f.ctime_ns, f.ino, f.sha256, f.usable, c.facts, c.findings, f.keys, "
+    "c.key_hashes, f.totals, f.unkeyed FROM files f JOIN contents c ON c.id = f.id"
+)
 
 
 _TABLES = """
@@ -197,13 +201,13 @@ CREATE TABLE IF NOT EXISTS files (
     size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, ino INTEGER,
     sha256 TEXT,
     usable INTEGER NOT NULL,
-    facts BLOB,
-    findings BLOB NOT NULL,
     keys TEXT NOT NULL,
-    key_hashes BLOB NOT NULL,
     totals TEXT NOT NULL,
     unkeyed TEXT
 );
+-- the large values apart: a scan reads every row of files, ~60 bytes each, not these
+CREATE TABLE IF NOT EXISTS contents (id INTEGER PRIMARY KEY, facts BLOB, findings BLOB NOT NULL,
+                                     key_hashes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS files_unkeyed ON files (id) WHERE unkeyed IS NOT NULL;
 CREATE TABLE IF NOT EXISTS keys (k INTEGER NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (k, file)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS folders (path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,
@@ -289,7 +293,9 @@ class SqliteStore:
         out: dict[int, list[int]] = {}
         for part in _chunks(sorted(ids)):
             marks = ",".join("?" * len(part))
-            query = f"SELECT id, keys, key_hashes FROM files WHERE id IN ({marks})"
+            query = (
+                f"SELECT f.id, f.keys, c.key_hashes FROM files f JOIN contents c ON c.id = f.id WHERE f.id IN ({marks})"
+            )
             for ident, header, blob in self.db.execute(query, tuple(part)):
                 out[int(ident)] = unpack_keys(header, blob).get(check, _NO_KEYS).tolist()
         return out
@@ -298,20 +304,20 @@ class SqliteStore:
         out: list[StoredFile] = []
         for part in _chunks(sorted(ids)):
             marks = ",".join("?" * len(part))
-            out.extend(
-                map(_stored, self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE id IN ({marks})", tuple(part)))
-            )
+            out.extend(map(_stored, self.db.execute(f"{_SELECT} WHERE f.id IN ({marks})", tuple(part))))
         return out
 
     def get(self, path: str) -> StoredFile | None:
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (encode_path(path),)).fetchone()
+        row = self.db.execute(f"{_SELECT} WHERE f.path = ?", (encode_path(path),)).fetchone()
         return None if row is None else _stored(row)
 
     def check_keys(self) -> list[str]:
         """Where the key table disagrees with the files' own keys (it should hold exactly
         one row per (key, file) of every file's keys)."""
         problems: list[str] = []
-        expected = self.db.execute("SELECT id, path, key_hashes FROM files ORDER BY id")
+        expected = self.db.execute(
+            "SELECT f.id, f.path, c.key_hashes FROM files f JOIN contents c ON c.id = f.id ORDER BY f.id"
+        )
         actual = self.db.execute("SELECT file, k FROM keys ORDER BY file, k")
         row = next(actual, None)
         for ident, path, blob in expected:
@@ -332,7 +338,7 @@ class SqliteStore:
 
     def scan_all(self) -> Iterator[StoredFile]:
         """Every stored file with all it holds, in path order (export, verify)."""
-        yield from map(_stored, self.db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY path"))
+        yield from map(_stored, self.db.execute(f"{_SELECT} ORDER BY f.path"))
 
     def ids_of(self, paths: Collection[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -453,12 +459,13 @@ class _SqliteWriter:
         self.bulk = bulk
         self.next_id = 1
         self.pending: list[tuple[Any, ...]] = []
+        self.pending_contents: list[tuple[Any, ...]] = []
         self.key_parts: list[tuple[bytes, int]] = []  # a build's (key blob, file id) of each file
         self.sum_deltas: dict[tuple[str, str], int] = {}
         self.first_flags: dict[tuple[str, str, bytes], bool] = {}
 
     def _old(self, path: bytes) -> StoredFile | None:
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        row = self.db.execute(f"{_SELECT} WHERE f.path = ?", (path,)).fetchone()
         return None if row is None else _stored(row)
 
     def _count(self, file: StoredFile, sign: int) -> None:
@@ -481,18 +488,20 @@ class _SqliteWriter:
         )
         self._count(old, -1)
         self.db.execute("DELETE FROM files WHERE id = ?", (old.id,))
+        self.db.execute("DELETE FROM contents WHERE id = ?", (old.id,))
 
     def put(self, file: StoredFile) -> None:
         size, mtime, ctime, ino = file.stat if file.stat is not None else (None, None, None, None)
         row = (
-            encode_path(file.path), size, mtime, ctime, ino, file.sha256, int(file.usable), file.facts,
-            file.findings, file.key_header, file.key_blob, json.dumps(file.totals, separators=(",", ":")),
-            file.unkeyed,
+            encode_path(file.path), size, mtime, ctime, ino, file.sha256, int(file.usable), file.key_header,
+            json.dumps(file.totals, separators=(",", ":")), file.unkeyed,
         )  # fmt: skip
+        contents = (file.facts, file.findings, file.key_blob)
         if self.bulk:
             file.id = self.next_id
             self.next_id += 1
             self.pending.append((file.id, *row))
+            self.pending_contents.append((file.id, *contents))
             self.key_parts.append((file.key_blob, file.id))
             self._count(file, +1)
             if len(self.pending) >= 2000:
@@ -501,11 +510,14 @@ class _SqliteWriter:
         self.drop(file.path)  # before its totals are counted: a flag dropped and set again stays set
         self._count(file, +1)
         cursor = self.db.execute(
-            "INSERT INTO files (path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, "
-            "key_hashes, totals, unkeyed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files (path, size, mtime_ns, ctime_ns, ino, sha256, usable, keys, totals, unkeyed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
         file.id = int(cursor.lastrowid or 0)
+        self.db.execute(
+            "INSERT INTO contents (id, facts, findings, key_hashes) VALUES (?, ?, ?, ?)", (file.id, *contents)
+        )
         self.db.executemany(
             "INSERT OR IGNORE INTO keys (k, file) VALUES (?, ?)",
             [(k, file.id) for k in _all_keys(file.key_blob).tolist()],
@@ -513,11 +525,14 @@ class _SqliteWriter:
 
     def _insert_pending(self) -> None:
         self.db.executemany(
-            "INSERT INTO files (id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, facts, findings, keys, "
-            "key_hashes, totals, unkeyed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO files (id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, keys, totals, unkeyed) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self.pending,
         )
-        self.pending = []
+        self.db.executemany(
+            "INSERT INTO contents (id, facts, findings, key_hashes) VALUES (?, ?, ?, ?)", self.pending_contents
+        )
+        self.pending, self.pending_contents = [], []
 
     def flush(self) -> None:
         """Write what was kept for the end."""

@@ -281,7 +281,7 @@ def test_values_of_a_type_the_index_cannot_encode_are_derived_again(cfg: Config,
     idx = tmp_path / "idx.sqlite"
     index.build(corpus, cfg, idx)
     with sqlite3.connect(idx) as db:  # as if a file's rows had held such a value
-        db.execute("UPDATE files SET facts = NULL")
+        db.execute("UPDATE contents SET facts = NULL")
     batch = batch_of(incoming, cfg)
     result = index.gate_batch(batch, corpus, cfg, idx)
     assert result.mode == "index" and dicts(result.findings) == full_run(corpus, batch, cfg)

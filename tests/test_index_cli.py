@@ -78,11 +78,15 @@ def test_build_status_verify(corpus: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sql", "kind"),
     [
-        ("UPDATE files SET facts = X'7B7D' WHERE id = (SELECT MIN(id) FROM files WHERE facts != X'7B7D')", "rows"),
+        (
+            "UPDATE contents SET facts = X'7B7D' WHERE id = (SELECT MIN(id) FROM contents WHERE facts != X'7B7D')",
+            "rows",
+        ),
         ("DELETE FROM keys WHERE k = (SELECT MIN(k) FROM keys)", "key table"),
         ("UPDATE sums SET value = value + 1", "sums"),
         (
-            "UPDATE files SET findings = X'5B5D' WHERE id = (SELECT MIN(id) FROM files WHERE findings != X'5B5D')",
+            "UPDATE contents SET findings = X'5B5D' "
+            "WHERE id = (SELECT MIN(id) FROM contents WHERE findings != X'5B5D')",
             "findings",
         ),
     ],
