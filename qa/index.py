@@ -892,8 +892,31 @@ def _scan_listed(
     gone = set(out.gone_folders)
     prefix = root if root.endswith(os.sep) else root + os.sep
     is_file, stat_of = stat_module.S_ISREG, os.stat
-    # The loop of a scan: one row and one stat per indexed file, kept tight (the common case,
-    # a file whose stat is the recorded one, costs a stat and a comparison).
+    try:  # paths relative to the corpus folder, opened once (the kernel resolves less per stat)
+        at = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+    try:
+        return _stat_loop(store, out, at, prefix, gone, listed, is_file, stat_of, read, racy_from, hash_unsure)
+    finally:
+        os.close(at)
+
+
+def _stat_loop(
+    store: IndexStore,
+    out: Scan,
+    at: int,
+    prefix: str,
+    gone: set[str],
+    listed: dict[str, dict[str, Source]],
+    is_file: Callable[[int], bool],
+    stat_of: Callable[..., os.stat_result],
+    read: ReadOptions,
+    racy_from: int,
+    hash_unsure: bool,
+) -> Scan | None:
+    """The loop of a scan: one row and one stat per indexed file, kept tight (the common case,
+    a file whose stat is the recorded one, costs a stat and a comparison)."""
     for raw, size, mtime, ctime, ino in store.stat_rows():
         path = raw.decode("utf-8", "surrogatepass")
         folder = path.rpartition("/")[0]
@@ -909,7 +932,7 @@ def _scan_listed(
                 continue
         current: Stat | None = None
         try:
-            fst = stat_of(prefix + path)
+            fst = stat_of(path, dir_fd=at)
             if is_file(fst.st_mode):
                 current = (fst.st_size, fst.st_mtime_ns, fst.st_ctime_ns, fst.st_ino)
         except FileNotFoundError:  # gone from a folder whose stat did not change: do not guess
