@@ -351,6 +351,51 @@ def split_tables(
     return per, tagged, layout
 
 
+@dataclass(slots=True)
+class Entries:
+    """A chunk's files as the index keeps them, column by column: a few lists of strings
+    and bytes are cheap to send back from a worker and to insert (objects per file are not)."""
+
+    paths: list[str]
+    facts: list[bytes | None]
+    findings: list[bytes]
+    sha256: list[str | None]
+    usable: list[bool]
+    key_headers: list[str]
+    key_blobs: list[bytes]
+    totals: list[Totals]
+    unkeyed: list[str | None]
+    stats: list[Stat | None] = field(default_factory=list)  # set in the parent
+
+    @classmethod
+    def of(cls, results: Sequence[FileResult]) -> Entries:
+        return cls(
+            [r.path for r in results],
+            [r.facts for r in results],
+            [r.findings_blob for r in results],
+            [r.sha256 for r in results],
+            [r.usable for r in results],
+            [r.key_header for r in results],
+            [r.key_blob for r in results],
+            [r.totals for r in results],
+            [r.unkeyed for r in results],
+        )
+
+    def results(self) -> list[FileResult]:
+        """One FileResult per file (where objects are wanted: few files)."""
+        return [
+            FileResult(path=p, facts=f, findings_blob=b, sha256=h, usable=u, key_header=kh, key_blob=kb, totals=t,
+                       unkeyed=x, stat=st)
+            for p, f, b, h, u, kh, kb, t, x, st in zip(self.paths, self.facts, self.findings, self.sha256,
+                                                       self.usable, self.key_headers, self.key_blobs, self.totals,
+                                                       self.unkeyed, self.stats, strict=True)
+        ]  # fmt: skip
+
+    def stored(self) -> Iterator[StoredFile]:
+        for r in self.results():
+            yield r.stored()
+
+
 @dataclass(frozen=True, slots=True)
 class IndexChunk:
     """``StageSpec.post`` of the index: in the worker, once a chunk is checked, each file's
@@ -379,8 +424,10 @@ class IndexChunk:
                     _derive_keys([r], one, first + i, stage, self.probes)
                 except Exception as exc:  # noqa: BLE001 - recorded: the index steps aside while this file is there
                     r.unkeyed = f"{type(exc).__name__}: {exc}"
-        chunk.indexed = (layout, out)
-        if not self.rows:  # the parent needs neither: less to send back
+        if self.rows:  # a batch: its files' rows and findings too
+            chunk.indexed = (layout, out)
+        else:  # the parent needs neither the tables nor objects per file: less to send back
+            chunk.indexed = (layout, Entries.of(out))
             chunk.tables, chunk.findings = {}, []
         return chunk
 
@@ -499,12 +546,12 @@ def check_files(
     spec: StageSpec,
     *,
     keep: bool = False,
-    on_file: Callable[[FileResult], None] | None = None,
+    on_entries: Callable[[Entries], None] | None = None,
 ) -> tuple[list[FileResult], Layout]:
     """The per-file stage over ``sources`` (workers as configured), file by file, with each
     file's stat taken before it was read. ``keep``: keep rows, findings and probes (a batch).
-    ``on_file``: called with each file's result as its chunk arrives (a build writes them
-    while the workers go on); they are then not returned."""
+    ``on_entries``: called with each chunk's entries as the chunk arrives (a build writes
+    them while the workers go on); they are then not returned."""
     from qa.engine.local import LocalRun
 
     if not sources:
@@ -516,24 +563,29 @@ def check_files(
     out: list[FileResult] = []
     layouts: list[Layout] = []
 
+    def trusted(path: str) -> Stat | None:
+        st = stats.pop(path, None)
+        return st if st is not None and st[1] < racy_from else None
+
     def arrived(chunk: ChunkResult) -> None:
         if chunk.indexed is not None:
-            layout, results = chunk.indexed
+            layout, got = chunk.indexed
             layouts.append(layout)
         else:  # the process checking these files died (P131): no rows, derived again next time
-            results = [
-                _file_result(f.path, {} if keep else None, {}, [], [f]) for f in chunk.findings if f.path in by_path
-            ]
-        for r in results:
-            st = stats.pop(r.path, None)
-            r.stat = st if st is not None and st[1] < racy_from else None
+            got = [_file_result(f.path, {} if keep else None, {}, [], [f]) for f in chunk.findings if f.path in by_path]
+            if not keep:
+                got = Entries.of(got)
+        if isinstance(got, Entries):
+            got.stats = [trusted(p) for p in got.paths]
+            if on_entries is not None:
+                on_entries(got)
+                chunk.indexed, chunk.tables, chunk.findings = None, {}, []  # the engine keeps an empty shell
+                return
+            got = got.results()
+        for r in got:
+            r.stat = trusted(r.path)
             r.source = by_path[r.path]
-            if on_file is not None:
-                on_file(r)
-            else:
-                out.append(r)
-        if on_file is not None:  # handed over: the engine's list of results keeps an empty shell
-            chunk.indexed, chunk.tables, chunk.findings = None, {}, []
+            out.append(r)
 
     LocalRun(sources, spec, config.jobs, on_result=arrived).result()
     return out, layouts[0] if layouts else {}
@@ -665,13 +717,16 @@ def build(
     try:
         with store.writing() as writer:
 
-            def put(r: FileResult) -> None:
+            def put(entries: Entries) -> None:
                 nonlocal files
-                writer.put(r.stored())
-                files += 1
+                writer.put_many(
+                    entries.paths, entries.stats, entries.sha256, entries.usable, entries.key_headers, entries.totals,
+                    entries.unkeyed, entries.facts, entries.findings, entries.key_blobs,
+                )  # fmt: skip
+                files += len(entries.paths)
 
             # each chunk's files are written as the chunk arrives, while the workers go on
-            _, layout = check_files(found.sources, config, spec, on_file=put)
+            _, layout = check_files(found.sources, config, spec, on_entries=put)
             writer.set_meta(_meta(config, layout or _empty_layout(spec), corpus))
             if discovery is None and not folders.linked and not found.findings:
                 writer.set_folders({k: _trusted(v, racy_from) for k, v in folders.stats.items()}, [], replace=True)
@@ -1486,7 +1541,11 @@ def verify(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
                     if a != b:
                         out.add(kind, r.path)
 
-            check_files(found.sources, config, spec, on_file=compare)
+            def compare_all(entries: Entries) -> None:
+                for r in entries.results():
+                    compare(r)
+
+            check_files(found.sources, config, spec, on_entries=compare_all)
             # the store's own bookkeeping against its entries: summed totals, flags, key rows
             sums, firsts = store.totals_of_entries()
             kept = store.sums()

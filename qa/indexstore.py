@@ -242,6 +242,7 @@ class SqliteStore:
         if bulk:
             self.db.execute("PRAGMA journal_mode = OFF")
             self.db.execute("PRAGMA synchronous = OFF")
+            self.db.execute("PRAGMA cache_size = -262144")  # 256 MiB: the key b-tree grows in memory
         elif not readonly:
             self.db.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL is safe from corruption at any crash; a power loss may undo the
@@ -468,9 +469,9 @@ class _SqliteWriter:
         row = self.db.execute(f"{_SELECT} WHERE f.path = ?", (path,)).fetchone()
         return None if row is None else _stored(row)
 
-    def _count(self, file: StoredFile, sign: int) -> None:
-        raw = encode_path(file.path)
-        for check, values in file.totals.items():
+    def _count(self, path: str, totals: Totals, sign: int) -> None:
+        raw = encode_path(path)
+        for check, values in totals.items():
             for name, value in values.items():
                 if isinstance(value, bool):
                     if value:
@@ -486,7 +487,7 @@ class _SqliteWriter:
         self.db.executemany(
             "DELETE FROM keys WHERE k = ? AND file = ?", [(k, old.id) for k in _all_keys(old.key_blob).tolist()]
         )
-        self._count(old, -1)
+        self._count(old.path, old.totals, -1)
         self.db.execute("DELETE FROM files WHERE id = ?", (old.id,))
         self.db.execute("DELETE FROM contents WHERE id = ?", (old.id,))
 
@@ -503,12 +504,12 @@ class _SqliteWriter:
             self.pending.append((file.id, *row))
             self.pending_contents.append((file.id, *contents))
             self.key_parts.append((file.key_blob, file.id))
-            self._count(file, +1)
+            self._count(file.path, file.totals, +1)
             if len(self.pending) >= 2000:
                 self._insert_pending()
             return
         self.drop(file.path)  # before its totals are counted: a flag dropped and set again stays set
-        self._count(file, +1)
+        self._count(file.path, file.totals, +1)
         cursor = self.db.execute(
             "INSERT INTO files (path, size, mtime_ns, ctime_ns, ino, sha256, usable, keys, totals, unkeyed) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -523,6 +524,41 @@ class _SqliteWriter:
             [(k, file.id) for k in _all_keys(file.key_blob).tolist()],
         )
 
+    def put_many(
+        self,
+        paths: Sequence[str],
+        stats: Sequence[Stat | None],
+        sha256: Sequence[str | None],
+        usable: Sequence[bool],
+        key_headers: Sequence[str],
+        totals: Sequence[Totals],
+        unkeyed: Sequence[str | None],
+        facts: Sequence[bytes | None],
+        findings: Sequence[bytes],
+        key_blobs: Sequence[bytes],
+    ) -> None:
+        """Many new files, column by column (a build: no object per file)."""
+        if not self.bulk:
+            for i, path in enumerate(paths):
+                self.put(StoredFile(path, stats[i] if sha256[i] is not None else None, sha256[i], usable[i], facts[i],
+                                    findings[i], key_headers[i], key_blobs[i], totals[i], unkeyed[i]))  # fmt: skip
+            return
+        ids = list(range(self.next_id, self.next_id + len(paths)))
+        self.next_id += len(paths)
+        empty = (None, None, None, None)
+        self.pending.extend(
+            (i, encode_path(p), *(st if st is not None and h is not None else empty), h, int(u), kh,
+             json.dumps(t, separators=(",", ":")), x)
+            for i, p, st, h, u, kh, t, x in zip(ids, paths, stats, sha256, usable, key_headers, totals, unkeyed,
+                                                strict=True)
+        )  # fmt: skip
+        self.pending_contents.extend(zip(ids, facts, findings, key_blobs, strict=True))
+        self.key_parts.extend(zip(key_blobs, ids, strict=True))
+        for path, values in zip(paths, totals, strict=True):
+            self._count(path, values, +1)
+        if len(self.pending) >= 2000:
+            self._insert_pending()
+
     def _insert_pending(self) -> None:
         self.db.executemany(
             "INSERT INTO files (id, path, size, mtime_ns, ctime_ns, ino, sha256, usable, keys, totals, unkeyed) "
@@ -533,11 +569,7 @@ class _SqliteWriter:
             "INSERT INTO contents (id, facts, findings, key_hashes) VALUES (?, ?, ?, ?)", self.pending_contents
         )
         self.pending, self.pending_contents = [], []
-
-    def flush(self) -> None:
-        """Write what was kept for the end."""
-        self._insert_pending()
-        if self.key_parts:  # every (key, file) once, sorted: appended to the b-tree
+        if self.key_parts:  # these files' (key, file) rows, each once, sorted (a build's page cache holds the tree)
             hashes = np.frombuffer(b"".join(blob for blob, _ in self.key_parts), dtype="<i8").astype(np.int64)
             counts = np.fromiter((len(blob) // 8 for blob, _ in self.key_parts), dtype=np.int64)
             ids = np.repeat(np.fromiter((i for _, i in self.key_parts), dtype=np.int64), counts)
@@ -545,10 +577,14 @@ class _SqliteWriter:
             hashes, ids = hashes[order], ids[order]
             first = np.r_[True, (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])]
             self.db.executemany(
-                "INSERT INTO keys (k, file) VALUES (?, ?)",
+                "INSERT OR IGNORE INTO keys (k, file) VALUES (?, ?)",
                 zip(hashes[first].tolist(), ids[first].tolist(), strict=True),
             )
             self.key_parts = []
+
+    def flush(self) -> None:
+        """Write what was kept for the end."""
+        self._insert_pending()
         self.db.executemany(
             "INSERT INTO sums (check_name, name, value) VALUES (?, ?, ?) "
             "ON CONFLICT (check_name, name) DO UPDATE SET value = value + excluded.value",
