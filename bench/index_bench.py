@@ -136,16 +136,26 @@ def main(argv: list[str] | None = None) -> int:
 
     builds: list[float] = []
     checks: list[float] = []
+    build_cpu: list[float] = []
+    check_cpu: list[float] = []
     check_cmd = qa("check", directory, "--no-cache", "-q", "--no-progress", "--color", "never",
                    "--json", out / "findings.json", "--html", out / "report.html", *jobs)  # fmt: skip
     for _ in range(args.runs):  # alternating, so that a burst of load hits both alike
         for extra in ("", "-wal", "-shm"):
             Path(f"{idx}{extra}").unlink(missing_ok=True)
-        builds.append(timed(qa("index", "build", directory, "--index", idx, *jobs), env)[0])
-        checks.append(timed(check_cmd, env)[0])
+        wall, _, _, cpu, _ = timed(qa("index", "build", directory, "--index", idx, *jobs), env)
+        builds.append(wall)
+        build_cpu.append(cpu)
+        wall, _, _, cpu, _ = timed(check_cmd, env)
+        checks.append(wall)
+        check_cpu.append(cpu)
     build, check = statistics.median(builds), statistics.median(checks)
+    cpu_ratio = statistics.median(build_cpu) / statistics.median(check_cpu)
+    pairs = ", ".join(f"{b:.1f}/{c:.1f}" for b, c in zip(builds, checks, strict=True))
     print(f"  index build {build:.2f} s, full check --no-cache {check:.2f} s: {build / check:.2f}x "
-          f"(target <= {BUILD_TARGET}x); load {load()}", flush=True)  # fmt: skip
+          f"(target <= {BUILD_TARGET}x; runs {pairs}); "
+          f"CPU {statistics.median(build_cpu):.1f} s vs {statistics.median(check_cpu):.1f} s: {cpu_ratio:.2f}x; "
+          f"load {load()}", flush=True)  # fmt: skip
 
     g = gate_runs(incoming, directory, idx, args.runs, env, jobs)
     gate, floor = statistics.median(g["gate"]), statistics.median(g["floor"])
@@ -180,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = gate <= GATE_TARGET and build / check <= BUILD_TARGET and memory_peak < MEMORY_TARGET and same
     print(json.dumps({
         "files": args.files, "gate_s": gate, "gate_runs": g["gate"], "floor_s": floor, "phases": g["phases"],
-        "build_s": build, "check_s": check, "build_ratio": build / check, "memory_files": memory_files,
+        "build_s": build, "check_s": check, "build_ratio": build / check, "build_cpu_ratio": cpu_ratio,
+        "memory_files": memory_files,
         "memory_peak_mib": memory_peak / 2**20, "same_findings": same, "load": load(), "ok": ok,
     }))  # fmt: skip
     print("PASS" if ok else "MISSED a target")
