@@ -191,6 +191,14 @@ _UNTAG: dict[str, Any] = {
 }
 
 
+def _tag_or_mark(value: Any) -> Any:
+    """:func:`_tag`, or the ``unknown`` mark for a value nested too deep to walk."""
+    try:
+        return _tag(value)
+    except RecursionError:
+        return {"$": "unknown", "v": "nested too deep"}
+
+
 def _untag(value: Any) -> Any:
     return _UNTAG[value["$"]](value["v"]) if type(value) is dict else value
 
@@ -199,8 +207,11 @@ Rows = dict[str, list[tuple[Any, ...]]]  # table -> a file's rows (the layout's 
 Layout = dict[str, list[str]]  # table -> its columns after _record and _path
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def _dump(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    return _encode(doc).encode("utf-8", "surrogatepass")  # lone surrogates (a name as the OS gives it) kept
 
 
 def _load(raw: bytes) -> Any:
@@ -268,7 +279,7 @@ class FileResult:
     path: str
     facts: bytes | None  # the file's rows, encoded; None: not kept (a value of a type with no tag)
     findings_blob: bytes
-    sha256: str | None  # of the bytes its rows come from; None: incomplete (over budget, unreadable)
+    sha256: str | None  # of the bytes its rows come from; None: no bytes read (too large, unreadable), or incomplete
     usable: bool
     key_header: str = ""  # the key hashes, packed (qa.indexstore.pack_keys)
     key_blob: bytes = b""
@@ -279,6 +290,7 @@ class FileResult:
     stat: Stat | None = None  # set in the parent: taken before the file was read (None: not trusted)
     source: Source | None = None  # set in the parent
     unkeyed: str | None = None  # why its join keys could not be derived (then the index steps aside)
+    complete: bool = True  # checked to the end (else no stat is kept: it is derived again)
 
     def keys_by_check(self) -> dict[str, np.ndarray]:
         return unpack_keys(self.key_header, self.key_blob)
@@ -286,7 +298,7 @@ class FileResult:
     def stored(self, path: str | None = None) -> StoredFile:
         return StoredFile(
             path=path or self.path,
-            stat=self.stat if self.sha256 is not None else None,
+            stat=self.stat if self.complete else None,
             sha256=self.sha256,
             usable=self.usable,
             facts=self.facts,
@@ -331,7 +343,8 @@ def split_tables(
         # only object columns may hold what JSON cannot carry as it is (datetimes, tuples, bytes)
         plain = [isinstance(df[c].dtype, pd.api.extensions.ExtensionDtype) for c in columns[2:]]
         ready = [
-            v if ok else [x if type(x) in _NATIVE else _tag(x) for x in v] for v, ok in zip(values, plain, strict=True)
+            v if ok else [x if type(x) in _NATIVE else _tag_or_mark(x) for x in v]
+            for v, ok in zip(values, plain, strict=True)
         ]
         order = np.argsort(records, kind="stable")  # a file's rows together, in their order
         if (np.diff(order) != 1).any():
@@ -365,7 +378,8 @@ class Entries:
     key_blobs: list[bytes]
     totals: list[Totals]
     unkeyed: list[str | None]
-    stats: list[Stat | None] = field(default_factory=list)  # set in the parent
+    complete: list[bool]
+    stats: list[Stat | None] = field(default_factory=list)  # set in the parent (None where not complete)
 
     @classmethod
     def of(cls, results: Sequence[FileResult]) -> Entries:
@@ -379,16 +393,17 @@ class Entries:
             [r.key_blob for r in results],
             [r.totals for r in results],
             [r.unkeyed for r in results],
+            [r.complete for r in results],
         )
 
     def results(self) -> list[FileResult]:
         """One FileResult per file (where objects are wanted: few files)."""
         return [
             FileResult(path=p, facts=f, findings_blob=b, sha256=h, usable=u, key_header=kh, key_blob=kb, totals=t,
-                       unkeyed=x, stat=st)
-            for p, f, b, h, u, kh, kb, t, x, st in zip(self.paths, self.facts, self.findings, self.sha256,
-                                                       self.usable, self.key_headers, self.key_blobs, self.totals,
-                                                       self.unkeyed, self.stats, strict=True)
+                       unkeyed=x, complete=c, stat=st)
+            for p, f, b, h, u, kh, kb, t, x, c, st in zip(self.paths, self.facts, self.findings, self.sha256,
+                                                          self.usable, self.key_headers, self.key_blobs, self.totals,
+                                                          self.unkeyed, self.complete, self.stats, strict=True)
         ]  # fmt: skip
 
     def stored(self) -> Iterator[StoredFile]:
@@ -445,16 +460,20 @@ def _file_result(
     files = tagged.get("files", [])
     row = dict(zip(files_columns, files[0], strict=True)) if files else {}
     sha = row.get("sha256")
-    # not checked to the end (over the time budget, the process died): derived again next time
-    complete = bool(files) and isinstance(sha, str) and not any(f.rule in (P130.code, P131.code) for f in findings)
-    facts: bytes | None = _dump(tagged)
+    # not checked to the end (over the time budget, the process died): no stat kept, derived again
+    complete = bool(files) and not any(f.rule in (P130.code, P131.code) for f in findings)
+    try:
+        facts: bytes | None = _dump(tagged)
+    except RecursionError:  # nested deeper than the encoder walks: not kept, derived when needed
+        facts = None
     if facts is not None and _UNKNOWN in facts:  # a value JSON cannot carry exactly: not kept
         facts = None
     return FileResult(
         path=path,
         facts=facts,
         findings_blob=encode_findings(findings) if findings else _NO_FINDINGS,
-        sha256=sha if complete else None,
+        sha256=sha if complete and isinstance(sha, str) else None,
+        complete=complete,
         usable=bool(row.get("usable")),
         rows=rows,
         findings=findings if rows is not None else [],
@@ -576,14 +595,14 @@ def check_files(
             if not keep:
                 got = Entries.of(got)
         if isinstance(got, Entries):
-            got.stats = [trusted(p) for p in got.paths]
+            got.stats = [trusted(p) if c else None for p, c in zip(got.paths, got.complete, strict=True)]
             if on_entries is not None:
                 on_entries(got)
                 chunk.indexed, chunk.tables, chunk.findings = None, {}, []  # the engine keeps an empty shell
                 return
             got = got.results()
         for r in got:
-            r.stat = trusted(r.path)
+            r.stat = trusted(r.path) if r.complete else None
             r.source = by_path[r.path]
             out.append(r)
 
@@ -1525,7 +1544,7 @@ def verify(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
                 if stored is None:
                     return  # missing: counted above
                 if stored.sha256 is None or r.sha256 is None:
-                    return  # incomplete either way: derived again by the next scan, nothing to compare
+                    return  # no bytes read (too large, unreadable) or incomplete: nothing to compare
                 if stored.sha256 != r.sha256:
                     if r.path not in {s.path for s in seen.changed}:
                         out.add("content", r.path)

@@ -540,14 +540,14 @@ class _SqliteWriter:
         """Many new files, column by column (a build: no object per file)."""
         if not self.bulk:
             for i, path in enumerate(paths):
-                self.put(StoredFile(path, stats[i] if sha256[i] is not None else None, sha256[i], usable[i], facts[i],
-                                    findings[i], key_headers[i], key_blobs[i], totals[i], unkeyed[i]))  # fmt: skip
+                self.put(StoredFile(path, stats[i], sha256[i], usable[i], facts[i], findings[i], key_headers[i],
+                                    key_blobs[i], totals[i], unkeyed[i]))  # fmt: skip
             return
         ids = list(range(self.next_id, self.next_id + len(paths)))
         self.next_id += len(paths)
         empty = (None, None, None, None)
         self.pending.extend(
-            (i, encode_path(p), *(st if st is not None and h is not None else empty), h, int(u), kh,
+            (i, encode_path(p), *(st if st is not None else empty), h, int(u), kh,
              json.dumps(t, separators=(",", ":")), x)
             for i, p, st, h, u, kh, t, x in zip(ids, paths, stats, sha256, usable, key_headers, totals, unkeyed,
                                                 strict=True)

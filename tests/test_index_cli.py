@@ -21,6 +21,7 @@ from qa import index
 from qa.config import load_config
 from qa.corpus import discover
 from qa.pipeline import corpus_stage, run, run_context
+from tests.index_worlds import age
 from tests.test_incremental import git
 from tests.test_index import batch_of, dicts, full_run
 
@@ -261,3 +262,25 @@ def test_a_corpus_that_does_not_exist_yet(tmp_path: Path) -> None:
     result = index.gate_batch(batch, tmp_path / "new" / "corpus", cfg)
     assert result.mode == "full" and not (tmp_path / "new").exists()
     assert dicts(result.findings) == full_run(tmp_path / "none", batch, cfg)
+
+
+def test_the_hostile_corpus_through_the_index(tmp_path: Path) -> None:
+    """The hostile corpus (tests/hostile_cases.py: alias bombs, deep nesting, huge values,
+    odd encodings, special files) indexed, and a batch gated against it: a full run's findings."""
+    from tests.hostile_cases import build as hostile
+
+    cfg = load_config(None)
+    hostile(tmp_path / "corpus", special_files=False)
+    age(tmp_path / "corpus")  # stats the index trusts (a file without a content hash is vouched for by its stat)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "good-again.txt").write_bytes((tmp_path / "corpus" / "good.txt").read_bytes())
+    (incoming / "other.txt").write_bytes(render(3, 10, 1, None))
+    idx = tmp_path / "idx.sqlite"
+    index.build(tmp_path / "corpus", cfg, idx)
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, tmp_path / "corpus", cfg, idx)
+    assert result.mode == "index", result.reason
+    assert dicts(result.findings) == full_run(tmp_path / "corpus", batch, cfg)
+    assert any(f.rule == "D103" for f in result.findings)
+    assert index.verify(tmp_path / "corpus", cfg, idx).ok
