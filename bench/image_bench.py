@@ -11,7 +11,10 @@ at once and the requests in flight at once. Then:
 3. the same URL list checked by linkchecker (PyPI), for comparison; the ratio of
    the two times is printed. linkchecker is stopped after ``--peer-timeout`` s.
 
-Loopback only: nothing leaves the machine. Exit status 1 if a target is missed.
+Loopback only: nothing leaves the machine. The online check refuses loopback
+addresses unless they are allowed (issue 22): the bench allows exactly its own
+server, the 20 ``address:port`` pairs (``online-allow``), and checks that a URL on the
+same addresses but another port is still refused. Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -157,13 +160,13 @@ def _control(port: int, what: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- runs
 
 
-def run_clipqa(urls: list[str], cache_dir: str) -> tuple[float, Any]:
+def run_clipqa(urls: list[str], cache_dir: str, allow: list[str]) -> tuple[float, Any]:
     from qa import __version__
     from qa.checks import Context
     from qa.checks._imagefetch import Cache, probe_all
     from qa.checks.image_url import OPTIONS, settings_from
 
-    ctx = Context(dict(OPTIONS), {"tool_version": __version__})
+    ctx = Context(dict(OPTIONS), {"tool_version": __version__, "online_allow": allow})
     settings = settings_from(ctx)
     cache = Cache(cache_dir, float(OPTIONS["cache-ttl"]), float(OPTIONS["cache-ttl-failure"]))
     t0 = time.perf_counter()
@@ -212,11 +215,12 @@ def main() -> int:
         return 2
     parent.recv()
     urls = [f"http://{HOSTS[i % len(HOSTS)]}:{port}/img/{i}.png" for i in range(args.urls)]
+    allow = [f"{host}:{port}" for host in HOSTS]  # the bench's own server, nothing else
     failures: list[str] = []
     tmp = tempfile.mkdtemp(prefix="clipqa-bench-")
     try:
         _control(control_port, "reset")
-        cold, (res, settings) = run_clipqa(urls, tmp)
+        cold, (res, settings) = run_clipqa(urls, tmp, allow)
         stats = _control(control_port, "stats")
         bad = [u for u, p in res.probes.items() if not p.ok]
         max_conns = max(v["max_conns"] for v in stats["hosts"].values())
@@ -238,7 +242,7 @@ def main() -> int:
             failures.append(f"{len(bad)} URLs not ok, {len(urls) - len(res.probes)} unchecked")
 
         _control(control_port, "reset")
-        warm, (res2, _) = run_clipqa(urls, tmp)
+        warm, (res2, _) = run_clipqa(urls, tmp, allow)
         stats2 = _control(control_port, "stats")
         print(
             f"clipqa warm: {len(urls)} URLs in {warm:.3f} s ({res2.from_cache} from the cache, "
@@ -248,6 +252,13 @@ def main() -> int:
             failures.append(f"warm run took {warm:.3f} s (target < 1 s)")
         if stats2["requests"]:
             failures.append(f"warm run sent {stats2['requests']} requests")
+
+        # the allow-list opens exactly those address:port pairs: the control port is refused
+        _control(control_port, "reset")
+        outside = [f"http://{HOSTS[0]}:{control_port}/img/0.png"]
+        _, (res3, _) = run_clipqa(outside, tmp, allow)
+        if res3.probes[outside[0]].outcome != "refused":
+            failures.append(f"{outside[0]} was not refused: {res3.probes[outside[0]]}")
 
         if not args.no_peer:
             _control(control_port, "reset")

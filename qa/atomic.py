@@ -3,12 +3,56 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+TMP_MARK = ".clipqa-tmp"  # ends every temporary file clipqa writes, so that leftovers can be found
+NAME_MAX = 255  # bytes in a file name on the usual Linux file systems
+
+
+def temp_prefix(name: str) -> str:
+    """How a temporary file that is to become ``name`` (in the same folder) starts.
+
+    ``.<name>.``, then a few characters and :data:`TMP_MARK`. A name too long for that (a
+    name may use all 255 bytes) is cut, and a digest of the whole name keeps the prefix
+    one name's own."""
+    prefix = f".{name}."
+    if len(os.fsencode(prefix)) <= NAME_MAX - 32:
+        return prefix
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+    return f".{cut_name(name, NAME_MAX - 32 - 19)}~{digest}."
+
+
+def is_temp_of(entry: str, name: str) -> bool:
+    """Whether ``entry`` (a name in a folder) is a temporary file made to become ``name``."""
+    prefix = temp_prefix(name)
+    return (
+        entry.startswith(prefix)
+        and entry.endswith(TMP_MARK)
+        and _TEMP_MIDDLE.fullmatch(entry[len(prefix) : -len(TMP_MARK)]) is not None
+    )
+
+
+_TEMP_MIDDLE = re.compile(r"[A-Za-z0-9_]+")  # mkstemp's random characters, or a process id
+
+
+def cut_name(name: str, limit: int) -> str:
+    """The longest start of ``name`` that takes at most ``limit`` bytes on disk (cut between
+    characters; a byte that is not UTF-8, kept by ``os.fsdecode`` as a lone surrogate, is one)."""
+    if len(os.fsencode(name)) <= limit:
+        return name
+    size = 0
+    for i, char in enumerate(name):
+        size += len(os.fsencode(char))
+        if size > limit:
+            return name[:i]
+    return name
 
 
 def fsync_dir(directory: str | os.PathLike[str]) -> None:
@@ -31,7 +75,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     # The ".clipqa-tmp" mark lets an interrupted run find and remove its leftovers (qa/gate.py).
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".clipqa-tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target.name), suffix=TMP_MARK, dir=target.parent)
     try:
         # mkstemp makes the file private (0600): give it the mode the file had, or the one a
         # new file gets here (0644 under the usual umask), so that a report stays readable

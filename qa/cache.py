@@ -50,7 +50,6 @@ import hashlib
 import os
 import pickle
 import stat
-import tempfile
 import time
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -62,7 +61,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qa.atomic import fsync_dir
+from qa.atomic import atomic_open, is_temp_of
 from qa.config import Config
 from qa.corpus import ReadOptions, Source, read_bytes
 from qa.findings import Excerpt, Finding
@@ -125,7 +124,7 @@ RACY_SECONDS = 2.0
 # A run writes a whole new snapshot (not a delta) once the delta would hold the rows of
 # more than this share of the files.
 COMPACT_SHARE = 0.1
-FORMAT = 2
+FORMAT = 3  # 3: a finding's fix is a Fix (applicability and edits), no longer a string
 
 
 @dataclass(slots=True)
@@ -174,7 +173,7 @@ def unpack(packed: Packed) -> list[Finding]:
 
 def file_stat(source: Source) -> Stat | None:
     """The stat that says a local regular file is unchanged, or None (then it is hashed)."""
-    if "://" in source.location:
+    if "://" in source.location or source.content is not None:
         return None
     try:
         st = os.stat(source.location)
@@ -403,20 +402,26 @@ _NO_IDS = np.empty(0, dtype="int64")
 
 
 def _write(path: Path, obj: object) -> None:
+    """Write atomically (qa.atomic: temp file, fsync, rename, fsync of the folder), then remove
+    what killed runs left of their own writes of this file: temp files with clipqa's mark that
+    have not been touched for STALE_TMP_SECONDS (a younger one may be a live run's)."""
     blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())  # durable before it replaces the old file (as qa.atomic does)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb", encoding=None) as fh:
+        fh.write(blob)  # type: ignore[arg-type]  # a binary file: atomic_open's IO[str] is IO[bytes] here
+    _remove_stale_temps(path)
+
+
+STALE_TMP_SECONDS = 600
+
+
+def _remove_stale_temps(path: Path) -> None:
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if is_temp_of(entry.name, path.name):
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS:
+                        os.unlink(entry.path)
 
 
 def _ids(df: pd.DataFrame, order: Mapping[str, int]) -> np.ndarray:

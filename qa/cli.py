@@ -11,7 +11,8 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from qa import __version__
-from qa.config import Config, ConfigError, load_config
-from qa.findings import REGISTRY
+from qa.config import Config, ConfigError, load_config, parse_online_allow
+from qa.rules import all_rules
 from qa.schema import SchemaLoadError
 
 if TYPE_CHECKING:
@@ -236,6 +237,14 @@ def gate_options(fn: F) -> F:
     default=None,
     help="Fetch image URLs to check them (image_url) [default: the config's online, else offline].",
 )
+@click.option(
+    "--online-allow",
+    "online_allow",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Let the online check reach this host (and port) although it is not on the public internet "
+    "(repeatable; replaces the config's online-allow) [default: public addresses, ports 80 and 443 only].",
+)
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
@@ -259,6 +268,7 @@ def check(
     cache_dir: str | None,
     no_cache: bool,
     cache_ttl: str | None,
+    online_allow: tuple[str, ...] = (),
     use_gx: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
@@ -282,6 +292,12 @@ def check(
         raise UsageFailure("give either URLs or local paths, not both")
     cfg = build_config(["."] if remote else paths, opts)
     _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
+    if online_allow:
+        try:
+            cfg.online_allow = parse_online_allow(list(online_allow))
+        except ValueError as exc:
+            raise UsageFailure(f"--online-allow {exc}") from exc
+        cfg.origin["online-allow"] = "--online-allow"
     if use_gx:
         from qa.gx import gx_available
 
@@ -354,6 +370,107 @@ def check(
         write_reports(result, json_path, html_path, {"gx_docs": gx_docs} if gx_docs else {})
         if not quiet:
             click.echo(f"Reports: {html_path} and {json_path}", err=True)
+    sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
+
+
+@main.command("fix")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@config_options
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply the unsafe fixes (changes a person should review).")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff (for git apply); write nothing."
+)
+@click.option("--no-cache", is_flag=True, help="Read and write no result cache.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@guarded
+def fix_cmd(
+    paths: tuple[str, ...],
+    unsafe_fixes: bool,
+    show_diff: bool,
+    no_cache: bool,
+    quiet: bool,
+    color: str,
+    no_progress: bool,
+    **opts: Any,
+) -> None:
+    """Apply the fixes of the findings in PATHS, in place: the safe ones, and with --unsafe-fixes the
+    unsafe ones too. Print what was fixed and what is left.
+
+    Exit 0 when nothing at fail-on is left, 1 when something is, 2 when clipqa could not run.
+    Each file is written atomically, only if it changes and only if it still holds what was
+    checked; see docs/fix.md.
+    """
+    from qa.corpus import discover
+    from qa.fix import fix_paths, unified_diff
+    from qa.report import terminal
+
+    if any("://" in p for p in paths):
+        raise UsageFailure("clipqa fix works on local files only")
+    cfg = build_config(paths, opts)
+    found = discover(paths, cfg.include, cfg.all_excludes())
+    if found.missing:
+        raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
+    progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
+    try:
+        outcome = fix_paths(
+            list(paths),
+            cfg,
+            found,
+            unsafe=unsafe_fixes,
+            write=not show_diff,
+            cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+            progress=progress.update if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+    shown = {s.path: os.path.relpath(s.location).replace(os.sep, "/") for s in found.sources}
+    if show_diff:
+        out = sys.stdout
+        for change in outcome.changes:
+            out.write(unified_diff(change, shown.get(change.path, change.path)))
+        out.flush()
+    report = sys.stderr if show_diff else sys.stdout
+    use_color = color == "always" or (color == "auto" and report.isatty() and not os.environ.get("NO_COLOR"))
+    verb = "would fix" if show_diff else "fixed"
+    if not quiet:
+        for change in outcome.changes:
+            rules = _counted(f.rule for f in change.fixed)
+            if change.problem is not None:
+                report.write(f"{change.path}: not written: {change.problem}\n")
+            else:
+                report.write(f"{change.path}: {verb} {len(change.fixed)} ({rules})\n")
+        for finding, reason in outcome.declined:
+            where = terminal.location(finding.path, finding.line, finding.column)
+            report.write(f"{where}: {finding.rule} fix not applied: {reason}\n")
+        if not outcome.settled:
+            report.write(f"notice: fixes were still applicable after {outcome.passes} passes; run clipqa fix again\n")
+    result = outcome.result
+    terminal.render(result, report, color=use_color, quiet=quiet, hint=False)
+    fixed = outcome.fixed
+    files = len({f.path for f in fixed})
+    refused = {(f.path, f.fingerprint) for f, _ in outcome.declined}
+    left = {
+        kind: sum(
+            1
+            for f in result.findings
+            if f.fix and f.fix.applicability == kind and (f.path, f.fingerprint) not in refused
+        )
+        for kind in ("safe", "unsafe")
+    }
+    tail = ""
+    if left["safe"]:
+        tail += f"; {left['safe']} more fixable (run clipqa fix again)"
+    if left["unsafe"] and not unsafe_fixes:
+        tail += f"; {left['unsafe']} fixable with --unsafe-fixes"
+    if outcome.declined:
+        tail += f"; {len(outcome.declined)} fix(es) not applied (see above)"
+    report.write(
+        f"{'Would fix' if show_diff else 'Fixed'} {len(fixed)} finding(s) in {files} file(s); "
+        f"{len(result.findings)} left{tail}.\n"
+    )
     sys.exit(EXIT_FAILED if result.gate == "failed" else EXIT_PASSED)
 
 
@@ -448,9 +565,8 @@ class _progress_bar:  # noqa: N801 - used like a function
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @guarded
 def rules(fmt: str) -> None:
-    """List every rule: code, check, default severity, one-line doc."""
-    _load_all_rules()
-    ordered = sorted(REGISTRY.values(), key=lambda r: r.code)
+    """List every rule: code, check, default severity, fix applicability, one-line doc."""
+    ordered = sorted(all_rules().values(), key=lambda r: r.code)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -462,6 +578,7 @@ def rules(fmt: str) -> None:
                         "severity": r.severity.value,
                         "doc": r.doc,
                         "fix": r.fix,
+                        "applicability": r.applicability.value,
                     }
                     for r in ordered
                 ],
@@ -469,24 +586,16 @@ def rules(fmt: str) -> None:
             )
         )
     elif fmt == "markdown":
-        click.echo("| Code | Name | Check | Severity | What it means |\n|---|---|---|---|---|")
+        click.echo("| Code | Name | Check | Severity | Fix | What it means |\n|---|---|---|---|---|---|")
         for r in ordered:
             doc = r.doc.replace("|", "\\|")
-            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {doc} |")
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"| `{r.code}` | {r.name} | {r.check} | {r.severity.value} | {fix} | {doc} |")
     else:
         width = max(len(r.name) for r in ordered)
         for r in ordered:
-            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {r.doc}")
-
-
-def _load_all_rules() -> None:
-    """Import every module that declares rules, so the registry is complete."""
-    import qa.gx  # G001 (cheap: GX itself is imported only by --gx)
-    import qa.stage
-    import qa.tables  # noqa: F401
-    from qa.checks import all_checks
-
-    all_checks()
+            fix = "" if r.applicability.value == "none" else r.applicability.value
+            click.echo(f"{r.code}  {r.name:<{width}}  {r.check:<12} {r.severity.value:<8} {fix:<7}  {r.doc}")
 
 
 @main.group("gx")
@@ -609,7 +718,7 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
 
 
 @main.command("import")
-@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
+@click.argument("incoming", required=False, type=click.Path(file_okay=False))
 @click.option("--into", "corpus", required=True, type=click.Path(file_okay=False), help="The corpus folder.")
 @click.option(
     "--quarantine",
@@ -620,27 +729,60 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     "--manifest", type=click.Path(dir_okay=False), help="Write the manifest here [default: in the quarantine]."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply the batch's safe fixes before gating it; the original bytes are kept in <quarantine>/originals/.",
+)
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix: the unsafe fixes too (changes a person should review).")
+@click.option(
+    "--abort",
+    is_flag=True,
+    help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @config_options
 @guarded
 def import_cmd(
-    incoming: str,
+    incoming: str | None,
     corpus: str,
     quarantine: str | None,
     manifest: str | None,
     dry_run: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    abort: bool,
     no_cache: bool,
     **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
 
-    Exit 0 when every clipping was accepted, 1 when some were rejected. Safe to
-    interrupt: running the same command again finishes the job.
+    With --fix, the batch's safe fixes are applied first (as `clipqa fix` applies them) and
+    the fixed files are gated; the corpus gets the fixed bytes and the quarantine's
+    originals/ folder keeps the original ones. Exit 0 when every clipping was accepted, 1
+    when some were rejected or left in INCOMING (a symbolic link, a special file, a file
+    changed during the import). Safe to interrupt: running the same command again finishes
+    the job, and `clipqa import --abort --into CORPUS` undoes it instead.
     """
-    from qa.gate import ImportError_, run_import
+    from qa.corpus import shown
+    from qa.gate import ImportError_, abort_import, dumps, run_import
 
-    cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+    if unsafe_fixes and not fix:
+        raise UsageFailure("--unsafe-fixes applies only with --fix")
     try:
+        if abort:
+            if dry_run or quarantine or manifest or fix:
+                raise UsageFailure("--abort takes only --into (and INCOMING, to check it is that import)")
+            undone = abort_import(corpus, incoming)
+            click.echo(dumps(undone), nl=False)
+            if not undone["aborted"]:
+                moved = undone.get("journal_moved_to")
+                note = f"an unreadable journal was moved to {shown(moved)}" if moved else "nothing to undo"
+                click.echo(f"clipqa: no unfinished import into {shown(corpus)}: {note}", err=True)
+            sys.exit(EXIT_FAILED if undone["kept"] else EXIT_PASSED)
+        if incoming is None:
+            raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
+        cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
         outcome = run_import(
             incoming,
             corpus,
@@ -649,11 +791,38 @@ def import_cmd(
             manifest=manifest,
             dry_run=dry_run,
             cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
+            fixes=("unsafe" if unsafe_fixes else "safe") if fix else None,
         )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
-    click.echo(json.dumps(outcome, ensure_ascii=False, indent=1))
-    sys.exit(EXIT_FAILED if outcome["rejected"] else EXIT_PASSED)
+    click.echo(dumps(outcome), nl=False)
+    for item in outcome["left"]:
+        click.echo(f"clipqa: {shown(item['name'])}: {shown(item['reason'])}", err=True)
+    if outcome["fix"] is not None:
+        for item in outcome["fix_declined"]:
+            where = shown(item["name"]) + (f":{item['line']}" if item.get("line") else "")
+            click.echo(f"clipqa: {where}: {item['rule']} fix not applied: {item['reason']}", err=True)
+        click.echo(f"clipqa: {_fixed_summary(outcome)}", err=True)
+    sys.exit(EXIT_FAILED if outcome["rejected"] or outcome["left"] else EXIT_PASSED)
+
+
+def _counted(codes: Iterable[str]) -> str:
+    """Rule codes, each once, with how many times it occurs: ``E201 x2, F101``."""
+    return ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(Counter(codes).items()))
+
+
+def _fixed_summary(outcome: dict[str, Any]) -> str:
+    """One line: how many files (import --fix) fixed, by which rules, and where the originals are."""
+    from qa.corpus import shown
+
+    fixed = outcome["fixed"]
+    listed = _counted(item["rule"] for f in fixed for item in f["fixes"])
+    verb, kept = ("would fix", "would be kept") if outcome["dry_run"] else ("fixed", "kept")
+    if not fixed:
+        return f"{verb} no file: nothing in the batch had a fix that could be applied"
+    return (
+        f"{verb} {len(fixed)} file(s) ({listed}); their original bytes {kept} in {shown(outcome['fix']['originals'])}"
+    )
 
 
 # ---------------------------------------------------------------- the corpus index (docs/gate.md)

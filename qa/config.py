@@ -21,6 +21,7 @@ from typing import Any
 
 from qa.corpus import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 from qa.findings import CHECKS, REGISTRY, Finding, Severity
+from qa.rules import all_rules
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -71,6 +72,16 @@ def _str(value: Any) -> str:
     return value
 
 
+def parse_online_allow(value: Any) -> list[str]:
+    """online-allow: a list of HOST[:PORT] entries, each checked (ValueError names a bad one)."""
+    from qa.urls import parse_allowed_host
+
+    entries = _str_list(value)
+    for entry in entries:
+        parse_allowed_host(entry)  # ValueError names the entry
+    return entries
+
+
 def _selector(value: str) -> str:
     if value in CHECKS or value == "ALL" or any(code.startswith(value) for code in REGISTRY):
         return value
@@ -112,6 +123,7 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "schema-dir": ("schema_dir", _str),
     "max-file-size": ("max_file_size", _pos_int),
     "online": ("online", _bool),
+    "online-allow": ("online_allow", parse_online_allow),
     "cache-dir": ("cache_dir", _str),
     "index": ("index", _str),
     "output-dir": ("output_dir", _str),
@@ -134,6 +146,7 @@ class Config:
     schema_dir: str | None = None
     max_file_size: int = 1 << 20
     online: bool = False
+    online_allow: list[str] = field(default_factory=list)  # HOST[:PORT] the online check may reach
     cache_dir: str = ".clipqa-cache"
     index: str = ""  # the corpus index file (qa/index.py); "": beside the corpus
     output_dir: str = "reports"
@@ -216,16 +229,6 @@ class Config:
 
 
 CONFIG_FILES = ("clipqa.toml", ".clipqa.toml", "pyproject.toml")
-
-
-def _load_rule_modules() -> None:
-    """Every module that declares rules, so that select/ignore/severity can name any code."""
-    import qa.schema
-    import qa.stage
-    import qa.tables  # noqa: F401
-    from qa.checks import all_checks
-
-    all_checks()
 
 
 def find_config(start: str | os.PathLike[str]) -> Path | None:
@@ -311,7 +314,7 @@ def load_config(
     check_defaults: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Config:
     """Defaults, then the config file found from ``start`` (or given), then CLI overrides."""
-    _load_rule_modules()
+    all_rules()  # select, ignore and severity may name any rule
     if check_defaults is None:
         from qa.checks import all_checks
 

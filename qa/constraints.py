@@ -24,7 +24,7 @@ import pandas as pd
 import regex
 
 from qa.findings import Rule, rule, shorten
-from qa.urls import host_of, port_of, split_url
+from qa.urls import CHARACTERS, CREDENTIALS, PRIVATE_HOST, host_of, port_of, redact_url, split_url, url_issues
 
 S101 = rule("S101", "missing-required-field", "schema", "error", "A required field is missing or null.")
 S102 = rule(
@@ -33,16 +33,51 @@ S102 = rule(
     "schema",
     "error",
     "A field's value has the wrong type (a string where a number is expected, ...).",
+    fix="Write the value in the field's type; a quoted 'true'/'false' where a boolean belongs is fixed.",
+    applicability="safe",
 )
 S103 = rule("S103", "blank-string", "schema", "error", "A text field is empty or only white space.")
 S104 = rule("S104", "out-of-range", "schema", "error", "A number is outside its documented range.")
 S105 = rule("S105", "pattern-mismatch", "schema", "error", "A value does not match the field's pattern.")
 S106 = rule("S106", "not-an-allowed-value", "schema", "error", "A value is not one of the field's allowed values.")
 S107 = rule("S107", "invalid-url", "schema", "error", "A URL is not an absolute http(s) URL with a valid host.")
-S108 = rule("S108", "datetime-without-timezone", "schema", "error", "A date-time has no time zone (or no time).")
+S108 = rule(
+    "S108",
+    "datetime-without-timezone",
+    "schema",
+    "error",
+    "A date-time has no time zone (or no time).",
+    fix="Add the time zone; the fix gives it the zone most of the corpus's date-times of that field have.",
+    applicability="unsafe",
+)
 S111 = rule("S111", "bad-length", "schema", "error", "A text is shorter or longer than the field allows.")
 S112 = rule("S112", "invalid-hostname", "schema", "error", "A domain is not a valid host name.")
 S113 = rule("S113", "non-finite-number", "schema", "error", "A number is .inf or .nan.")
+S114 = rule(
+    "S114",
+    "url-unescaped-character",
+    "schema",
+    "error",
+    "A URL has a character RFC 3986 allows only percent-encoded "
+    "(a quote, < >, a backslash, { | } ^ or a backtick, a bad % escape, an invisible formatting character).",
+    fix='Percent-encode the character (" is %22), or cut it if it is left-over markup.',
+)
+S115 = rule(
+    "S115",
+    "url-credentials",
+    "schema",
+    "error",
+    "A URL carries user-info (user:password@ or token@) before its host; the finding masks the secret.",
+    fix="Remove the user-info; if it was a real password or token, revoke it.",
+)
+S116 = rule(
+    "S116",
+    "url-private-host",
+    "schema",
+    "error",
+    "A URL's host points into a private network: a loopback, private, link-local ... address in any "
+    "spelling (0x7f.1, 2130706433, [::ffff:10.0.0.1]) or a local-only name (localhost, *.internal).",
+)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 TYPES = ("string", "integer", "number", "boolean", "datetime", "mapping", "list")
@@ -280,6 +315,8 @@ class Constraint:
     ok: Callable[[Any, Any], bool]  # element predicate on a value of the right type
     explain: Callable[[Any, Any], str]
     vectorized: Callable[[pd.Series, Any], pd.Series] | None = None
+    # what a finding shows of a failing value (None: the value); URLs have their secrets masked
+    evidence: Callable[[Any], Any] | None = None
 
 
 def _true(arg: Any) -> bool:
@@ -436,8 +473,50 @@ _add(
         _url_arg,
         lambda v, a: _url_problem(v, a) is None,
         lambda v, a: url_problem(v, a) or "invalid URL",
+        evidence=redact_url,
     )
 )
+
+
+_ISSUE_BITS = {CHARACTERS: 1, CREDENTIALS: 2, PRIVATE_HOST: 4}
+
+
+@lru_cache(maxsize=1 << 16)
+def _issue_bits(value: object) -> int:
+    """The kinds of a value's URL issues as bits (0 for a value that is not a string). Cached,
+    and called through ``map``: a column of known URLs costs no Python call per value."""
+    if not isinstance(value, str):
+        return 0
+    return sum(_ISSUE_BITS[i.kind] for i in url_issues(value))
+
+
+def _url_issue_check(name: str, rule_: Rule, kind: str) -> Constraint:
+    """A check that a URL has no issue of one kind (qa.urls.url_issues: the image_url check's
+    I112-I114 ask the same function)."""
+    bit = _ISSUE_BITS[kind]
+
+    def issue(value: str) -> str | None:
+        return next((i.message for i in url_issues(value) if i.kind == kind), None)
+
+    def vectorized(series: pd.Series, arg: Any) -> pd.Series:
+        bits = np.fromiter(map(_issue_bits, series.tolist()), dtype=np.int64, count=len(series))
+        return pd.Series((bits & bit) == 0, index=series.index)
+
+    return Constraint(
+        name,
+        rule_,
+        ("string",),
+        _true,
+        lambda v, a: not _issue_bits(v) & bit,
+        lambda v, a: issue(v) or "URL problem",
+        vectorized,
+        evidence=redact_url,
+    )
+
+
+_add(_url_issue_check("url_escaped", S114, CHARACTERS))
+_add(_url_issue_check("url_no_credentials", S115, CREDENTIALS))
+_add(_url_issue_check("url_public_host", S116, PRIVATE_HOST))
 _add(
     Constraint(
         "hostname",

@@ -21,8 +21,18 @@ from typing import Any
 
 import yaml
 
-from qa.findings import REGISTRY, Finding, rule
-from qa.yamlload import P101, P105, Limits, compose_marks, locate, parse_yaml, top_key_lines, top_key_mark
+from qa.findings import REGISTRY, Edit, Finding, replace_bytes, rule
+from qa.yamlload import (
+    P101,
+    P105,
+    Limits,
+    compose_marks,
+    locate,
+    parse_yaml,
+    split_field,
+    top_key_lines,
+    top_key_mark,
+)
 
 P103 = rule(
     "P103",
@@ -40,7 +50,13 @@ P122 = rule("P122", "symlink-loop", "parse", "error", "A symbolic link leads bac
 P123 = rule("P123", "file-too-large", "parse", "error", "The file is larger than the size limit and is not parsed.")
 E101 = rule("E101", "invalid-utf8", "encoding", "error", "The file has bytes that are not valid UTF-8.")
 E102 = rule(
-    "E102", "utf8-bom", "encoding", "warning", "The file starts with a UTF-8 byte-order mark.", fix="Remove the BOM."
+    "E102",
+    "utf8-bom",
+    "encoding",
+    "warning",
+    "The file starts with a UTF-8 byte-order mark.",
+    fix="Remove the BOM.",
+    applicability="safe",
 )
 E103 = rule(
     "E103",
@@ -51,7 +67,13 @@ E103 = rule(
     fix="Re-encode as UTF-8, e.g. iconv -f UTF-16 -t UTF-8.",
 )
 E104 = rule(
-    "E104", "cr-line-endings", "encoding", "warning", "The file uses bare CR line endings; use LF (CRLF is accepted)."
+    "E104",
+    "cr-line-endings",
+    "encoding",
+    "warning",
+    "The file uses bare CR line endings; use LF (CRLF is accepted).",
+    fix="Write each bare CR as the file's line ending (LF, or CRLF in a CRLF file).",
+    applicability="safe",
 )
 S110 = rule(
     "S110",
@@ -89,6 +111,9 @@ class Source:
 
     path: str  # POSIX, relative to the root given on the command line
     location: str  # what to open: a local path (or an fsspec URL for remote engines)
+    # The file's bytes as they would be after a change not yet written (``clipqa fix`` checks
+    # its fixes before it writes them): read instead of ``location``.
+    content: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -117,9 +142,32 @@ class Record:
         """The composed front matter (line marks). The fast YAML path does not compose:
         that happens here, the first time a check or a finding needs a mark."""
         if self.yaml_text is not None:
-            self.composed = compose_marks(self.yaml_text)
+            text = self.yaml_text
             self.yaml_text = None
+            try:
+                self.composed = compose_marks(text)
+            except (yaml.YAMLError, RecursionError) as exc:
+                self._fast_path_refused(text, exc)
         return self.composed
+
+    def _fast_path_refused(self, text: str, exc: BaseException) -> None:
+        """libyaml refuses front matter the fast path read. The fast path declines whatever
+        libyaml refuses (tests/test_yaml_fastpath.py), so this is a clipqa bug: say so, with
+        libyaml's reason where it stands, and keep placing findings on their top-level keys."""
+        if self.data is not None and self.key_lines is None:
+            self.key_lines = top_key_lines(text, list(self.data)) or {}
+        parsed = parse_yaml(text, fast=False, line_offset=1)
+        reason = next((i for i in parsed.issues if i.code == P101.code), None)
+        self.findings.append(
+            P101.finding(
+                self.path,
+                "libyaml refuses this front matter, which clipqa's fast YAML reader read "
+                f"({reason.message if reason else exc}); PyYAML would not load it. This is a clipqa bug: "
+                "please report it",
+                line=reason.line if reason else 1,
+                column=reason.column if reason else 1,
+            )
+        )
 
     def key_line(self, key: str) -> int | None:
         """1-based file line of a top-level front-matter key, or None: without composing
@@ -150,6 +198,9 @@ class Record:
                 return line, 1
         loc = locate(self.node, field_path)
         if loc is None:
+            top = split_field(field_path)[:1]
+            if self.composed is None and self.key_lines and top and top[0] in self.key_lines:
+                return self.key_lines[str(top[0])] + 2, 1  # nothing composed: the field's top-level key
             return (1, 1) if self.has_front_matter else (None, None)
         return loc[0] + 2, loc[1] + 1  # +1 for 1-based, +1 for the opening '---' line
 
@@ -203,6 +254,30 @@ class Folders:
     linked: bool = False
 
 
+def shown(path: str | os.PathLike[str]) -> str:
+    """A path (or a message naming one) as it can be printed: bytes of a name that are not
+    UTF-8 (kept by ``os.fsdecode`` as lone surrogates) shown as ``\\xNN``."""
+    text = os.fspath(path)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte (from a YAML escape)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _display_name(name: str) -> str:
+    """A file or folder name as a finding's path holds it: the name itself, or, for a name
+    that is not UTF-8, its printable form (``caf\\xe9.txt``). The tables (Arrow strings),
+    the reports and JSON take only UTF-8; the file is still read at its real location."""
+    if name.isascii():
+        return name
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown(name)
+    return name
+
+
 def discover(
     paths: Sequence[str | os.PathLike[str]],
     include: Sequence[str] = DEFAULT_INCLUDE,
@@ -227,7 +302,8 @@ def discover(
             continue
         if not root.is_dir():
             # A file named directly is read whatever its extension.
-            parts.append((None, {root.name: Source(root.name, str(root))}))
+            name = _display_name(root.name)
+            parts.append((None, {name: Source(name, str(root))}))
             continue
         walked: dict[str, Source] = {}
         _walk(root, include, exclude, walked, findings, folders)
@@ -318,8 +394,10 @@ def list_folder(
     except OSError as exc:
         findings.append(P120.finding(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}"))
         return files, subfolders
+    taken: set[str] = set()
     for entry in entries:
-        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        name = _display_name(entry.name)
+        rel = f"{rel_dir}/{name}" if rel_dir else name
         if excluded(entry.name) or excluded(rel):
             continue
         try:
@@ -340,6 +418,10 @@ def list_folder(
                 problem = "a symbolic link loop" if exc.errno == 40 else "a dangling symbolic link"
                 findings.append((P122 if exc.errno == 40 else P120).finding(rel, f"cannot read: {problem}"))
                 continue
+        if name is not entry.name:
+            while rel in taken:  # the printable form is also another file's real name
+                rel += "~"
+        taken.add(rel)
         files.append(Source(rel, entry.path))
     return files, subfolders
 
@@ -384,6 +466,11 @@ def file_patterns(
 
 def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Finding | None, int]:
     """The file's bytes, or a finding saying why there are none. Reads at most the limit."""
+    if source.content is not None:
+        raw = source.content
+        if len(raw) > options.max_file_bytes:
+            return None, _too_large(source, len(raw), options), len(raw)
+        return raw, None, len(raw)
     if "://" in source.location:
         return _read_url(source, options)
     try:
@@ -406,16 +493,14 @@ def read_bytes(source: Source, options: ReadOptions) -> tuple[bytes | None, Find
         return None, P120.finding(source.path, f"cannot read: {exc.strerror or exc}"), 0
     if len(raw) > options.max_file_bytes:
         size = max(st.st_size, len(raw))
-        return (
-            None,
-            P123.finding(
-                source.path,
-                f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}; not parsed",
-                evidence=size,
-            ),
-            size,
-        )
+        return None, _too_large(source, size, options), size
     return raw, None, len(raw)
+
+
+def _too_large(source: Source, size: int, options: ReadOptions) -> Finding:
+    return P123.finding(
+        source.path, f"file is {size:,} bytes, over the limit of {options.max_file_bytes:,}; not parsed", evidence=size
+    )
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -501,7 +586,16 @@ def decode(path: str, raw: bytes) -> tuple[str, list[Finding]]:
                     )
                 )
                 return raw[len(bom) :].decode(encoding, "replace"), findings
-        findings.append(E102.finding(path, "file starts with a UTF-8 byte-order mark; it is ignored", line=1, column=1))
+        findings.append(
+            E102.finding(
+                path,
+                "file starts with a UTF-8 byte-order mark; it is ignored",
+                line=1,
+                column=1,
+                fix=replace_bytes(0, len(codecs.BOM_UTF8), ""),
+                fix_message="remove the byte-order mark",
+            )
+        )
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("utf-8"), findings
@@ -573,14 +667,29 @@ def _next_fence_line(text: str, pos: int) -> int:
     return newline + 1 if newline >= 0 else -1
 
 
+def front_matter_bounds(text: str) -> tuple[int, int] | None:
+    """(start, end) of the YAML text between the fences of a record's ``text`` (as
+    :func:`split_and_parse` cuts it), or None when the file has no closed front matter."""
+    opening = _opening_fence(text)
+    if opening is None:
+        return None
+    closing = _closing_fence(text, opening)
+    return None if closing is None else (opening, closing[0])
+
+
 def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
-    rec = Record(source.path, source.location)
     raw, problem, size = read_bytes(source, options)
-    rec.size = size
     if raw is None:
         assert problem is not None
+        rec = Record(source.path, source.location, size=size)
         rec.findings.append(problem)
         return rec
+    return record_from_bytes(source, raw, options)
+
+
+def record_from_bytes(source: Source, raw: bytes, options: ReadOptions = ReadOptions()) -> Record:
+    """The record of a file whose bytes are ``raw`` (as :func:`read_record` reads them)."""
+    rec = Record(source.path, source.location, size=len(raw))
     rec.sha256 = hashlib.sha256(raw).hexdigest()
     if b"\x00" in raw and not raw.startswith(_UNICODE_BOM_BYTES):
         rec.findings.append(
@@ -594,8 +703,16 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
     if "\r" in text:
         crlf = text.count("\r\n")
         if text.count("\r") > crlf:
+            utf16 = any(f.rule == E103.code for f in findings)  # the bytes are not the text's: no byte edits
             rec.findings.append(
-                E104.finding(rec.path, "bare CR line endings (old Mac style); convert to LF", line=1, column=1)
+                E104.finding(
+                    rec.path,
+                    "bare CR line endings (old Mac style); convert to LF",
+                    line=1,
+                    column=1,
+                    fix=None if utf16 else _bare_cr_edits(raw),
+                    fix_message="write each bare CR as the file's line ending",
+                )
             )
         # CRLF is accepted; bare CR is read as a line break, as an editor shows it.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -605,6 +722,17 @@ def read_record(source: Source, options: ReadOptions = ReadOptions()) -> Record:
         return rec
     split_and_parse(rec, options)
     return rec
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _bare_cr_edits(raw: bytes) -> list[Edit]:
+    """One edit per bare CR: the file's line ending in its place (CRLF in a file whose line feeds
+    all follow a CR, else LF)."""
+    crlf = raw.count(b"\r\n")
+    ending = "\r\n" if crlf and raw.count(b"\n") == crlf else "\n"
+    return [replace_bytes(m.start(), m.end(), ending) for m in _BARE_CR.finditer(raw)]
 
 
 def split_and_parse(rec: Record, options: ReadOptions) -> None:

@@ -201,13 +201,12 @@ def map_unique(series: pd.Series, fn: Any) -> pd.Series:
 
 
 def basenames(paths: pd.Series) -> pd.Series:
-    """The file names of POSIX paths (``os.path.basename``); vectorised (pyarrow) when the
-    paths are pyarrow strings, as the tables keep them. Otherwise (a name that is not UTF-8,
-    kept with surrogates as the OS gives it, which pyarrow cannot hold) Python strings."""
+    """The file names of POSIX paths (``os.path.basename``), as a string Series; vectorised
+    (pyarrow) when the paths are pyarrow strings, as the tables keep them."""
     dtype = paths.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
         return paths.str.replace(r"(?s)^.*/", "", regex=True)
-    return pd.Series([str(p).rpartition("/")[2] for p in paths.tolist()], index=paths.index, dtype=object)
+    return paths.astype(object).map(lambda p: str(p).rpartition("/")[2]).astype("string")
 
 
 def is_true(series: pd.Series) -> pd.Series:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -26,22 +28,45 @@ T = TypeVar("T")
 FORK_FROM_FILES = 2000
 
 
+def can_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 def die_with_parent(parent: int) -> None:
-    """In a child process: end when ``parent`` ends, even by SIGKILL, so that no process
-    outlives the command (Linux: ``PR_SET_PDEATHSIG``; elsewhere the child ends when it next
-    writes to its parent). A child whose parent died before this is armed ends now."""
+    """Called first thing in a child process: end it when ``parent`` (the process that
+    started it) dies, whatever kills that process, SIGKILL included.
+
+    Without this, a child of a killed run (a worker of the pool, a forked writer) is left
+    to ``init``, and may wait forever on a pipe no one will write. Linux: the kernel sends
+    the child SIGKILL when its parent dies (``PR_SET_PDEATHSIG``). The parent may have died
+    before the request took effect: then the child's parent is already another process,
+    and the child leaves at once. Elsewhere, a watchdog thread looks every second.
+    """
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+        try:
+            refused = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            refused = True
+        if refused:  # pragma: no cover - e.g. a seccomp filter
+            _watch_parent(parent)
+    else:  # pragma: no cover - not Linux
+        _watch_parent(parent)
     if os.getppid() != parent:
         os._exit(1)
 
 
-def can_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1
+def _watch_parent(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="clipqa-parent-watch", daemon=True).start()
 
 
 class Forked(Generic[T]):

@@ -120,6 +120,11 @@ _DERIVED_WHY = {
         "invalid hosts; clipqa's url predicate is computed as a column"
     ),
     "hostname": "no GX expectation validates IDNA/UTS 46 host names; clipqa's predicate is computed as a column",
+    **dict.fromkeys(
+        ("url_escaped", "url_no_credentials", "url_public_host"),
+        "no GX expectation splits a URL into its parts (RFC 3986 characters, user-info, a host that is an "
+        "address in any spelling); clipqa's predicate is computed as a column",
+    ),
     "timezone": (
         "no GX expectation parses ISO 8601 date-times and checks for an offset "
         "(match_strftime_format cannot express optional fractions and offsets); computed as a column"

@@ -76,7 +76,7 @@ from qa.corpus import (
     selected,
     walk_folder,
 )
-from qa.findings import Excerpt, Finding
+from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def decode_rows(raw: bytes) -> Rows:
 _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _finding_values = operator.attrgetter(*_FIELDS)
 _excerpt_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Excerpt)))
-_SPAN, _CONTEXT = _FIELDS.index("span"), _FIELDS.index("context")
+_SPAN, _CONTEXT, _FIX = _FIELDS.index("span"), _FIELDS.index("context"), _FIELDS.index("fix")
 
 
 def encode_findings(findings: Sequence[Finding]) -> bytes:
@@ -234,8 +234,19 @@ def encode_findings(findings: Sequence[Finding]) -> bytes:
         row = list(_finding_values(f))  # span and related are tuples: JSON arrays
         if f.context is not None:
             row[_CONTEXT] = _excerpt_values(f.context)
+        if f.fix is not None:
+            row[_FIX] = [
+                f.fix.applicability.value,
+                f.fix.message,
+                [[e.target.value, e.content, e.field, e.start, e.end] for e in f.fix.edits],
+            ]
         out.append(row)
     return _dump(out)
+
+
+def _decode_fix(value: list[Any]) -> Fix:
+    applicability, message, edits = value
+    return Fix(Applicability(applicability), tuple(Edit(Target(e[0]), *e[1:]) for e in edits), message)
 
 
 def decode_findings(raw: bytes, label: Any = None) -> list[Finding]:
@@ -246,6 +257,7 @@ def decode_findings(raw: bytes, label: Any = None) -> list[Finding]:
         f.span = tuple(f.span) if f.span is not None else None  # type: ignore[assignment]
         f.related = tuple(label(p) if label else p for p in f.related)
         f.context = Excerpt(*f.context) if f.context is not None else None  # type: ignore[misc]
+        f.fix = _decode_fix(f.fix) if f.fix is not None else None  # type: ignore[arg-type]
         if label:
             f.path = label(f.path)
         out.append(f)
@@ -455,7 +467,7 @@ def _file_result(
     path: str, rows: Rows | None, tagged: dict[str, list[Any]], files_columns: list[str], findings: list[Finding]
 ) -> FileResult:
     from qa.budget import P130
-    from qa.stage import P131
+    from qa.rules import P131
 
     files = tagged.get("files", [])
     row = dict(zip(files_columns, files[0], strict=True)) if files else {}
@@ -508,7 +520,9 @@ def _derive_keys(out: list[FileResult], tables: Mapping[str, pd.DataFrame], firs
             columns = {n: frame[n].tolist() for n in names}
             for i, record in enumerate(frame["_record"].tolist()):
                 out[int(record) - first].totals[check.name] = {
-                    n: bool(columns[n][i]) if n in flags else int(columns[n][i]) for n in names
+                    n: bool(columns[n][i]) if n in flags else int(columns[n][i])
+                    for n in names
+                    if n in flags or columns[n][i] == columns[n][i]  # NaN: nothing to add to this total
                 }
     if not records:
         return
@@ -1229,7 +1243,7 @@ def _gate(
             run["totals"] = _totals(store, check.name, batch_results, replaces, label)
         found_here, notes = run_corpus_check(check, tables, config, run, locate)
         notices.extend(notes)
-        kept.extend(f for f in found_here if f.path in batch_labels or not batch_labels.isdisjoint(f.related))
+        kept.extend(f for f in found_here if _names_any(f, batch_labels))
     locate_later(kept, sources, spec.read)
     findings.extend(kept)
     findings = config.apply(findings)
@@ -1248,6 +1262,12 @@ def _gate(
         usable=usable,
         timings=clock.laps,
     )
+
+
+def _names_any(f: Finding, paths: set[str]) -> bool:
+    """Whether a finding concerns the batch: it names a batch file (as its path or among its
+    related), or a corpus check failed (P900 at "."): the batch was not checked in full."""
+    return f.path in paths or not paths.isdisjoint(f.related) or (f.rule == "P900" and f.path == ".")
 
 
 class _StepAside(Exception):  # not an error: the index cannot vouch, a full run answers
@@ -1337,7 +1357,7 @@ def _full_run(
     corpus_sources = [Source(label(s.path), s.location) for s in found.sources if s.path not in replaces]
     sources = sorted([*(s for s in corpus_sources if s.path not in names), *batch], key=lambda s: s.path)
     result = run([os.fspath(corpus)], config, discovery=Discovery(sources, [], []))
-    findings = [f for f in result.findings if f.path in names or not names.isdisjoint(f.related)]
+    findings = [f for f in result.findings if _names_any(f, names)]
     files = result.tables.get("files")
     keep = files is not None and len(files) and files["_path"].isin(names).any()
     tables = {n: df[df["_path"].isin(names)].reset_index(drop=True) for n, df in result.tables.items()} if keep else {}
@@ -1503,7 +1523,7 @@ class Verification:
 def _volatile_rules() -> set[str]:
     """Rules whose answer depends on the moment of the run, not on the file alone."""
     from qa.budget import P130
-    from qa.stage import P131
+    from qa.rules import P131
 
     return {r.code for c in all_checks().values() for r in c.clock_rules} | {P130.code, P131.code}
 

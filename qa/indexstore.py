@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: findings keep their fix (applicability, edits)
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (as qa.cache keeps it)
 Totals = dict[str, dict[str, int | bool]]  # check -> total name -> a file's value
 

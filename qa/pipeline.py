@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,11 +23,12 @@ from qa.budget import P130
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
 from qa.corpus import Discovery, ReadOptions, discover
-from qa.findings import Finding, Severity, severity_counts
+from qa.findings import Finding, Severity, fix_counts, severity_counts
 from qa.forked import FORK_FROM_FILES, Forked
 from qa.nogc import paused_gc
-from qa.schema import load_schema
-from qa.stage import P131, FieldLocator, StageSpec, internal_error, locate_later
+from qa.rules import P131
+from qa.schema import load_schema, zone_fixes
+from qa.stage import FieldLocator, StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
 
@@ -52,6 +54,15 @@ class RunResult:
     @property
     def counts(self) -> dict[str, int]:
         return severity_counts(self.findings)
+
+    @property
+    def fixable(self) -> dict[str, int]:
+        """Findings ``clipqa fix`` repairs (``safe``), and those ``--unsafe-fixes`` adds (``unsafe``)."""
+        return fix_counts(self.findings)
+
+    def fix_command(self, unsafe: bool = False) -> str:
+        """The command that applies this run's fixes (``--unsafe-fixes`` too when ``unsafe``)."""
+        return shlex.join(["clipqa", "fix", *(["--unsafe-fixes"] if unsafe else []), *map(str, self.roots)])
 
     def gate_findings(self) -> list[Finding]:
         """The findings that count for the gate (with a baseline: only new ones)."""
@@ -139,6 +150,7 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
     return {
         "now": dt.datetime.now(dt.UTC),
         "online": config.online,
+        "online_allow": list(config.online_allow),
         "cache_dir": config.cache_dir,
         "schema_dir": config.schema_dir,
         "roots": list(roots),
@@ -321,6 +333,7 @@ def _run(
         if only is not None:
             corpus_findings = [f for f in corpus_findings if f.path in only or not only.isdisjoint(f.related)]
         findings.extend(corpus_findings)
+        zone_fixes(findings, tables)
 
         findings = config.apply(findings)
         findings.sort(key=Finding.sort_key)

@@ -13,7 +13,10 @@ failure, not the first); its failure cases are mapped back to file, field path
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import importlib.resources
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,17 +30,20 @@ from qa.constraints import (
     CONSTRAINTS,
     S101,
     S102,
+    S108,
     SCALAR_TYPES,
     TYPES,
     Constraint,
     explain_type,
     hostname_problem,
+    parse_datetime,
     type_mask,
     url_problem,
     vectorized_check,
 )
-from qa.findings import Finding, Rule, rule
-from qa.urls import split_url, url_host, url_key
+from qa.findings import Edit, Finding, Rule, replace_text, replace_value, rule
+from qa.urls import redact_url, split_url, url_host, url_key
+from qa.yamlload import split_field
 
 if TYPE_CHECKING:  # pandera is imported where schemas are compiled and run: in the workers
     import pandera.pandas as pa
@@ -48,6 +54,8 @@ S109 = rule(
     "schema",
     "error",
     "A key the schema does not declare (often a typo such as publishedDatetime).",
+    fix="Rename it to the declared key it almost matches (the fix), or remove it.",
+    applicability="unsafe",
 )
 S201 = rule(
     "S201",
@@ -131,6 +139,43 @@ class Schema:
     def item_spec(self, item_table: str) -> FieldSpec:
         owner = item_table.split(".", 1)[0]
         return self.tables[owner].item_tables[item_table]
+
+    def field_type(self, field_path: str, table: str = "clippings") -> str | None:
+        """The declared type of a field of a ``table`` row (``published``,
+        ``images[0].isCached``, ``topics[2]``), or None when the schema does not declare it."""
+        spec = self.tables.get(table)
+        if spec is None:
+            return None
+        level = spec.root
+        parts = split_field(field_path)
+        i = 0
+        while i < len(parts):
+            part, last = parts[i], i == len(parts) - 1
+            indexed = not last and isinstance(parts[i + 1], int)
+            if not isinstance(part, str):
+                return None
+            if part in level.columns:
+                return level.columns[part].type if last else None
+            if part in level.mappings:
+                if last:
+                    return "mapping"
+                level = level.mappings[part]
+                i += 1
+            elif part in level.children or part in level.items:
+                if last:
+                    return "list"
+                if not indexed:
+                    return None
+                if part in level.items:
+                    return level.items[part].type if i + 2 == len(parts) else None
+                child = self.tables.get(level.children[part])
+                if child is None:
+                    return None
+                level = child.root
+                i += 2
+            else:
+                return None
+        return None
 
 
 def default_schema_dir() -> Path:
@@ -495,7 +540,10 @@ def cross_message(cf: CrossField, row: Mapping[str, Any]) -> tuple[str, Any]:
         return f"provider.domain {a!r} does not match the webUrl host {_host(b)!r}", a
     if cf.check == "amp_cache_form":
         expected = amp_cache_url(a) if isinstance(a, str) else None
-        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", b
+        return f"cdnAmpWebUrl is not the AMP-cache form of ampWebUrl (expected {expected!r})", (
+            redact_url(b) if isinstance(b, str) else b
+        )
+    a, b = (redact_url(v) if isinstance(v, str) else v for v in (a, b))  # never a URL's password
     return f"{cf.fields[0]} and {cf.fields[1]} point at different pages: {a!r} vs {b!r}", a
 
 
@@ -549,13 +597,66 @@ def validate_table(
         if cname == "required":
             yield S101.finding(path, f"required field {field_path!r} is missing", field=field_path)
         elif cname == "type":
-            yield S102.finding(path, f"{field_path}: {explain_type(fs.type, value)}", field=field_path, evidence=value)
+            yield S102.finding(
+                path,
+                f"{field_path}: {explain_type(fs.type, value)}",
+                field=field_path,
+                evidence=value,
+                fix=_type_fix(field_path, fs.type, value),
+            )
         else:
             constraint = CONSTRAINTS[cname]
             arg = next(a for n, _r, a in fs.checks if n == cname)
+            shown = value if constraint.evidence is None or not isinstance(value, str) else constraint.evidence(value)
             yield constraint.rule.finding(
-                path, f"{field_path}: {constraint.explain(value, arg)}", field=field_path, evidence=value
+                path, f"{field_path}: {constraint.explain(value, arg)}", field=field_path, evidence=shown
             )
+
+
+def zone_fixes(findings: list[Finding], tables: Mapping[str, pd.DataFrame]) -> None:
+    """S108's fix (unsafe): the time zone that most of the corpus's zoned date-times of the
+    same field have (more than half of them), put at the value's end (``Z`` for UTC). Only
+    where the per-file stage found where it goes (``span``; see ``qa.stage.zone_points``)."""
+    zones: dict[str, str | None] = {}
+    for i, f in enumerate(findings):
+        if f.rule != S108.code or f.fix is not None or f.span is None or not f.field:
+            continue
+        column = str(split_field(f.field)[-1])
+        if column not in zones:
+            zones[column] = _corpus_zone(tables, column)
+        zone = zones[column]
+        if zone is not None:
+            fix = S108.make_fix(replace_text(f.field, f.span[0], f.span[1], zone), f.field, f.span)
+            findings[i] = dataclasses.replace(f, fix=fix, message=f"{f.message}; the corpus's zone is {zone}")
+
+
+def _corpus_zone(tables: Mapping[str, pd.DataFrame], column: str) -> str | None:
+    offsets: Counter[dt.timedelta] = Counter()
+    for df in tables.values():
+        if column in df.columns:
+            for value in df[column].tolist():
+                moment = parse_datetime(value) if isinstance(value, (str, dt.datetime)) else None
+                offset = moment.utcoffset() if moment is not None else None
+                if offset is not None:
+                    offsets[offset] += 1
+    if not offsets:
+        return None
+    offset, n = offsets.most_common(1)[0]
+    if 2 * n <= sum(offsets.values()):
+        return None  # no zone most of them share
+    if not offset:
+        return "Z"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _type_fix(field_path: str, kind: str, value: Any) -> Edit | None:
+    """The safe repair of a wrong type: a quoted 'true' or 'false' where a boolean belongs
+    (the same value, written as a YAML boolean); nothing else is certain."""
+    if kind == "boolean" and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return replace_value(field_path, value.strip().lower())
+    return None
 
 
 def _scalar(value: Any) -> Any:

@@ -9,6 +9,8 @@ much to ship back to the parent as parsing them did.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import math
 import time
 import traceback
@@ -18,36 +20,22 @@ from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from qa.budget import P130, BudgetExceeded, FileTimer
 from qa.checks import Check, Context, all_checks
 from qa.config import Config
+from qa.constraints import S108, parse_datetime
 from qa.corpus import ReadOptions, Record, Source, read_record
 from qa.excerpts import attach as attach_excerpts
 from qa.excerpts import needs_context
-from qa.findings import Finding, rule
+from qa.findings import Finding, replace_value
 from qa.nogc import paused_gc
+from qa.rules import P900
 from qa.schema import Schema, load_schema, validate_tables
 from qa.tables import TableBuilder
-
-P900 = rule(
-    "P900",
-    "internal-error",
-    "parse",
-    "error",
-    "clipqa failed while checking this file (a bug in clipqa: please report it); other files are unaffected.",
-)
-
-# Declared here, beside P900, so that it is registered wherever rules are (config, `clipqa rules`);
-# reported by the engines (qa/engine/local.py) when a worker process dies.
-P131 = rule(
-    "P131",
-    "checker-crashed",
-    "parse",
-    "error",
-    "The process checking this file died (a crash in a C library, or killed for memory or time); "
-    "the file was skipped and the run went on.",
-)
+from qa.textfields import field_nodes
+from qa.yamlload import P106, split_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +130,8 @@ class Stage:
         for done in records:
             done.locate_findings()
             attach_excerpts(done.findings, done)
+            boolean_fixes(done.findings, self.schema)
+            zone_points(done)
             findings.extend(done.findings)
         return ChunkResult(index, findings, frames, len(sources))
 
@@ -369,6 +359,48 @@ class _Steps:
         rec = self.records[i]
         assert rec is not None
         return rec
+
+
+_YAML11_BOOLEANS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+
+
+def boolean_fixes(findings: list[Finding], schema: Schema) -> None:
+    """A YAML 1.1 boolean (``yes``, ``Off``: P106) where the schema wants a boolean gets its
+    fix: the same boolean, written as YAML 1.2 writes it. PyYAML's reading stays; YAML 1.2
+    readers now read it too. Elsewhere (a string field, an unknown one) the writer may have
+    meant the text: no fix."""
+    for i, f in enumerate(findings):
+        word = _YAML11_BOOLEANS.get((f.evidence or "").lower()) if f.rule == P106.code else None
+        if word is not None and f.fix is None and f.field and schema.field_type(f.field) == "boolean":
+            fix = P106.make_fix(replace_value(f.field, word), f.field, None, f"write {word}")
+            findings[i] = dataclasses.replace(f, fix=fix)
+
+
+def zone_points(rec: Record) -> None:
+    """Give each S108 finding of a date-time with a time but no zone its insertion point: the
+    end of the value's text (``span``), where the corpus stage puts the corpus's zone
+    (:func:`qa.schema.zone_fixes`). A date without a time gets none: no time can be made up."""
+    for f in rec.findings:
+        if f.rule != S108.code or f.span is not None or not f.field or f.field == "body":
+            continue
+        value: Any = rec.data
+        for part in split_field(f.field):
+            value = _item(value, part)
+        moment = parse_datetime(value) if isinstance(value, str) and len(value.strip()) > 10 else value
+        naive = isinstance(moment, dt.datetime) and moment.tzinfo is None
+        nodes = field_nodes(rec.node, f.field) if naive else None
+        if nodes is not None and isinstance(nodes[1], yaml.ScalarNode):
+            end = len(nodes[1].value.rstrip())
+            f.span = (end, end)
+
+
+def _item(container: Any, part: str | int) -> Any:
+    """``container[part]``, or None when there is no such item."""
+    if isinstance(container, dict):
+        return container.get(part)
+    if isinstance(container, list) and isinstance(part, int) and part < len(container):
+        return container[part]
+    return None
 
 
 def over_budget(path: str, where: str, seconds: float) -> Finding:

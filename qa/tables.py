@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from qa.constraints import INT64_MAX, INT64_MIN, S102, type_name
 from qa.corpus import Record
-from qa.findings import Finding, Severity
+from qa.findings import Finding, Severity, rename_key
 from qa.schema import S109, MappingSpec, Schema
 
 META = ("_record", "_path", "_field")
@@ -185,7 +185,7 @@ class TableBuilder:
             if entry is None:
                 if level.unknown_policy != "allow":
                     field_path = _field(prefix, f"{level.column_prefix}{key}")
-                    findings.append(_unknown(path, field_path, str(key), level.spec, level.unknown_policy, value))
+                    findings.append(_unknown(path, field_path, str(key), level.spec, level.unknown_policy, value, data))
                 continue
             kind, target = entry
             if kind == _COLUMN:
@@ -250,12 +250,23 @@ def _wrong(path: str, field_path: str, expected: str, value: Any) -> Finding:
     )
 
 
-def _unknown(path: str, field_path: str, key: str, level: MappingSpec, policy: str, value: Any) -> Finding:
+def _unknown(
+    path: str, field_path: str, key: str, level: MappingSpec, policy: str, value: Any, siblings: Mapping[str, Any]
+) -> Finding:
     known = sorted(level.keys())
     lowered = {k.lower(): k for k in known}
     guess = lowered.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.75)), None)
     hint = f" (did you mean {guess!r}?)" if guess else ""
-    f = S109.finding(path, f"unknown field {field_path!r}{hint}", field=field_path, evidence=value)
+    # the rename, unless the mapping has that key already (a second one would be a duplicate)
+    rename = guess is not None and guess not in siblings
+    f = S109.finding(
+        path,
+        f"unknown field {field_path!r}{hint}",
+        field=field_path,
+        evidence=value,
+        fix=rename_key(field_path, guess) if rename and guess is not None else None,
+        fix_message=f"rename {key!r} to {guess!r}" if rename else None,
+    )
     f.severity = Severity(policy).value
     return f
 

@@ -163,29 +163,69 @@ class ShortTextMemo(Generic[T]):
         return self.results
 
 
+def removal(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The range to delete so that ``text[start:end]`` goes cleanly, or None when nothing but
+    white space would be left (a field is not emptied by a fix).
+
+    A span that is all of its line takes the line with it, and a blank line too where one
+    stands on each side (paragraphs stay one blank line apart); a span inside a line takes one
+    space beside it, so that no double space is left.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    newline = text.find("\n", end)
+    line_end = len(text) if newline < 0 else newline
+    if not text[line_start:start].strip() and not text[end:line_end].strip():
+        a, b = line_start, line_end + (newline >= 0)
+        before_blank = a == 0 or text.endswith("\n\n", 0, a)
+        if text.startswith("\n", b) and before_blank:
+            b += 1  # the blank line after it
+        elif b == len(text) and newline < 0:
+            while a > 0 and text[a - 1] == "\n":
+                a -= 1  # the last line, with no line break of its own: the line breaks before it
+        elif b == len(text) and a > 0 and text.endswith("\n\n", 0, a):
+            a -= 1  # the last line: and the blank line before it
+    else:
+        a, b = start, end
+        if text.startswith(" ", b) and (a == 0 or text[a - 1] in " \n"):
+            b += 1
+        elif a > 0 and text[a - 1] == " ":
+            a -= 1
+    if not (text[:a] + text[b:]).strip():
+        return None
+    return a, b
+
+
 def text_fields(rec: Record) -> Iterator[TextField]:
     """Every string-valued text field of ``rec``, the body last (if not empty)."""
     for field, _kind, text in record_fields(rec):
         yield TextField(rec, field, text)
 
 
-def _value_node(node: yaml.Node | None, field_path: str) -> yaml.Node | None:
+def field_nodes(node: yaml.Node | None, field_path: str) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """(key node, value node) of a field in a composed document (the key is None for a list
+    item), or None when the document has no such field."""
     current: Any = node
+    key: yaml.Node | None = None
     for part in split_field(field_path):
         if isinstance(part, int) and isinstance(current, yaml.SequenceNode):
             if part >= len(current.value):
                 return None
-            current = current.value[part]
+            key, current = None, current.value[part]
         elif isinstance(part, str) and isinstance(current, yaml.MappingNode):
             for k, v in reversed(current.value):  # the last duplicate is the value in force
                 if isinstance(k, yaml.ScalarNode) and k.value == part:
-                    current = v
+                    key, current = k, v
                     break
             else:
                 return None
         else:
             return None
-    return current if isinstance(current, yaml.Node) else None
+    return (key, current) if isinstance(current, yaml.Node) else None
+
+
+def _value_node(node: yaml.Node | None, field_path: str) -> yaml.Node | None:
+    found = field_nodes(node, field_path)
+    return None if found is None else found[1]
 
 
 def value_position(rec: Record, field_path: str, value: str, offset: int) -> tuple[int | None, int | None]:
@@ -215,8 +255,10 @@ __all__ = [
     "TextField",
     "cp1252",
     "cp1252_bytes_not_in",
+    "field_nodes",
     "is_plain",
     "record_fields",
+    "removal",
     "text_fields",
     "value_position",
 ]

@@ -14,7 +14,11 @@ pure-Python constructor and lets us see what ``yaml.load`` hides:
 * nesting depth, including depths that would overflow libyaml's recursive composer.
 
 Scalars other than plain strings are built by PyYAML's own ``SafeConstructor``
-methods, so values are exactly what ``yaml.load(..., Loader=CSafeLoader)`` returns.
+methods, so values are exactly what ``yaml.load(..., Loader=CSafeLoader)`` returns, or
+an issue with a line and a column says why not: one of the deliberate divergences listed
+in docs/hostile-input.md (an unsafe tag, a YAML 1.1 set, a value PyYAML cannot build, a
+YAML 1.1 line break, a limit). ``tests/test_yaml_pyyaml_corpus.py`` holds both paths to
+that against PyYAML's own test documents.
 
 The fast path. Most front matter is plain: block mappings and sequences of strings,
 numbers, booleans and dates. Such a document is read by yaml-rs (Rust, about 7x
@@ -28,6 +32,7 @@ are tested differentially (``tests/test_yaml_fastpath.py``).
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 import sys
@@ -70,10 +75,16 @@ P106 = rule(
     "parse",
     "error",
     "A plain scalar that YAML 1.1 (PyYAML) and YAML 1.2 read differently (yes/no/on/off, 1:20, 0777).",
-    fix="Quote the value, or write true/false.",
+    fix="Quote the value, or write true/false (the fix, where the schema wants a boolean).",
+    applicability="safe",
 )
 P107 = rule(
-    "P107", "unknown-tag", "parse", "error", "A YAML tag that safe loading does not allow (e.g. !!python/object)."
+    "P107",
+    "unknown-tag",
+    "parse",
+    "error",
+    "A YAML tag clipqa does not build: an unsafe or unknown one (!!python/object, !vendor), or a YAML 1.1 "
+    "collection front matter cannot hold (!!set, !!omap, !!pairs); the value is ignored.",
 )
 P108 = rule(
     "P108",
@@ -88,6 +99,32 @@ P111 = rule(
     "P111", "non-string-key", "parse", "error", "A mapping key that is not a string (e.g. an unquoted on: or 1:)."
 )
 P112 = rule("P112", "recursive-alias", "parse", "error", "An alias refers to a node that contains it.")
+P113 = rule(
+    "P113",
+    "yaml11-line-break",
+    "parse",
+    "warning",
+    "U+0085, U+2028 or U+2029 in front matter: a line break to YAML 1.1 (PyYAML), an ordinary character to "
+    "YAML 1.2, so the two read the text around it differently.",
+    fix="Replace the character with a space (or a real line break).",
+)
+P114 = rule(
+    "P114",
+    "scalar-kept-as-text",
+    "parse",
+    "error",
+    "A value PyYAML cannot build (an impossible date, !!int abc, bad !!binary, a plain '='; yaml.safe_load "
+    "refuses the document) or that clipqa will not (an integer of over 1,000 digits): kept as its text.",
+    fix="Quote the value, or correct it.",
+)
+P115 = rule(
+    "P115",
+    "tag-kind-mismatch",
+    "parse",
+    "error",
+    "A tag on the wrong kind of node (!!map on a sequence, !!str on a mapping) or a malformed !!omap, !!pairs "
+    "or !!set: yaml.safe_load refuses the document; the value is ignored.",
+)
 P124 = rule(
     "P124",
     "field-too-long",
@@ -105,10 +142,19 @@ FLOAT = "tag:yaml.org,2002:float"
 NULL = "tag:yaml.org,2002:null"
 MERGE = "tag:yaml.org,2002:merge"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
+OMAP = "tag:yaml.org,2002:omap"
+PAIRS = "tag:yaml.org,2002:pairs"
+SET = "tag:yaml.org,2002:set"
+VALUE = "tag:yaml.org,2002:value"
 SAFE_SCALAR_TAGS = frozenset({STR, BOOL, INT, FLOAT, NULL, TIMESTAMP, "tag:yaml.org,2002:binary"})
-SAFE_COLLECTION_TAGS = frozenset(
-    {MAP, SEQ, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set"}
-)
+# The collections PyYAML's safe loader builds. clipqa builds map and seq; the YAML 1.1 set,
+# ordered map and pairs (a Python set, lists of tuples) are reported and ignored (P107).
+SAFE_COLLECTION_TAGS = frozenset({MAP, SEQ, OMAP, PAIRS, SET})
+_YAML11_COLLECTIONS = {  # what PyYAML builds, and what to write instead
+    SET: ("a YAML 1.1 set: PyYAML builds a Python set", "write a sequence"),
+    OMAP: ("a YAML 1.1 ordered map: PyYAML builds a list of (key, value) pairs", "write a mapping"),
+    PAIRS: ("YAML 1.1 pairs: PyYAML builds a list of (key, value) pairs", "write a sequence of mappings"),
+}
 
 MAX_INT_CHARS = 1_000
 _SC = yaml.constructor.SafeConstructor()
@@ -203,12 +249,10 @@ def _depth_guard(text: str, limits: Limits) -> Issue | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > limits.max_depth:
-                    m = event.start_mark
                     return Issue(
                         P109.code,
                         f"nesting deeper than {limits.max_depth} levels",
-                        m.line if m else None,
-                        m.column if m else None,
+                        *_error_position(text, event.start_mark),
                     )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
@@ -259,14 +303,12 @@ class _Builder:
         key = id(node)
         if key in self.memo:
             return self.memo[key]
+        tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             value = self.scalar(node, path)
-        elif node.tag not in SAFE_COLLECTION_TAGS:
-            self.unknown_tag(node, path)  # e.g. !!python/object/apply:os.system [...]: never built
-            value = None
-        elif isinstance(node, yaml.MappingNode):
+        elif tag == MAP and isinstance(node, yaml.MappingNode):
             value = self.mapping(node, path)
-        else:
+        elif tag == SEQ and isinstance(node, yaml.SequenceNode):
             value = [
                 item.value
                 if item.__class__ is yaml.ScalarNode
@@ -275,6 +317,9 @@ class _Builder:
                 else self.build(item, f"{path}[{i}]")
                 for i, item in enumerate(node.value)
             ]
+        else:
+            self.unbuilt_collection(node, path)
+            value = None
         self.memo[key] = value
         return value
 
@@ -282,6 +327,38 @@ class _Builder:
         tag = _show_tag(node.tag)
         self.issues.append(
             Issue(P107.code, f"tag {tag} is not allowed; the value is ignored", *_mark(node), path or None, tag)
+        )
+
+    def unbuilt_collection(self, node: yaml.Node, path: str) -> None:
+        """A mapping or sequence clipqa does not build (never built: reported, the value is None):
+        an unknown or unsafe tag (``!!python/object/apply:os.system [...]``), a YAML 1.1 set,
+        ordered map or pairs, or a tag PyYAML's safe loader refuses on this kind of node."""
+        tag = node.tag
+        if tag not in SAFE_COLLECTION_TAGS and tag not in SAFE_SCALAR_TAGS:
+            self.unknown_tag(node, path)
+            return
+        shown = _show_tag(tag)
+        problem = _collection_problem(node)
+        if problem is None:  # a well-formed set, ordered map or pairs: PyYAML builds it, clipqa does not
+            self.issues.append(
+                Issue(
+                    P107.code,
+                    f"tag {shown} ({_YAML11_COLLECTIONS[tag][0]}) is not supported in front matter; "
+                    f"the value is ignored: {_YAML11_COLLECTIONS[tag][1]}",
+                    *_mark(node),
+                    path or None,
+                    shown,
+                )
+            )
+            return
+        self.issues.append(
+            Issue(
+                P115.code,
+                f"{problem}: yaml.safe_load refuses the document; the value is ignored",
+                *_mark(node),
+                path or None,
+                shown,
+            )
         )
 
     def clip(self, node: yaml.ScalarNode, path: str, what: str) -> str:
@@ -308,13 +385,19 @@ class _Builder:
             return self.clip(node, path, "value")
         builder = _SCALAR_BUILDERS.get(tag)
         if builder is None:
-            self.unknown_tag(node, path)
-            return None
+            return self.unbuilt_scalar(node, path)
         if len(node.value) > self.limits.max_scalar_chars:
             return self.clip(node, path, "value")  # kept as (cut) text; the schema reports the type
         if tag == INT and len(node.value) > MAX_INT_CHARS:
             # An integer too long to print (Python refuses str() past 4300 digits) or to
-            # build in linear time (base 60): kept as text, reported by the type check.
+            # build in linear time (base 60): kept as text, reported here and by the type check.
+            self.kept_as_text(
+                node,
+                path,
+                f"an integer written with {len(node.value):,} characters is kept as text: clipqa builds "
+                f"integers of up to {MAX_INT_CHARS:,} characters (PyYAML builds longer ones, and refuses "
+                "the document past Python's limit of 4,300 digits)",
+            )
             return node.value
         # libyaml says '' for plain scalars, the Python parser None. An explicit tag
         # (!!bool x) is not an implicit YAML 1.1 reading, so no P106 for it.
@@ -354,17 +437,56 @@ class _Builder:
             )
         try:
             return builder(_SC, node)
-        except Exception:  # noqa: BLE001 - whatever PyYAML raises on one scalar, the value is its text
+        except Exception as exc:  # noqa: BLE001 - whatever PyYAML raises on one scalar, the value is its text
             # An impossible date (2021-02-30, 25:61), an integer past Python's digit
             # limit, an explicit tag on text that is not of its type ('!!int abc', an
-            # empty '!!int' that PyYAML indexes into): PyYAML would raise. We keep the
-            # text, so the schema's type check reports it on its field.
+            # empty '!!int' that PyYAML indexes into): yaml.safe_load raises, so the
+            # document would not load at all. We keep the text and say so (the schema's
+            # type check reports the field too).
+            said = (getattr(exc, "problem", None) or str(exc)).strip()
+            reason = shorten(said.splitlines()[0] if said else type(exc).__name__, 120)
+            what = "a YAML timestamp that is not a real date or time" if plain else f"not a valid {_show_tag(tag)}"
+            self.kept_as_text(
+                node,
+                path,
+                f"{shorten(node.value, 80)!r} is {what} ({reason}): yaml.safe_load refuses the document; "
+                "the value is kept as text",
+            )
             return node.value
 
-    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any] | None:
-        if node.tag != MAP:
-            self.unknown_tag(node, path)
+    def unbuilt_scalar(self, node: yaml.ScalarNode, path: str) -> Any:
+        """A scalar whose tag has no safe builder: a collection tag (P115), a YAML 1.1 type
+        PyYAML cannot build ('=' and '<<' as values: P114, kept as text), or an unknown
+        or unsafe tag (P107, ignored)."""
+        tag = node.tag
+        if tag in SAFE_COLLECTION_TAGS:
+            shown = _show_tag(tag)
+            self.issues.append(
+                Issue(
+                    P115.code,
+                    f"tag {shown} needs a {'sequence' if tag in (SEQ, OMAP, PAIRS) else 'mapping'}, not a scalar: "
+                    "yaml.safe_load refuses the document; the value is ignored",
+                    *_mark(node),
+                    path or None,
+                    shown,
+                )
+            )
             return None
+        if not node.style and _plain_tag(node.value) == tag:  # implicit: '=' (!!value), '<<' (!!merge)
+            self.kept_as_text(
+                node,
+                path,
+                f"PyYAML reads {shorten(node.value, 80)!r} as the YAML 1.1 type {_show_tag(tag)}, which its safe "
+                "loader cannot build: yaml.safe_load refuses the document; quote it (the value is kept as text)",
+            )
+            return self.clip(node, path, "value")
+        self.unknown_tag(node, path)
+        return None
+
+    def kept_as_text(self, node: yaml.ScalarNode, path: str, message: str) -> None:
+        self.issues.append(Issue(P114.code, message, *_mark(node), path or None, shorten(node.value, 80)))
+
+    def mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
@@ -422,6 +544,28 @@ class _Builder:
             seen[key] = key_node
             result[key] = self.build(value_node, child)
         return result
+
+
+def _collection_problem(node: yaml.Node) -> str | None:
+    """Why PyYAML's safe loader refuses this tag on this node, or None if it builds it
+    (a set on a mapping; an ordered map or pairs on a sequence of one-key mappings)."""
+    tag = node.tag
+    shown = _show_tag(tag)
+    kind = "mapping" if isinstance(node, yaml.MappingNode) else "sequence"
+    if tag in SAFE_SCALAR_TAGS:
+        return f"tag {shown} needs a scalar, not a {kind}"
+    if tag in (MAP, SET):
+        return None if kind == "mapping" else f"tag {shown} needs a mapping, not a {kind}"
+    if kind == "mapping":  # !!seq, !!omap, !!pairs
+        return f"tag {shown} needs a sequence, not a mapping"
+    if tag == SEQ:
+        return None
+    for index, item in enumerate(node.value):
+        if not isinstance(item, yaml.MappingNode):
+            return f"item {index} of {shown} is not a mapping of one key"
+        if len(item.value) != 1:
+            return f"item {index} of {shown} has {len(item.value)} keys, not one"
+    return None
 
 
 def _show_tag(tag: str) -> str:
@@ -511,9 +655,39 @@ def _flow_spans_lines(text: str) -> bool:
     return False
 
 
+# Characters the fast path declines: libyaml refuses them (C0 controls, DEL, C1 controls,
+# U+FFFE, U+FFFF, lone surrogates: P101), reads them as line breaks where yaml-rs does not
+# (U+0085 NEL, U+2028, U+2029: P113), or skips them where yaml-rs keeps them (U+FEFF, a BOM
+# at the start of a line); and tab and CR (YAML 1.1 and 1.2 differ on tabs; clipqa's reader
+# turns CRs into LFs). One C-level pass finds the one-byte ones in the UTF-8 text: a table
+# maps each byte to 1, or 0 if declined. sre would scan at ~2 ns a character, 5x slower.
+_DECLINED_BYTES = bytes(0 if (b < 0x20 and b != 0x0A) or b == 0x7F else 1 for b in range(256))
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F in UTF-8: a literal first, found fast
+
+
+def _declined_characters(text: str) -> bool:
+    try:
+        raw = text.encode("utf-8")  # for ASCII text a copy; it is what most front matter is
+    except UnicodeEncodeError:  # a lone surrogate
+        return True
+    if 0 in raw.translate(_DECLINED_BYTES):
+        return True
+    if text.isascii():  # O(1): CPython knows
+        return False
+    # ``in`` on a str scans with memchr: five of them cost less than one regex pass.
+    return (
+        (b"\xc2" in raw and _C1_UTF8.search(raw) is not None)
+        or "\u2028" in text
+        or "\u2029" in text
+        or "\ufeff" in text
+        or "\ufffe" in text
+        or "\uffff" in text
+    )
+
+
 def _needs_full_path(text: str) -> bool:
     # "<" first: searching for a 2-character needle costs more than for a character
-    if "\t" in text or ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")):
+    if ("<" in text and "<<" in text) or text.startswith(("%", "---", "...")) or _declined_characters(text):
         return True
     if _LINE_SCREEN.search(text) is not None or _DEEP_INDENT.match(text) is not None:
         return True
@@ -722,8 +896,8 @@ class _FastReader:
                 pass  # an impossible date or time: PyYAML's constructor decides, as ever
         try:
             return _SCALAR_BUILDERS[TIMESTAMP](_SC, yaml.ScalarNode(TIMESTAMP, text))
-        except Exception:  # noqa: BLE001 - as on the full path: an impossible date stays text
-            return text
+        except Exception:  # noqa: BLE001 - an impossible date: the full path keeps the text and says why (P114)
+            raise _Decline from None
 
 
 def _fast_parse(text: str, limits: Limits) -> Parsed | None:
@@ -795,12 +969,147 @@ def top_key_mark(node: yaml.Node | None, key: str) -> tuple[int, int] | None:
 
 
 def compose_marks(text: str) -> yaml.Node | None:
-    """The composed document of a fast-path text, for line marks only (None if libyaml
-    cannot compose it, which the differential tests say does not happen)."""
-    try:
-        return yaml.compose(text, Loader=_ComposeLoader)
-    except (yaml.YAMLError, RecursionError):
-        return None
+    """The composed document of a fast-path text, for line marks only.
+
+    The fast path declines whatever libyaml refuses (the differential tests say so), so
+    this does not fail on its texts; if it ever did, it raises ``yaml.YAMLError`` (or
+    ``RecursionError``) rather than return None: ``corpus.Record.node`` reports it."""
+    return _compose(text)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml's composed document, its marks on the text's real lines (see _RealLines)."""
+    node = yaml.compose(text, Loader=_ComposeLoader)
+    if node is not None and _has_yaml11_break(text):
+        _RealLines(text).fix_marks(node)
+    return node
+
+
+# Line breaks to YAML 1.1 (libyaml, PyYAML) only; YAML 1.2 reads them as ordinary characters.
+_YAML11_BREAKS = {
+    "\x85": "U+0085 NEXT LINE (NEL)",
+    "\u2028": "U+2028 LINE SEPARATOR",
+    "\u2029": "U+2029 PARAGRAPH SEPARATOR",
+}
+_YAML11_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
+def _has_yaml11_break(text: str) -> bool:
+    return "\x85" in text or "\u2028" in text or "\u2029" in text  # memchr scans, not one sre pass
+
+
+class _RealLines:
+    """libyaml counts U+0085, U+2028 and U+2029 as line breaks; a file's lines (an editor's,
+    clipqa's, YAML 1.2's) are ended by LF, CRLF or CR only. A mark's index is in characters,
+    so the real line and column follow from it."""
+
+    _BREAK = re.compile(r"\r\n?|\n")
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in self._BREAK.finditer(text))]
+
+    def position(self, index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, index) - 1
+        return line, index - self.starts[line]
+
+    def mark(self, mark: Any) -> Any:
+        line, column = self.position(mark.index)
+        return yaml.Mark(mark.name, mark.index, line, column, mark.buffer, mark.pointer)
+
+    def fix_marks(self, root: yaml.Node) -> None:
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            node.start_mark = self.mark(node.start_mark)
+            node.end_mark = self.mark(node.end_mark)
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    stack.extend((key, value))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+
+
+def _error_position(text: str, mark: Any) -> tuple[int | None, int | None]:
+    if mark is None:
+        return None, None
+    if _has_yaml11_break(text):
+        return _RealLines(text).position(mark.index)
+    return mark.line, mark.column
+
+
+# What libyaml's reader refuses anywhere in a document ("control characters are not
+# allowed"): all but YAML's printable characters (c-printable: tab, LF, CR, U+0020-U+007E,
+# U+0085, U+00A0-U+D7FF, U+E000-U+FFFD, U+10000 and up).
+_NOT_YAML_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _character_issues(text: str) -> tuple[list[Issue], bool]:
+    """Issues for characters YAML 1.1 reads otherwise (P113) or refuses (P101, fatal):
+    located at the first such character, counting the others."""
+    issues: list[Issue] = []
+    if _has_yaml11_break(text):
+        found = _YAML11_BREAK.findall(text)
+        first = _YAML11_BREAK.search(text)
+        assert first is not None
+        line, column = _RealLines(text).position(first.start())
+        more = f" ({len(found) - 1} more in the front matter)" if len(found) > 1 else ""
+        issues.append(
+            Issue(
+                P113.code,
+                f"{_YAML11_BREAKS[first.group()]} is a line break to YAML 1.1 (PyYAML), which reads the text "
+                f"on either side of it as two lines, and an ordinary character to YAML 1.2; the values are "
+                f"PyYAML's{more}",
+                line,
+                column,
+                evidence=_around(text, first.start()),
+            )
+        )
+    if not _declined_characters(text):  # the usual case: one C-level pass
+        return issues, False
+    bad = _NOT_YAML_CHAR.search(text)
+    if bad is None:  # tab, CR, NEL, U+2028/9, U+FEFF: YAML allows them
+        return issues, False
+    count = len(_NOT_YAML_CHAR.findall(text))
+    line, column = _RealLines(text).position(bad.start())
+    more = f" ({count - 1} more in the front matter)" if count > 1 else ""
+    issues.append(
+        Issue(
+            P101.code,
+            f"{_describe_character(bad.group())} is not allowed in YAML: PyYAML refuses the document{more}",
+            line,
+            column,
+            evidence=_around(text, bad.start()),
+        )
+    )
+    return issues, True
+
+
+def _describe_character(char: str) -> str:
+    code = ord(char)
+    if code == 0:
+        return "NUL (U+0000)"
+    if code < 0x20 or code == 0x7F:
+        return f"control character U+{code:04X}"
+    if code < 0xA0:
+        try:
+            meant = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            return f"C1 control character U+{code:04X}"
+        return (
+            f"C1 control character U+{code:04X} (in scraped text, Windows-1252 decoded as Latin-1: "
+            f"it stands for {meant!r} U+{ord(meant):04X})"
+        )
+    if 0xD800 <= code <= 0xDFFF:
+        return f"lone surrogate U+{code:04X} (not a character: broken UTF-16, or bytes kept by surrogateescape)"
+    return f"noncharacter U+{code:04X}"
+
+
+def _around(text: str, index: int) -> str:
+    return repr(text[max(0, index - 20) : index + 20])
 
 
 def parse_yaml(text: str, limits: Limits = Limits(), line_offset: int = 0, fast: bool = True) -> Parsed:
@@ -827,33 +1136,24 @@ def parse_yaml(text: str, limits: Limits = Limits(), line_offset: int = 0, fast:
 
 
 def _parse(text: str, limits: Limits) -> Parsed:
+    issues, refused = _character_issues(text)
+    if refused:
+        return Parsed(None, None, issues, ok=False)
     guard = _depth_guard(text, limits)
     if guard is not None:
-        return Parsed(None, None, [guard], ok=False)
+        return Parsed(None, None, [*issues, guard], ok=False)
     try:
-        node = yaml.compose(text, Loader=_ComposeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or str(exc)
-        first = None
-        if exc.context:
-            ctx_mark = exc.context_mark
-            if ctx_mark is not None and mark is not None and ctx_mark.line != mark.line:
-                first = ctx_mark.line
-                problem = f"{problem} ({exc.context} that starts at line {{first}})"
-            else:
-                problem = f"{problem} ({exc.context})"
-        # libyaml 0.2.5 as bundled with PyYAML 6.0.3+ refuses deep nesting itself.
-        code = P109.code if "maximum nesting depth" in problem else P101.code
-        issue = Issue(code, problem, mark.line if mark else None, mark.column if mark else None, first_line=first)
-        return Parsed(None, None, [issue], ok=False)
-    except yaml.YAMLError as exc:  # e.g. "expected a single document"
-        return Parsed(None, None, [Issue(P101.code, str(exc).splitlines()[0], None, None)], ok=False)
+        return Parsed(None, None, [*issues, _syntax_issue(text, exc)], ok=False)
+    except yaml.YAMLError as exc:  # not raised for str input (the reader's errors are screened above)
+        return Parsed(None, None, [*issues, Issue(P101.code, str(exc).splitlines()[0], 0, 0)], ok=False)
     except RecursionError:
-        return Parsed(None, None, [Issue(P109.code, "nesting too deep to compose", None, None)], ok=False)
+        return Parsed(None, None, [*issues, Issue(P109.code, "nesting too deep to compose", 0, 0)], ok=False)
     if node is None:
-        return Parsed(None, None, [], ok=True)
+        return Parsed(None, None, issues, ok=True)
     builder = _Builder(limits)
+    builder.issues.extend(issues)
     try:
         if _alias_free_and_small(text, limits):
             # Without aliases the expanded size is the node count, bounded by the text
@@ -868,6 +1168,23 @@ def _parse(text: str, limits: Limits) -> Parsed:
     except RecursionError:  # pragma: no cover - size() bounds depth first
         return Parsed(None, node, [Issue(P109.code, "nesting too deep", None, None)], ok=False)
     return Parsed(data, node, builder.issues, ok=True)
+
+
+def _syntax_issue(text: str, exc: yaml.MarkedYAMLError) -> Issue:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or str(exc)
+    first = None
+    if exc.context:
+        ctx_line = _error_position(text, exc.context_mark)[0]
+        if ctx_line is not None and mark is not None and ctx_line != _error_position(text, mark)[0]:
+            first = ctx_line
+            problem = f"{problem} ({exc.context} that starts at line {{first}})"
+        else:
+            problem = f"{problem} ({exc.context})"
+    # libyaml 0.2.5 as bundled with PyYAML 6.0.3+ refuses deep nesting itself.
+    code = P109.code if "maximum nesting depth" in problem else P101.code
+    line, column = _error_position(text, mark)
+    return Issue(code, problem, line, column, first_line=first)
 
 
 def _alias_free_and_small(text: str, limits: Limits) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 
 import qa.constraints  # noqa: F401 - registers the schema rules (S102)
 from qa.config import Config
-from qa.findings import REGISTRY, Finding, Rule, Severity, excerpt
+from qa.findings import REGISTRY, Finding, Rule, Severity, excerpt, replace_text
 from qa.pipeline import RunResult
 from qa.tables import to_column
 
@@ -134,7 +134,7 @@ def glitch_result(*, baseline: bool = False) -> RunResult:
             column=10,
             evidence=MOJIBAKE_EXCERPT,
             span=(moj, moj + 3),
-            fix=MOJIBAKE_FIXED,
+            fix=replace_text("excerpt", 0, len(MOJIBAKE_EXCERPT), MOJIBAKE_FIXED),  # the whole value
             text=MOJIBAKE_EXCERPT,
         ),
         finding(

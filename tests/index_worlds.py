@@ -1,7 +1,8 @@
 """Small corpora and batches for the corpus-index tests: every corpus-level relation a batch
 can have with a corpus (duplicates by bytes, URL, file-name id; syndication; near-duplicate
 bodies; a story published twice; related items both ways; shared placeholder images; file
-names off the corpus's pattern), drawn by hypothesis, and out-of-band edits of the corpus."""
+names off the corpus's pattern; a provider's repeated furniture line), drawn by hypothesis,
+and out-of-band edits of the corpus."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ KINDS = (
     "self-link",  # a related item linking to its own clipping (C102)
     "placeholder",  # the shared placeholder image (I106 from five stories on)
     "body-only",  # no front matter
+    "furniture",  # a body with the line every clipping of provider 0 with this kind ends on (B201)
 )
+FURNITURE = "Tips and corrections reach the Riverside desk by post at Harbour Lane."
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ def render(spec: Spec, previous: list[tuple[str, str, Spec]]) -> str:
     if spec.kind == "placeholder":
         image = [{"url": PLACEHOLDER, "width": 640, "height": 480, "isCached": True}]
         return _render(_fields(spec, spec.story, images=image), own_body)
+    if spec.kind == "furniture":
+        return _render(_fields(spec, spec.story, provider=_provider(0)), f"{body(spec.story)}\n\n{FURNITURE}\n")
     if spec.kind == "body-only":
         return body(t_story if spec.agree else spec.story, change_every=0 if spec.agree else 100)
     return _render(_fields(spec, spec.story), own_body)

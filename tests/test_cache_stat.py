@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import qa.atomic
 import qa.cache
 import qa.forked
 import qa.pipeline
@@ -421,7 +422,7 @@ def test_cache_files_are_fsynced_before_they_replace_the_old(tmp_path: Path, mon
 
     monkeypatch.setattr(qa.cache.os, "fsync", fsync)
     monkeypatch.setattr(qa.cache.os, "replace", replace)
-    monkeypatch.setattr(qa.cache, "fsync_dir", lambda d: events.append(("fsync_dir", str(d))))
+    monkeypatch.setattr(qa.atomic, "fsync_dir", lambda d: events.append(("fsync_dir", str(d))))
     root = corpus(tmp_path / "corpus", n=6)
     cache = tmp_path / "cache"
     run([str(root)], load_config(None), cache_dir=str(cache))
@@ -431,3 +432,38 @@ def test_cache_files_are_fsynced_before_they_replace_the_old(tmp_path: Path, mon
     at = writes[-1]
     assert events[at - 1][0] == "fsync" and events[at - 1][1] != str(snapshot)  # the temporary file, first
     assert events[at + 1] == ("fsync_dir", str(snapshot.parent))
+
+
+def test_cache_writes_are_marked_temps_and_stale_leftovers_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache file is written through a temp file with clipqa's mark (so a killed run's leftover
+    can be told from anything else); the next write of that file removes such leftovers once they
+    are old enough that no live run can own them, and leaves younger ones and other files alone."""
+    from qa.atomic import TMP_MARK, temp_prefix
+
+    target = tmp_path / "snapshot.pkl"
+    stale = tmp_path / f"{temp_prefix(target.name)}dead1{TMP_MARK}"
+    young = tmp_path / f"{temp_prefix(target.name)}live2{TMP_MARK}"
+    other = tmp_path / f"{temp_prefix('delta.pkl')}dead3{TMP_MARK}"
+    unrelated = tmp_path / ".snapshot.pkl.notours"
+    for path in (stale, young, other, unrelated):
+        path.write_bytes(b"half a pickle")
+    old = time.time() - qa.cache.STALE_TMP_SECONDS - 60
+    for path in (stale, other, unrelated):
+        os.utime(path, (old, old))
+    seen: list[list[str]] = []
+    real_replace = os.replace
+
+    def watching_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append([os.fspath(src), os.fspath(dst)])
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", watching_replace)
+    qa.cache._write(target, {"rows": [1, 2, 3]})
+    monkeypatch.undo()
+    assert [Path(dst) for _, dst in seen] == [target]
+    assert seen[0][0].endswith(TMP_MARK)
+    assert pd.read_pickle(target) == {"rows": [1, 2, 3]}
+    assert not stale.exists()
+    assert young.exists() and other.exists() and unrelated.exists()

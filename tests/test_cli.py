@@ -49,6 +49,32 @@ def test_seeds_acceptance(seeds_dir: Path, tmp_path: Path) -> None:
     assert doc["corpus"] == {"paths": [seeds_dir.as_posix()], "files": 5, "records": 3}
 
 
+def test_file_names_that_are_not_utf8_are_checked_and_reported_printably(tmp_path: Path) -> None:
+    """A name of bytes that are not UTF-8 (legal on Linux): every check runs on it (the corpus
+    checks once failed on such a name with P900 and checked nothing), and reports name it in its
+    printable form; a file whose real name is that printable form is still a distinct file."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    body = clipping("Body.\n", published="yes")
+    (root / os.fsdecode(b"caf\xe9.txt")).write_text(body, encoding="utf-8")
+    (root / "caf\\xe9.txt").write_text(body, encoding="utf-8")  # the printable form, as a real name
+    (root / os.fsdecode(b"d\xffir")).mkdir()
+    (root / os.fsdecode(b"d\xffir") / "b.txt").write_text(clipping("Other.\n"), encoding="utf-8")
+    out = tmp_path / "out.json"
+    proc = clipqa("check", str(root), "--json", str(out), "--html", str(tmp_path / "r.html"), "--no-cache")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "P900" not in proc.stdout and "Traceback" not in proc.stderr
+    doc = validate_json(out)
+    by_path: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        by_path.setdefault(f["path"], set()).add(f["rule"])
+    # both files are published: yes (P106/F101) and byte-identical (D103, which needs the corpus stage)
+    assert {"caf\\xe9.txt", "caf\\xe9.txt~"} <= by_path.keys()
+    identical = [{f["path"], *f["related"]} for f in doc["findings"] if f["rule"] == "D103"]
+    assert identical == [{"caf\\xe9.txt", "caf\\xe9.txt~"}]
+    assert doc["corpus"]["files"] == 3
+
+
 def test_default_report_locations_and_exit_0(tmp_path: Path, write_corpus: Callable[..., Path]) -> None:
     root = write_corpus({"a.txt": clipping("Body.\n")})
     proc = clipqa("check", str(root), cwd=tmp_path)
@@ -113,6 +139,7 @@ def test_json_and_html_outputs_where_asked(tmp_path: Path, write_corpus: Callabl
             # a.txt is published with a blank title: S103 says the value is blank, F105 that it is live so
             "published": {"error": 1, "warning": 0, "info": 0},
         },
+        "fixable": {"safe": 0, "unsafe": 0},
     }
     by_rule = {f["rule"]: f for f in doc["findings"]}
     assert by_rule["S103"]["path"] == "a.txt" and by_rule["S103"]["field"] == "title"

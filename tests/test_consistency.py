@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from qa.config import load_config
-from qa.findings import Finding
+from qa.findings import Applicability, Finding, replace_text
 from qa.pipeline import RunResult, run
 from tests.stories import fields, name, story, url
 
@@ -158,7 +158,8 @@ def test_c101_one_finding_per_disagreeing_field(write_corpus: Write, check: Chec
         (name(2), "related[1].title"),
     ]
     title = next(f for f in cons(result) if f.field == "related[1].title")
-    assert title.fix == fields(1)["title"]
+    assert title.fix is not None and title.fix.applicability is Applicability.UNSAFE
+    assert title.fix.edits == (replace_text("related[1].title", 0, len("Something else entirely"), fields(1)["title"]),)
 
 
 def test_c101_unusable_values_are_left_to_the_schema(write_corpus: Write, check: Check) -> None:

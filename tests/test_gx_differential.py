@@ -102,6 +102,10 @@ VIOLATIONS: list[tuple[str, Any]] = [
     ("originalUrl", "http://"),
     ("ampWebUrl", "https://bad_host..example/"),
     ("cdnAmpWebUrl", "https://www.example.com/not-the-cache"),
+    ("webUrl", 'https://www.example.com/a"><b>'),  # url_escaped
+    ("originalUrl", "https://editor:pw@www.example.com/x"),  # url_no_credentials
+    ("ampWebUrl", "http://localhost/amp"),  # url_public_host
+    ("related/0/webUrl", "http://0x0a.1/a"),  # url_public_host: 10.0.0.1
     ("type", "blog"),
     ("type", 5),
     ("category", "bogus"),

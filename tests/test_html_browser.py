@@ -169,6 +169,8 @@ def test_a_known_glitch_shows_its_span_highlighted_in_context(open_report: Any) 
     assert "corpus/004_zh.txt:3:107" in art.inner_text()
     assert art.locator(".fixline ins").first.inner_text() == "to break free from"
     assert art.locator(".fixline del").first.inner_text() == "摆脱"
+    # the test rule declares no fix applicability: its proposal is shown, never applied
+    assert art.locator(".badge.fix-display-only").text_content() == "display only"
     shot(page, "report-clipping-zh.png")
     # The stripped joiners of an emoji sequence: visible markers where the fix puts them back.
     page.click("#clip-next")  # 010_family.txt follows in file order

@@ -86,9 +86,13 @@ def test_page_data_interns_strings_and_carries_spans_fixes_and_facts() -> None:
     assert len(strings) == len(set(strings))
     by_rule = {strings[r[0]]: r for r in rows}
     zh = by_rule["X901"]
-    assert strings[zh[3]] == "corpus/004_zh.txt" and zh[11][1] == "摆脱" and zh[9] == "to break free from"
+    assert strings[zh[3]] == "corpus/004_zh.txt" and zh[11][1] == "摆脱"
+    # a fix: [applicability, message, [[target, field, start, end, content]], number of edits]
+    assert zh[9][0] == "display-only" and zh[9][3] == 1
+    at = ZH_SENTENCE.index("摆脱")
+    assert zh[9][2] == [["text", "body", at, at + 2, "to break free from"]]
     fam = by_rule["X902"]
-    assert fam[11][1] == "👨👩👧" and fam[9] == FAMILY_FIX
+    assert fam[11][1] == "👨👩👧" and fam[9][2][0][4] == FAMILY_FIX
     # File facts come from the clippings table; a body-only file has none.
     files = {strings[int(k)]: v for k, v in data["files"].items()}
     assert files["corpus/010_family.txt"][1] == "WBOY"
@@ -215,3 +219,24 @@ def test_the_same_result_gives_the_same_report_whatever_the_hash_seed(tmp_path: 
     assert pages[0] == pages[1] == pages[2]
     data = embedded(pages[0].decode("utf-8", "surrogatepass"))
     assert {f"gone-{i}.txt" for i in range(8)} <= set(data["strings"])  # type: ignore[arg-type]
+
+
+def test_the_overview_counts_fixable_findings_and_gives_the_command() -> None:
+    from qa.rules import all_rules
+
+    result = glitch_result()
+    e201 = all_rules()["E201"]
+    result.findings.append(
+        e201.finding("corpus/000_op_ed.txt", "mojibake", field="title", span=(0, 2), fix="é", text="Ã© title")
+    )
+    data = html.page_data(result)
+    assert data["meta"]["fixable"] == {"safe": 1, "unsafe": 0}
+    assert data["meta"]["fixCommand"] == "clipqa fix " + " ".join(result.roots)
+    row = data["rows"][-1]
+    assert row[9][0] == "safe" and row[9][2] == [["text", "title", 0, 2, "é"]]
+    page = html.render(result)
+    assert 'id="fix-hint"' in page and "1 finding can be fixed safely" in page
+    assert f"<code>{data['meta']['fixCommand']}</code>" in page
+    # no fixable finding: the count is 0 and there is no command to give
+    result.findings.pop()
+    assert 'id="fix-hint"' not in html.render(result)

@@ -19,17 +19,20 @@ from qa.checks import Context
 from qa.checks.image_url import OPTIONS, _syntax_problem, check_record, image_findings, image_items, syntax_problem
 from qa.corpus import Record
 from qa.schema import MappingSpec, Schema, TableSpec, load_schema
+from qa.urls import AllowList
 
 # -- URL syntax -------------------------------------------------------------------------
 
 LABEL_CHARS = "abcXYZ019-_.~%:@[]é\u00a0\u200b ẞ"
-PATH_CHARS = "aZ09-._~/%=&+?#:;,!*'()@[]\\ \t\x00é\u2028"
+PATH_CHARS = "aZ09-._~/%=&+?#:;,!*'()@[]\\ \t\x00é\u2028\"<>{|}^`\u202e"
 
 
 def _label() -> st.SearchStrategy[str]:
     return st.one_of(
         st.text(alphabet=LABEL_CHARS, min_size=0, max_size=8),
         st.sampled_from(["xn--", "xn--abc", "xn--80ak6aa92e", "ab--cd", "-a", "a-", "1", "999", "a" * 64, "ß"]),
+        # numeric and local-only hosts (I114), user-info (I113)
+        st.sampled_from(["0x7f", "127", "10", "2130706433", "localhost", "internal", "u:p@img", "tok@img"]),
     )
 
 
@@ -244,14 +247,22 @@ def _dump(findings: Any) -> list[tuple[Any, ...]]:
 
 
 @settings(max_examples=1500, deadline=None)
-@given(IMAGES, st.lists(IMAGES, max_size=2), st.sampled_from([20000, 640, 1]))
-def test_record_findings_equal_the_slow_path(images: list[Any], related: list[Any], limit: int) -> None:
+@given(
+    IMAGES,
+    st.lists(IMAGES, max_size=2),
+    st.sampled_from([20000, 640, 1]),
+    st.sampled_from([[], ["127.0.0.1"], ["localhost:80", "10.0.0.1"]]),
+)
+def test_record_findings_equal_the_slow_path(
+    images: list[Any], related: list[Any], limit: int, allow: list[str]
+) -> None:
     data = {"images": images, "related": [{"images": r} for r in related]}
     rec = Record("a.md", "a.md", data=data)
-    ctx = Context({**OPTIONS, "max-dimension": limit}, {"schema": DEFAULT})
+    ctx = Context({**OPTIONS, "max-dimension": limit}, {"schema": DEFAULT, "online_allow": allow})
+    allowed = AllowList(allow)
     want = [
         f
         for fld, item in reference_items(DEFAULT, data)
-        for f in image_findings("a.md", fld, item.get("url"), item.get("width"), item.get("height"), limit)
+        for f in image_findings("a.md", fld, item.get("url"), item.get("width"), item.get("height"), limit, allowed)
     ]
     assert _dump(check_record(rec, ctx)) == _dump(want)

@@ -1,9 +1,13 @@
 """image_url, online: a real HTTP server on 127.0.0.1 serving real PNG, JPEG and WebP bytes.
 
-No mocking: httpx talks to a threaded ``http.server`` over loopback, which
+No mocking: aiohttp talks to a threaded ``http.server`` over loopback, which
 misbehaves on purpose (404, 410, 500, 429 + Retry-After, redirects and a loop, a
 soft 404, HEAD refused, a slow answer, a reset connection, an empty body, a
 truncated image, a wrong declared size). Timeouts are short so the file is fast.
+
+The online check refuses loopback addresses unless they are allowed: every test allows
+its own server (``ALLOWED``, set by the ``server`` fixture) and nothing else.
+tests/test_online_guard.py tests the refusals.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import imagesize
 import pytest
@@ -83,6 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             n = srv.total(path)
             srv.agents.add(self.headers.get("User-Agent", ""))
             srv.ranges.append(self.headers.get("Range"))
+            srv.sent_headers.append(dict(self.headers.items()))
         if path.startswith("/busy/"):
             with srv.lock:
                 srv.inflight += 1
@@ -105,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, "image/png", PNG)
         elif path == "/redirect":
             self._send(302, None, b"", {"Location": "/moved/a.png"})
+        elif path == "/redirect-to":  # to the URL in the query string, whatever it is
+            self._send(302, None, b"", {"Location": urllib.parse.unquote(self.path.split("?", 1)[1])})
         elif path == "/moved/a.png":
             self._send(200, "image/png", PNG)
         elif path in ("/loop-a", "/loop-b"):
@@ -153,28 +163,51 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, "text/plain", b"unknown")
 
 
+S = TypeVar("S", bound="Server")
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, 0), Handler)
+        self.host = host
         self.lock = threading.Lock()
         self.hits: Counter[tuple[str, str]] = Counter()
         self.agents: set[str] = set()
         self.ranges: list[str | None] = []
+        self.sent_headers: list[dict[str, str]] = []
         self.inflight = self.max_inflight = 0
 
     @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def netloc(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://{self.netloc}"
+
+    @property
+    def allow(self) -> str:
+        """The --online-allow entry of this server (its address and port, nothing more)."""
+        return self.netloc
 
     def total(self, path: str) -> int:
         return sum(n for (_, p), n in self.hits.items() if p == path)
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    srv = Server()
+# The --online-allow entries of the test's server: the probes and runs below allow it alone.
+ALLOWED: list[str] = []
+
+
+@contextmanager
+def running(srv: S) -> Iterator[S]:
+    """The server, serving in a thread while the block runs."""
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -182,6 +215,23 @@ def server() -> Iterator[Server]:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@contextmanager
+def allowed_server() -> Iterator[Server]:
+    """A running Server on 127.0.0.1, the only host ALLOWED while the block runs."""
+    with running(Server()) as srv:
+        ALLOWED[:] = [srv.allow]
+        try:
+            yield srv
+        finally:
+            ALLOWED.clear()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    with allowed_server() as srv:
+        yield srv
 
 
 FAST = {"read-timeout": 0.5, "connect-timeout": 0.5, "backoff": 0.05, "retries": 2, "deadline": 20.0}
@@ -194,6 +244,7 @@ def settings(**kw: object) -> Settings:
         "connect_timeout": 0.5,
         "backoff": 0.05,
         "deadline": 20.0,
+        "allow": tuple(ALLOWED),
     }
     base.update(kw)
     return Settings(**base)  # type: ignore[arg-type]
@@ -305,7 +356,7 @@ def test_connection_refused() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # bound, never listening: refused
-        p = probe(f"http://127.0.0.1:{port}/a.png", retries=0)
+        p = probe(f"http://127.0.0.1:{port}/a.png", retries=0, allow=(f"127.0.0.1:{port}",))
     assert p.outcome == "unreachable" and "connection failed" in p.detail
 
 
@@ -405,6 +456,7 @@ def write_corpus(folder: Path, images: list[tuple[str, int, int]]) -> None:
 def run_online(folder: Path, cache_dir: Path, **opts: object) -> RunResult:
     cfg = load_config(None)
     cfg.jobs, cfg.online, cfg.cache_dir = 1, True, str(cache_dir)
+    cfg.online_allow = list(ALLOWED)
     cfg.checks.setdefault("image_url", {}).update({**FAST, **opts})
     return run([str(folder)], cfg)
 
@@ -460,6 +512,7 @@ def test_offline_run_touches_no_server(server: Server, tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus", [(server.base + "/404", W, H)])
     cfg = load_config(None)
     cfg.jobs, cfg.online, cfg.cache_dir = 1, False, str(tmp_path / "cache")
+    cfg.online_allow = [server.allow]
     result = run([str(tmp_path / "corpus")], cfg)
     assert img_findings(result) == []
     assert sum(server.hits.values()) == 0
@@ -483,7 +536,8 @@ def _cli(args: list[str], cwd: Path, **popen: object) -> subprocess.Popen[str]:
 def test_cli_online_cache_flags(server: Server, tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus", [(server.base + "/a.png", W, H), (server.base + "/410", W, H)])
     (tmp_path / "clipqa.toml").write_text("[image_url]\nread-timeout = 0.5\nbackoff = 0.05\n")
-    args = ["corpus", "--online", "--no-reports", "-j", "1", "--cache-dir", "cc", "--select", "image_url"]
+    args = ["corpus", "--online", "--online-allow", server.allow, "--no-reports", "-j", "1", "--cache-dir", "cc"]
+    args += ["--select", "image_url"]
     out, err = _cli(args, tmp_path).communicate(timeout=60)
     assert "I107" in out and "410" in out, (out, err)
     assert server.total("/410") == 1
@@ -512,7 +566,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_cache(server: Server, tmp_path: Path
     slow = [(f"{server.base}/hang.png?{i}", W, H) for i in range(3)]
     write_corpus(tmp_path / "corpus", fast + slow)
     (tmp_path / "clipqa.toml").write_text("[image_url]\nread-timeout = 30.0\n")
-    args = ["corpus", "--online", "--no-reports", "-j", "1", "--cache-dir", "cc"]
+    args = ["corpus", "--online", "--online-allow", server.allow, "--no-reports", "-j", "1", "--cache-dir", "cc"]
     proc = _cli(args, tmp_path)
     deadline = time.time() + 30
     while server.total("/hang.png") < 3 and time.time() < deadline:
@@ -531,7 +585,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_cache(server: Server, tmp_path: Path
 def test_findings_json_report_carries_notices(server: Server, tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus", [(server.base + "/a.png", W, H)])
     out_json = tmp_path / "f.json"
-    args = ["corpus", "--online", "-j", "1", "--cache-dir", "cc", "--json", str(out_json), "--html", "r.html"]
+    args = ["corpus", "--online", "--online-allow", server.allow, "-j", "1", "--cache-dir", "cc"]
+    args += ["--json", str(out_json), "--html", "r.html"]
     proc = _cli(args, tmp_path)
     proc.communicate(timeout=60)
     doc = json.loads(out_json.read_text())

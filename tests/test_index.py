@@ -60,6 +60,8 @@ def explain(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
 def cfg() -> Config:
     cfg = load_config(None, {"jobs": 1})
     cfg.checks["image_url"]["shared-threshold"] = 3  # placeholders reach I106 in small worlds
+    cfg.checks["boilerplate"]["repeat_min_files"] = 2  # and furniture lines B201
+    cfg.checks["boilerplate"]["repeat_min_share"] = 0.05
     return cfg
 
 
@@ -132,21 +134,22 @@ def test_each_relation_of_a_batch_file_to_the_corpus(cfg: Config, tmp_path: Path
 
 def test_the_worlds_reach_every_corpus_rule(cfg: Config, tmp_path: Path) -> None:
     """The relation tests above are only as good as the relations they make: together, the
-    batch files of every kind get every corpus-level rule of the four checks."""
+    batch files of every kind get every corpus-level rule of the five checks."""
     corpus_specs = [Spec(k, i, i + 3, True, True, i % 3 != 0, i == 9) for i, k in enumerate(KINDS * 2)]
     # each batch file relates to the corpus's first file (a story with a body); the story is off-pattern
     batch_specs = [Spec(k, 1000 + j, 0, True, True, False, k == "story") for j, k in enumerate(KINDS)]
     made = write_world(tmp_path / "corpus", corpus_specs)
     write_world(tmp_path / "incoming", batch_specs, previous=made)
     rules = {f["rule"] for f in full_run(tmp_path / "corpus", batch_of(tmp_path / "incoming", cfg), cfg)}
-    assert rules >= {"D101", "D102", "D103", "D104", "D105", "F108", "C101", "C102", "C103", "I106"}
+    assert rules >= {"D101", "D102", "D103", "D104", "D105", "F108", "C101", "C102", "C103", "I106", "B201"}
 
 
 def test_every_check_with_a_corpus_hook_declares_its_join_keys() -> None:
     """A new corpus check without ``corpus_keys`` makes the index step aside (full runs): the
     checks shipped today all declare them."""
     assert index.unserved() == []
-    assert {c.name for c in index.corpus_checks()} >= {"duplicate", "published", "consistency", "image_url"}
+    served = {"duplicate", "published", "consistency", "image_url", "boilerplate"}
+    assert {c.name for c in index.corpus_checks()} >= served
 
 
 def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path) -> None:

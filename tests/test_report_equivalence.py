@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qa.findings import Finding, Severity
+from qa.findings import Applicability, Finding, Fix, Severity, replace_bytes, replace_text
 from qa.nogc import paused_gc
 from qa.report import html, json_report
 from tests.html_fixtures import (
@@ -182,7 +182,11 @@ def odd_findings() -> list[Finding]:
             message='quote " backslash \\ tab \t nl \n ctrl \x01 del \x7f',
             evidence="摆脱 👨\u200d👩 \u2028 \ud800 </script>",
             span=(4, 6),
-            fix="fixed ✓",
+            fix=Fix(
+                Applicability.UNSAFE,
+                (replace_text("title", 4, 6, 'fixed ✓ " \\ \n \u2028 </script>'), replace_bytes(0, 3, "")),
+                "odd \x01 message",
+            ),
             related=("b.txt", "c/ü.txt"),
             status="new",
         ),

@@ -140,7 +140,7 @@ class ReferenceBuilder:
             elif key in level.items:
                 self._items(f"{table}.{column_prefix}{key}", record_id, path, field_path, value, findings)
             elif unknown_policy != "allow":
-                findings.append(_unknown(path, field_path, str(key), level, unknown_policy, value))
+                findings.append(_unknown(path, field_path, str(key), level, unknown_policy, value, data))
 
     def _children(
         self, child: str, record_id: int, path: str, field_path: str, value: Any, findings: list[Finding]

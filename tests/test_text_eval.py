@@ -27,9 +27,10 @@ def test_the_set_is_as_large_as_promised() -> None:
     assert len(languages - {"boilerplate"}) >= 10
     # every rule of the three checks has positive cases
     expected = {str(code).rstrip("?") for c in glitched for code in c["expect"]}  # type: ignore[attr-defined]
+    corpus_only = {"B201"}  # needs many clippings of one provider: tests/test_repeated_lines.py
     for check in text_eval.CHECKS:
         for r in text_eval.all_checks()[check].rules:
-            assert r.code in expected, r.code
+            assert r.code in expected or r.code in corpus_only, r.code
 
 
 @pytest.mark.parametrize("check", text_eval.CHECKS)

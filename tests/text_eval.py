@@ -48,6 +48,9 @@ class Score:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": self.precision, "recall": self.recall, "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
 
 def rules_fired(text: str) -> set[str]:
     rec = Record(path="case.txt", location="case.txt", text=text, body=text)

@@ -7,7 +7,7 @@ from typing import Any
 
 from qa.checks import Context, all_checks
 from qa.corpus import Record, Source, read_record
-from qa.findings import Finding
+from qa.findings import Finding, Target
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = next(
@@ -38,3 +38,13 @@ def file_at(rec: Record, line: int, column: int, length: int) -> str:
     """The file's text at a 1-based line and column."""
     src = rec.text.split("\n")[line - 1]
     return src[column - 1 : column - 1 + length]
+
+
+def replacement(f: Finding) -> str | None:
+    """The text a finding's fix puts in place of its span (None: no fix); the fix must be one
+    text edit of exactly that span of the finding's field."""
+    if f.fix is None:
+        return None
+    [edit] = f.fix.edits
+    assert edit.target is Target.TEXT and edit.field == f.field and (edit.start, edit.end) == f.span
+    return edit.content

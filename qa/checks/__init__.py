@@ -85,7 +85,8 @@ class CorpusKeys:
 
     ``totals``: facts the hook needs over the *whole* corpus (counts, shares): per file, int
     columns (summed over every file) and bool columns (the first path, in path order, where
-    true), with ``_record``. The index keeps them summed; the hook finds them in
+    true), with ``_record``; a missing value (NaN) adds nothing, so a file may count under a
+    column of its own (one per provider). The index keeps them summed; the hook finds them in
     ``ctx.run["totals"]`` when it sees part of the corpus, and computes them itself otherwise.
     """
 

@@ -17,29 +17,75 @@ excerpts and titles by default; topics and provider names are not prose).
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import hashlib
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import yaml
 
-from qa.checks import Check, Context
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
-from qa.findings import Finding, Rule, rule
-from qa.textfields import ShortTextMemo, TextField, record_fields
+from qa.crossrec import all_keys, check_range, key_rows, listing
+from qa.findings import Finding, Rule, replace_text, rule
+from qa.textfields import ShortTextMemo, TextField, record_fields, removal
+from qa.urls import url_host
 
+_REMOVE_LINE = "Remove the line."
 B101 = rule(
-    "B101", "comment-form", "boilerplate", "warning", 'A comment form\'s text ("Leave a Reply", "Your email ...").'
+    "B101",
+    "comment-form",
+    "boilerplate",
+    "warning",
+    'A comment form\'s text ("Leave a Reply", "Your email ...").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
 )
-B102 = rule("B102", "share-prompt", "boilerplate", "warning", 'A share prompt ("Share this article", social links).')
-B103 = rule("B103", "subscribe-prompt", "boilerplate", "warning", 'A subscribe or newsletter prompt ("Subscribe now").')
-B104 = rule("B104", "cookie-notice", "boilerplate", "warning", 'A cookie notice ("This site uses cookies ...").')
+B102 = rule(
+    "B102",
+    "share-prompt",
+    "boilerplate",
+    "warning",
+    'A share prompt ("Share this article", social links).',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B103 = rule(
+    "B103",
+    "subscribe-prompt",
+    "boilerplate",
+    "warning",
+    'A subscribe or newsletter prompt ("Subscribe now").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B104 = rule(
+    "B104",
+    "cookie-notice",
+    "boilerplate",
+    "warning",
+    'A cookie notice ("This site uses cookies ...").',
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
 B105 = rule(
-    "B105", "read-more-link", "boilerplate", "warning", "A 'Read more' / 'Continue reading' / 'Related articles' link."
+    "B105",
+    "read-more-link",
+    "boilerplate",
+    "warning",
+    "A 'Read more' / 'Continue reading' / 'Related articles' link.",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
 )
 B106 = rule(
     "B106",
@@ -47,6 +93,46 @@ B106 = rule(
     "boilerplate",
     "warning",
     "Other page furniture: 'Skip to content', 'Advertisement', 'Tags: ...', copyright lines.",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+
+B107 = rule(
+    "B107",
+    "navigation-link",
+    "boilerplate",
+    "warning",
+    "Site navigation: 'Next Post', 'Previous Post', 'Scroll to top', 'Skip to content', breadcrumbs, pagination.",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B108 = rule(
+    "B108",
+    "copyright-notice",
+    "boilerplate",
+    "warning",
+    "A copyright or all-rights-reserved line ('Copyright © 2019 <Site>', 'Alle Rechte vorbehalten').",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+B109 = rule(
+    "B109",
+    "login-prompt",
+    "boilerplate",
+    "warning",
+    "A log-in, sign-up or paywall prompt ('Sign in', 'Forgot your password?', 'Already a subscriber?').",
+    fix=_REMOVE_LINE,
+    applicability="unsafe",
+)
+
+B201 = rule(
+    "B201",
+    "repeated-line",
+    "boilerplate",
+    "warning",
+    "A line that recurs (digits and dates aside) in many clippings of the same provider: that site's furniture, "
+    "in any language.",
+    fix="Remove the line where it is not part of the article, or add it to a pattern file.",
 )
 
 CATEGORY_RULES: dict[str, Rule] = {
@@ -56,31 +142,275 @@ CATEGORY_RULES: dict[str, Rule] = {
     "cookie-notice": B104,
     "read-more": B105,
     "page-chrome": B106,
+    "navigation": B107,
+    "copyright-notice": B108,
+    "login-prompt": B109,
 }
 DEFAULT_FIELDS = ("body", "title", "excerpt", "related[].title", "related[].excerpt")
-_LINE = r"[ \t]*(?:[-•*·▪►>|#]+[ \t]*)?(?:{alts}):?[ \t\r]*\Z"
-_LEADERS = " \t\r-•*·▪►>|#"
+# A whole line: leading white space, bullets and arrows, then the pattern, then trailing white
+# space and punctuation ("Weiterlesen »", "Passwort vergessen?", "... nicht veröffentlicht.").
+_LINE = r"[ \t]*(?:[-•*·▪►>|#«‹←↑»›→]+[ \t]*)?(?:{alts})[ \t]*(?:[:.!?…»›→|*]+[ \t]*)?\r?\Z"
+_LEADERS = " \t\r-•*·▪►>|#«‹←↑»›→"
+# What phrase_key strips from both ends of a line: white space, bullets, arrows, punctuation.
+_EDGES = " \t\r-•*·▪►>|#«»‹›←→↑↓:.!?…–—/\\"
 MAX_LINE = 300  # chrome lines are short; longer lines are article text and are not tried
+MAX_CONTAINS_LINE = 200  # a "contains" phrase ("All rights reserved") counts in lines up to this long
 
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
-    generic: re.Pattern[str]  # the patterns that may start with any character
-    by_first: dict[str, re.Pattern[str]]  # first letter of a line (lower case) -> its patterns + generic
+    entries: tuple[tuple[str, str, frozenset[str] | None, int | None], ...]  # (category, expression, first, longest)
     groups: dict[str, str]  # regex group name -> category
+    phrases: dict[str, tuple[str, bool]]  # phrase_key -> (category, weak) of the exact lines
+    phrase_max: int  # the longest line a phrase can be (longer lines are not looked up)
+    contains: tuple[tuple[str, str], ...]  # (lower-case phrase, category) found anywhere in a short line
+    needed: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]  # (phrases, expressions tried if one is in the line)
+    all_phrases: tuple[str, ...]  # the phrases of ``needed`` and ``contains``
+    ascii_phrases: tuple[str, ...]  # ... those an ASCII line may hold
+    # a line's first character -> its expressions; the same expressions compiled once
+    buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
+    lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
+
+    def prepare(self) -> None:
+        """Compile the expressions of the usual lines ahead (Windows-1252 lines that start with a
+        letter, a digit or a quote, every size): a process that forks the workers pays it once;
+        the others are compiled where they are first needed."""
+        for c in _USUAL_HEADS:
+            for size in range(len(SIZES)):
+                self.lowered_expression_for(c, size)
+
+    def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
+        """The expressions a line can match whose pattern part starts with ``head`` (one character,
+        or "" for a line of bullets and white space) and holds at least ``SIZES[size]``
+        characters, as one case-insensitive alternation (compiled on first sight): those that
+        may start with a character that ``head`` matches case-insensitively, or with anything,
+        and may be that long."""
+        key = (head, size)
+        found = self.buckets.get(key)
+        if found is None:
+            chosen = self._chosen(head, size)
+            found = self.shared.get(chosen)
+            if found is None:
+                mine = [e for i, e in enumerate(self.entries) if i in chosen]
+                found = self.shared[chosen] = _alternation(mine, self.groups)
+            self.buckets[key] = found
+        return found
+
+    def lowered_expression_for(self, head: str, size: int = 0) -> re.Pattern[str] | None:
+        """The same expressions for a Windows-1252 line, to be matched against the line in lower
+        case, compiled case-sensitively (the engine then skips an alternative at its first letter
+        without folding case); None when one of them is not plain to lower (see _lower_safe):
+        then the case-insensitive one is used."""
+        key = (head, size)
+        if key in self.lowered:
+            return self.lowered[key]
+        chosen = self._chosen(head, size)
+        found: re.Pattern[str] | None = None
+        if all(_lower_safe(self.entries[i][1]) for i in chosen):
+            found = self.lowered.get(chosen)
+            if found is None:
+                mine = [e for i, e in enumerate(self.entries) if i in chosen]
+                found = self.lowered[chosen] = _alternation(mine, self.groups, flags=0)
+        self.lowered[key] = found
+        return found
+
+    def _chosen(self, head: str, size: int) -> frozenset[int]:
+        least = SIZES[size]
+        return frozenset(
+            i
+            for i, (_c, _p, first, longest) in enumerate(self.entries)
+            if (longest is None or longest >= least)
+            and (first is None or (head and any(_same_letter(f, head) for f in first)))
+        )
 
 
-def load_patterns_file(path: str | Path) -> dict[str, list[str]]:
+# Lines are tried by the size of their core (see line_category): against the expressions whose
+# matches may hold at least SIZES[i] characters, for the largest SIZES[i] the core reaches.
+SIZES = (0, 32, 80, 160)
+# What the whole-line wrapper of the expressions may take around the pattern part (both ends).
+_AROUND = " \t\r-•*·▪►>|#«‹←↑»›→:.!?…"
+
+
+def size_of(core: int) -> int:
+    """The index in SIZES of a line whose stripped core holds ``core`` characters."""
+    return bisect.bisect_right(SIZES, core) - 1
+
+
+# Characters outside Windows-1252 whose simple lower case, upper case or case fold is inside it:
+# the whole list (tests/test_boilerplate.py scans the Basic Multilingual Plane for it).
+_FOLD_INTO_1252 = "\u0130\u0131\u017f\u0191\u1e9e\u212a\u212b"  # İ ı ſ Ƒ ẞ K (Kelvin) Å (Angstrom)
+
+
+@lru_cache(maxsize=1)
+def _folds_into_1252() -> frozenset[str]:
+    """Characters outside Windows-1252 that a case-insensitive match may pair with one inside it:
+    _FOLD_INTO_1252, and the case variants of its own characters that lie outside (µ: Μ, μ)."""
+    out = set(_FOLD_INTO_1252)
+    for b in range(256):
+        x = bytes([b]).decode("cp1252", errors="ignore")
+        for variant in (x.lower(), x.upper(), x.casefold()):
+            if len(variant) == 1 and not _windows_1252(variant):
+                out.add(variant)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _lower_safe(pattern: str) -> bool:
+    """Matching ``pattern`` case-insensitively against a Windows-1252 line is matching it as it
+    is against the line in lower case: outside its escapes (``\\W``, ``\\S``) it holds no
+    upper-case letter and no character that folds into Windows-1252, whose letters pair one to
+    one (tests/test_boilerplate.py checks every pair)."""
+    folds = _folds_into_1252()
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c != c.lower() or c in folds:
+            return False
+        i += 1
+    return True
+
+
+_USUAL_HEADS = "abcdefghijklmnopqrstuvwxyz0123456789“‘\"'(©"
+
+
+@lru_cache(maxsize=4096)
+def _same_letter(pattern_char: str, line_char: str) -> bool:
+    """``pattern_char`` in an expression matches ``line_char`` (case-insensitive, as ``re`` does;
+    ``_DIGIT`` stands for ``\\d``: any decimal digit, "٣" too)."""
+    if pattern_char == _DIGIT:
+        return _DECIMAL.fullmatch(line_char) is not None
+    return re.fullmatch(re.escape(pattern_char), line_char, re.IGNORECASE) is not None
+
+
+_DIGIT = "\\d"  # in a set of first characters: \d
+_DECIMAL = re.compile(r"\d")
+
+
+def _alternation(
+    entries: Sequence[tuple[str, str, object, object]], groups: Mapping[str, str], flags: int = re.IGNORECASE
+) -> re.Pattern[str]:
+    """One whole-line expression of ``entries``, a named group per category (in the category order,
+    then the entries' order: the first that matches is the one any subset of them finds)."""
+    alts = []
+    for name, category in groups.items():
+        mine = [p for c, p, _f, _l in entries if c == category]
+        if mine:
+            alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
+    return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), flags)
+
+
+def phrase_key(line: str) -> str:
+    """A line as the exact phrases are looked up: lower case, white space collapsed, bullets,
+    arrows and punctuation stripped from both ends ("» Weiterlesen" and "weiterlesen." are one)."""
+    return " ".join(line.lower().split()).strip(_EDGES)
+
+
+def load_patterns_file(path: str | Path, needs: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[str]]:
     with open(path, encoding="utf-8") as fh:
-        return parse_patterns(yaml.safe_load(fh), str(path))
+        return parse_patterns(yaml.safe_load(fh), str(path), needs)
 
 
 def shipped_patterns() -> dict[str, list[str]]:
+    """The shipped regular expressions by category: qa/data/boilerplate.yaml, and the catalogue
+    phrases with a variable part ("Posted by {}") as expressions."""
+    cats = parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml")
+    for category, _lang, text, _source in _shipped_phrase_rows():
+        if "{" in text and not text.startswith("{}"):  # a leading wildcard would be tried on every line
+            cats.setdefault(category, []).append(_phrase_pattern(_lower_if_plain(text)))
+        elif len(phrase_key(text)) > LONG_PHRASE:  # a long exact phrase: no line of prose is looked up
+            cats.setdefault(category, []).append(_phrase_pattern(phrase_key(text)))
+    return cats
+
+
+@lru_cache(maxsize=1)
+def shipped_needs() -> dict[str, tuple[str, ...]]:
+    """expression -> the phrases one of which each of its matches holds (``needs`` in boilerplate.yaml)."""
+    needs: dict[str, tuple[str, ...]] = {}
+    parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml", needs)
+    return needs
+
+
+@lru_cache(maxsize=1)
+def _shipped_yaml() -> Any:
     text = resources.files("qa").joinpath("data/boilerplate.yaml").read_text(encoding="utf-8")
-    return parse_patterns(yaml.safe_load(text), "qa/data/boilerplate.yaml")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
+@lru_cache(maxsize=1)
+def _shipped_phrase_rows() -> tuple[tuple[str, str, str, str], ...]:
+    text = resources.files("qa").joinpath("data/boilerplate_phrases.json").read_text(encoding="utf-8")
+    return tuple((str(c), str(lang), str(t), str(src)) for c, lang, t, src in json.loads(text)["phrases"])
+
+
+LONG_PHRASE = 80  # longer catalogue phrases (cookie banners) are matched as expressions
+
+
+def shipped_phrases() -> dict[str, tuple[str, bool]]:
+    """phrase_key -> (category, weak) of the exact lines: the catalogue phrases of two words or
+    more (strong; the first category wins a clash), and the weak lines: the ``weak`` lines of
+    boilerplate.yaml and the one-word catalogue phrases ("Home", "Kommentare", "Imprimer")."""
+    out: dict[str, tuple[str, bool]] = {}
+    order = {c: i for i, c in enumerate(CATEGORY_RULES)}
+    rows = sorted(_shipped_phrase_rows(), key=lambda r: order[r[0]])
+    for category, _lang, text, _source in rows:
+        key = phrase_key(text)
+        if "{" not in text and " " in key and len(key) <= LONG_PHRASE:
+            out.setdefault(key, (category, False))
+    for category, entry in (_shipped_yaml().get("weak") or {}).items():
+        for line in entry["lines"]:
+            out.setdefault(phrase_key(str(line)), (str(category), True))
+    for category, _lang, text, _source in rows:
+        key = phrase_key(text)
+        if "{" not in text and key and " " not in key:
+            out.setdefault(key, (category, True))
+    return out
+
+
+def shipped_contains() -> tuple[tuple[str, str], ...]:
+    doc = _shipped_yaml()
+    return tuple(
+        (str(entry["contains"]).lower(), str(category))
+        for category, entries in doc["categories"].items()
+        for entry in entries
+        if isinstance(entry, dict) and "contains" in entry
+    )
+
+
+def _windows_1252(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _lower_if_plain(text: str) -> str:
+    """``text`` in lower case when that changes nothing for a case-insensitive match (no letter
+    that lower-cases into two, or folds into ASCII): expressions in lower case are matched faster."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) and _folds_into_1252().isdisjoint(text) else text
+
+
+def _phrase_pattern(text: str) -> str:
+    """A catalogue phrase with placeholders as a regular expression: literal parts (any white space
+    between words), ``{0}`` a number ("{0} min read"), ``{}`` some text ("Posted by {}")."""
+    counts = [r"\s{1,4}".join(re.escape(word) for word in part.split()) for part in text.split("{0}")]
+    pattern = r"\d{1,9}".join(counts)
+    return r".{1,80}?".join(p.strip() for p in pattern.split(re.escape("{}"))).strip()
+
+
+def parse_patterns(doc: object, where: str, needs: dict[str, tuple[str, ...]] | None = None) -> dict[str, list[str]]:
+    """category -> regular expressions, from a document in the format of qa/data/boilerplate.yaml:
+    each entry a pattern string, or a mapping with ``pattern`` (and ``source``, and ``needs``: a
+    phrase or list of phrases one of which every match holds, filled into ``needs`` lower-cased);
+    entries with ``contains`` (plain phrases, see :func:`shipped_contains`) are not expressions
+    and are skipped."""
     if isinstance(doc, dict) and "categories" in doc:
         doc = doc["categories"]
     if not isinstance(doc, dict):
@@ -89,73 +419,261 @@ def parse_patterns(doc: object, where: str) -> dict[str, list[str]]:
     for category, pats in doc.items():
         if category not in CATEGORY_RULES:
             raise ValueError(f"{where}: unknown category {category!r} (known: {', '.join(CATEGORY_RULES)})")
-        if not isinstance(pats, (list, tuple)) or not all(isinstance(p, str) for p in pats):
+        if not isinstance(pats, (list, tuple)):
             raise ValueError(f"{where}: category {category!r} must be a list of strings")
-        for p in pats:
+        found: list[str] = []
+        for entry in pats:
+            if isinstance(entry, dict) and "contains" in entry and isinstance(entry["contains"], str):
+                continue
+            p = entry.get("pattern") if isinstance(entry, dict) else entry
+            if not isinstance(p, str):
+                raise ValueError(f"{where}: category {category!r} must be a list of strings")
             try:
                 re.compile(p)
             except re.error as exc:
                 raise ValueError(f"{where}: bad pattern {p!r} in {category!r}: {exc}") from exc
-        out[str(category)] = list(pats)
+            wanted = entry.get("needs") if isinstance(entry, dict) else None
+            if wanted is not None:
+                phrases = [wanted] if isinstance(wanted, str) else wanted
+                if not isinstance(phrases, list) or not phrases or not all(isinstance(x, str) and x for x in phrases):
+                    raise ValueError(f"{where}: 'needs' of {p!r} must be a phrase or a list of phrases")
+                if needs is not None:
+                    needs[p] = tuple(x.lower() for x in phrases)
+            found.append(p)
+        out[str(category)] = found
     return out
 
 
 @lru_cache(maxsize=8)
 def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patterns_file: str | None = None) -> Patterns:
     cats = shipped_patterns()
+    needs = dict(shipped_needs())
     more: list[Mapping[str, Sequence[str]]] = [dict(extra)]
     if patterns_file:
-        more.append(load_patterns_file(patterns_file))
+        more.append(load_patterns_file(patterns_file, needs))
     for m in more:
         for category, pats in parse_patterns(dict(m), "extra_patterns").items():
             cats.setdefault(category, []).extend(pats)
-    # One alternation of ~150 patterns tried on every line is slow (the engine tries each in turn),
-    # so patterns are bucketed by their first letter: a line is tried only against its bucket's.
+    # One alternation of ~500 expressions tried on every line is slow (the engine tries each in
+    # turn), so a line is tried only against those that may start with its first character and
+    # may be as long as its core (Patterns.expression_for); both are read from the expression's text.
+    # Expressions that may start with about anything ("... uses cookies ...") name a phrase they
+    # need instead: they are tried only on the lines that hold it.
     groups = {f"c{i}": category for i, category in enumerate(cats)}
-    buckets: dict[str, list[tuple[str, str]]] = {}
-    generic: list[tuple[str, str]] = []
+    entries = tuple(
+        (category, p, first_chars(p), longest_match(p))
+        for category, pats in cats.items()
+        for p in pats
+        if p not in needs
+    )
+    needing: dict[tuple[str, ...], list[tuple[str, str, object, object]]] = {}
     for category, pats in cats.items():
         for p in pats:
-            first = _first_letter(p)
-            (generic if first is None else buckets.setdefault(first, [])).append((category, p))
-
-    def build(items: list[tuple[str, str]]) -> re.Pattern[str]:
-        alts = []
-        for name, category in groups.items():
-            mine = [p for c, p in items if c == category]
-            if mine:
-                alts.append(f"(?P<{name}>" + "|".join(f"(?:{p})" for p in mine) + ")")
-        return re.compile(_LINE.format(alts="|".join(alts) or "(?!)"), re.IGNORECASE)
-
-    by_first = {first: build(items + generic) for first, items in buckets.items()}
-    return Patterns(build(generic), by_first, groups)
+            if p in needs:
+                needing.setdefault(needs[p], []).append((category, p, None, None))
+    needed = tuple((phrases, _alternation(items, groups)) for phrases, items in needing.items())
+    phrases = shipped_phrases()
+    phrase_max = max((len(k) for k in phrases), default=0) + 16  # room for bullets and punctuation
+    contains = shipped_contains()
+    every = tuple(dict.fromkeys([*(p for ps, _rx in needed for p in ps), *(p for p, _c in contains)]))
+    ascii_only = tuple(p for p in every if p.isascii())
+    return Patterns(entries, groups, phrases, phrase_max, contains, needed, every, ascii_only)
 
 
-_SPECIAL = set("\\()[].^$|?*+{}")
+# ---------------------------------------------------------------- first characters of an expression
+
+_QUANTIFIERS = "?*+{"
+_CLASS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
 
 
-def _first_letter(pattern: str) -> str | None:
-    """The (lower-cased) character every match of ``pattern`` starts with, when plain to see."""
-    if not pattern or pattern[0] in _SPECIAL or (len(pattern) > 1 and pattern[1] in "?*{"):
+_ANY = ""  # in a set of first characters: any character (".", "\\w", a class with "^")
+_ANY_CHAR = "\x00any"  # what _escape gives for an escape that stands for many characters
+
+
+class _Unknown(Exception):
+    """Syntax first_chars does not read: the expression is tried on every line."""
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` may start with, read from its text (the syntax the
+    shipped expressions use: literal and escaped characters, groups of alternatives, character
+    classes of characters and ranges, ``\\d``, quantifiers); None when it may start with white
+    space or a bullet (the line's leaders), may match nothing, or uses anything else (``.``,
+    ``\\w``, lookarounds, flags, back references). A superset, as characters of the expression
+    (matched case-insensitively): ``tests/test_boilerplate.py`` checks every shipped expression on
+    strings that hypothesis makes from it."""
+    read = _read(pattern)
+    if read is None:
         return None
-    depth = 0
-    escaped = in_class = False
-    for ch in pattern:  # a top-level "|" gives several first letters
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return None
-    return pattern[0].lower()
+    first, nullable, _longest = read
+    if nullable or not first or _ANY in first or any(c in _LEADERS for c in first):
+        return None
+    return frozenset(first)
+
+
+def longest_match(pattern: str) -> int | None:
+    """The most characters a match of ``pattern`` may hold (None: no bound, or not read): a line
+    whose core is longer is not tried against it."""
+    read = _read(pattern)
+    return None if read is None else read[2]
+
+
+@lru_cache(maxsize=4096)
+def _read(pattern: str) -> tuple[frozenset[str], bool, int | None] | None:
+    try:
+        first, nullable, longest, end = _alternatives(pattern, 0)
+    except _Unknown:
+        return None
+    if end != len(pattern):
+        return None
+    return frozenset(first), nullable, longest
+
+
+# (first characters, may match nothing, most characters or None, position after)
+_Part = tuple[set[str], bool, "int | None", int]
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+def _alternatives(p: str, i: int) -> _Part:
+    first: set[str] = set()
+    nullable = False
+    longest: int | None = 0
+    while True:
+        f, n, most, i = _sequence(p, i)
+        first |= f
+        nullable = nullable or n
+        longest = None if longest is None or most is None else max(longest, most)
+        if i < len(p) and p[i] == "|":
+            i += 1
+            continue
+        return first, nullable, longest, i
+
+
+def _sequence(p: str, i: int) -> _Part:
+    first: set[str] = set()
+    nullable = True  # every item so far may match nothing
+    longest: int | None = 0
+    while i < len(p) and p[i] not in "|)":
+        f, n, most, i = _atom(p, i)
+        if i < len(p) and p[i] in _QUANTIFIERS:
+            low, high, i = _quantifier(p, i)
+            n = n or low == 0
+            most = None if most is None or high is None else most * high
+        if nullable:
+            first |= f
+            nullable = n
+        longest = _add(longest, most)
+    return first, nullable, longest, i
+
+
+def _quantifier(p: str, i: int) -> tuple[int, int | None, int]:
+    """(lowest count, highest count or None, position after) of the quantifier at ``p[i]`` (and
+    a lazy or possessive mark)."""
+    c = p[i]
+    high: int | None
+    if c == "{":
+        end = p.find("}", i)
+        body = p[i + 1 : end] if end > 0 else ""
+        low, _comma, top = body.partition(",")
+        if end < 0 or not (low.isdigit() or (low == "" and _comma)) or not (top.isdigit() or top == ""):
+            raise _Unknown
+        low_count = int(low or 0)
+        high = (int(top) if top else None) if _comma else low_count
+        i = end + 1
+    else:
+        low_count, high, i = (1 if c == "+" else 0), (1 if c == "?" else None), i + 1
+    if i < len(p) and p[i] in "?+":
+        i += 1
+    return low_count, high, i
+
+
+def _atom(p: str, i: int) -> _Part:
+    c = p[i]
+    if c == "(":
+        if p.startswith("(?:", i):
+            i += 3
+        elif p.startswith("(?P<", i):
+            i = p.index(">", i) + 1
+        elif p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            # a lookaround consumes nothing: it may only narrow what follows
+            _f, _n, _m, i = _alternatives(p, i + (4 if p[i + 2] == "<" else 3))
+            if i >= len(p) or p[i] != ")":
+                raise _Unknown
+            return set(), True, 0, i + 1
+        elif p.startswith("(?", i):
+            raise _Unknown  # flags, comments, conditionals
+        else:
+            i += 1
+        first, nullable, longest, i = _alternatives(p, i)
+        if i >= len(p) or p[i] != ")":
+            raise _Unknown
+        return first, nullable, longest, i + 1
+    if c == "[":
+        chars, nullable, i = _class(p, i)
+        return chars, nullable, 1, i
+    if c == "\\":
+        found, i = _escape(p, i)
+        if not found:
+            return set(), True, 0, i  # a zero-width assertion consumes nothing
+        return ({_ANY} if found == _ANY_CHAR else {found} if found == _DIGIT else set(found)), False, 1, i
+    if c == ".":
+        return {_ANY}, False, 1, i + 1
+    if c in "^$":
+        return set(), True, 0, i + 1  # an anchor consumes nothing
+    if c in _QUANTIFIERS or c in ")|":
+        raise _Unknown
+    return {c}, False, 1, i + 1
+
+
+def _escape(p: str, i: int) -> tuple[str, int]:
+    """(characters, position after) of the escape at ``p[i]``; "" for a zero-width one (``\\b``)."""
+    if i + 1 >= len(p):
+        raise _Unknown
+    e = p[i + 1]
+    if e == "d":
+        return _DIGIT, i + 2
+    if e in _CLASS_ESCAPES:
+        return _CLASS_ESCAPES[e], i + 2
+    if e in "bBAZ":
+        return "", i + 2
+    if e.isascii() and e.isalnum():
+        return _ANY_CHAR, i + 2  # \w, \s, \S, \x.., back references: about anything
+    return e, i + 2
+
+
+def _class(p: str, i: int) -> tuple[set[str], bool, int]:
+    i += 1
+    negated = i < len(p) and p[i] == "^"
+    i += negated
+    chars: set[str] = set()
+    start = i
+    while i < len(p) and (p[i] != "]" or i == start):
+        if p[i] == "\\":
+            got, i = _escape(p, i)
+            if not got or got == _ANY_CHAR:
+                negated = True  # \\w, \\b (a backspace here) in a class: about anything
+            elif got == _DIGIT:
+                chars.add(_DIGIT)
+            else:
+                chars.update(got)
+            continue
+        if p[i] == "[":
+            raise _Unknown  # a set operation or a POSIX class
+        if i + 2 < len(p) and p[i + 1] == "-" and p[i + 2] != "]":
+            low, high = ord(p[i]), ord(p[i + 2])
+            if p[i + 2] == "\\" or high < low or high - low > 256:
+                raise _Unknown
+            chars.update(chr(x) for x in range(low, high + 1))
+            i += 3
+            continue
+        chars.add(p[i])
+        i += 1
+    if i >= len(p):
+        raise _Unknown
+    return ({_ANY} if negated else chars), False, i + 1
 
 
 _LAST: list[tuple[Mapping[str, Any], Patterns]] = []
@@ -201,22 +719,202 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
     return field in fields or generic in fields
 
 
-def boilerplate_lines(text: str, pats: Patterns) -> Iterable[tuple[int, int, str]]:
-    """(start, end, category) of each line of chrome (the span trimmed of white space)."""
-    by_first = pats.by_first
-    generic = pats.generic
+# How a line is classed on its own (see line_kind); whether a weak or short line is furniture
+# depends on its neighbours (boilerplate_lines).
+PROSE, STRONG, WEAK, SHORT = 0, 1, 2, 3
+SHORT_CHARS = 60  # a short line: at most this many characters,
+SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
+SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
+
+_SEARCH_WHOLE_FROM = 8  # lines of at most MAX_LINE characters: from then on the text's phrases are known
+
+
+def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
+    """(start, end, category) of each line of furniture (the span trimmed of white space).
+
+    A line is furniture on its own (a pattern, an exact phrase: STRONG) or by its place, as
+    jusText judges short paragraphs by their neighbours: furniture comes in blocks (the menu
+    before the article, the share row, the footer). The lines that are not prose (strong, weak:
+    menu items such as "Contact" or "Twitter", short: a few words without a sentence's final
+    punctuation) form runs between prose lines; a run holding a strong line or two weak ones is
+    a block of furniture: its weak lines count, and its short lines within ``SHORT_REACH`` lines
+    of a strong or weak one. A weak or short line alone (a README's "Contact" heading, an
+    article's subheading) stays."""
+    kinds: list[tuple[int, int, int, str]] = []  # (start, end, kind, category) of the non-blank lines
+    # The phrases of needed-phrase expressions and "contains" are looked for line by line; a text
+    # with many short lines is searched once for each phrase instead (the same answers: a line's
+    # lower-cased text is part of the text's).
+    needed: Needed | None = None
+    contains: Contained | None = None
+    short_lines = 0
+    longest = max(MAX_LINE, pats.phrase_max)  # longer lines are prose: only their place matters
     pos = 0
     for line in text.split("\n"):
-        if 0 < len(line) <= MAX_LINE:
-            head = line.lstrip(_LEADERS)
-            m = by_first.get(head[:1].lower(), generic).match(line) if head else None
-            if m is not None:
-                category = pats.groups.get(m.lastgroup or "", "page-chrome")
-                stripped = line.strip()
-                if stripped:
-                    start = pos + line.index(stripped[0])
-                    yield start, start + len(stripped), category
+        start = pos
         pos += len(line) + 1
+        if len(line) > longest and not line.isspace():
+            kinds.append((start, start, PROSE, ""))
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        at = start + line.index(stripped[0])
+        if needed is None and len(line) <= MAX_LINE:
+            short_lines += 1
+            if short_lines > _SEARCH_WHOLE_FROM:
+                needed, contains = _present(text, pats)
+        kind, category = line_kind(line, stripped, pats, needed, contains)
+        kinds.append((at, at + len(stripped), kind, category))
+    out: list[tuple[int, int, str]] = []
+    i, n = 0, len(kinds)
+    while i < n:
+        if kinds[i][2] == PROSE:
+            i += 1
+            continue
+        j = i
+        while j < n and kinds[j][2] != PROSE:
+            j += 1
+        out.extend(_block(kinds[i:j], i == 0, j == n))
+        i = j
+    return out
+
+
+def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: bool) -> Iterator[tuple[int, int, str]]:
+    """The furniture of a run of lines that are not prose (see boilerplate_lines). A short line
+    counts when, on each side, a strong or weak line of the run is at most ``SHORT_REACH`` lines
+    away, or the text's edge is (``at_start``: no prose before the run; ``at_end``: none after):
+    between a menu and the article its title has the article on one side."""
+    strong = sum(1 for r in run if r[2] == STRONG)
+    weak = sum(1 for r in run if r[2] == WEAK)
+    if not strong and weak < 2:
+        return
+    evidence = [k for k, r in enumerate(run) if r[2] != SHORT]
+    last = len(run) - 1
+    for k, (start, end, kind, category) in enumerate(run):
+        if kind == SHORT:
+            before = any(0 < k - e <= SHORT_REACH for e in evidence) or (at_start and k <= SHORT_REACH)
+            after = any(0 < e - k <= SHORT_REACH for e in evidence) or (at_end and last - k <= SHORT_REACH)
+            if not (before and after):
+                continue
+        yield start, end, category
+
+
+def line_kind(
+    line: str, stripped: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
+) -> tuple[int, str]:
+    """(kind, category) of a line on its own: STRONG (a pattern, an exact phrase, a "contains"
+    phrase, a row of links run together), WEAK (a menu item, a button), SHORT or PROSE."""
+    category = line_category(line, pats, needed, contains)
+    if category is not None:
+        return STRONG, category
+    n = len(stripped)
+    if n <= pats.phrase_max:
+        key = phrase_key(stripped)
+        weak = pats.phrases.get(key)
+        if weak is not None:  # strong phrases were found by line_category
+            return WEAK, weak[0]
+        if _CAMEL.search(stripped) is not None:
+            glued = _glued_links(stripped, pats)
+            if glued is not None:
+                return STRONG, glued
+    if n <= SHORT_CHARS and _is_short(stripped):
+        return SHORT, "page-chrome"
+    return PROSE, ""
+
+
+_CAMEL = re.compile(r"[a-zà-öø-ÿ\)][A-ZÀ-ÖØ-Þ]")  # "FacebookTwitter", "DatenschutzKontakt", "(UPDATED)Terms"
+_GLUE = re.compile(r"(?<=[a-zà-öø-ÿ\)])(?=[A-ZÀ-ÖØ-Þ])")
+
+
+def _glued_links(line: str, pats: Patterns) -> str | None:
+    """A row of links whose text was run together ("FacebookTwitterMail",
+    "ImpressumNutzungshinweisDatenschutzKontakt"): two pieces or more, each a known line of
+    furniture (strong or weak); the category of the first."""
+    pieces = [piece for piece in _GLUE.split(line) if piece.strip(_EDGES)]
+    if len(pieces) < 2:
+        return None
+    first: str | None = None
+    for piece in pieces:
+        found = pats.phrases.get(phrase_key(piece))
+        category = found[0] if found is not None else line_category(piece, pats)
+        if category is None:
+            return None
+        first = first or category
+    return first
+
+
+def _is_short(stripped: str) -> bool:
+    """A few words (a link, a button, a label) without a sentence's final punctuation."""
+    last = stripped[-1]
+    if last in ".!?" and not stripped.endswith(("...", "…")):
+        return False
+    words = stripped.split()
+    return len(words) <= SHORT_WORDS and any(c.isalpha() for c in stripped)
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, str]]:
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, pos + len(line), line
+        pos += len(line) + 1
+
+
+Needed = Sequence[tuple[tuple[str, ...], re.Pattern[str]]]
+Contained = Sequence[tuple[str, str]]
+
+
+def line_category(
+    line: str, pats: Patterns, needed: Needed | None = None, contains: Contained | None = None
+) -> str | None:
+    """The category of a line of furniture on its own, or None: the expressions that may start
+    with its first character, the exact catalogue phrases (of two words or more), the expressions
+    whose needed phrase the line holds, then the phrases a short line may hold anywhere.
+    ``needed``/``contains``: those of ``pats`` whose phrases the text around the line holds (a
+    text's lines are looked at after one search of the whole text for each phrase)."""
+    n = len(line)
+    if not 0 < n <= max(MAX_LINE, pats.phrase_max):
+        return None
+    lowered = line.lower()
+    if n <= MAX_LINE:
+        head = line.lstrip(_LEADERS)[:1]
+        size = size_of(len(line.strip(_AROUND)))  # the pattern part holds at least the core
+        fast = pats.lowered_expression_for(head.lower(), size) if _windows_1252(line) else None
+        m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
+        if m is not None:
+            return pats.groups.get(m.lastgroup or "", "page-chrome")
+    if n <= pats.phrase_max:
+        found = pats.phrases.get(phrase_key(line))
+        if found is not None and not found[1]:
+            return found[0]
+    if n > MAX_LINE:
+        return None
+    # most lines hold none of the phrases: one C loop over them all says so
+    phrases = pats.ascii_phrases if lowered.isascii() else pats.all_phrases
+    if needed is None and contains is None and not any(map(lowered.__contains__, phrases)):
+        return None
+    needed = pats.needed if needed is None else needed
+    contains = pats.contains if contains is None else contains
+    if not needed and not (contains and n <= MAX_CONTAINS_LINE):
+        return None
+    for phrases, expression in needed:
+        if any(phrase in lowered for phrase in phrases):
+            m = expression.match(line)
+            if m is not None:
+                return pats.groups.get(m.lastgroup or "", "page-chrome")
+    if n <= MAX_CONTAINS_LINE:
+        for phrase, category in contains:
+            if phrase in lowered:
+                return category
+    return None
+
+
+def _present(text: str, pats: Patterns) -> tuple[Needed, Contained]:
+    """The needed-phrase expressions and the contained phrases whose phrases ``text`` holds (a
+    line's lower-cased text is part of its text's: only these can match one of its lines)."""
+    lowered = text.lower()
+    needed = [(phrases, rx) for phrases, rx in pats.needed if any(phrase in lowered for phrase in phrases)]
+    contains = [(phrase, category) for phrase, category in pats.contains if phrase in lowered]
+    return needed, contains
 
 
 def field_findings(tf: TextField, pats: Patterns) -> list[Finding]:
@@ -227,6 +925,7 @@ def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Findi
     out: list[Finding] = []
     for start, end, category in hits:
         line, column = tf.position(start)
+        cut = removal(tf.text, start, end)
         out.append(
             CATEGORY_RULES[category].finding(
                 tf.record.path,
@@ -236,7 +935,8 @@ def _findings(tf: TextField, hits: Sequence[tuple[int, int, str]]) -> list[Findi
                 column=column,
                 evidence=tf.text[start:end],
                 span=(start, end),
-                fix="",
+                fix=None if cut is None else replace_text(tf.field, cut[0], cut[1], ""),
+                fix_message="remove the line",
             )
         )
     return out
@@ -251,7 +951,10 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
         # What _wanted says (kind is the field with "[]" for its indexes); it is still asked when
         # the option holds something unhashable, so that such a configuration fails as it did.
         if (field in wanted or kind in wanted) if wanted is not None else _wanted(field, fields):
-            if kind == "body" or len(text) > _HITS.max_chars:
+            if kind == "body":
+                hits = tuple(boilerplate_lines(text, pats))
+                rec.derived["boilerplate_body"] = (text, pats, hits)  # for line_fingerprints
+            elif len(text) > _HITS.max_chars:
                 hits = tuple(boilerplate_lines(text, pats))
             elif (seen := known.get(text)) is not None:
                 hits = seen  # a title or excerpt met before (related items are other clippings)
@@ -265,16 +968,280 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
 _HITS: ShortTextMemo[tuple[tuple[int, int, str], ...]] = ShortTextMemo()
 
 
+# ---------------------------------------------------------------- repeated lines (B201)
+#
+# Per file (the columns hook, in the workers): a 64-bit hash of each body line that could be site
+# furniture, after normalising what changes from page to page (digits, month and day names, case,
+# white space), with where the line is. In the corpus stage: the distinct files of each provider
+# holding each hash are counted (one pass, hash grouping: O(N)); a line in at least
+# ``repeat_min_files`` files and ``repeat_min_share`` of the provider's files is reported in each.
+
+REPEAT_OPTIONS = {
+    "repeat_min_files": 4,  # a quote cited twice or thrice is not furniture
+    "repeat_min_share": 0.25,  # of the provider's clippings with a body: a template's lines are on most pages
+    "repeat_min_chars": 12,  # shorter lines ("Photo", "Analysis") are headings as often as furniture
+    "repeat_max_chars": 500,  # longer lines are paragraphs; cookie banners fit
+    "repeat_max_related": 10,  # other files named in a finding (the message gives the count)
+}
+LINE_COLUMNS = ("line_hashes", "line_spans", "line_provider", "line_doc")
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=8)
+def _letters(n: int) -> re.Pattern[str]:
+    """Matches a text that holds at least ``n`` letters (it stops at the n-th)."""
+    return re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{n}}}")
+
+
+_MONTHS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril"
+    r"|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|septiembre|octubre|noviembre|diciembre|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b"
+)
+# Tokens of a date or time once digits are 0 and months are <m>: "0", "0:0", "0/0/0", "<m>", "am",
+# "gmt" ... A line made of these and fewer than four other words is a date stamp or a dateline.
+_DATE_TOKEN = re.compile(
+    r"[0:/.,()\-–—|]*(?:<m>|0|am|pm|a\.m\.|p\.m\.|gmt|utc|bst|cet|cest|est|edt|cst|cdt|pst|pdt|et|pt|ist|jst)?"
+    r"[0:/.,()\-–—|]*"
+)
+# "WASHINGTON (AP) —", "LONDON, March 3 (Reuters) -": a dateline on a line of its own.
+_DATELINE = re.compile(r"[A-Z][A-Z .'’-]{1,40}(?:,[^()\n]{0,30})?(?: ?\([\w .&’'-]{1,30}\))? ?[-—–:]*")
+
+
+def repeat_key(line: str, min_chars: int, max_chars: int) -> str | None:
+    """The line as its repeats are compared (lower case, white space collapsed, digits 0, month
+    and day names <m>), or None when it is not counted: too short or too long, a date stamp or
+    a dateline ("Updated March 3, 2021 10:15 am ET", "WASHINGTON (AP) —"), or data (half its
+    words hold digits: "Arsenal 2 Chelsea 1")."""
+    stripped = line.strip()
+    if not min_chars <= len(stripped) <= max_chars:
+        return None
+    key = " ".join(stripped.lower().split())
+    if _DIGITS.search(key):
+        tokens = key.split()
+        if 2 * sum(1 for t in tokens if _DIGITS.search(t)) >= len(tokens):
+            return None  # data (scores, codes, tables): lines that differ in their numbers differ
+        key = _MONTHS.sub("<m>", _DIGITS.sub("0", key))
+        tokens = key.split()
+        words = [t for t in tokens if not _DATE_TOKEN.fullmatch(t)]
+        if len(words) < len(tokens) and len(words) < 4:
+            return None
+    if _letters(min_chars // 2).match(key) is None:
+        return None  # fewer letters than that
+    if _DATELINE.fullmatch(stripped):
+        return None
+    return key
+
+
+def line_hash(key: str) -> int:
+    """A stable 64-bit hash of a repeat key (the same in every process and run: issue 19's index
+    may keep them)."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def provider_key(data: object) -> str | None:
+    """Whose site a clipping comes from: provider.domain, else provider.name, else webUrl's host."""
+    if not isinstance(data, dict):
+        return None
+    provider = data.get("provider")
+    if isinstance(provider, dict):
+        for key in ("domain", "name"):
+            value = provider.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip().lower()
+    url = data.get("webUrl")
+    if isinstance(url, str) and url:
+        host = url_host(url)
+        if host:
+            return host.lower().removeprefix("www.")
+    return None
+
+
+def line_fingerprints(rec: Record, ctx: Context) -> dict[str, Any]:
+    """The columns of B201: the body's countable lines as packed hashes (``<u8`` each) and spans
+    (``<u4`` start, end, file line, column each), the provider and the normalised title. Lines a
+    pattern already reports (B101-B109) are left out: they are reported once."""
+    provider = provider_key(rec.data)
+    body = rec.body
+    if provider is None or not body.strip():
+        return {}
+    opts = {**REPEAT_OPTIONS, **ctx.options}
+    min_chars, max_chars = int(opts["repeat_min_chars"]), int(opts["repeat_max_chars"])
+    pats = patterns_from(ctx.options)
+    kept = rec.derived.get("boilerplate_body")
+    if kept is not None and kept[0] is body and kept[1] is pats:
+        hits: tuple[tuple[int, int, str], ...] = kept[2]
+    else:
+        hits = tuple(boilerplate_lines(body, pats)) if _body_wanted(ctx.options) else ()
+    reported = {start for start, _end, _category in hits}
+    hashes: array[int] = array("Q")
+    spans: array[int] = array("I")
+    for start, _end, line in _lines(body):
+        key = repeat_key(line, min_chars, max_chars)
+        if key is None:
+            continue
+        at = start + (len(line) - len(line.lstrip()))
+        if at in reported:
+            continue
+        file_line, column = rec.body_position(at)
+        hashes.append(line_hash(key))
+        spans.extend((at, at + len(line.strip()), file_line, column))
+    if hashes.itemsize != 8 or spans.itemsize != 4:  # pragma: no cover - every platform we run on
+        raise RuntimeError("array sizes")
+    title = rec.data.get("title") if isinstance(rec.data, dict) else None
+    return {
+        "line_hashes": _little(hashes),
+        "line_spans": _little(spans),
+        "line_provider": provider,
+        # which article this is: versions of one article (same title) count once
+        "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
+    }
+
+
+def _little(values: array[int]) -> bytes:
+    import sys
+
+    if sys.byteorder != "little":  # pragma: no cover
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _body_wanted(options: Mapping[str, Any]) -> bool:
+    fields, wanted = _fields_from(options)
+    return ("body" in wanted) if wanted is not None else _wanted("body", fields)
+
+
+def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    """B201 over the corpus: see the comment above REPEAT_OPTIONS."""
+    opts = {**REPEAT_OPTIONS, **ctx.options}
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
+        return
+    paths = rows["_path"].astype(str).tolist()
+    providers, names = pd.factorize(rows["line_provider"].astype(str))
+    totals = ctx.run.get("totals")
+    if totals is None:
+        per_provider = np.bincount(providers, minlength=len(names))
+    else:  # the tables hold part of the corpus (the corpus index): its clippings per provider, summed
+        per_provider = np.array([int(totals.get(PROVIDER_TOTAL + str(n), 0)) for n in names], dtype=np.int64)
+    blobs = rows["line_hashes"].tolist()
+    counts = np.array([len(b) // 8 if isinstance(b, bytes) else 0 for b in blobs], dtype=np.int64)
+    if not counts.sum():
+        return
+    hashes = np.frombuffer(b"".join(b for b in blobs if isinstance(b, bytes)), dtype="<u8")
+    owner = np.repeat(np.arange(len(paths)), counts)
+    position = np.arange(len(hashes)) - np.repeat(np.cumsum(counts) - counts, counts)
+    lines = pd.DataFrame({"p": providers[owner], "h": hashes, "f": owner, "i": position})
+    once = lines.drop_duplicates(["f", "h"])  # a file counts once per line
+    min_files = int(opts["repeat_min_files"])
+    share = float(opts["repeat_min_share"])
+    size = once.groupby(["p", "h"], sort=False)["f"].transform("size").to_numpy()
+    needed = np.maximum(min_files, np.ceil(share * per_provider[once["p"].to_numpy()]))
+    frequent = once[size >= needed]
+    if frequent.empty:
+        return
+    # Versions of one article (re-posts, updates) share all their lines, furniture or not: files
+    # with the same title (normalised as lines are) count once. A file without a title is itself.
+    docs = rows["line_doc"].tolist() if "line_doc" in rows.columns else [None] * len(paths)
+    doc_ids = [d if isinstance(d, str) and d else f"\x00{k}" for k, d in enumerate(docs)]
+    doc_codes, _ = pd.factorize(pd.Series(doc_ids, dtype=object))
+    frequent = frequent.assign(doc=doc_codes[frequent["f"].to_numpy()])
+    distinct = frequent.groupby(["p", "h"], sort=False)["doc"].transform("nunique").to_numpy()
+    frequent = frequent[distinct >= min_files]
+    if frequent.empty:
+        return
+    hit = lines.merge(frequent[["p", "h"]].drop_duplicates(), on=["p", "h"])
+    max_related = int(opts["repeat_max_related"])
+    span_blobs = rows["line_spans"].tolist()
+    for _key, group in hit.groupby(["p", "h"], sort=False):
+        p = int(group["p"].to_numpy()[0])
+        members = sorted(set(group["f"].tolist()), key=lambda f: paths[f])
+        provider = str(names[p])
+        of = int(per_provider[p])
+        places = sorted(zip(group["f"].tolist(), group["i"].tolist(), strict=True), key=lambda t: (paths[t[0]], t[1]))
+        for f, i in places:
+            start, end, file_line, column = np.frombuffer(span_blobs[f], dtype="<u4")[4 * i : 4 * i + 4].tolist()
+            others = [paths[g] for g in members if g != f]
+            yield B201.finding(
+                paths[f],
+                f"this line recurs in {len(members)} of the {of} clippings of provider {provider!r}: site furniture "
+                f"(also in {listing(others)})",
+                field="body",
+                line=int(file_line),
+                column=int(column),
+                span=(int(start), int(end)),
+                related=others[:max_related],
+            )
+
+
+# B201 for the corpus index (``CorpusKeys``, one step): whether a line of a file is furniture
+# depends only on the files holding the same line hash under the same provider (a key each),
+# and on how many clippings that provider has in the whole corpus (a total per provider).
+PROVIDER_TOTAL = "clippings of "
+
+
+def _line_rows(tables: Tables) -> pd.DataFrame | None:
+    files = tables.get("files")
+    if files is None or files.empty or not set(LINE_COLUMNS) <= set(files.columns):
+        return None
+    return files[files["line_provider"].notna()]
+
+
+def repeat_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Join keys: each (provider, hashed line) of a file, as B201 groups them."""
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
+        return all_keys([])
+    records: list[int] = []
+    keys: list[str] = []
+    for record, provider, blob in zip(
+        rows["_record"].tolist(), rows["line_provider"].astype(str).tolist(), rows["line_hashes"].tolist(), strict=True
+    ):
+        if isinstance(blob, bytes) and blob:
+            for h in np.unique(np.frombuffer(blob, dtype="<u8")).tolist():
+                records.append(record)
+                keys.append(f"{provider}\x00{h:016x}")
+    return all_keys([key_rows(pd.Series(records, dtype="int64"), "line", keys)])
+
+
+def repeat_totals(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Totals: one clipping of its provider, per file that has one (a column per provider; a
+    file counts only under its own)."""
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
+        return pd.DataFrame({"_record": pd.Series(dtype="int64")})
+    own = pd.get_dummies(PROVIDER_TOTAL + rows["line_provider"].astype(str), dtype="int64")
+    return own.where(own == 1).assign(_record=rows["_record"].to_numpy(dtype="int64"))
+
+
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    yield from check_range(options, "repeat_min_files", 2)
+    yield from check_range(options, "repeat_min_share", 0, 1)
+    yield from check_range(options, "repeat_min_chars", 1)
+    yield from check_range(options, "repeat_max_chars", 1)
+    yield from check_range(options, "repeat_max_related", 0)
+
+
 def warm(ctx: Context) -> None:
-    """Compile the patterns ahead: the check's one first-use cost (~0.1 s)."""
-    patterns_from(ctx.options)
+    """Compile the patterns ahead: the check's one first-use cost (~0.3 s)."""
+    patterns_from(ctx.options).prepare()
 
 
 CHECK = Check(
     name="boilerplate",
-    rules=tuple(CATEGORY_RULES.values()),
-    doc="Lines of web-page chrome (comment forms, share/subscribe prompts, cookie notices, 'Read more').",
+    rules=(*CATEGORY_RULES.values(), B201),
+    doc="Lines of web-page chrome (comment forms, share/subscribe prompts, cookie notices, navigation, "
+    "copyright and log-in lines, 'Read more') and lines that recur across a provider's clippings.",
     record=check_record,
+    columns=line_fingerprints,
+    column_names=LINE_COLUMNS,
+    corpus=repeated_lines,
+    corpus_keys=CorpusKeys(repeat_keys, transitive=False, totals=repeat_totals),
     warm=warm,
-    options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS)},
+    validate=validate,
+    options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS), **REPEAT_OPTIONS},
 )

@@ -36,7 +36,7 @@ from qa.crossrec import (
     text_key,
     title_key,
 )
-from qa.findings import Finding, rule
+from qa.findings import Finding, replace_text, rule
 from qa.urls import url_key
 
 C101 = rule(
@@ -45,6 +45,8 @@ C101 = rule(
     "consistency",
     "warning",
     "A related item links to a clipping of the corpus but disagrees with it on title, publishedDateTime or provider.",
+    fix="Copy the title from the clipping it links to (the fix), or correct the clipping.",
+    applicability="unsafe",
 )
 C102 = rule(
     "C102",
@@ -299,7 +301,8 @@ def related_findings(tables: dict[str, pd.DataFrame], locate: Locate | None = No
                 f"{item}.title {link} ({_where(other, 'title', locate)}): here {a!r}, there {b!r}",
                 field=f"{item}.title",
                 evidence=a,
-                fix=b if isinstance(b, str) else None,
+                fix=replace_text(f"{item}.title", 0, len(a), b) if isinstance(a, str) and isinstance(b, str) else None,
+                fix_message="copy the title of the clipping it links to",
                 related=[other],
             )
         if bad_date.iat[i]:
@@ -353,7 +356,7 @@ def _names(files: pd.DataFrame, pattern: str) -> tuple[pd.Series, pd.Series]:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"consistency.file_name_pattern {pattern!r} is not a regular expression: {exc}") from exc
-    names = basenames(files["_path"])
+    names = basenames(files["_path"]).astype("string")
     return names, names.str.fullmatch(compiled).fillna(False).astype(bool)
 
 

@@ -15,6 +15,10 @@ every field (see :mod:`qa.textfields`):
   re-inserting the joiner gives a fully-qualified RGI emoji (the ``emoji`` package
   knows the list), so "🚗💨" is left alone (warning, with the repaired text).
 * E209: text not in Unicode NFC (info).
+* E210-E216: invisible and format characters, each with its fix (remove it): zero-width
+  space, ZWNJ and ZWJ outside emoji sequences and the scripts that use them, word joiner,
+  soft hyphen, U+FEFF inside the text, bidi embeddings/overrides/isolates (the "trojan
+  source" trick) and other invisible format characters (bidi marks, fillers).
 
 Pure-ASCII text is skipped at once (none of these can occur in it, bar tags,
 entities and controls, which one precompiled regex screens for).
@@ -36,7 +40,7 @@ from ftfy.badness import is_bad
 
 from qa.checks import Check, Context
 from qa.corpus import Record
-from qa.findings import Finding, Rule, rule
+from qa.findings import Finding, Rule, replace_text, rule, shorten
 from qa.textfields import TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
 
 E201 = rule(
@@ -46,6 +50,7 @@ E201 = rule(
     "error",
     'Mojibake: UTF-8 text that was decoded as cp1252 or latin-1 ("donâ€™t", "CafÃ©"); the fix is ftfy\'s repair.',
     fix="Use the repaired text proposed in the finding (ftfy's fix_and_explain).",
+    applicability="safe",
 )
 E202 = rule(
     "E202",
@@ -61,6 +66,7 @@ E203 = rule(
     "error",
     "A C0 or C1 control character (other than newline, tab and carriage return) in the text.",
     fix="Remove the control character.",
+    applicability="safe",
 )
 E204 = rule(
     "E204",
@@ -83,6 +89,7 @@ E206 = rule(
     "warning",
     "An HTML character reference (&amp;, &#8217;) left in plain text.",
     fix="Replace it by the character it stands for (the finding's fix).",
+    applicability="safe",
 )
 E207 = rule(
     "E207",
@@ -90,7 +97,8 @@ E207 = rule(
     "encoding",
     "warning",
     "An HTML tag (<br>, <p>, <a href=...>) left in plain text.",
-    fix="Remove the tag.",
+    fix="Remove the tag (a <br> becomes a line break).",
+    applicability="unsafe",
 )
 E208 = rule(
     "E208",
@@ -99,6 +107,7 @@ E208 = rule(
     "warning",
     'Emoji that form one RGI emoji ZWJ sequence once U+200D is put back ("👨🚀" for 👨‍🚀): joiners stripped.',
     fix="Insert U+200D ZERO WIDTH JOINER between them (the finding's fix).",
+    applicability="safe",
 )
 E209 = rule(
     "E209",
@@ -107,6 +116,74 @@ E209 = rule(
     "info",
     "Text not in Unicode normalization form C (decomposed accents, compatibility singletons).",
     fix="Normalize to NFC.",
+    applicability="safe",
+)
+
+E210 = rule(
+    "E210",
+    "zero-width-space",
+    "encoding",
+    "warning",
+    "U+200B ZERO WIDTH SPACE: invisible; it splits words for search and breaks string matching.",
+    fix="Remove it (the finding's fix).",
+    applicability="safe",
+)
+E211 = rule(
+    "E211",
+    "stray-zero-width-joiner",
+    "encoding",
+    "warning",
+    "U+200C ZWNJ or U+200D ZWJ outside an emoji sequence and outside the scripts that use them "
+    "(Arabic, Persian, Indic, ...): invisible debris.",
+    fix="Remove it (the finding's fix).",
+    applicability="unsafe",
+)
+E212 = rule(
+    "E212",
+    "word-joiner",
+    "encoding",
+    "warning",
+    "U+2060 WORD JOINER or an invisible math operator (U+2061-U+2064): invisible in prose.",
+    fix="Remove it (the finding's fix).",
+    applicability="safe",
+)
+E213 = rule(
+    "E213",
+    "soft-hyphen",
+    "encoding",
+    "warning",
+    "U+00AD SOFT HYPHEN: an invisible hyphenation hint left from HTML; it breaks search and matching.",
+    fix="Remove it (the finding's fix).",
+    applicability="safe",
+)
+E214 = rule(
+    "E214",
+    "bom-inside-text",
+    "encoding",
+    "warning",
+    "U+FEFF (byte-order mark / zero width no-break space) inside the text: a BOM from a pasted file.",
+    fix="Remove it (the finding's fix).",
+    applicability="safe",
+)
+E215 = rule(
+    "E215",
+    "bidi-control",
+    "encoding",
+    "error",
+    "A bidirectional embedding, override or isolate (U+202A-U+202E, U+2066-U+2069): it reorders how the "
+    'text is shown (the "trojan source" trick).',
+    fix="Remove it (the finding's fix).",
+    applicability="unsafe",
+)
+E216 = rule(
+    "E216",
+    "invisible-format-character",
+    "encoding",
+    "warning",
+    "Another invisible character: bidi marks (U+200E, U+200F, U+061C), Hangul fillers, deprecated format "
+    "controls (U+206A-U+206F), interlinear annotation marks, U+180E.",
+    fix="Remove it (the finding's fix).",
+    applicability="unsafe",
 )
 
 MAX_FINDINGS_PER_FIELD = 20
@@ -248,6 +325,99 @@ def _join_run(
         i = j
 
 
+# ---------------------------------------------------------------- invisible characters
+
+# Every character E210-E216 may report (a class of ranges: fast to scan); each hit is then judged
+# in its context (a ZWJ inside an emoji sequence, a ZWNJ in Persian, a mark in Hebrew are fine).
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\u3164\ufeff\uffa0\ufff9-\ufffb]+"
+)
+# Scripts whose shaping uses ZWJ/ZWNJ (Hebrew and Arabic to Mongolian, the Indic scripts, Tibetan,
+# Myanmar, Khmer, the Arabic presentation forms) and those that mark word breaks with ZWSP.
+_JOINING = re.compile("[\u0590-\u0dff\u0f00-\u0fff\u1000-\u109f\u1780-\u18af\ua8e0-\ua8ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_WORD_BREAKING = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_MONGOLIAN = re.compile("[\u1800-\u18af]")
+_EMOJI_TAIL = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_BIDI_OVERRIDES = "\u202d\u202e"
+_INVISIBLE_NAMES = {
+    "\u00ad": "soft hyphen",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u180e": "MONGOLIAN VOWEL SEPARATOR",
+    "\u200b": "zero width space",
+    "\u200c": "zero width non-joiner",
+    "\u200d": "zero width joiner",
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2060": "word joiner",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+    "\ufeff": "byte-order mark",
+}
+
+
+def _invisible_rule(text: str, i: int, rtl_text: bool) -> Rule | None:
+    """The rule the invisible character ``text[i]`` breaks, or None where it belongs."""
+    c = text[i]
+    before = text[i - 1] if i > 0 else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    near = before + after
+    if c == "\u00ad":
+        return E213
+    if c == "\ufeff":
+        return E214
+    if c == "\u200b":
+        return None if _WORD_BREAKING.search(near) else E210
+    if c in "\u200c\u200d":
+        if _JOINING.search(near):
+            return None
+        emoji_before = before and (_emoji_element().match(before) or _EMOJI_TAIL.match(before))
+        if c == "\u200d" and emoji_before and after and _emoji_element().match(after):
+            return None  # inside an emoji ZWJ sequence
+        return E211
+    if c == "\u2060" or "\u2061" <= c <= "\u2064":
+        return E212
+    if "\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069":
+        # Overrides reorder even left-to-right text (the trojan-source trick): always reported.
+        # Embeddings and isolates are legitimate in text that holds right-to-left letters.
+        return E215 if c in _BIDI_OVERRIDES or not rtl_text else None
+    if c in "\u200e\u200f\u061c":
+        return None if _RTL.search(near) else E216
+    if c == "\u180e":
+        return None if _MONGOLIAN.search(near) else E216
+    return E216  # Hangul fillers, deprecated format controls, interlinear annotation marks
+
+
+def invisible_spans(text: str) -> Iterator[tuple[int, int, Rule]]:
+    """(start, end, rule) of each run of one kind of misplaced invisible character."""
+    rtl_text: bool | None = None
+    for m in _INVISIBLE.finditer(text):
+        if rtl_text is None:
+            rtl_text = _RTL.search(text) is not None
+        run_start, run_rule = -1, None
+        for i in range(m.start(), m.end()):
+            r = _invisible_rule(text, i, rtl_text)
+            if r is not run_rule or (r is not None and text[i] != text[run_start]):
+                if run_rule is not None:
+                    yield run_start, i, run_rule
+                run_start, run_rule = i, r
+        if run_rule is not None:
+            yield run_start, m.end(), run_rule
+
+
+def _invisible_name(c: str) -> str:
+    known = _INVISIBLE_NAMES.get(c)
+    return known if known is not None else unicodedata.name(c, f"U+{ord(c):04X}")
+
+
 # ---------------------------------------------------------------- mojibake
 
 
@@ -315,6 +485,7 @@ def _nfc_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix: str | None) -> Finding:
     line, column = tf.position(start)
+    old = shorten(tf.text[start:end], 60)
     return r.finding(
         tf.record.path,
         message,
@@ -323,7 +494,8 @@ def _finding(tf: TextField, r: Rule, start: int, end: int, message: str, *, fix:
         column=column,
         evidence=tf.text[max(0, start - 20) : end + 20],
         span=(start, end),
-        fix=fix,
+        fix=None if fix is None else replace_text(tf.field, start, end, fix),
+        fix_message=None if fix is None else f"replace {old!r} with {shorten(fix, 60)!r}" if fix else f"remove {old!r}",
     )
 
 
@@ -358,6 +530,15 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
             codes = " ".join(f"U+{ord(c):04X}" for c in m.group()[:8])
             fix = "" if kind == "ctrl" else None
             out.append(_finding(tf, r, m.start(), m.end(), f"{what} ({codes}) in the text", fix=fix))
+    if ("\xad" in text) if plain else _INVISIBLE.search(text) is not None:
+        for start, end, r in invisible_spans(text):
+            c = text[start]
+            count = f"{end - start} x " if end - start > 1 else ""
+            out.append(
+                _finding(
+                    tf, r, start, end, f"invisible {count}{_invisible_name(c)} (U+{ord(c):04X}) in the text", fix=""
+                )
+            )
     if "&" in text or "<" in text:
         for hm in _HTML.finditer(text):
             if hm.lastgroup == "entity":
@@ -367,6 +548,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
                     continue  # not a known reference: "AT&T;"-like text
                 out.append(_finding(tf, E206, hm.start(), hm.end(), f"HTML entity {ref} for {value!r}", fix=value))
             else:
+                if _in_code_string(text, hm.start()):
+                    continue  # markup quoted in a code sample is the code's, not a leftover
                 tag = hm.group()
                 fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
                 out.append(
@@ -396,9 +579,9 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
     return out
 
 
-# Deleting these bytes from Windows-1252 text (ASCII is) leaves its mojibake leads and control
-# characters (ASCII text has no lead: what is left are its controls).
-_NOT_LEAD_OR_CTRL = cp1252_bytes_not_in(re.compile(f"{_LEAD.pattern}|{_ASCII_CTRL.pattern}"))
+# Deleting these bytes from Windows-1252 text (ASCII is) leaves its mojibake leads, control
+# characters and soft hyphens (ASCII text has no lead: what is left are its controls).
+_NOT_LEAD_OR_CTRL = cp1252_bytes_not_in(re.compile(f"{_LEAD.pattern}|{_ASCII_CTRL.pattern}|\xad"))
 
 
 def quiet_text(text: str) -> bool:
@@ -407,8 +590,9 @@ def quiet_text(text: str) -> bool:
 
     Text encodable in Windows-1252 (``is_plain``; ASCII is) holds no emoji joiners to restore,
     nothing outside NFC, no U+FFFD, surrogates, private-use or C1 characters, so only mojibake
-    (which needs one of ``_LEAD``'s characters), ASCII controls (E203) and HTML (E206/E207, which
-    need "&" or "<") can be found in it. In ASCII, ``isprintable`` rules out every control in one C
+    (which needs one of ``_LEAD``'s characters), ASCII controls (E203), soft hyphens (E213, the one
+    invisible character Windows-1252 has) and HTML (E206/E207, which need "&" or "<") can be found
+    in it. In ASCII, ``isprintable`` rules out every control in one C
     call (it stops at the first newline of a body); else a bytes ``translate`` of the encoded text
     keeps the controls and leads, if any.
     """
@@ -418,6 +602,23 @@ def quiet_text(text: str) -> bool:
         return text.isprintable() or not text.encode("ascii").translate(None, _NOT_LEAD_OR_CTRL)
     encoded = cp1252(text)
     return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
+
+
+_CODE_LINE = re.compile(r"\s*(?:>>>|\$ |#|[A-Za-z_][\w.]*\s*=[^=]|[A-Za-z_][\w.]*\()")
+
+
+def _in_code_string(text: str, at: int) -> bool:
+    """The tag at ``at`` sits inside a string literal of a line of code (``>>> tree =
+    html.fromstring('<html>...')``, ``'# DEBUG: <h2 ...>'``): an odd number of quotes of one kind
+    before it on its line, and the line reads as code (a prompt, a comment, an assignment or a
+    call at its start, or it opens with the quote)."""
+    start = text.rfind("\n", 0, at) + 1
+    before = text[start:at]
+    quoted = before.count("'") % 2 == 1 or before.count('"') % 2 == 1
+    if not quoted:
+        return False
+    head = before.lstrip()
+    return head[:1] in "'\"" or _CODE_LINE.match(before) is not None
 
 
 def shorten_tag(tag: str) -> str:
@@ -442,7 +643,7 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
 
 CHECK = Check(
     name="encoding",
-    rules=(E201, E202, E203, E204, E205, E206, E207, E208, E209),
+    rules=(E201, E202, E203, E204, E205, E206, E207, E208, E209, E210, E211, E212, E213, E214, E215, E216),
     doc="Character-level damage in text fields: mojibake, lost characters, controls, HTML leftovers, "
     "stripped emoji joiners, non-NFC text.",
     record=check_record,

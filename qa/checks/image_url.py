@@ -23,13 +23,22 @@ corpus stage.
   ``max-dimension`` (20,000).
 * I106 the same URL illustrates ``shared-threshold`` or more different stories
   (distinct canonical webUrls of the clippings or related items that carry it).
+* I112 the url has a character RFC 3986 allows only percent-encoded (``"``, ``<``,
+  ``>``, a backslash, ...); I113 it carries user-info (credentials; the finding masks
+  the secret); I114 its host points into a private network (a non-public address in
+  any spelling, or a local-only name such as ``localhost``), unless the host is on the
+  ``online-allow`` list. One implementation with the schema's S114-S116 for the other
+  URL fields: :func:`qa.urls.url_issues`.
 
 Online (``--online`` or ``online = true``), in the corpus stage, over the distinct
 URLs (see :mod:`qa.checks._imagefetch`): I107 the final status is not 2xx, I108
 the answer is not an image (Content-Type not ``image/*``, empty body, bytes that
 are no image), I109 the URL cannot be fetched (connection refused or reset,
 timeout, redirect loop, too many redirects), I110 the declared size differs from
-the real one read from the first bytes.
+the real one read from the first bytes, I111 the URL (or a redirect hop) was not
+requested: its host resolves to an address that is not on the public internet, or
+its port or scheme is not allowed (``allowed-ports``, ``allowed-schemes``; the
+``online-allow`` list opens hosts). URLs with an I114 finding are not requested at all.
 
 Run-level facts (no network, deadline reached, interrupted) are not findings:
 they are appended to ``ctx.run["notices"]`` (a list the pipeline creates for the
@@ -56,7 +65,18 @@ from qa.corpus import Record
 from qa.crossrec import all_keys, key_rows
 from qa.findings import Finding, rule
 from qa.schema import MappingSpec, Schema, load_schema
-from qa.urls import url_key
+from qa.urls import (
+    CHARACTERS,
+    CREDENTIALS,
+    NO_ALLOW,
+    PRIVATE_HOST,
+    AllowList,
+    UrlIssue,
+    allow_list,
+    redact_url,
+    url_issues,
+    url_key,
+)
 
 if TYPE_CHECKING:  # the prober (aiohttp) is imported only by an online run
     from qa.checks._imagefetch import Probe, Settings
@@ -120,6 +140,43 @@ I110 = rule(
     "Online: the declared width/height differ from the real size of the image.",
 )
 
+I111 = rule(
+    "I111",
+    "image-url-refused",
+    "image_url",
+    "error",
+    "Online: the image URL was not requested, because its host resolves to (or a redirect leads to) an address "
+    "that is not on the public internet, or its port or scheme is not allowed; nothing was sent to it.",
+    fix="Fix the URL; if the host is your own image server, allow it with --online-allow HOST:PORT.",
+)
+I112 = rule(
+    "I112",
+    "image-url-unescaped-character",
+    "image_url",
+    "error",
+    "An image url has a character RFC 3986 allows only percent-encoded "
+    "(a quote, < >, a backslash, { | } ^ or a backtick, a bad % escape, an invisible formatting character).",
+    fix='Percent-encode the character (" is %22), or cut it if it is left-over markup.',
+)
+I113 = rule(
+    "I113",
+    "image-url-credentials",
+    "image_url",
+    "error",
+    "An image url carries user-info (user:password@ or token@) before its host; the finding masks the secret.",
+    fix="Remove the user-info; if it was a real password or token, revoke it.",
+)
+I114 = rule(
+    "I114",
+    "image-url-private-host",
+    "image_url",
+    "error",
+    "An image url's host points into a private network: a loopback, private, link-local ... address in any "
+    "spelling (0x7f.1, 2130706433, [::ffff:10.0.0.1]) or a local-only name (localhost, *.internal); "
+    "not reported for a host on the online-allow list.",
+)
+_ISSUE_RULES = {CHARACTERS: I112, CREDENTIALS: I113, PRIVATE_HOST: I114}
+
 UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob")
 
 OPTIONS: dict[str, Any] = {
@@ -139,7 +196,19 @@ OPTIONS: dict[str, Any] = {
     "cache-ttl": 7 * 24 * 3600,  # seconds a success is trusted
     "cache-ttl-failure": 3600,  # seconds a failure is trusted
     "size-tolerance": 0,  # pixels of difference allowed before I110
+    # where the online check may send requests, besides the hosts of the online-allow list
+    "allowed-ports": [80, 443],
+    "allowed-schemes": ["http", "https"],
 }
+
+
+def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    ports = options.get("allowed-ports", [])
+    if not ports or any(isinstance(p, bool) or not 1 <= p <= 65535 for p in ports):
+        yield "allowed-ports", "expected a non-empty list of ports from 1 to 65535"
+    schemes = options.get("allowed-schemes", [])
+    if not schemes or any(s.lower() not in ("http", "https") for s in schemes):
+        yield "allowed-schemes", 'expected a non-empty list of "http" and "https"'
 
 
 def _int(value: Any) -> int | None:
@@ -316,6 +385,7 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
     if not isinstance(schema, Schema):  # a check called outside a run (tests, tools)
         schema = _default_schema(ctx.run.get("schema_dir"))
     limit = int(ctx.get("max-dimension"))
+    allow = run_allow_list(ctx)
     for fld, item in image_items(schema, rec.data):
         url, width, height = item.get("url"), item.get("width"), item.get("height")
         if (
@@ -325,20 +395,31 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
             and 0 < height <= limit
             and type(url) is str
             and syntax_problem(url) is None
+            and not url_issues(url)
         ):
             continue
-        yield from image_findings(rec.path, fld, url, width, height, limit)
+        yield from image_findings(rec.path, fld, url, width, height, limit, allow)
 
 
-def image_findings(path: str, fld: str, raw: Any, width: Any, height: Any, limit: int) -> Iterator[Finding]:
-    """I101-I105 of one image (``fld`` is its field path, like ``images[0]``)."""
+def run_allow_list(ctx: Context) -> AllowList:
+    """The run's ``online-allow`` entries (validated when the configuration was read)."""
+    entries = ctx.run.get("online_allow")
+    return allow_list(tuple(entries)) if entries else NO_ALLOW
+
+
+def image_findings(
+    path: str, fld: str, raw: Any, width: Any, height: Any, limit: int, allow: AllowList = NO_ALLOW
+) -> Iterator[Finding]:
+    """I101-I105 and I112-I114 of one image (``fld`` is its field path, like ``images[0]``)."""
     if _missing(raw):
         yield I101.finding(path, "the image has no url", field=fld)
     elif isinstance(raw, str):
         bad = syntax_problem(raw)
         if bad:
             r, why = bad
-            yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=raw)
+            yield r.finding(path, f"image url: {why}", field=f"{fld}.url", evidence=redact_url(raw))
+        if bad is None or bad[0] is I102:
+            yield from url_issue_findings(path, f"{fld}.url", raw, allow)
     for dim, value in (("width", width), ("height", height)):
         if _missing(value):
             yield I104.finding(path, f"the image has no {dim}", field=fld)
@@ -352,6 +433,34 @@ def image_findings(path: str, fld: str, raw: Any, width: Any, height: Any, limit
             yield I105.finding(
                 path, f"image {dim} is {number}: larger than {limit} px", field=f"{fld}.{dim}", evidence=value
             )
+
+
+def url_issue_findings(path: str, fld: str, url: str, allow: AllowList) -> Iterator[Finding]:
+    """I112-I114 of an image url (qa.urls.url_issues); a private host on the allow-list is not one."""
+    issues = _reported_issues(url, allow)
+    secret = any(issue.kind == CREDENTIALS for issue in issues)
+    for issue in issues:
+        yield _ISSUE_RULES[issue.kind].finding(
+            path,
+            f"image url: {issue.message}",
+            field=fld,
+            evidence=redact_url(url),
+            span=None if secret else issue.span,  # a report's excerpt around the span would show the secret
+        )
+
+
+def _reported_issues(url: str, allow: AllowList) -> list[UrlIssue]:
+    """The URL's issues, less a private host that the allow-list allows."""
+    return [
+        i
+        for i in url_issues(url)
+        if not (i.kind == PRIVATE_HOST and i.host is not None and allow.allows(i.host, i.port or 0))
+    ]
+
+
+def _offline_refused(url: str, allow: AllowList) -> bool:
+    """Whether I114 reports this URL: it is not requested online (the guard would refuse it)."""
+    return any(i.kind == PRIVATE_HOST for i in _reported_issues(url, allow))
 
 
 def _str_values(series: pd.Series) -> np.ndarray:
@@ -413,7 +522,7 @@ def shared_findings(tables: Tables, threshold: int) -> Iterator[Finding]:
             f"this image url illustrates {len(pages[url])} different stories in {len(paths)} clippings "
             "(a placeholder or logo?)",
             field=f"{first[(url, ordered[0])]}.url",
-            evidence=url,
+            evidence=redact_url(url),
             related=ordered[1:],
         )
 
@@ -475,6 +584,9 @@ def settings_from(ctx: Context) -> Settings:
         max_retry_after=float(o["max-retry-after"]),
         deadline=float(o["deadline"]),
         read_bytes=bool(o["read-bytes"]),
+        allow=tuple(ctx.run.get("online_allow") or ()),
+        ports=tuple(int(p) for p in o["allowed-ports"]),
+        schemes=tuple(str(s).lower() for s in o["allowed-schemes"]),
     )
 
 
@@ -496,17 +608,18 @@ def _where(p: Probe) -> str:
 def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Finding]:
     usable: dict[str, list[dict[str, Any]]] = defaultdict(list)
     acceptable: dict[str, bool] = {}
+    allow = run_allow_list(ctx)
     for row in rows:
         url = _str(row.get("url"))
         if url is None:
             continue
         if url not in acceptable:
-            acceptable[url] = syntax_problem(url) is None
+            acceptable[url] = syntax_problem(url) is None and not _offline_refused(url, allow)
         if acceptable[url]:
             usable[url].append(row)
     if not usable:
         return
-    from qa.checks._imagefetch import Cache, probe_all
+    from qa.checks._imagefetch import REFUSED, Cache, probe_all
 
     o = ctx.options
     cache_dir = ctx.run.get("cache_dir") if o["cache"] else None
@@ -518,12 +631,17 @@ def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findin
     finally:
         cache.close()
     took = time.perf_counter() - t0
+    tolerance = int(o["size-tolerance"])
     if result.no_network:
+        refusals = {url: p for url, p in result.probes.items() if p.outcome == REFUSED}
         _notice(
             ctx,
-            f"image_url: no network (no host name resolves): {len(usable)} image URLs were not checked online; "
-            "the offline image checks ran",
+            f"image_url: no network (no host name resolves): {len(usable) - len(refusals)} image URLs were not "
+            "checked online; the offline image checks ran",
         )
+        for url, probe in refusals.items():  # refused by the policy, network or not
+            for row in usable[url]:
+                yield from _probe_findings(probe, row, tolerance)
         return
     if result.unfinished:
         _notice(
@@ -531,39 +649,42 @@ def online_findings(rows: list[dict[str, Any]], ctx: Context) -> Iterator[Findin
             f"image_url: deadline of {settings.deadline:g} s reached: {len(result.unfinished)} of {len(usable)} "
             "image URLs were not checked online",
         )
+    refused = f", {result.refused} refused (not on the public internet, or not allowed)" if result.refused else ""
     _notice(
         ctx,
         f"image_url: {len(usable)} distinct image URLs checked online in {took:.1f} s "
-        f"({result.fetched} fetched, {result.from_cache} from the cache)",
+        f"({result.fetched} fetched, {result.from_cache} from the cache{refused})",
     )
-    tolerance = int(o["size-tolerance"])
     for url, probe in result.probes.items():
         for row in usable[url]:
             yield from _probe_findings(probe, row, tolerance)
 
 
 def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[Finding]:
-    from qa.checks._imagefetch import BAD_URL, CONTENT_TYPE, DNS, EMPTY, NOT_IMAGE, OK, STATUS
+    from qa.checks._imagefetch import BAD_URL, CONTENT_TYPE, DNS, EMPTY, NOT_IMAGE, OK, REFUSED, STATUS
 
     path, fld = str(row.get("_path")), str(row.get("_field"))
     where = _where(p)
+    shown = redact_url(p.url)
     if p.outcome == OK:
         w, h = _int(row.get("width")) or 0, _int(row.get("height")) or 0
         real_w, real_h = p.width or 0, p.height or 0
         known = min(w, h, real_w, real_h) > 0
         if known and (abs(real_w - w) > tolerance or abs(real_h - h) > tolerance):
-            yield I110.finding(path, f"declared {w}×{h} but the image is {real_w}×{real_h}", field=fld, evidence=p.url)
+            yield I110.finding(path, f"declared {w}×{h} but the image is {real_w}×{real_h}", field=fld, evidence=shown)
         return
     if p.outcome == DNS:
-        yield I109.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=p.url)
+        yield I109.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=shown)
+    elif p.outcome == REFUSED:
+        yield I111.finding(path, f"image url not requested: {p.detail}", field=f"{fld}.url", evidence=shown)
     elif p.outcome == STATUS:
-        yield I107.finding(path, f"image url is broken: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+        yield I107.finding(path, f"image url is broken: {p.detail}{where}", field=f"{fld}.url", evidence=shown)
     elif p.outcome in (CONTENT_TYPE, EMPTY, NOT_IMAGE):
-        yield I108.finding(path, f"image url is not an image: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+        yield I108.finding(path, f"image url is not an image: {p.detail}{where}", field=f"{fld}.url", evidence=shown)
     elif p.outcome == BAD_URL:
-        yield I102.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=p.url)
+        yield I102.finding(path, f"image url: {p.detail}", field=f"{fld}.url", evidence=shown)
     else:
-        yield I109.finding(path, f"image url cannot be fetched: {p.detail}{where}", field=f"{fld}.url", evidence=p.url)
+        yield I109.finding(path, f"image url cannot be fetched: {p.detail}{where}", field=f"{fld}.url", evidence=shown)
 
 
 def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
@@ -585,10 +706,11 @@ def corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 CHECK = Check(
     name="image_url",
-    rules=(I101, I102, I103, I104, I105, I106, I107, I108, I109, I110),
+    rules=(I101, I102, I103, I104, I105, I106, I107, I108, I109, I110, I111, I112, I113, I114),
     doc=__doc__ or "",
     record=check_record,
     corpus=corpus,
     corpus_keys=CorpusKeys(corpus_keys, transitive=False),
     options=OPTIONS,
+    validate=validate,
 )

@@ -24,6 +24,9 @@ for L101), ``min_sentence_words``, ``min_score`` (identifier confidence for L102
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,8 +40,12 @@ from ftfy.badness import is_bad
 
 from qa.checks import Check, Context
 from qa.corpus import Record
-from qa.findings import Finding, rule
-from qa.textfields import ShortTextMemo, TextField, cp1252, cp1252_bytes_not_in, is_plain, record_fields
+from qa.findings import Finding, replace_text, rule
+from qa.lexical import TOKEN as _TOKEN
+from qa.lexical import cased_english_bytes, english_bytes, lexicons, scan, token_lines
+from qa.lexical import lower_words as _lower_words
+from qa.lexical import words as _words
+from qa.textfields import ShortTextMemo, TextField, cp1252, is_plain, record_fields, removal
 
 L101 = rule(
     "L101",
@@ -47,6 +54,7 @@ L101 = rule(
     "error",
     "A run of text in a script the corpus languages do not use (Chinese fused into an English sentence).",
     fix="Remove or translate the foreign text.",
+    applicability="unsafe",
 )
 L102 = rule(
     "L102",
@@ -55,6 +63,18 @@ L102 = rule(
     "error",
     "A sentence in another language written in the same script (a Spanish sentence in an English article).",
     fix="Remove or translate the sentence.",
+    applicability="unsafe",
+)
+
+L103 = rule(
+    "L103",
+    "foreign-line",
+    "language",
+    "error",
+    "A short line or a Title Case line (a heading, a menu item, a button) in another language written in the "
+    "same script ('Passwort vergessen?', 'Lire la suite', 'Giriş yap').",
+    fix="Remove or translate the line.",
+    applicability="unsafe",
 )
 
 # Scripts each language is written in (Unicode script names as the regex module knows them).
@@ -138,19 +158,6 @@ DEFAULT_TERMS = (
     "inter alia",
 )
 
-# English function words. Strong ones are not common words of the languages fastText
-# confuses English with; weak ones are ("in", "is", "was" are Dutch or German too).
-# A sentence with two strong, or one strong and three in all, is English and the
-# identifier is not asked (most sentences: this is the fast path).
-_EN_STRONG_WORDS = (
-    "the and that with from this which their they said has have had been were would will could should "
-    "its it's our your there what when who about after into than then these those also just more most "
-    "over only other some such very because between during while where being does did not can but "
-    "are you we how why like out all now new according it’s don’t didn’t isn’t won’t can’t there’s"
-)
-_EN_WEAK_WORDS = "a an at by for in is it of on to was as be he she we his her"
-EN_STRONG = frozenset(_EN_STRONG_WORDS.split())
-EN_WEAK = frozenset(_EN_WEAK_WORDS.split())
 _URL = regex.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)\b(?:/\S*)?"
@@ -164,7 +171,8 @@ _MAYBE_FOREIGN = re.compile(
     "[\u0370-\u1cff\u1f00-\u1fff\u2c00-\u2c5f\u2c80-\u2dff\u2e80-\u2fdf\u3040-\ua6ff\ua800-\ud7ff"
     "\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0001efff\U00020000-\U0003ffff]"
 )
-_URL_HINT = re.compile(r"://|www\.|@|\w\.\w")
+# Where _URL may match: a superset made of literals (cheap to look for; "\w\.\w" was not).
+_URL_HINT = re.compile(r"://|www\.|@|\.(?:com|org|net|gov|edu|int|io|co|uk|cn|de|fr|es|it|nl|info|news)")
 _CLOSERS = "\"'”’»)]"
 _END = re.compile("[.!?。！？\n]")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’\-])\p{Ll}[\p{L}'’\-]*\p{L}|(?<![\p{L}\p{N}])\p{Ll}(?![\p{L}\p{N}])")
@@ -320,55 +328,53 @@ _CLOSE = {"(": ")）", "（": ")）", "[": "]", "「": "」", "“": "”", '"':
 
 
 def _is_gloss(text: str, start: int, end: int, max_gloss: int) -> bool:
-    """Inside brackets right after a word of the main text, and short: "self-reliance (自力更生)"."""
+    """Inside brackets after a word of the main text, and short: "self-reliance (自力更生)",
+    "Clinic ( 跌打CLM式骨正馆 )" (spaces inside the brackets, other letters beside the run)."""
     if end - start > max_gloss:
         return False
+    reach = max_gloss + 8  # the bracketed text may hold a few other characters beside the run
     i = start - 1
-    while i >= 0 and text[i] == " ":
+    while i >= 0 and start - i <= reach and text[i] not in _OPEN and text[i] not in ")）]」”\n":
         i -= 1
-    if i < 0 or text[i] not in _OPEN:
+    if i < 0 or start - i > reach or text[i] not in _OPEN:
         return False
     opener = text[i]
     j = end
-    while j < len(text) and text[j] == " ":
+    closers = _CLOSE.get(opener, ")")
+    while j < len(text) and j - end <= reach and text[j] not in closers and text[j] not in _OPEN and text[j] != "\n":
         j += 1
-    if j >= len(text) or text[j] not in _CLOSE.get(opener, ")"):
+    if j >= len(text) or j - end > reach or text[j] not in closers:
+        return False
+    if len(text[i + 1 : j].strip()) > max_gloss + 8:
         return False
     before = text[max(0, i - 40) : i]
     return bool(_LATIN_LETTER.search(before))
 
 
+# Where a sentence ends: a line end, a CJK full stop, or . ! ? (with the closing quotes and brackets
+# after it) before white space or the end of the text; "3.9%", "U.S" and URLs do not end one.
+_BOUNDARY = re.compile(r"\n|[。！？]|[.!?][\"'”’»)\]]*(?=\s|\Z)")
+
+
 def sentences(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each sentence: it ends at . ! ? before white space or the end of the text,
-    at a CJK full stop, or at a line end; "3.9%", "U.S" and URLs do not end it."""
+    """(start, end) of each sentence, white space trimmed: it ends at . ! ? (and the closing quotes
+    and brackets after it) before white space or the end of the text, at a CJK full stop, or at a
+    line end. One regular expression finds the ends (proved equal to the character loop it
+    replaced: tests/test_text_fastpaths.py)."""
     start = 0
-    n = len(text)
-    for m in _END.finditer(text):
-        i = m.start()
-        c = text[i]
-        if c == "\n":
-            end, nxt = i, i + 1
-        elif c in ".!?":
-            j = i + 1
-            while j < n and text[j] in _CLOSERS:
-                j += 1
-            if j < n and not text[j].isspace():
-                continue
-            end = nxt = j
-        else:
-            end = nxt = i + 1
+    for m in _BOUNDARY.finditer(text):
+        end = m.start() if text[m.start()] == "\n" else m.end()
         yield from _trimmed(text, start, end)
-        start = nxt
-    yield from _trimmed(text, start, n)
+        start = m.end()
+    yield from _trimmed(text, start, len(text))
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        yield start, end
+    piece = text[start:end]
+    kept = piece.lstrip()
+    if kept:
+        start += len(piece) - len(kept)
+        yield start, start + len(kept.rstrip())
 
 
 def _mojibake_lead(text: str) -> bool:
@@ -377,92 +383,94 @@ def _mojibake_lead(text: str) -> bool:
     return _LEAD.search(text) is not None
 
 
-def _looks_english(words: list[str], lowered: str) -> bool:
-    """Two strong English function words, or one and three in all (distinct, lower-cased);
-    a possessive "’s" counts as a strong one."""
-    strong = len(EN_STRONG.intersection(words)) + ("’s" in lowered or "'s " in lowered)
-    if strong >= 2:
-        return True
-    return strong >= 1 and strong + len(EN_WEAK.intersection(words)) >= 3
-
-
-# Very common function words of Latin-script languages other than English (none is also a common
-# English word). A foreign sentence of four words or more nearly always holds one of them, or an
-# accented letter; a field with neither is not split into sentences at all (the fast path).
-_FOREIGN_MARKER_WORDS = (
-    "el la los las del y en que por para con una un es su al lo como más pero han "  # es
-    "der das und ist nicht mit von zu dem ein eine auf für sich auch wird wurde wurden sind hat haben "  # de
-    "le les des et est une dans pas qui sur du avec ce sont été "  # fr
-    "il di che è della gli sono non questo anche ha hanno "  # it
-    "os da dos das em um não uma ao à pelo "  # pt
-    "de het een en niet voor zijn dat ook naar heeft hebben worden wordt werd "  # nl
-    "w z się że nie jest oraz "  # pl
-    "och att det som är på av för med inte og er til ikke "  # sv, da, no
-    "ve bir bu için ile olarak "  # tr
-    "yang dan untuk dengan ini itu dari "  # id, ms
-    "și în cu pe care "  # ro
-    "je že se ve jsou "  # cs
-    "ang ng sa mga "  # tl
-    "kwa ya wa "  # sw
-    "ja ei ovat että "  # fi
-    "és az egy hogy nem "  # hu
-)
-_FOREIGN_MARKERS = frozenset(_FOREIGN_MARKER_WORDS.split())
-_ACCENTED = re.compile("[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
-
-
-def _may_hold_foreign_latin(text: str) -> bool:
-    if not text.isascii() and _ACCENTED.search(text) is not None:
-        return True
-    return not _FOREIGN_MARKERS.isdisjoint(text.split())
-
-
-_NOT_ACCENTED = cp1252_bytes_not_in(_ACCENTED)  # deleting these from cp1252 bytes leaves the accented letters
-
-
 def quiet_text(text: str, st: Settings) -> bool:
     """A field ``text`` in which :func:`field_findings` finds nothing, decided without it (exact);
     False means: ask it.
 
     Text encodable in Windows-1252 (ASCII is) holds no foreign script when only Latin is expected
-    (``foreign_runs`` stops at once; ASCII never holds a run), and its accented letters are found
-    by a bytes ``translate``. ``foreign_sentences`` then finds nothing when no expected language
-    is written in Latin, when the whole text has fewer than ``min_words`` tokens (a sentence is a
-    stretch of it, so it has no more), or, with English expected, when there is no accented
-    letter and no token is a foreign marker word.
+    (``foreign_runs`` stops at once; ASCII never holds a run). ``foreign_sentences`` and
+    ``foreign_lines`` then find nothing when no expected language is written in Latin, or, with
+    English expected, when every word of the text is an English word (both start with that test);
+    with another language expected, when the text has fewer than ``min_words`` tokens (a sentence
+    is a stretch of it; L103 is English's only).
     """
-    if text.isascii():
-        accented = False
-    else:
-        encoded = cp1252(text) if st.latin_only else None
-        if encoded is None:
-            return False
-        accented = bool(encoded.translate(None, _NOT_ACCENTED))
+    if not text.isascii() and (not st.latin_only or cp1252(text) is None):
+        return False
     if not st.latin:
         return True
-    tokens = text.split()
-    if len(tokens) < st.min_words:
-        return True
-    return st.english and not accented and _FOREIGN_MARKERS.isdisjoint(tokens)
+    if st.english:
+        return scan(text).english
+    return len(text.split()) < st.min_words
+
+
+def _screened_sentences(text: str) -> Iterable[tuple[int, int]]:
+    """The sentences of ``text`` that may hold two lower-case words outside English's lexicon (the
+    lexical screen of foreign_sentences asks for two): every other sentence is one it would skip.
+    Where such words may be is found by bytes translation (``rare_places``: a superset); only the
+    sentences holding two of those places are read, and the text is not split into sentences."""
+    places = scan(text).places
+    if places is None:
+        return sentences(text)
+    if len(places) < 2:
+        return ()
+    # Places in one sentence are consecutive: a sentence holding two holds a pair of neighbours
+    # with no sentence end between them. Each run of such pairs is one sentence.
+    out: list[tuple[int, int]] = []
+    last_end = -1
+    for (a_start, a_end), (b_start, _b) in itertools.pairwise(places):
+        if a_start < last_end or _apart(text, a_end, b_start):
+            continue
+        span = _sentence_around(text, a_start)
+        out.append(span)
+        last_end = span[1]
+    return out
+
+
+def _apart(text: str, a_end: int, b_start: int) -> bool:
+    """A sentence ends between ``a_end`` and ``b_start``: the first end after ``a_end`` (an end
+    is a character of its own, never inside a word, so sentences() finds the same one there)."""
+    m = _BOUNDARY.search(text, a_end)
+    return m is not None and m.end() <= b_start
+
+
+def _sentence_around(text: str, pos: int) -> tuple[int, int]:
+    """The sentence of sentences(text) that holds the letter at ``pos``: a line end always ends
+    one, so the ends are looked for from the start of its line only."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = len(text)
+    for m in _BOUNDARY.finditer(text, start):
+        if m.start() >= pos:
+            end = m.start() if text[m.start()] == "\n" else m.end()
+            break
+        start = m.end()
+    return next(_trimmed(text, start, end))
 
 
 def foreign_sentences(
-    text: str, st: Settings, cache_dir: str | None = None
+    text: str, st: Settings, cache_dir: str | None = None, *, screen: bool = True
 ) -> Iterator[tuple[int, int, str, float, float]]:
-    """(start, end, language, score, expected-language score) of sentences in another language."""
+    """(start, end, language, score, expected-language score) of sentences in another language.
+    ``screen=False`` reads every sentence (the plain path the fast screen is tested against)."""
     if not st.latin:
         return
     english = st.english
-    if english and not _may_hold_foreign_latin(text):
-        return
-    for start, end in sentences(text):
+    vocabulary, _ = lexicons()
+    spans = _screened_sentences(text) if english and screen else sentences(text)
+    for start, end in spans:
         sentence = text[start:end]
         lowered = sentence.lower()
         tokens = lowered.split()
-        if len(tokens) < st.min_words or (english and _looks_english(tokens, lowered)):
-            continue  # the fast path: most sentences end here
-        if sum(1 for t in sentence.split() if t[0].islower()) < st.min_words:
-            continue  # headings and lists of names
+        if len(tokens) < st.min_words:
+            continue
+        if sum(map(str.islower, map(_FIRST, sentence.split()))) < st.min_words:
+            continue  # headings and lists of names (L103 looks at such lines)
+        if english:
+            # Lexical screen: a sentence whose lower-case words are English words (but one in four,
+            # at most one) is English; any other goes to the identifier, accents or not.
+            lower = _lower_words(sentence)
+            unknown = sum(1 for w in lower if w not in vocabulary)
+            if unknown < 2 or unknown * 4 < len(lower):
+                continue
         plain = _URL.sub(" ", sentence) if _URL_HINT.search(sentence) else sentence
         if st.terms is not None and not st.term_heads.isdisjoint(tokens):
             plain = st.terms.sub(" ", plain)
@@ -490,40 +498,453 @@ def foreign_sentences(
         yield start, end, lang, score, expected
 
 
-def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None) -> list[Finding]:
-    out: list[Finding] = []
-    text = tf.text
+MAX_SHORT_LINE = 200  # longer lines are prose: L102's sentences
+SURE = 0.9  # the identifier alone decides a line of two words or more, none of them English, from this score
+LIKELY = 0.5  # ... and a line with a word of the language and none of English's, lexicon or not
+_FIRST = operator.itemgetter(0)  # a token's first character (tokens of str.split() are never empty)
+
+
+def foreign_lines(
+    text: str,
+    st: Settings,
+    covered: Sequence[tuple[int, int]] = (),
+    cache_dir: str | None = None,
+    also: Iterable[str] = (),
+) -> Iterator[tuple[int, int, str, float]]:
+    """(start, end, language, score) of whole lines that L102 does not read (fewer than
+    ``min_sentence_words`` lower-case words: headings, menu items, buttons, Title Case; or
+    sentences each too short for it) and that are in another language. Only with English
+    expected (the screen is English's lexicon).
+
+    The identifier's top five languages are the candidates; a line is in candidate L when most of
+    its words are words of L (its lexicon), fewer than half are English words that L does not
+    have, and either a word is L's and not English (and the identifier gives L at least 0.05) or
+    the identifier puts L first with 0.5 or more (see _identified). A line of capitalised words
+    only, or of one word ("São Paulo", "Kontakt") may be a name: it counts only with support
+    (furniture comes in groups; a name stands alone: see _names_that_count)."""
+    if not st.latin or not st.english or scan(text).english:
+        return
+    vocabulary, others = lexicons()
+    known = _LINES.table(st)
+    english_words = english_bytes()
+    hints = _URL_HINT.search(text) is not None
+    sure: list[tuple[int, int, str, float]] = []
+    names: list[tuple[int, int, int, tuple[str, ...]]] = []  # (index, start, end, words) of name-like lines
+    placed: list[tuple[int, str]] = []  # (index, language) of the other foreign lines
+    pos = 0
+    index = 0  # of the non-blank line
+    for line, tokens in zip(text.split("\n"), token_lines(text), strict=True):
+        start = pos
+        pos += len(line) + 1
+        if len(line) > MAX_SHORT_LINE and len(line.strip()) > MAX_SHORT_LINE:
+            index += 1
+            continue  # prose: L102's sentences
+        if english_words.issuperset(tokens.split()) and not (hints and _URL_HINT.search(line)):
+            index += not line.isspace() and bool(line)
+            continue  # nothing _line_words would keep (a URL taken out may leave new words)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        index += 1
+        if sum(map(str.islower, map(_FIRST, stripped.split()))) >= st.min_words and _read_by_l102(stripped, st):
+            continue  # a sentence: L102's
+        at = start + line.index(stripped[0])
+        end = at + len(stripped)
+        if covered and any(a < end and at < b for a, b in covered):
+            continue
+        seen = known.get(stripped)
+        if seen is None:
+            seen = known[stripped] = _line_words(stripped, st, vocabulary)
+        if not seen:
+            continue
+        words, name_like = seen
+        if name_like:
+            names.append((index, at, end, words))
+            continue
+        found = _identified(words, st, vocabulary, others, cache_dir)
+        if found is not None:
+            sure.append((at, end, *found))
+            placed.append((index, found[0]))
+    sure.extend(_names_that_count(names, sure, placed, also, st, vocabulary, others, cache_dir))
+    yield from sorted(sure)
+
+
+NAME_REACH = 2  # name-like lines this close (non-blank lines) to each other form a group
+LINE_REACH = 3  # a foreign line this close makes a name-like line that is a word of its language count
+PAIR = 0.9  # ... and count together when the identifier places each in one language with this score
+
+
+def _names_that_count(
+    names: Sequence[tuple[int, int, int, tuple[str, ...]]],
+    sure: Sequence[tuple[int, int, str, float]],
+    placed: Sequence[tuple[int, str]],
+    also: Iterable[str],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> list[tuple[int, int, str, float]]:
+    """The name-like lines that count: in the language of another foreign line or sentence of
+    the text, or beside another name-like line of their language (a menu of foreign words:
+    "Abonnemente", "Registrierung"; a name stands alone). The identifier is asked only about
+    lines that may count."""
+    languages = {lang for _a, _b, lang, _s in sure} | set(also)
+    grouped = {
+        k
+        for k, (i, *_rest) in enumerate(names)
+        if (k > 0 and i - names[k - 1][0] <= NAME_REACH) or (k + 1 < len(names) and names[k + 1][0] - i <= NAME_REACH)
+    }
+    asked = [k for k in range(len(names)) if languages or k in grouped]
+    found = {k: _identified(names[k][3], st, vocabulary, others, cache_dir) for k in asked}
+    accepted: dict[int, tuple[str, float]] = {}
+    context = list(placed)  # (index, language) of the foreign lines: the sure ones, then those accepted here
+    changed = True
+    while changed:  # an accepted line is context for its neighbours ("Imprimer" beside "Envoyer")
+        changed = False
+        for k in asked:
+            if k in accepted:
+                continue
+            decided = _name_language(k, names, found, languages, context, st.languages, vocabulary, others, cache_dir)
+            if decided is not None:
+                accepted[k] = decided
+                context.append((names[k][0], decided[0]))
+                changed = True
+    return [(names[k][1], names[k][2], *accepted[k]) for k in sorted(accepted)]
+
+
+def _name_language(
+    k: int,
+    names: Sequence[tuple[int, int, int, tuple[str, ...]]],
+    found: Mapping[int, tuple[str, float] | None],
+    languages: set[str],
+    context: Sequence[tuple[int, str]],
+    expected: frozenset[str],
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[str, float] | None:
+    """The language name-like line ``k`` counts in, or None (see _names_that_count)."""
+    i, _at, _end, words = names[k]
+    got = found[k]
+    beside = [j for j in found if j != k and abs(names[j][0] - i) <= NAME_REACH]
+    # beside another name-like line that the identifier places in the same language, both surely
+    # ("DW im Unterricht", "Unterrichtsreihen"; "Rio de Janeiro" 0.93 beside "São Paulo" 0.82 stays)
+    top = _top(words, expected, cache_dir)
+    if (
+        top is not None
+        and top[1] >= PAIR
+        and any(
+            (o := _top(names[j][3], expected, cache_dir)) is not None and o[0] == top[0] and o[1] >= PAIR
+            for j in beside
+        )
+    ):
+        return top
+    if got is not None and got[0] in languages:
+        return got
+    # among lines in a language (within reach; a name-like one once it counts): a word of it
+    for lang in sorted({lang for index, lang in context if abs(index - i) <= LINE_REACH}):
+        score = _fits(words, lang, vocabulary, others, cache_dir)
+        if score is not None:
+            return lang, score
+    return None
+
+
+def _top(words: Sequence[str], expected: frozenset[str], cache_dir: str | None) -> tuple[str, float] | None:
+    """The identifier's first language for the words, if it is not an expected one."""
+    ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=1)
+    return None if not ranked or ranked[0][0] in expected else ranked[0]
+
+
+def _fits(
+    words: Sequence[str],
+    lang: str,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> float | None:
+    """The score of ``lang`` for a name-like line among lines in that language, or None: no word
+    is English, and every word is a word of the language or the identifier gives it 0.3 or more
+    (one word fools it: "Registrierung", "Imprimer"); or the identifier is sure of it."""
+    ranked = dict(IDENTIFIER.predict(" ".join(words), cache_dir, k=5))
+    score = ranked.get(lang, 0.0)
+    if score >= SURE and max(ranked, key=lambda g: ranked[g]) == lang:
+        return score
+    if any(w in vocabulary for w in words):
+        return None
+    lexicon = others.get(lang, frozenset())
+    if all(w in lexicon for w in words) or score >= 0.3:
+        return score
+    return None
+
+
+def _read_by_l102(line: str, st: Settings) -> bool:
+    """One of the line's sentences has enough lower-case words for foreign_sentences to read it
+    (a line of short sentences, "Deine E-Mail-Adresse wird nicht veröffentlicht. Erforderliche
+    Felder sind mit * markiert.", is L103's)."""
+    return any(
+        sum(map(str.islower, map(_FIRST, line[start:end].split()))) >= st.min_words for start, end in sentences(line)
+    )
+
+
+def foreign_short_sentences(
+    text: str,
+    st: Settings,
+    covered: Sequence[tuple[int, int]] = (),
+    cache_dir: str | None = None,
+    *,
+    screen: bool = True,
+) -> list[tuple[int, int, str, float]]:
+    """(start, end, language, score) of sentences inside a longer line that neither L102 reads
+    (fewer than ``min_sentence_words`` lower-case words) nor foreign_lines (it judges whole
+    lines), with two lower-case words or more, one of them outside English's lexicon, in
+    another language by foreign_lines' rules: "Doch Keith bleibt entspannt." inside an
+    English paragraph. Only sentences around a rare lower-case word that is a word of another
+    language's lexicon are looked at (a rare word of no language, "telecom", makes no sentence
+    foreign); ``screen=False`` splits every line that holds one (the plain path the screen is
+    tested against)."""
+    if not st.latin or not st.english:
+        return []
+    places = scan(text).places
+    if not places:
+        return []
+    vocabulary, others = lexicons()
+    out: list[tuple[int, int, str, float]] = []
+    done_lines: set[int] = set()
+    regions: dict[tuple[int, int], bool] = {}  # (start, end) -> enough lower-case words for L102
+    enders: list[int] = []  # the positions of the characters that may end a sentence, of the current line
+    enders_of = stop = -1
+    starts: bytes | None = None  # " " + the text with white space " " and small letters "a"
+    foreign: dict[str, bool] = {}  # rare word -> a word of another language's lexicon
+    for place_start, place_end in places:
+        line_start = text.rfind("\n", 0, place_start) + 1
+        if line_start in done_lines:
+            continue
+        word = text[place_start:place_end].lower()
+        known = foreign.get(word)
+        if known is None:
+            known = foreign[word] = any(word in lexicon for lexicon in others.values())
+        if not known:
+            continue  # a word of no language here ("telecom"): it makes no sentence foreign
+        if screen:
+            # Between the characters that may end a sentence around it: a sentence ends at one of
+            # them (not at each), so the sentence holding the word is at least this stretch. With
+            # enough lower-case words in it, the sentence is L102's: the line need not be split.
+            if enders_of != line_start:
+                found_end = text.find("\n", line_start)
+                stop = len(text) if found_end < 0 else found_end
+                enders = [m.start() for m in _ENDER.finditer(text, line_start, stop)]
+                enders_of = line_start
+            k = bisect.bisect_left(enders, place_start)
+            region = (enders[k - 1] + 1 if k else line_start, enders[k] if k < len(enders) else stop)
+            long = regions.get(region)
+            if long is None:
+                if starts is None:
+                    encoded = cp1252(text)
+                    starts = b" " + encoded.translate(_WORD_STARTS) if encoded is not None else b""
+                if starts:  # Windows-1252: the words that start with a small letter, counted in C
+                    count = starts.count(b" a", region[0], region[1] + 1)
+                else:
+                    inner = text[region[0] : region[1]].split()[1:-1]  # the edges may be parts of words ("U.s")
+                    count = sum(map(str.islower, map(_FIRST, inner)))
+                long = regions[region] = count >= st.min_words
+            if long:
+                continue
+        done_lines.add(line_start)  # each line with a rare word is split into sentences once
+        line_end = text.find("\n", place_start)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        spans = list(sentences(line))
+        if len(spans) < 2:
+            continue  # the whole line is one sentence: L102's or foreign_lines'
+        for sentence_start, sentence_end in spans:
+            start, end = line_start + sentence_start, line_start + sentence_end
+            candidate = _short_sentence(text, start, end, places, covered, st, vocabulary, others, cache_dir)
+            if candidate is not None:
+                out.append(candidate)
+    return sorted(out)
+
+
+def _word_starts_table() -> bytes:
+    """Windows-1252 byte -> " " for white space (str.split's), "a" for a character that
+    str.islower() holds, "x" for the rest: b" a" then marks a word that starts with a small letter."""
+    out = bytearray(b"x" * 256)
+    for b in range(256):
+        c = bytes([b]).decode("cp1252", errors="ignore")
+        if c.isspace():
+            out[b] = 0x20
+        elif c and c.islower():
+            out[b] = 0x61
+    return bytes(out)
+
+
+_WORD_STARTS = _word_starts_table()
+_ENDER = re.compile("[.!?。！？]")  # the characters a sentence may end at, but a line end (see sentences())
+
+
+def _short_sentence(
+    text: str,
+    start: int,
+    end: int,
+    places: Sequence[tuple[int, int]],
+    covered: Sequence[tuple[int, int]],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[int, int, str, float] | None:
+    """foreign_short_sentences' verdict on one sentence of a longer line."""
+    k = bisect.bisect_left(places, (start, -1))
+    if k >= len(places) or places[k][0] >= end:
+        return None  # no rare lower-case word in it
+    if covered and any(a < end and start < b for a, b in covered):
+        return None
+    sentence = text[start:end]
+    lower = sum(map(str.islower, map(_FIRST, sentence.split())))
+    if not 2 <= lower < st.min_words:
+        return None
+    words = _line_words(sentence, st, vocabulary)
+    if not words or words[1]:
+        return None  # English words only, or a name
+    found = _identified(words[0], st, vocabulary, others, cache_dir)
+    return None if found is None else (start, end, *found)
+
+
+# Characters of code and markup, not of a line of prose or a button: "f()", "a_b", "x = 1", "<tr>".
+_CODE = re.compile(r"[_=`{}<>\\\[\]]|\(\)")
+# An HTML character reference (E206's): markup, not a word ("Café &amp; co" is not Spanish).
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+# (words, name-like) of a short line, or () when it has no word outside English's lexicon
+LineWords = tuple[tuple[str, ...], bool] | tuple[()]
+_LINES: ShortTextMemo[LineWords] = ShortTextMemo()
+
+
+def _line_words(line: str, st: Settings, vocabulary: frozenset[str]) -> LineWords:
+    """The words a short line is judged on, and whether it may be a name: all its words, or its
+    lower-case words when it has two or more (the capitalised ones are then names: "Xi Jinping
+    met Luiz Inácio Lula da Silva in São Paulo" is judged on "met da in"); one word, or
+    capitalised words (particles aside: "Luiz Inácio Lula da Silva") may be a name."""
+    if _CODE.search(line) is not None:
+        return ()  # code and markup: identifiers are no language
+    plain = _URL.sub(" ", line) if _URL_HINT.search(line) else line
+    if "&" in plain:
+        plain = _ENTITY.sub(" ", plain)
+    if st.terms is not None:
+        plain = st.terms.sub(" ", plain)
+    if not plain.isascii() and st.foreign_char.search(plain):
+        return ()  # letters of another script: L101's
+    words = [w for w in _words(plain) if w not in st.allowed_terms]
+    lower = [w for t in plain.split() if t[:1].islower() for w in _words(t) if w not in st.allowed_terms]
+    if len(lower) >= 2:
+        words = lower
+    n = len(words)
+    if n == 0 or all(w in vocabulary for w in words):
+        return ()
+    name_like = n == 1 or (words is not lower and all(t[:1].isupper() for t in _TOKEN.findall(plain) if len(t) >= 3))
+    return tuple(words), name_like
+
+
+def _identified(
+    words: Sequence[str],
+    st: Settings,
+    vocabulary: frozenset[str],
+    others: Mapping[str, frozenset[str]],
+    cache_dir: str | None,
+) -> tuple[str, float] | None:
+    """The language of a short line's words, or None (see foreign_lines)."""
+    n = len(words)
+    ranked = IDENTIFIER.predict(" ".join(words), cache_dir, k=5)
+    if not ranked:
+        return None
+    expected = max((score for lang, score in ranked if lang in st.languages), default=0.0)
+    best: tuple[int, int, float, str] | None = None
+    for lang, score in ranked:
+        lexicon = others.get(lang)
+        if lang in st.languages or lexicon is None or score < 0.05:
+            continue
+        own = sum(1 for w in words if w in lexicon)
+        foreign_only = sum(1 for w in words if w in lexicon and w not in vocabulary)
+        english_only = sum(1 for w in words if w in vocabulary and w not in lexicon)
+        top_and_sure = lang == ranked[0][0] and score >= LIKELY and foreign_only and not english_only
+        if (own * 2 < n or english_only * 2 >= n) and not top_and_sure:
+            continue  # (compound nouns and rare words are missing from the lexicons: "Schredder statt Ofen")
+        if not (foreign_only or (lang == ranked[0][0] and score >= 0.5 and expected < 0.2)):
+            continue
+        key = (foreign_only, own, score, lang)
+        if best is None or key > best:
+            best = key
+    if best is None:
+        top, score = ranked[0]
+        if top in st.languages or score < SURE or n < 2 or any(w in vocabulary for w in words):
+            return None
+        return top, score
+    return best[3], best[2]
+
+
+# A finding before it is placed in a file: (rule code, start, end, message).
+Hit = tuple[str, int, int, str]
+# Fields that are names or labels, not prose: L103 (short lines) does not read them.
+NAME_FIELDS = frozenset({"provider.name", "topics[]", "related[].provider.name"})
+
+
+def field_hits(text: str, st: Settings, cache_dir: str | None = None, kind: str = "body") -> tuple[Hit, ...]:
+    """What :func:`field_findings` reports in ``text``, by offsets (a pure function of the text,
+    the settings and the kind of field, so a short field's hits may be remembered)."""
+    out: list[Hit] = []
+    expected = "/".join(sorted(st.languages))
     runs = list(foreign_runs(text, st))
     for start, end in runs:
-        line, column = tf.position(start)
         scripts = _scripts(text[start:end], st)
-        out.append(
-            L101.finding(
-                tf.record.path,
-                f"{', '.join(scripts)} text {text[start:end]!r} in {'/'.join(sorted(st.languages))} text",
-                field=tf.field,
-                line=line,
-                column=column,
-                evidence=text[start:end],
-                span=(start, end),
-                fix="",
-            )
-        )
-    for start, end, lang, score, expected in foreign_sentences(text, st, cache_dir):
+        out.append((L101.code, start, end, f"{', '.join(scripts)} text {text[start:end]!r} in {expected} text"))
+    covered: list[tuple[int, int]] = []
+    sentence_languages: set[str] = set()
+    for start, end, lang, score, in_expected in foreign_sentences(text, st, cache_dir):
+        covered.append((start, end))
+        sentence_languages.add(lang)
+        message = f"sentence in language {lang!r} (confidence {score:.2f}; expected {expected} {in_expected:.2f})"
+        out.append((L102.code, start, end, message))
+    if kind not in NAME_FIELDS:
+        covered.extend(runs)
+        lines = list(foreign_lines(text, st, covered, cache_dir, sentence_languages))
+        for start, end, lang, score in lines:
+            message = f"line in language {lang!r} (confidence {score:.2f}) in {expected} text"
+            out.append((L103.code, start, end, message))
+        covered.extend((start, end) for start, end, _lang, _score in lines)
+        for start, end, lang, score in foreign_short_sentences(text, st, covered, cache_dir):
+            message = f"short sentence in language {lang!r} (confidence {score:.2f}) in {expected} text"
+            out.append((L103.code, start, end, message))
+    return tuple(out)
+
+
+_RULES = {L101.code: L101, L102.code: L102, L103.code: L103}
+_FIX_MESSAGES = {
+    L101.code: "remove the foreign text",
+    L102.code: "remove the sentence",
+    L103.code: "remove the foreign text",
+}
+
+
+def _findings(tf: TextField, hits: Sequence[Hit]) -> list[Finding]:
+    out: list[Finding] = []
+    for code, start, end, message in hits:
         line, column = tf.position(start)
+        cut = removal(tf.text, start, end)
         out.append(
-            L102.finding(
+            _RULES[code].finding(
                 tf.record.path,
-                f"sentence in language {lang!r} (confidence {score:.2f}; expected {'/'.join(sorted(st.languages))}"
-                f" {expected:.2f})",
+                message,
                 field=tf.field,
                 line=line,
                 column=column,
-                evidence=text[start:end],
+                evidence=tf.text[start:end],
                 span=(start, end),
+                fix=None if cut is None else replace_text(tf.field, cut[0], cut[1], ""),
+                fix_message=_FIX_MESSAGES[code],
             )
         )
     return out
+
+
+def field_findings(tf: TextField, st: Settings, cache_dir: str | None = None, kind: str = "body") -> list[Finding]:
+    return _findings(tf, field_hits(tf.text, st, cache_dir, kind))
 
 
 _SCRIPT_NAMES = ("Han", "Hangul", "Hiragana", "Katakana", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Thai")
@@ -540,29 +961,41 @@ def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     cache = ctx.run.get("cache_dir")
     cache_dir = str(cache) if cache else None
     out: list[Finding] = []
-    quiet = _QUIET.table(st)
+    known = _HITS.table(st)
     for field, kind, text in record_fields(rec):
-        if kind == "body" or len(text) > _QUIET.max_chars:
+        if kind == "body" or len(text) > _HITS.max_chars:
             if quiet_text(text, st):
-                continue  # most bodies: one split, no TextField
+                continue  # most bodies: one scan, no TextField
+            hits = field_hits(text, st, cache_dir, kind)
         else:
-            known = quiet.get(text)
-            if known is None:
-                known = quiet[text] = quiet_text(text, st)
-            if known:
-                continue
-        out.extend(field_findings(TextField(rec, field, text), st, cache_dir))
+            key = "\x00" + text if kind in NAME_FIELDS else text  # names are read without L103
+            seen = known.get(key)
+            if seen is None:
+                seen = known[key] = () if quiet_text(text, st) else field_hits(text, st, cache_dir, kind)
+            hits = seen  # titles and excerpts of related items are other clippings': asked once
+        if hits:
+            out.extend(_findings(TextField(rec, field, text), hits))
     return out
 
 
-_QUIET: ShortTextMemo[bool] = ShortTextMemo()
+_HITS: ShortTextMemo[tuple[Hit, ...]] = ShortTextMemo()
+
+
+def warm(ctx: Context) -> None:
+    """Load the lexicons ahead (~0.4 s, once in the process that forks the workers); the
+    identifier's model is still loaded on first use."""
+    st = settings_from(ctx.options)
+    if st.latin and st.english:
+        lexicons()
+        cased_english_bytes()
 
 
 CHECK = Check(
     name="language",
-    rules=(L101, L102),
+    rules=(L101, L102, L103),
     doc="Text in another language or script than the corpus's: fused foreign-script runs, foreign sentences.",
     record=check_record,
+    warm=warm,
     options={
         "languages": ["en"],
         "allowed_scripts": [],

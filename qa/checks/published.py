@@ -41,7 +41,7 @@ from qa.crossrec import (
     string_lengths,
     top_value_node,
 )
-from qa.findings import Finding, rule
+from qa.findings import Finding, replace_value, rule
 from qa.yamlload import BOOL
 
 F101 = rule(
@@ -51,6 +51,7 @@ F101 = rule(
     "error",
     '`published` is missing or not a YAML boolean ("false", yes, 0): readers disagree on whether the clipping is live.',
     fix="Write published: true or published: false.",
+    applicability="safe",
 )
 F102 = rule(
     "F102",
@@ -203,7 +204,14 @@ def check_record(rec: Record, ctx: Context) -> Iterator[Finding]:
     data = rec.data
     state, message, fix = flag_state(rec)
     if message is not None:
-        yield F101.finding(rec.path, message, field="published", evidence=data.get("published"), fix=fix)
+        yield F101.finding(
+            rec.path,
+            message,
+            field="published",
+            evidence=data.get("published"),
+            fix=None if fix is None else replace_value("published", fix),
+            fix_message=None if fix is None else f"write published: {fix}",
+        )
         return
     heat = _int(data.get("heat"))
     if state == FALSE:

@@ -29,17 +29,18 @@ from typing import Any
 
 from qa.corpus import Source
 from qa.forked import die_with_parent
-from qa.stage import P131, ChunkResult, Stage, StageSpec
+from qa.rules import P131
+from qa.stage import ChunkResult, Stage, StageSpec
 from qa.tables import TableBuilder
 
 IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
 
 
-def _init_worker(spec: StageSpec, warm: bool = False, parent: int | None = None) -> None:
+def _init_worker(spec: StageSpec, warm: bool = False, parent: int = 0) -> None:
     global _WORKER_STAGE
-    if parent is not None:
-        die_with_parent(parent)
+    if parent:
+        die_with_parent(parent)  # a worker never outlives the run that started it (SIGKILL included)
     _WORKER_STAGE = Stage(spec)
     if warm:
         _WORKER_STAGE.warm()
@@ -274,10 +275,7 @@ def hard_limit(spec: StageSpec, files: int) -> float | None:
 
 
 def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, part: Sequence[Source], start: int,
-                index: int, parent: int, other_end: multiprocessing.connection.Connection) -> None:  # fmt: skip
-    # Not the reading end: with it open here, a child whose parent was killed would block for
-    # ever writing a large result into a pipe that only it can read.
-    other_end.close()
+                index: int, parent: int) -> None:  # fmt: skip
     die_with_parent(parent)
     try:
         conn.send(Stage(spec).process(part, start, index))
@@ -292,9 +290,7 @@ def run_in_child(
 ) -> ChunkResult | str:
     """Process one chunk in a fresh child process: its result, or why the child died."""
     receive, send = ctx.Pipe(duplex=False)
-    child: Any = ctx.Process(  # type: ignore[attr-defined]
-        target=_child_main, args=(send, spec, part, start, index, os.getpid(), receive), daemon=True
-    )
+    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index, os.getpid()), daemon=True)  # type: ignore[attr-defined]
     child.start()
     send.close()
     limit = hard_limit(spec, len(part))

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from qa.atomic import atomic_open
-from qa.findings import CHECKS, REGISTRY, Finding, Severity
+from qa.findings import CHECKS, REGISTRY, Finding, Fix, Severity
 from qa.nogc import paused_gc
 from qa.pipeline import RunResult
 
@@ -402,6 +402,15 @@ def _context(f: Finding) -> list[Any] | None:
     return [c.before, c.hit, c.after, c.start, int(c.cut_end), c.elided, int(c.whole)]
 
 
+def _fix(fix: Fix) -> list[Any]:
+    """A fix in the page's data: [applicability, message, [[target, field, start, end, content], ...]]."""
+    edits = [[e.target.value, e.field, e.start, e.end, e.content] for e in fix.edits[:MAX_EDITS_SHOWN]]
+    return [fix.applicability.value, fix.message, edits, len(fix.edits)]
+
+
+MAX_EDITS_SHOWN = 20  # a fix with more edits (a file's CR line endings) is shown by its message
+
+
 def page_data(result: RunResult) -> dict[str, Any]:
     with paused_gc():
         return _page_data(result)[0]
@@ -434,7 +443,7 @@ def _page_data(result: RunResult) -> tuple[dict[str, Any], dict[str, dict[str, i
                 f.column,
                 intern(f.message, len(index) - 1),
                 f.evidence,
-                f.fix,
+                None if f.fix is None else _fix(f.fix),
                 status_index.get(f.status, 0),
                 None if f.context is None else _context(f),
                 [intern(p, len(index) - 1) for p in related] if related else None,
@@ -479,6 +488,9 @@ def _page_data(result: RunResult) -> tuple[dict[str, Any], dict[str, dict[str, i
             "counts": counts,
             "baseline": baseline,
             "notices": list(result.notices),
+            "fixable": result.fixable,
+            "fixCommand": result.fix_command(),
+            "unsafeFixCommand": result.fix_command(unsafe=True),
         },
         "columns": list(COLUMNS),
         "severities": list(SEVERITIES),

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from qa.atomic import atomic_open
-from qa.findings import Finding
+from qa.findings import Finding, Fix
 from qa.nogc import paused_gc
 from qa.pipeline import RunResult
 
-SCHEMA_VERSION = 1
+# 2: a finding's fix is an object (applicability, message, edits), and the summary counts
+# the fixable findings (1: the fix was a bare replacement string).
+SCHEMA_VERSION = 2
 JSON_SCHEMA = Path(__file__).with_name("findings.schema.json")
 
 
@@ -55,6 +57,7 @@ def _head(result: RunResult) -> dict[str, Any]:
             "gate": result.gate,
             "fail_on": result.config.fail_on,
             "by_check": result.by_check(),
+            "fixable": result.fixable,
         },
         "run": {
             "started": result.started.isoformat(timespec="seconds"),
@@ -120,6 +123,7 @@ def encode_findings(findings: Iterable[Finding]) -> list[str]:
             and (column is None or type(column) is int)
             and (span is None or (type(span) is tuple and len(span) == 2 and type(span[0]) is type(span[1]) is int))
             and type(related) is tuple
+            and (f.fix is None or type(f.fix) is Fix)
         ):
             append(_ENCODE(f.to_dict()))
             continue
@@ -131,7 +135,8 @@ def encode_findings(findings: Iterable[Finding]) -> list[str]:
                 f'"line": {"null" if line is None else line}, "column": {"null" if column is None else column}, '
                 f'"message": {esc(f.message)}, "evidence": {"null" if evidence is None else esc(evidence)}, '
                 f'"span": {"null" if span is None else f"[{span[0]}, {span[1]}]"}, '
-                f'"fix": {"null" if fix is None else esc(fix)}, "related": [{", ".join(map(esc, related))}], '
+                f'"fix": {"null" if fix is None else _ENCODE(fix.to_dict())}, '
+                f'"related": [{", ".join(map(esc, related))}], '
                 f'"fingerprint": {esc(f.fingerprint)}, "status": {"null" if status is None else esc(status)}}}'
             )
         except TypeError:  # encode_basestring takes strings only

@@ -40,8 +40,8 @@ def _detail(f: Finding) -> str:
         parts.append(f"field: {f.field}")
     if f.evidence is not None:
         parts.append(f"evidence: {f.evidence}")
-    if f.fix:
-        parts.append(f"fix: {f.fix}")
+    if f.fix is not None:
+        parts.append(f"fix ({f.fix.applicability.value}): {f.fix.message}")
     if f.related:
         parts.append("related: " + ", ".join(f.related))
     return clean("\n".join(parts))

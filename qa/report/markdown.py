@@ -6,6 +6,7 @@ import os
 
 from qa.atomic import write_text
 from qa.pipeline import RunResult
+from qa.report.terminal import fix_hint
 
 MAX_ROWS = 100
 
@@ -30,6 +31,9 @@ def dumps(result: RunResult) -> str:
         new = sum(1 for f in result.findings if f.status == "new")
         existing = sum(1 for f in result.findings if f.status == "existing")
         out += [f"Baseline: **{new}** new, {existing} existing, {len(result.fixed)} fixed.", ""]
+    hint = fix_hint(result, code="`")
+    if hint:
+        out += [f"Fixable: {hint}", ""]
     by_check = result.by_check()
     if by_check:
         out += ["| Check | Errors | Warnings | Info |", "|---|---:|---:|---:|"]

@@ -13,8 +13,9 @@ from typing import Any
 from urllib.parse import quote
 
 from qa.atomic import write_text
-from qa.findings import REGISTRY, Finding
+from qa.findings import Finding
 from qa.pipeline import RunResult
+from qa.rules import all_rules
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -22,11 +23,8 @@ INFO_URI = "https://github.com/clipqa/clipqa"
 
 
 def _rules() -> list[dict[str, Any]]:
-    from qa.cli import _load_all_rules
-
-    _load_all_rules()
     out = []
-    for r in sorted(REGISTRY.values(), key=lambda r: r.code):
+    for r in sorted(all_rules().values(), key=lambda r: r.code):
         rule: dict[str, Any] = {
             "id": r.code,
             "name": r.name,
@@ -34,7 +32,7 @@ def _rules() -> list[dict[str, Any]]:
             "fullDescription": {"text": r.doc},
             "help": {"text": r.doc + (f"\nFix: {r.fix}" if r.fix else "")},
             "defaultConfiguration": {"level": LEVEL[r.severity.value]},
-            "properties": {"check": r.check, "tags": [r.check]},
+            "properties": {"check": r.check, "tags": [r.check], "fixApplicability": r.applicability.value},
         }
         out.append(rule)
     return out
@@ -52,6 +50,10 @@ def _result(f: Finding, index: dict[str, int], prefix: str) -> dict[str, Any]:
         "partialFingerprints": {"clipqaFingerprint/v1": f.fingerprint},
         "properties": {"check": f.check, "field": f.field, "evidence": f.evidence},
     }
+    if f.fix is not None:
+        # SARIF's own ``fixes`` need regions of the file, and a fix's edits say what they replace
+        # in a field's text (docs/fix.md): they go in the properties, as the JSON has them.
+        res["properties"]["fix"] = f.fix.to_dict()
     if f.rule in index:
         res["ruleIndex"] = index[f.rule]
     if f.related:

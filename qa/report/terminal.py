@@ -17,7 +17,8 @@ def location(path: str, line: int | None, column: int | None) -> str:
     return f"{path}:{line}:{column or 1}"
 
 
-def render(result: RunResult, out: TextIO, color: bool = False, quiet: bool = False) -> None:
+def render(result: RunResult, out: TextIO, color: bool = False, quiet: bool = False, hint: bool = True) -> None:
+    """The findings and the summary; ``hint``: what ``clipqa fix`` would repair, and how."""
     if not quiet:
         for f in result.findings:
             code = f"{_COLORS[f.severity]}{f.rule}{_RESET}" if color else f.rule
@@ -39,3 +40,21 @@ def render(result: RunResult, out: TextIO, color: bool = False, quiet: bool = Fa
     )
     if result.fixed:
         out.write(f"{len(result.fixed)} baseline finding(s) fixed.\n")
+    if hint and (line := fix_hint(result)):
+        out.write(line + "\n")
+
+
+def fix_hint(result: RunResult, code: str = "") -> str:
+    """What ``clipqa fix`` would repair, and the command (``code``: how to quote it)."""
+    counts = result.fixable
+    safe, unsafe = counts["safe"], counts["unsafe"]
+    if not safe and not unsafe:
+        return ""
+    parts = []
+    if safe:
+        parts.append(f"{safe} fixable with {code}{result.fix_command()}{code}")
+    if unsafe:
+        parts.append(
+            f"{unsafe} {'more ' if safe else ''}with {code}{result.fix_command(unsafe=True)}{code} (review those)"
+        )
+    return "; ".join(parts) + "."

@@ -295,12 +295,16 @@ BOILERPLATE = {
         "Leer más",
     ],
     "B106": [
-        "Skip to content",
         "Advertisement",
         "Tags: China, technology, semiconductors",
         "Posted in Technology",
-        "© 2024 Example Media Group. All rights reserved.",
+    ],
+    "B107": [
+        "Skip to content",
         "Back to top",
+    ],
+    "B108": [
+        "© 2024 Example Media Group. All rights reserved.",
     ],
 }
 
@@ -510,8 +514,68 @@ def main() -> None:
                 expect.append("L101")
             elif line in {s for ss in BOILERPLATE.values() for s in ss} and _latin_foreign(line):
                 expect.append("L102?")
+            if not re.search(r"[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", line):
+                expect.append("L103?")  # a chrome line in another language is a foreign line too (issue 18)
             del langs
             add(f"{rng.choice(clean)}\n\n{line}", expect, "hand:boilerplate")
+
+    # Issue 18 (appended with a generator of its own, so that the cases above stay as they were).
+    rng18 = random.Random(18)
+    # E210-E216: invisible and format characters inserted into clean sentences.
+    for code, chars in (
+        ("E210", ["\u200b"]),
+        ("E211", ["\u200c", "\u200d"]),
+        ("E212", ["\u2060", "\u2062"]),
+        ("E213", ["\u00ad"]),
+        ("E214", ["\ufeff"]),
+        ("E215", ["\u202e", "\u202d", "\u2066", "\u202a"]),
+        ("E216", ["\u200e", "\u200f", "\u3164"]),
+    ):
+        for s in rng18.sample(clean, 6):
+            words = s.split(" ")
+            k = rng18.randrange(1, len(words))
+            w = words[k]
+            cut = rng18.randrange(1, len(w)) if len(w) > 1 else 0
+            words[k] = w[:cut] + rng18.choice(chars) + w[cut:]
+            add(" ".join(words), [code], "generated")
+    # Hard negatives: joiners inside emoji sequences.
+    for s in ["The astronaut 👨\u200d🚀 waved.", "A family 👨\u200d👩\u200d👧 moved in.", "Pride 🏳️\u200d🌈 parade."]:
+        add(s, [], "hand")
+    # More chrome of the kinds issue 18 found missed (B103-B109), in several languages.
+    more = {
+        "B101": ["Leave A Comment Cancel Reply", "Write a comment"],
+        "B103": ["Sign Up For Our Newsletter", "Subscribe to our Harbour Times Today newsletter"],
+        "B104": ["Our website uses cookies to offer you a better browsing experience."],
+        "B105": ["READ THE REST"],
+        "B106": ["Privacy Policy and Terms of Use"],
+        "B107": ["Next Post", "Previous Post", "Scroll to top", "Zum Inhalt springen"],
+        "B108": ["Copyright © 2019 Harbour Times", "Copyright (c) 2012- Jane Doe. All rights reserved."],
+        "B109": ["Sign in", "Forgot your password?", "Already a subscriber? Log in here."],
+    }
+    for code, lines in more.items():
+        for line in lines:
+            expect = [code, "L102?", "L103?"]
+            add(f"{rng18.choice(clean)}\n\n{line}", expect, "hand:boilerplate")
+    # L103: short foreign lines (headings, buttons, notices) under English text; names stay quiet.
+    for line in [
+        "Passwort vergessen?",
+        "Giriş yap",
+        "Kommentare lesen",
+        "Diese E-Mail-Adresse ist gegen Spambots geschützt!",
+        "Alle Rechte vorbehalten und geschützt",
+        "Noticias relacionadas de hoy",
+    ]:
+        add(f"{rng18.choice(clean)}\n{line}\n{rng18.choice(clean)}", ["L103", "B106?", "B108?", "B105?"], "hand:short")
+    for line in [
+        "Luiz Inácio Lula da Silva",
+        "São Paulo",
+        "Real Madrid",
+        "Angela Merkel",
+        "facebook twitter print email",
+        "^ a b van der Maaten, L.J.P.; Hinton, G.E.",
+        "Champs-Élysées",
+    ]:
+        add(f"{rng18.choice(clean)}\n{line}\n{rng18.choice(clean)}", ["B102?"], "hand:names")
 
     out = HERE / "text_eval.jsonl"
     with out.open("w", encoding="utf-8") as fh:

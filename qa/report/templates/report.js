@@ -10,6 +10,11 @@
   var RULE = 0, CHECK = 1, SEVI = 2, PATH = 3, FIELD = 4, LINE = 5, COL = 6, MSG = 7, EV = 8, FIX = 9,
     STAT = 10, CTX = 11, REL = 12;
   var NO_PROVIDER = "(no provider)";
+  var FIX_TITLES = {
+    safe: "clipqa fix applies it: the meaning cannot change",
+    unsafe: "clipqa fix --unsafe-fixes applies it: review the change",
+    "display-only": "shown only: clipqa fix never applies it"
+  };
   var hasBaseline = !!META.baseline;
 
   function $(id) { return document.getElementById(id); }
@@ -174,36 +179,40 @@
     if (ctx[4]) parent.appendChild(el("span", { className: "cut", text: "…" }));
   }
 
-  // The fix, shown against what it replaces: the span when the fix is for the span, the
-  // whole value when the excerpt holds all of it and the fix reads as a new value.
+  // The fix, shown against what it replaces. A fix is [applicability, message, edits, number of
+  // edits], an edit [target, field, start, end, content] (docs/fix.md). One text edit that falls
+  // inside the excerpt: the excerpt before and after it, as a diff; a value or key edit: the old
+  // value (or key) against the new one; anything else (bytes, many edits): what the fix does.
   function fixView(r) {
     var fix = r[FIX], ctx = r[CTX], ev = r[EV];
     if (fix == null) return null;
     var box = el("div", { className: "fixline" }), after = null;
-    if (ctx && !ctx[5]) {
-      var full = ctx[0] + ctx[1] + ctx[2];
-      var spanOps = diff(ctx[1], fix), wholeOps = ctx[6] ? diff(full, fix) : null;
-      if (wholeOps && changed(wholeOps) < changed(spanOps)) {
-        appendDiff(box, wholeOps);
-        after = fix;
-      } else if (!ctx[6] && Array.from(fix).length > Array.from(full).length + 20) {
-        appendText(box, fix, "all");
-        after = fix;
-      } else {
-        appendContext(box, ctx, function (p) {
-          if (!spanOps.length) p.appendChild(el("span", { className: "muted", text: "(no change)" }));
-          appendDiff(p, spanOps);
-        });
-        after = [ctx, fix];
+    var e = fix[3] === 1 ? fix[2][0] : null;
+    if (e && e[0] === "text" && ctx && !ctx[5]) {
+      var cps = Array.from(ctx[0] + ctx[1] + ctx[2]);
+      var a = e[2] - ctx[3], b = e[3] - ctx[3];
+      if (a >= 0 && b >= a && b <= cps.length) {
+        var head = cps.slice(0, a).join(""), tail = cps.slice(b).join("");
+        var ops = diff(cps.join(""), head + e[4] + tail);
+        if (ctx[3] > 0) box.appendChild(el("span", { className: "cut", text: "…" }));
+        if (!ops.some(function (o) { return o[0] !== "="; })) box.appendChild(el("span", { className: "muted", text: "(no change)" }));
+        appendDiff(box, ops);
+        if (ctx[4]) box.appendChild(el("span", { className: "cut", text: "…" }));
+        return { diff: box, after: [[head, e[4], tail, ctx[3], ctx[4]]], fix: fix };
       }
-    } else if (ev != null && ev.indexOf("…") < 0 && ev.length < 400) {
-      appendDiff(box, diff(ev, fix));
-      after = fix;
-    } else {
-      appendText(box, fix, "all");
-      after = fix;
     }
-    return { diff: box, after: after };
+    if (e && e[0] === "value" && ev != null && ev !== e[4] && ev.indexOf("…") < 0 && ev.length < 400) {
+      // a new value as written, whole (the evidence is the value as read: True for yes)
+      appendDiff(box, [["-", ev], ["+", e[4]]]);
+      return { diff: box, after: e[4], fix: fix };
+    }
+    if (e && e[0] === "key") {
+      var old = (e[1] || "").replace(/\[\d+\]$/, "").split(".").pop();
+      appendDiff(box, diff(old + ":", e[4] + ":"));
+      return { diff: box, after: e[4] + ": …", fix: fix };
+    }
+    box.appendChild(el("span", { className: "fix-msg", text: fix[1] }));
+    return { diff: box, after: null, fix: fix };
   }
 
   // ------------------------------------------------------------------ filtering and sorting
@@ -235,6 +244,11 @@
     }
   })();
 
+  // What a text search finds in a fix: its applicability, message and replacement texts.
+  function fixText(fix) {
+    return (fix[0] + " " + fix[1] + " " + fix[2].map(function (e) { return e[4]; }).join(" ")).toLowerCase();
+  }
+
   function rowMatchesText(r, terms) {
     for (var t = 0; t < terms.length; t++) {
       var q = terms[t], c = r[CTX];
@@ -242,7 +256,7 @@
           low(r[FIELD]).indexOf(q) >= 0 || low(r[CHECK]).indexOf(q) >= 0 ||
           (ruleNameLow[S[r[RULE]]] || "").indexOf(q) >= 0 ||
           (r[EV] != null && r[EV].toLowerCase().indexOf(q) >= 0) ||
-          (r[FIX] != null && r[FIX].toLowerCase().indexOf(q) >= 0) ||
+          (r[FIX] != null && fixText(r[FIX]).indexOf(q) >= 0) ||
           (c && (c[0] + c[1] + c[2]).toLowerCase().indexOf(q) >= 0) ||
           providerOf(r[PATH]).toLowerCase().indexOf(q) >= 0) continue;
       return false;
@@ -503,22 +517,34 @@
     }
     var fv = fixView(r);
     if (fv) {
-      art.appendChild(el("span", { className: "lbl", text: "Proposed fix" }));
+      var how = fv.fix[0];
+      art.appendChild(el("span", { className: "lbl" }, [
+        "Proposed fix ",
+        el("span", { className: "badge fix-" + how, title: FIX_TITLES[how] || "", text: how === "display-only" ? "display only" : how })
+      ]));
       art.appendChild(fv.diff);
-      var res = el("div", { className: "fixline result" });
-      if (Array.isArray(fv.after)) {
-        var ctx = fv.after[0];
-        appendContext(res, ctx, function (p) { if (fv.after[1]) p.appendChild(el("mark", { className: "hit fixed", text: fv.after[1] })); });
-      } else if (fv.after) {
-        res.appendChild(document.createTextNode(fv.after));
-      } else {
-        res.appendChild(el("span", { className: "muted", text: "(empty: the text is removed)" }));
+      if (fv.after !== null) {
+        var res = el("div", { className: "fixline result" });
+        if (Array.isArray(fv.after)) {
+          var x = fv.after[0];
+          if (x[3] > 0) res.appendChild(el("span", { className: "cut", text: "…" }));
+          appendText(res, x[0], "context");
+          if (x[1]) res.appendChild(el("mark", { className: "hit fixed", text: x[1] }));
+          appendText(res, x[2], "context");
+          if (x[4]) res.appendChild(el("span", { className: "cut", text: "…" }));
+          if (!x[0] && !x[1] && !x[2]) res.appendChild(el("span", { className: "muted", text: "(empty: the text is removed)" }));
+        } else if (fv.after) {
+          res.appendChild(document.createTextNode(fv.after));
+        } else {
+          res.appendChild(el("span", { className: "muted", text: "(empty: the text is removed)" }));
+        }
+        art.appendChild(el("span", { className: "lbl", text: "After the fix" }));
+        art.appendChild(res);
       }
-      art.appendChild(el("span", { className: "lbl", text: "After the fix" }));
-      art.appendChild(res);
-      var fixCp = Array.from(r[FIX]);
-      if (fixCp.length && fixCp.length <= 16 && /[^\x20-\x7e]/.test(r[FIX])) {
-        art.appendChild(el("div", { className: "codepoints", text: "Fix: " + codepoints(r[FIX]) }));
+      var one = fv.fix[3] === 1 ? fv.fix[2][0][4] : "";
+      var fixCp = Array.from(one);
+      if (fixCp.length && fixCp.length <= 16 && /[^\x20-\x7e]/.test(one)) {
+        art.appendChild(el("div", { className: "codepoints", text: "Fix: " + codepoints(one) }));
       }
     }
     if (rl) {

@@ -1,0 +1,189 @@
+"""B201 repeated-line: a line recurring across a provider's clippings is site furniture.
+
+Real runs of ``clipqa check`` (the per-file columns in worker processes, the corpus hook in the
+parent), on corpora written here: the thresholds (files, share, length), what is never counted
+(dates, datelines, a quote cited twice, versions of one article), other languages, options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qa.checks import Context
+from qa.checks.boilerplate import (
+    REPEAT_OPTIONS,
+    line_fingerprints,
+    line_hash,
+    provider_key,
+    repeat_key,
+)
+from qa.config import load_config
+from qa.pipeline import run
+from tests.textcheck_helpers import record
+
+FM = '---\ntitle: "Story {i}"\nprovider:\n  name: {name}\n  domain: {domain}\n---\n'
+
+
+def article(i: int, topic: str = "harbour") -> str:
+    """A body of its own: three sentences that no other clipping has."""
+    words = ["tide", "crane", "pier", "ferry", "dock", "quay", "buoy", "hull", "mast", "keel", "sail", "port"]
+    w = [words[(i * 7 + k) % len(words)] for k in range(6)]
+    return (
+        f"The {topic} council met about the {w[0]} and the {w[1]} near the {w[2]}.\n\n"
+        f"Residents worried about the {w[3]}, while engineers inspected the {w[4]} and the {w[5]}.\n\n"
+        f"Story {i}: the vote on the {w[1]} {w[5]} plan comes later.\n"
+    )
+
+
+def write(
+    folder: Path,
+    name: str,
+    body: str,
+    provider: str = "Harbour Times",
+    domain: str = "harbour.example",
+    title: str = "",
+) -> None:
+    text = FM.format(i=title or name, name=provider, domain=domain) + body
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def config_with(folder: Path, **options: Any) -> Any:
+    """The configuration of a run with these [boilerplate] options (a clipqa.toml beside the corpus)."""
+    toml = folder.parent / f"{folder.name}.toml"
+    toml.write_text("[boilerplate]\n" + "".join(f"{k} = {v!r}\n" for k, v in options.items()), encoding="utf-8")
+    return load_config(start=None, config_file=toml)
+
+
+def b201(folder: Path, **options: Any) -> list[Any]:
+    result = run([str(folder)], config_with(folder, **options))
+    return [f for f in result.findings if f.rule == "B201"]
+
+
+FURNITURE = "Harbour Times is an independent newspaper serving the coast since 1887."
+
+
+def test_a_line_on_every_page_of_a_site_is_reported_in_each_file(tmp_path: Path) -> None:
+    for i in range(6):
+        write(tmp_path, f"c{i}.txt", article(i) + f"\n{FURNITURE}\n")
+    fs = b201(tmp_path)
+    assert sorted(f.path for f in fs) == [f"c{i}.txt" for i in range(6)]
+    f = next(f for f in fs if f.path == "c0.txt")
+    text = (tmp_path / "c0.txt").read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2]
+    # no automatic fix: the corpus stage has the line's place, not the text a clean removal needs
+    assert body[slice(*f.span)] == FURNITURE and f.fix is None and f.field == "body"
+    assert text.split("\n")[f.line - 1][f.column - 1 :] == FURNITURE
+    assert "6 of the 6 clippings of provider 'harbour.example'" in f.message
+    assert set(f.related) == {f"c{i}.txt" for i in range(1, 6)}
+    assert f.severity == "warning"
+
+
+def test_digits_and_dates_do_not_hide_a_repeat(tmp_path: Path) -> None:
+    for i in range(5):
+        line = f"Get unlimited access for just ${i + 1}.99 a month until {['March', 'April'][i % 2]} {i + 3}"
+        write(tmp_path, f"c{i}.txt", article(i) + f"\n{line}\n")
+    assert len(b201(tmp_path)) == 5
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Updated March {i}, 2021 10:1{i} am ET",  # a date stamp: only its format is shared
+        "Published: 2021-03-0{i} 08:00 GMT",
+        "WASHINGTON (AP) —",  # a dateline
+        "LONDON, March {i} (Reuters) -",
+        "Photo",  # too short to tell a heading from furniture
+        "w1{i}3 w7{i}7 w16{i}5 w4{i}9 w19{i}2",  # data: lines that differ in their numbers differ
+        "Harbour 2{i} Rovers 1 Port 3{i} City 0",
+    ],
+)
+def test_dates_and_datelines_are_never_furniture(tmp_path: Path, line: str) -> None:
+    for i in range(1, 7):
+        write(tmp_path, f"c{i}.txt", line.format(i=i) + "\n\n" + article(i))
+    assert b201(tmp_path) == []
+
+
+def test_a_quote_cited_in_a_few_files_is_not_furniture(tmp_path: Path) -> None:
+    quote = '"We will not back down from this fight," the mayor said on the steps of city hall.'
+    for i in range(12):
+        write(tmp_path, f"c{i}.txt", article(i) + (f"\n{quote}\n" if i < 3 else ""))
+    assert b201(tmp_path) == []  # 3 files: under repeat_min_files (4)
+
+
+def test_the_share_of_the_provider_counts(tmp_path: Path) -> None:
+    # 4 of 20 files (20 %) hold the line: under the 25 % share; a share of 0.2 reports it.
+    for i in range(20):
+        write(tmp_path, f"c{i}.txt", article(i) + (f"\n{FURNITURE}\n" if i < 4 else ""))
+    assert b201(tmp_path) == []
+    assert len(b201(tmp_path, repeat_min_share=0.2)) == 4
+
+
+def test_lines_are_counted_per_provider(tmp_path: Path) -> None:
+    for i in range(3):
+        write(tmp_path, f"a{i}.txt", article(i) + f"\n{FURNITURE}\n", provider="A", domain="a.example")
+        write(tmp_path, f"b{i}.txt", article(i + 10) + f"\n{FURNITURE}\n", provider="B", domain="b.example")
+    assert b201(tmp_path) == []  # 3 + 3 files: neither provider has 4
+
+
+def test_versions_of_one_article_are_one_source(tmp_path: Path) -> None:
+    # The same story posted five times (small edits): its lines are not the site's furniture.
+    for i in range(5):
+        write(tmp_path, f"v{i}.txt", article(1) + f"Correction number {'abcde'[i]} was appended.\n", title="The vote")
+    for i in range(3):
+        write(tmp_path, f"o{i}.txt", article(20 + i))
+    assert b201(tmp_path) == []
+
+
+def test_furniture_in_any_language(tmp_path: Path) -> None:
+    lines = ["Tüm hakları saklıdır. Haber kaynağı gösterilmeden kullanılamaz", "本站所有文章均为原创，转载请注明出处"]
+    for i in range(5):
+        write(tmp_path, f"c{i}.txt", article(i) + "\n" + "\n".join(lines) + "\n")
+    fs = b201(tmp_path)
+    assert len(fs) == 10
+
+
+def test_lines_the_patterns_report_are_not_reported_twice(tmp_path: Path) -> None:
+    for i in range(5):
+        write(tmp_path, f"c{i}.txt", article(i) + "\nSign up for our newsletter and get the top stories\n")
+    found = run([str(tmp_path)], config_with(tmp_path)).findings
+    assert sorted({f.rule for f in found if f.rule.startswith("B")}) == ["B103"]
+
+
+def test_options_turn_it_off_and_are_validated(tmp_path: Path) -> None:
+    for i in range(6):
+        write(tmp_path, f"c{i}.txt", article(i) + f"\n{FURNITURE}\n")
+    assert b201(tmp_path, repeat_min_files=7) == []
+    assert b201(tmp_path, repeat_min_chars=200) == []
+    with pytest.raises(Exception, match="repeat_min_share"):
+        config_with(tmp_path, repeat_min_share=3)
+
+
+def test_repeat_key_and_hash() -> None:
+    assert repeat_key("  Get   ACCESS for $4.99  ", 12, 500) == repeat_key("get access for $7.50", 12, 500)
+    assert repeat_key("Posted on March 3", 12, 500) is None  # a date stamp
+    assert repeat_key("short", 12, 500) is None
+    assert repeat_key("x" * 600, 12, 500) is None
+    assert line_hash("abc") == line_hash("abc") != line_hash("abd")
+    # stable across processes and runs (blake2b, not Python's salted hash): a known value
+    assert line_hash("abc") == int.from_bytes(__import__("hashlib").blake2b(b"abc", digest_size=8).digest(), "little")
+    assert provider_key({"provider": {"domain": "X.example"}}) == "x.example"
+    assert provider_key({"provider": {"name": "Harbour Times"}}) == "harbour times"
+    assert provider_key({"webUrl": "https://www.harbour.example/a"}) == "harbour.example"
+    assert provider_key(None) is None and provider_key({"title": "x"}) is None
+
+
+def test_fingerprint_columns_are_compact_and_located(tmp_path: Path) -> None:
+    body = f"{FURNITURE}\nshort\n\nAnother line that is long enough to count here.\n"
+    rec = record(tmp_path, FM.format(i=1, name="H", domain="h.example") + body)
+    out = line_fingerprints(rec, Context(dict(REPEAT_OPTIONS), {}))
+    assert out["line_provider"] == "h.example"
+    assert len(out["line_hashes"]) == 2 * 8 and len(out["line_spans"]) == 2 * 16
+    import numpy as np
+
+    spans = np.frombuffer(out["line_spans"], dtype="<u4").reshape(-1, 4).tolist()
+    assert [body[a:b] for a, b, _l, _c in spans] == [FURNITURE, "Another line that is long enough to count here."]
+    assert [(line, col) for _a, _b, line, col in spans] == [(7, 1), (10, 1)]
+    assert line_fingerprints(record(tmp_path, "no front matter, no provider\n"), Context({}, {})) == {}
