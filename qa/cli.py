@@ -741,6 +741,13 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--index",
+    "index_file",
+    type=click.Path(dir_okay=False),
+    help="The corpus index [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
+)
+@click.option("--no-index", is_flag=True, help="Check the batch with a full run over the corpus (no corpus index).")
 @config_options
 @guarded
 def import_cmd(
@@ -753,6 +760,8 @@ def import_cmd(
     unsafe_fixes: bool,
     abort: bool,
     no_cache: bool,
+    index_file: str | None,
+    no_index: bool,
     **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
@@ -765,7 +774,7 @@ def import_cmd(
     the job, and `clipqa import --abort --into CORPUS` undoes it instead.
     """
     from qa.corpus import shown
-    from qa.gate import ImportError_, abort_import, dumps, run_import
+    from qa.gate import ImportError_, IndexUse, abort_import, dumps, run_import
 
     if unsafe_fixes and not fix:
         raise UsageFailure("--unsafe-fixes applies only with --fix")
@@ -783,6 +792,13 @@ def import_cmd(
         if incoming is None:
             raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
         cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+        if no_index and index_file:
+            raise UsageFailure("--no-index and --index exclude each other")
+        index = None
+        if not no_index:
+            from qa.index import index_path
+
+            index = IndexUse(index_path(os.path.realpath(corpus), cfg, index_file))
         outcome = run_import(
             incoming,
             corpus,
@@ -792,6 +808,7 @@ def import_cmd(
             dry_run=dry_run,
             cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
             fixes=("unsafe" if unsafe_fixes else "safe") if fix else None,
+            index=index,
         )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
@@ -842,7 +859,7 @@ def index_option(fn: F) -> F:
     )(fn)
 
 
-def index_command(name: str, *, formats: bool = False, hidden: bool = False) -> Callable[[F], F]:
+def index_command(name: str, *, formats: bool = False) -> Callable[[F], F]:
     """An ``index`` sub-command on CORPUS: --index, the configuration options, errors as exit 2."""
 
     def wrap(fn: F) -> F:
@@ -854,9 +871,8 @@ def index_command(name: str, *, formats: bool = False, hidden: bool = False) -> 
                 "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
             )(fn)
         fn = index_option(fn)
-        if name != "gate-dry-run":
-            fn = click.argument("corpus", type=click.Path(exists=True, file_okay=False))(fn)
-        return index_group.command(name, hidden=hidden)(fn)  # type: ignore[return-value]
+        fn = click.argument("corpus", type=click.Path(exists=True, file_okay=False))(fn)
+        return index_group.command(name)(fn)  # type: ignore[return-value]
 
     return wrap
 
@@ -941,45 +957,3 @@ def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any)
     cfg = build_config((corpus,), opts)
     counts = index.export_parquet(corpus, cfg, out_dir, index_file)
     click.echo(f"Wrote {', '.join(f'{name}.parquet ({n} rows)' for name, n in counts.items())} to {out_dir}")
-
-
-@index_command("gate-dry-run", hidden=True)
-@click.argument("incoming", type=click.Path(exists=True, file_okay=False))
-@click.option("--into", "corpus", required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--no-index", is_flag=True, help="A full run, as `clipqa import` does today.")
-def index_gate_dry_run(incoming: str, corpus: str, index_file: str | None, no_index: bool, **opts: Any) -> None:
-    """The gate's check of a batch (the findings `clipqa import --dry-run` would gate on),
-    through qa.index.batch_findings: for measuring the index until the import calls it."""
-    from qa import index
-    from qa.corpus import Source, discover
-
-    cfg = build_config((corpus,), opts)
-    batch = [
-        Source(f"incoming/{s.path}", s.location) for s in discover([incoming], cfg.include, cfg.all_excludes()).sources
-    ]
-    result = index.gate_batch(batch, corpus, cfg, index_file, use_index=not no_index)
-    gating = [f for f in result.findings if f.severity in _at_least(cfg.fail_on)]
-    click.echo(
-        json.dumps(
-            {
-                "mode": result.mode,
-                "reason": result.reason,
-                "files": len(batch),
-                "refreshed": result.refreshed,
-                "closure": result.closure,
-                "timings": result.timings,
-                "findings": [f.to_dict() for f in result.findings],
-            },
-            ensure_ascii=False,
-            indent=1,
-        )
-    )
-    sys.exit(EXIT_FAILED if gating else EXIT_PASSED)
-
-
-def _at_least(fail_on: str) -> set[str]:
-    from qa.findings import Severity
-
-    if fail_on == "never":
-        return set()
-    return {s.value for s in Severity if s.rank >= Severity(fail_on).rank}

@@ -1093,22 +1093,30 @@ class BatchResult:
     usable: int = 0  # corpus files with usable front matter
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
+    def run_result(
+        self,
+        config: Config,
+        roots: list[str],
+        started: dt.datetime,
+        duration: float = 0.0,
+        *,
+        findings: list[Finding] | None = None,
+        files: int | None = None,
+    ) -> RunResult:
+        """As a pipeline run's result (the batch's tables; notices with why a full run)."""
+        from qa.pipeline import RunResult
 
-def batch_findings(
-    batch: Sequence[Source],
-    corpus: str | os.PathLike[str],
-    config: Config,
-    index: str | os.PathLike[str] | None = None,
-    *,
-    corpus_prefix: str = "corpus",
-) -> list[Finding]:
-    """The findings ``clipqa import`` collects for a batch today from a full run over the
-    corpus (its files named ``<corpus_prefix>/<path>``) and the batch (named as given in
-    ``batch``, e.g. ``incoming/<path>``): every finding whose ``path`` or ``related`` names a
-    batch file, the configuration applied, sorted. Served by the corpus index (built first
-    when missing or built by other code or options; brought up to date by a stat scan),
-    else by a full run. See :func:`gate_batch`."""
-    return gate_batch(batch, corpus, config, index, corpus_prefix=corpus_prefix).findings
+        return RunResult(
+            findings=self.findings if findings is None else findings,
+            tables=self.tables,
+            roots=roots,
+            files=self.files if files is None else files,
+            records=self.usable,
+            config=config,
+            started=started,
+            duration=duration,
+            notices=[*self.notices, *([self.reason] if self.reason else [])],
+        )
 
 
 def gate_batch(
@@ -1123,7 +1131,12 @@ def gate_batch(
     use_index: bool = True,
     want_tables: bool = False,
 ) -> BatchResult:
-    """:func:`batch_findings`, with what else was learnt. ``replaces``: corpus paths that the
+    """The findings ``clipqa import`` collects for a batch from a full run over the corpus
+    (its files named ``<corpus_prefix>/<path>``) and the batch (named as given in ``batch``,
+    e.g. ``incoming/<path>``): every finding whose ``path`` or ``related`` names a batch file,
+    the configuration applied, sorted; and what else was learnt. Served by the corpus index
+    (built first when missing or built by other code or options; brought up to date by a stat
+    scan), else by a full run (``BatchResult.mode``, ``reason``). ``replaces``: corpus paths that the
     batch stands for (``check --changed-since``: the changed files are corpus files; their
     stored entries give way to the batch's fresh results). ``discovery``: the corpus's
     files, when the caller has found them. ``use_index``: False for a full run.
@@ -1426,24 +1439,14 @@ def check_changed(
     changed files only, the corpus checks on them and their closure. The findings are those
     of a full run limited to the changed files (as ``--changed-since`` limits them); the
     tables hold the changed files' rows."""
-    from qa.pipeline import RunResult
-
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     batch = [s for s in found.sources if s.path in only]
     result = gate_batch(batch, root, config, index, corpus_prefix="", replaces=only, discovery=found, want_tables=True)
     findings = config.apply([f for f in found.findings if f.path in only]) + result.findings
     findings.sort(key=Finding.sort_key)
-    return RunResult(
-        findings=findings,
-        tables=result.tables,
-        roots=[root],
-        files=len(found.sources),
-        records=result.usable,
-        config=config,
-        started=started,
-        duration=time.perf_counter() - t0,
-        notices=[*result.notices, *([result.reason] if result.reason else [])],
+    return result.run_result(
+        config, [root], started, time.perf_counter() - t0, findings=findings, files=len(found.sources)
     )
 
 
@@ -1750,7 +1753,8 @@ def _write_batch(
         index_rows.append((stored.path, size, mtime, stored.sha256, stored.usable))
         for f in decode_findings(stored.findings):
             finding_rows.append(
-                (stored.path, f.rule, f.check, f.severity, f.field, f.line, f.column, f.message, f.evidence, f.fix,
+                (stored.path, f.rule, f.check, f.severity, f.field, f.line, f.column, f.message, f.evidence,
+                 None if f.fix is None else json.dumps(f.fix.to_dict(), ensure_ascii=False),  # as in JSON reports
                  list(f.related))
             )  # fmt: skip
         for check, hashes in stored.keys.items():

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from qa.config import Config, load_config
 from tests.stories import body, fields, name, url
 
 PLACEHOLDER = "https://cdn.example.net/img/placeholder.png"
@@ -64,6 +65,15 @@ def specs(min_size: int, max_size: int, first_story: int) -> st.SearchStrategy[l
             for i, s in enumerate(xs)
         ]
     )
+
+
+def world_config() -> Config:
+    """The configuration the worlds are checked with: thresholds low enough for small worlds."""
+    cfg = load_config(None, {"jobs": 1})
+    cfg.checks["image_url"]["shared-threshold"] = 3  # placeholders reach I106
+    cfg.checks["boilerplate"]["repeat_min_files"] = 2  # and furniture lines B201
+    cfg.checks["boilerplate"]["repeat_min_share"] = 0.05
+    return cfg
 
 
 def _provider(k: int) -> dict[str, str]:

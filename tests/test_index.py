@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from qa import index
 from qa.checks import Check, CorpusKeys, all_checks
-from qa.config import Config, load_config
+from qa.config import Config
 from qa.corpus import Discovery, Source, discover
 from qa.findings import Finding
 from qa.pipeline import run
-from tests.index_worlds import EDITS, KINDS, Edit, Spec, age, apply_edits, edits, specs, write_world
+from tests.index_worlds import EDITS, KINDS, Edit, Spec, age, apply_edits, edits, specs, world_config, write_world
 from tests.stories import story
 
 
@@ -58,11 +58,7 @@ def explain(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
 
 @pytest.fixture(scope="module")
 def cfg() -> Config:
-    cfg = load_config(None, {"jobs": 1})
-    cfg.checks["image_url"]["shared-threshold"] = 3  # placeholders reach I106 in small worlds
-    cfg.checks["boilerplate"]["repeat_min_files"] = 2  # and furniture lines B201
-    cfg.checks["boilerplate"]["repeat_min_share"] = 0.05
-    return cfg
+    return world_config()
 
 
 @settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])

@@ -73,7 +73,8 @@ def test_build_status_verify(corpus: Path, tmp_path: Path) -> None:
     found = json.loads(verified.stdout)
     assert found["differences"] == {"stale": 1, "missing": 1, "orphaned": 1}
     index.refresh(corpus, load_config(None), idx)
-    assert clipqa("index", "verify", corpus, "--isolated").returncode == 0
+    again = clipqa("index", "verify", corpus, "--isolated")
+    assert again.returncode == 0, again.stdout + again.stderr
 
 
 @pytest.mark.parametrize(
@@ -238,18 +239,31 @@ def test_index_path_from_the_configuration(corpus: Path, tmp_path: Path) -> None
     assert (tmp_path / "state" / "corpus.sqlite").is_file()  # relative to the configuration file
 
 
-def test_gate_dry_run_command(corpus: Path, tmp_path: Path) -> None:
+def test_import_dry_run_with_and_without_the_index(corpus: Path, tmp_path: Path) -> None:
+    """``clipqa import --dry-run`` through the index (built by this first import) and with
+    ``--no-index`` (a full run): the same manifest; the manifest says how it was checked."""
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     (incoming / "again.txt").write_bytes(next(iter(sorted(corpus.iterdir()))).read_bytes())
     (incoming / "fine.txt").write_bytes(render(500, 60, 4, None))
     idx = tmp_path / "idx.sqlite"
-    indexed = clipqa("index", "gate-dry-run", incoming, "--into", corpus, "--index", idx, "--isolated")
-    full = clipqa("index", "gate-dry-run", incoming, "--into", corpus, "--no-index", "--isolated")
-    a, b = json.loads(indexed.stdout), json.loads(full.stdout)
-    assert (a["mode"], b["mode"]) == ("index", "full")
-    assert a["findings"] == b["findings"] and indexed.returncode == full.returncode == 1
-    assert any(f["rule"] == "D103" and f["path"] == "incoming/again.txt" for f in a["findings"])
+    gate = ("import", incoming, "--into", corpus, "--dry-run", "--isolated")
+    first = clipqa(*gate, "--index", idx)
+    indexed = clipqa(*gate, "--index", idx)
+    full = clipqa(*gate, "--no-index")
+    a, b, c = (json.loads(r.stdout) for r in (first, indexed, full))
+    assert a["checked_by"]["mode"] == "index" and a["checked_by"]["reason"].startswith("index rebuilt")
+    assert indexed.returncode == full.returncode == 1 and idx.is_file()
+    assert (b["checked_by"]["mode"], b["checked_by"]["reason"], b["checked_by"]["refreshed"]) == ("index", "", 0)
+    assert 0 < b["checked_by"]["closure"]["duplicate"] < 60  # the corpus files the batch can relate to
+    assert c["checked_by"] == {"mode": "full", "reason": "--no-index"}
+
+    def verdicts(doc: dict[str, Any]) -> dict[str, Any]:  # not how it was checked, nor the quarantine's time stamp
+        return {k: v for k, v in doc.items() if k not in ("checked_by", "quarantine")}
+
+    assert verdicts(a) == verdicts(b) == verdicts(c)
+    assert "D103" in next(r["rules"] for r in b["rejected"] if r["name"] == "again.txt")
+    assert clipqa(*gate, "--no-index", "--index", idx).returncode == 2  # one or the other
 
 
 def test_a_corpus_that_does_not_exist_yet(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The corpus index after SIGKILL at any moment: never wrong, and one more run catches up.
 
-Real processes, real signals: ``clipqa index gate-dry-run`` (which brings the index up to
-date with out-of-band edits before it decides) and ``clipqa index build`` are killed at
+Real processes, real signals: ``clipqa import --dry-run`` (which brings the index up to
+date with out-of-band edits before it decides), ``clipqa import`` (which also updates it
+after its moves) and ``clipqa index build`` are killed at
 random moments, many of them while the index file is being written. After every kill the
 index is a valid SQLite database whose entries are either fresh and right or visibly stale
 (``verify`` finds no entry whose stat is current but whose rows, keys, findings or totals are
@@ -96,7 +97,7 @@ def test_sigkill_during_refresh_and_build_then_rerun(tmp_path: Path) -> None:
             edit_behind(corpus, rng, 60)
             if attempt < 5:  # kill it somewhere; the WAL growing means the refresh is writing
                 proc = subprocess.Popen(
-                    clipqa("index", "gate-dry-run", incoming, "--into", corpus, "--index", idx),
+                    clipqa("import", incoming, "--into", corpus, "--dry-run", "--index", idx),
                     env=env(),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
@@ -123,7 +124,7 @@ def test_sigkill_during_refresh_and_build_then_rerun(tmp_path: Path) -> None:
                 assert_never_wrong(corpus, idx)
             else:  # one whole run: the index agrees with the corpus again
                 done = subprocess.run(
-                    clipqa("index", "gate-dry-run", incoming, "--into", corpus, "--index", idx),
+                    clipqa("import", incoming, "--into", corpus, "--dry-run", "--index", idx),
                     env=env(),
                     capture_output=True,
                     check=False,
