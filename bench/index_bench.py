@@ -3,9 +3,10 @@
 Targets (``nox -s bench``; generated seed-format corpora, medians of ``--runs``):
 
 * gate a 10-file batch into a ``--files`` (100,000) corpus with a fresh index: at most
-  1.0 s wall for the whole process, start-up included. Measured as ``clipqa index
-  gate-dry-run INCOMING --into CORPUS`` (the gate's check through
-  ``qa.index.batch_findings``, what ``clipqa import --dry-run`` will run once wired);
+  1.0 s wall for the whole process, start-up included: ``clipqa import INCOMING --into
+  CORPUS --dry-run --index FILE``. Beside it, in the same run and alternating with it,
+  ``--no-index`` (today's full run over corpus and batch, with the result cache: its first
+  run cold, the others warm), and the ratio;
 * building the index: at most 1.2x a full ``clipqa check --no-cache`` of the same corpus
   (reports written, as a user runs it);
 * peak memory of a gate run (the process and its children, PSS summed: a page a forked
@@ -13,10 +14,11 @@ Targets (``nox -s bench``; generated seed-format corpora, medians of ``--runs``)
   (default: ``--files``).
 
 Beside them, as a floor: ``clipqa check INCOMING`` on the 10 files alone (no corpus at
-all): what any gate pays for start-up and the per-file stage of the batch. And once, a
-full run (``--no-index``) over corpus and batch: its findings must equal the indexed ones.
+all): what any gate pays for start-up and the per-file stage of the batch. The manifests
+with and without the index must be the same (accepted, rejected and their rules).
 
-    python bench/index_bench.py [--files 100000] [--runs 3] [--memory-files N] [--jobs 0] [--work DIR] [--no-compare]
+    python bench/index_bench.py [--files 100000] [--runs 3] [--memory-files N] [--jobs 0] [--work DIR]
+                                [--no-compare] [--no-build]
 
 Prints the figures (the load average beside them: the machine may be shared) and one JSON
 line; exit 1 when a target is missed or the findings differ.
@@ -63,9 +65,10 @@ def timed(cmd: list[str], env: dict[str, str], pss: bool = False) -> tuple[float
     return wall, proc.returncode, peak.peak, cpu, out.decode()
 
 
-def batch(folder: Path, n: int, size: int) -> Path:
+def batch(folder: Path, n: int, size: int, fresh: int = 0) -> Path:
     """``size`` new clippings: most new stories, two byte-identical to corpus files (D103),
-    one the next story of a corpus story (related items both ways)."""
+    one the next story of a corpus story (related items both ways). ``fresh``: another set of
+    new stories (each timed run gets a batch no result cache has seen, as a real one is)."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -75,7 +78,7 @@ def batch(folder: Path, n: int, size: int) -> Path:
         elif i == 2:
             data = render(n // 2, n + 5, 1, None)  # its story's neighbours are corpus files
         else:
-            data = render(10_000_000 + i, n, 2, None)
+            data = render(10_000_000 + 1000 * fresh + i, n, 2, None)
         (folder / f"batch-{i:02d}.txt").write_bytes(data)
     return folder
 
@@ -88,31 +91,48 @@ def qa(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "qa", *map(str, args), "--isolated"]
 
 
+def verdicts(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: manifest[k] for k in ("accepted", "already_imported", "rejected", "left")}
+
+
 def gate_runs(
-    incoming: Path, directory: Path, idx: Path, runs: int, env: dict[str, str], jobs: list[str]
+    incoming: Path, directory: Path, idx: Path, runs: int, env: dict[str, str], jobs: list[str], compare: bool
 ) -> dict[str, Any]:
-    """The gate with a fresh index, beside the floor (the batch checked alone), alternating."""
-    gate_cmd = qa("index", "gate-dry-run", incoming, "--into", directory, "--index", idx, *jobs)
+    """The gate with a fresh index, beside the floor (the batch checked alone) and, with
+    ``compare``, the gate with ``--no-index`` (a full run), alternating; each round with a
+    batch of new stories (never in the result cache: the full run's corpus files are)."""
+    n = int(directory.name.split("-")[1])
+    gate_cmd = qa("import", incoming, "--into", directory, "--dry-run", "--index", idx, *jobs)
+    full_cmd = qa("import", incoming, "--into", directory, "--dry-run", "--no-index", *jobs)
     floor_cmd = qa("check", incoming, "--no-cache", "-q", "--no-progress", "--no-reports", *jobs)
     gates: list[float] = []
     floors: list[float] = []
+    fulls: list[float] = []
     peaks: list[int] = []
     timings: list[dict[str, float]] = []
     docs: list[dict[str, Any]] = []
+    same = True
     timed(gate_cmd, env)  # the first run after a build may re-hash files written just before it (racy)
-    for _ in range(runs):
+    for round_ in range(runs):
+        batch(incoming, n, len(list(incoming.iterdir())), fresh=round_ + 1)
         wall, _, _, _, out = timed(gate_cmd, env)
         doc = json.loads(out)
-        if doc["mode"] != "index" or doc["refreshed"]:
-            raise SystemExit(f"the gate did not use a fresh index: {doc['mode']}, {doc['reason']}, {doc['refreshed']}")
+        how = doc["checked_by"]
+        if how["mode"] != "index" or how["refreshed"]:
+            raise SystemExit(f"the gate did not use a fresh index: {how}")
         gates.append(wall)
-        timings.append(doc["timings"])
+        timings.append(how["seconds"])
         docs.append(doc)
         floors.append(timed(floor_cmd, env)[0])
+        if compare:
+            wall, _, _, _, out = timed(full_cmd, env)
+            fulls.append(wall)
+            same = same and verdicts(json.loads(out)) == verdicts(doc)
     for _ in range(runs):  # memory apart: sampling PSS costs CPU, which would slow the timed runs
         peaks.append(timed(gate_cmd, env, pss=True)[2])
     phases = {k: statistics.median(t[k] for t in timings) for k in timings[0]}
-    return {"gate": gates, "floor": floors, "peak": max(peaks), "phases": phases, "doc": docs[-1]}
+    return {"gate": gates, "floor": floors, "full": fulls, "same": same, "peak": max(peaks), "phases": phases,
+            "doc": docs[-1]}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-files", type=int, default=0, help="measure the gate's memory at this size too")
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clipqa-index-bench")
-    parser.add_argument("--no-compare", action="store_true", help="skip the full run that checks the findings")
+    parser.add_argument("--no-compare", action="store_true", help="skip the full runs (--no-index) beside the gate")
+    parser.add_argument("--no-build", action="store_true", help="skip index build vs check (the index must exist)")
     args, _ = parser.parse_known_args(argv)  # nox -s bench passes every bench the same options
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
@@ -140,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     check_cpu: list[float] = []
     check_cmd = qa("check", directory, "--no-cache", "-q", "--no-progress", "--color", "never",
                    "--json", out / "findings.json", "--html", out / "report.html", *jobs)  # fmt: skip
-    for _ in range(args.runs):  # alternating, so that a burst of load hits both alike
+    for _ in range(0 if args.no_build else args.runs):  # alternating, so that a burst of load hits both alike
         for extra in ("", "-wal", "-shm"):
             Path(f"{idx}{extra}").unlink(missing_ok=True)
         wall, _, _, cpu, _ = timed(qa("index", "build", directory, "--index", idx, *jobs), env)
@@ -149,29 +170,31 @@ def main(argv: list[str] | None = None) -> int:
         wall, _, _, cpu, _ = timed(check_cmd, env)
         checks.append(wall)
         check_cpu.append(cpu)
-    build, check = statistics.median(builds), statistics.median(checks)
-    cpu_ratio = statistics.median(build_cpu) / statistics.median(check_cpu)
-    pairs = ", ".join(f"{b:.1f}/{c:.1f}" for b, c in zip(builds, checks, strict=True))
-    print(f"  index build {build:.2f} s, full check --no-cache {check:.2f} s: {build / check:.2f}x "
-          f"(target <= {BUILD_TARGET}x; runs {pairs}); "
-          f"CPU {statistics.median(build_cpu):.1f} s vs {statistics.median(check_cpu):.1f} s: {cpu_ratio:.2f}x; "
-          f"load {load()}", flush=True)  # fmt: skip
+    build = check = cpu_ratio = float("nan")
+    if builds:
+        build, check = statistics.median(builds), statistics.median(checks)
+        cpu_ratio = statistics.median(build_cpu) / statistics.median(check_cpu)
+        pairs = ", ".join(f"{b:.1f}/{c:.1f}" for b, c in zip(builds, checks, strict=True))
+        print(f"  index build {build:.2f} s, full check --no-cache {check:.2f} s: {build / check:.2f}x "
+              f"(target <= {BUILD_TARGET}x; runs {pairs}); "
+              f"CPU {statistics.median(build_cpu):.1f} s vs {statistics.median(check_cpu):.1f} s: {cpu_ratio:.2f}x; "
+              f"load {load()}", flush=True)  # fmt: skip
+    elif not idx.exists():
+        raise SystemExit(f"--no-build: no index at {idx}")
 
-    g = gate_runs(incoming, directory, idx, args.runs, env, jobs)
+    g = gate_runs(incoming, directory, idx, args.runs, env, jobs, not args.no_compare)
     gate, floor = statistics.median(g["gate"]), statistics.median(g["floor"])
     print(f"  gate (10 files into {args.files:,}) {gate:.2f} s (runs {', '.join(f'{x:.2f}' for x in g['gate'])}; "
           f"target <= {GATE_TARGET} s); the batch checked alone {floor:.2f} s; load {load()}", flush=True)  # fmt: skip
-    print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['closure']}", flush=True)
+    print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['checked_by']['closure']}", flush=True)
     print(f"  gate peak memory (tree PSS) {g['peak'] / 2**20:.0f} MiB", flush=True)
-
-    same = True
-    if not args.no_compare:
-        full = json.loads(
-            timed(qa("index", "gate-dry-run", incoming, "--into", directory, "--no-index", *jobs), env)[4]
-        )
-        same = full["findings"] == g["doc"]["findings"]
-        print(f"  findings with the index {'equal' if same else 'DIFFER FROM'} a full run's "
-              f"({len(full['findings'])} findings)", flush=True)  # fmt: skip
+    same, full = g["same"], float("nan")
+    if g["full"]:
+        full = statistics.median(g["full"][1:] or g["full"])  # the first run fills the result cache
+        print(f"  --no-index (a full run; the corpus from the result cache but in the first): first "
+              f"{g['full'][0]:.2f} s, warm median {full:.2f} s "
+              f"(runs {', '.join(f'{x:.2f}' for x in g['full'])}); gate / full (warm) {gate / full:.3f}; "
+              f"manifests {'equal' if same else 'DIFFER'}; load {load()}", flush=True)  # fmt: skip
 
     memory_files, memory_peak = args.files, g["peak"]
     if args.memory_files and args.memory_files != args.files:
@@ -182,14 +205,15 @@ def main(argv: list[str] | None = None) -> int:
             timed(qa("index", "build", big, "--index", big_idx, *jobs), env)
             print(f"  built the index of {args.memory_files:,} files in {time.perf_counter() - t0:.0f} s", flush=True)
         m = gate_runs(batch(args.work / f"incoming-{args.memory_files}", args.memory_files, args.batch), big,
-                      big_idx, args.runs, env, jobs)  # fmt: skip
+                      big_idx, args.runs, env, jobs, False)  # fmt: skip
         memory_files, memory_peak = args.memory_files, m["peak"]
         print(f"  at {args.memory_files:,} files: gate {statistics.median(m['gate']):.2f} s, phases {m['phases']}, "
               f"peak memory {memory_peak / 2**20:.0f} MiB; load {load()}", flush=True)  # fmt: skip
 
-    ok = gate <= GATE_TARGET and build / check <= BUILD_TARGET and memory_peak < MEMORY_TARGET and same
+    ok = gate <= GATE_TARGET and not build / check > BUILD_TARGET and memory_peak < MEMORY_TARGET and same
     print(json.dumps({
         "files": args.files, "gate_s": gate, "gate_runs": g["gate"], "floor_s": floor, "phases": g["phases"],
+        "full_runs": g["full"], "full_warm_s": full,
         "build_s": build, "check_s": check, "build_ratio": build / check, "build_cpu_ratio": cpu_ratio,
         "memory_files": memory_files,
         "memory_peak_mib": memory_peak / 2**20, "same_findings": same, "load": load(), "ok": ok,
