@@ -514,16 +514,7 @@ def _derive_keys(out: list[FileResult], tables: Mapping[str, pd.DataFrame], firs
             for r, h in _per_file(out, ck.probes(tables, ctx), first, check.name) if ck.probes else ():
                 r.probes[check.name] = h
         if ck.totals is not None:
-            frame = ck.totals(tables, ctx)
-            names = [c for c in frame.columns if c != "_record"]
-            flags = {n for n in names if frame[n].dtype == bool}
-            columns = {n: frame[n].tolist() for n in names}
-            for i, record in enumerate(frame["_record"].tolist()):
-                out[int(record) - first].totals[check.name] = {
-                    n: bool(columns[n][i]) if n in flags else int(columns[n][i])
-                    for n in names
-                    if n in flags or columns[n][i] == columns[n][i]  # NaN: nothing to add to this total
-                }
+            _file_totals(out, ck.totals(tables, ctx), first, check.name)
     if not records:
         return
     rec, num, h = np.concatenate(records), np.concatenate(numbers), np.concatenate(hashes)
@@ -550,6 +541,24 @@ def _derive_keys(out: list[FileResult], tables: Mapping[str, pd.DataFrame], firs
                 assert check.corpus_keys is not None
                 if check.corpus_keys.probes is None and check.name in found:
                     r.probes[check.name] = found[check.name]
+
+
+def _file_totals(out: list[FileResult], frame: pd.DataFrame, first: int, check: str) -> None:
+    """Each file's totals for a check (``CorpusKeys.totals``): columns per total, or rows
+    (``_record``, ``total``, ``value``): the file adds ``value`` to the named total."""
+    if list(frame.columns) == ["_record", "total", "value"]:
+        for record, name, value in zip(frame["_record"].tolist(), frame["total"].tolist(), frame["value"].tolist(),
+                                       strict=True):  # fmt: skip
+            mine = out[int(record) - first].totals.setdefault(check, {})
+            mine[str(name)] = mine.get(str(name), 0) + int(value)
+        return
+    names = [c for c in frame.columns if c != "_record"]
+    flags = {n for n in names if frame[n].dtype == bool}
+    columns = {n: frame[n].tolist() for n in names}
+    for i, record in enumerate(frame["_record"].tolist()):
+        out[int(record) - first].totals[check] = {
+            n: bool(columns[n][i]) if n in flags else int(columns[n][i]) for n in names
+        }
 
 
 def _per_file(

@@ -85,9 +85,10 @@ class CorpusKeys:
 
     ``totals``: facts the hook needs over the *whole* corpus (counts, shares): per file, int
     columns (summed over every file) and bool columns (the first path, in path order, where
-    true), with ``_record``; a missing value (NaN) adds nothing, so a file may count under a
-    column of its own (one per provider). The index keeps them summed; the hook finds them in
-    ``ctx.run["totals"]`` when it sees part of the corpus, and computes them itself otherwise.
+    true), with ``_record``; or, for totals whose names are data (one per provider), rows
+    ``_record``, ``total``, ``value`` (int): the file adds ``value`` to ``total``. The index
+    keeps them summed; the hook finds them in ``ctx.run["totals"]`` when it sees part of the
+    corpus, and computes them itself otherwise.
     """
 
     keys: KeysFn

@@ -1209,13 +1209,19 @@ def repeat_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
 
 
 def repeat_totals(tables: Tables, ctx: Context) -> pd.DataFrame:
-    """Totals: one clipping of its provider, per file that has one (a column per provider; a
-    file counts only under its own)."""
+    """Totals: each file with a provider is one clipping of its provider (rows ``_record``,
+    ``total``, ``value``: one total per provider, never a column per provider)."""
     rows = _line_rows(tables)
     if rows is None or rows.empty:
-        return pd.DataFrame({"_record": pd.Series(dtype="int64")})
-    own = pd.get_dummies(PROVIDER_TOTAL + rows["line_provider"].astype(str), dtype="int64")
-    return own.where(own == 1).assign(_record=rows["_record"].to_numpy(dtype="int64"))
+        return pd.DataFrame({"_record": pd.Series(dtype="int64"), "total": pd.Series(dtype=object),
+                             "value": pd.Series(dtype="int64")})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "_record": rows["_record"].to_numpy(dtype="int64"),
+            "total": (PROVIDER_TOTAL + rows["line_provider"].astype(str)).to_numpy(dtype=object),
+            "value": 1,
+        }
+    )
 
 
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
