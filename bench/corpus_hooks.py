@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.checks import all_checks
 from qa.config import Config, load_config
-from qa.pipeline import _corpus_check, run, run_context
+from qa.pipeline import run, run_context, run_corpus_check
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 Key = tuple[tuple[str, str], ...]
@@ -50,7 +50,7 @@ def hooks(tables: dict[str, pd.DataFrame], config: Config, roots: list[str]) -> 
     for check in all_checks().values():
         if check.corpus is None:
             continue
-        found, notes = _corpus_check(check, tables, config, ctx)
+        found, notes = run_corpus_check(check, tables, config, ctx)
         out[check.name] = [
             tuple(
                 (f.name, f"{type(v).__name__}:{v!r}")
@@ -78,7 +78,7 @@ def main() -> int:
             times = []
             for _ in range(opts.repeat):
                 t0 = time.process_time()
-                found, _notes = _corpus_check(check, tables, config, ctx)
+                found, _notes = run_corpus_check(check, tables, config, ctx)
                 times.append(time.process_time() - t0)
             runs = ", ".join(f"{t:.3f}" for t in times)
             median = statistics.median(times)
@@ -90,7 +90,7 @@ def main() -> int:
             p.start()
             for check in all_checks().values():
                 if check.corpus is not None:
-                    _corpus_check(check, tables, config, ctx)
+                    run_corpus_check(check, tables, config, ctx)
             p.stop()
             print(p.output_text(unicode=False, color=False))
         return 0

@@ -85,11 +85,14 @@ def corpus(work: Path, n: int, seed: int) -> Path:
 
 
 class TreePeak:
-    """Peak RSS of a process and all its descendants, sampled every ``interval`` s."""
+    """Peak RSS of a process and all its descendants, sampled every ``interval`` s. With
+    ``pss``, the proportional set size instead: a page that a forked child shares with its
+    parent is counted once, split between them (RSS counts it in each)."""
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, interval: float = 0.05, pss: bool = False) -> None:
         self.pid = pid
         self.interval = interval
+        self.pss = pss
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -119,7 +122,7 @@ class TreePeak:
                 break
             for proc in procs:
                 try:
-                    total += proc.memory_info().rss
+                    total += proc.memory_full_info().pss if self.pss else proc.memory_info().rss
                 except psutil.Error:
                     continue
             self.peak = max(self.peak, total)

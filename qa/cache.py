@@ -96,7 +96,7 @@ def schema_hash(schema_dir: str | None) -> str:
 
 
 # Keys that do not change what a file's check finds.
-_NOT_IN_KEY = ("jobs", "output-dir", "cache-dir", "cache")
+_NOT_IN_KEY = ("jobs", "output-dir", "cache-dir", "cache", "index")
 
 
 def config_hash(config: Config) -> str:

@@ -248,6 +248,13 @@ def gate_options(fn: F) -> F:
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
+@click.option(
+    "--index",
+    "index_file",
+    type=click.Path(dir_okay=False),
+    help="With --changed-since: the corpus index of the folder checked [default: beside it, when there is one].",
+)
+@click.option("--no-index", is_flag=True, help="With --changed-since: do not use the corpus index (a full run).")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -265,6 +272,8 @@ def check(
     use_gx: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    index_file: str | None = None,
+    no_index: bool = False,
     **opts: Any,
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
@@ -306,8 +315,9 @@ def check(
         else:
             found = discover(paths, cfg.include, cfg.all_excludes())
     result_cache = None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir))
+    indexed = _changed_since_index(paths, cfg, gate_opts["changed_since"], engine, index_file, no_index)
     workers = None
-    if engine != "dask":
+    if engine != "dask" and indexed is None:
         # a large run's workers warm up while the files are found (qa.engine.local.Workers)
         workers = start_workers(list(paths), cfg, cache_dir=result_cache, engine=engine)
     progress = None
@@ -318,17 +328,20 @@ def check(
             raise UsageFailure(f"no such file or folder: {', '.join(found.missing)}")
         only = _changed_since(gate_opts["changed_since"], found.sources, paths)
         progress = _progress_bar(len(found.sources)) if not no_progress and not quiet and sys.stderr.isatty() else None
-        result = run(
-            list(paths),
-            cfg,
-            progress=progress.update if progress else None,
-            discovery=found,
-            cache_dir=result_cache,
-            only=only,
-            engine=engine,
-            scheduler=scheduler,
-            workers=workers,
-        )
+        if indexed is not None and only is not None:
+            result = _check_with_index(paths[0], found, only, cfg, indexed)
+        else:
+            result = run(
+                list(paths),
+                cfg,
+                progress=progress.update if progress else None,
+                discovery=found,
+                cache_dir=result_cache,
+                only=only,
+                engine=engine,
+                scheduler=scheduler,
+                workers=workers,
+            )
     except OSError as exc:
         if engine != "dask":
             raise
@@ -630,6 +643,28 @@ def config_cmd(path: str, config_file: str | None, fmt: str) -> None:
 # ---------------------------------------------------------------- the gate (docs/gate.md)
 
 
+def _changed_since_index(
+    paths: Sequence[str], cfg: Config, ref: str | None, engine: str, index_file: str | None, no_index: bool
+) -> Path | None:
+    """The corpus index that serves ``check FOLDER --changed-since REF`` (None: today's full run):
+    one local folder, the local engine, an index given or found beside it."""
+    if not ref or no_index or engine != "local" or len(paths) != 1 or not Path(paths[0]).is_dir():
+        return None
+    from qa.index import index_path
+
+    path = index_path(paths[0], cfg, index_file)
+    return path if index_file or path.exists() else None
+
+
+def _check_with_index(root: str, found: Any, only: set[str], cfg: Config, path: Path) -> RunResult:
+    from qa.index import IndexError_, check_changed
+
+    try:
+        return check_changed(root, found, only, cfg, path)
+    except IndexError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+
+
 def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
     if not ref:
         return None
@@ -706,6 +741,13 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--index",
+    "index_file",
+    type=click.Path(dir_okay=False),
+    help="The corpus index [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
+)
+@click.option("--no-index", is_flag=True, help="Check the batch with a full run over the corpus (no corpus index).")
 @config_options
 @guarded
 def import_cmd(
@@ -718,6 +760,8 @@ def import_cmd(
     unsafe_fixes: bool,
     abort: bool,
     no_cache: bool,
+    index_file: str | None,
+    no_index: bool,
     **opts: Any,
 ) -> None:
     """Check INCOMING against the corpus; move passing clippings into it, failing ones into quarantine.
@@ -730,7 +774,7 @@ def import_cmd(
     the job, and `clipqa import --abort --into CORPUS` undoes it instead.
     """
     from qa.corpus import shown
-    from qa.gate import ImportError_, abort_import, dumps, run_import
+    from qa.gate import ImportError_, IndexUse, abort_import, dumps, run_import
 
     if unsafe_fixes and not fix:
         raise UsageFailure("--unsafe-fixes applies only with --fix")
@@ -748,6 +792,13 @@ def import_cmd(
         if incoming is None:
             raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
         cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+        if no_index and index_file:
+            raise UsageFailure("--no-index and --index exclude each other")
+        index = None
+        if not no_index:
+            from qa.index import index_path
+
+            index = IndexUse(index_path(os.path.realpath(corpus), cfg, index_file))
         outcome = run_import(
             incoming,
             corpus,
@@ -757,6 +808,7 @@ def import_cmd(
             dry_run=dry_run,
             cache_dir=None if no_cache else str(Path(cfg.cache_dir)),
             fixes=("unsafe" if unsafe_fixes else "safe") if fix else None,
+            index=index,
         )
     except ImportError_ as exc:
         raise UsageFailure(str(exc)) from exc
@@ -788,3 +840,120 @@ def _fixed_summary(outcome: dict[str, Any]) -> str:
     return (
         f"{verb} {len(fixed)} file(s) ({listed}); their original bytes {kept} in {shown(outcome['fix']['originals'])}"
     )
+
+
+# ---------------------------------------------------------------- the corpus index (docs/gate.md)
+
+
+@main.group("index")
+def index_group() -> None:
+    """The corpus index: gating a batch costs the batch, not the corpus (docs/gate.md)."""
+
+
+def index_option(fn: F) -> F:
+    return click.option(
+        "--index",
+        "index_file",
+        type=click.Path(dir_okay=False),
+        help="The index file [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
+    )(fn)
+
+
+def index_command(name: str, *, formats: bool = False) -> Callable[[F], F]:
+    """An ``index`` sub-command on CORPUS: --index, the configuration options, errors as exit 2."""
+
+    def wrap(fn: F) -> F:
+        fn = _index_error(fn)
+        fn = guarded(fn)
+        fn = config_options(fn)
+        if formats:
+            fn = click.option(
+                "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+            )(fn)
+        fn = index_option(fn)
+        fn = click.argument("corpus", type=click.Path(exists=True, file_okay=False))(fn)
+        return index_group.command(name)(fn)  # type: ignore[return-value]
+
+    return wrap
+
+
+def _index_error(fn: F) -> F:
+    """The index's own errors as usage errors (exit 2, one line)."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
+        from qa.index import IndexError_
+
+        try:
+            return fn(*args, **kwargs)
+        except IndexError_ as exc:
+            raise UsageFailure(str(exc)) from exc
+        except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
+            raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@index_command("build")
+def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
+    """Index every file of CORPUS from scratch (the cost of one full check)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    built = index.build(corpus, cfg, index.index_path(corpus, cfg, index_file))
+    click.echo(f"Indexed {built.files} file(s) of {corpus} in {built.seconds:.1f}s: {built.path}")
+
+
+@index_command("status", formats=True)
+def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
+    """How many entries are fresh, stale, missing or orphaned (reads only; hashes nothing)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    st = index.status(corpus, cfg, index_file)
+    if fmt == "json":
+        click.echo(json.dumps(st.to_dict(), indent=1))
+        return
+    if st.state != "ok":
+        click.echo(f"{st.path}: {st.state}; the next import or `clipqa index build` builds it anew")
+        return
+    click.echo(
+        f"{st.path}: {st.files} entries: {st.fresh} fresh, {st.stale} stale, {st.missing} missing, "
+        f"{st.orphaned} orphaned"
+        + ("" if st.stale + st.missing + st.orphaned == 0 else " (the next import or check brings them up to date)")
+    )
+    for path, why in st.unkeyed:
+        click.echo(f"{path}: its join keys could not be derived ({why}); while it is there, the gate runs in full")
+
+
+@index_command("verify", formats=True)
+def index_verify(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> None:
+    """Derive everything again from CORPUS and compare with the index; exit 1 on any difference."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    found = index.verify(corpus, cfg, index_file)
+    if fmt == "json":
+        click.echo(json.dumps(found.to_dict(), indent=1))
+    elif found.state != "ok":
+        click.echo(f"{found.path}: {found.state}")
+    elif found.ok:
+        click.echo(f"{found.path}: {found.files} entries agree with the corpus")
+    else:
+        click.echo(f"{found.path}: differences from the corpus:")
+        for kind, items in found.differences.items():
+            click.echo(f"  {kind}: {len(items)}" + "".join(f"\n    {item}" for item in items[:10]))
+    sys.exit(EXIT_PASSED if found.ok else EXIT_FAILED)
+
+
+@index_command("export")
+@click.option("--parquet", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the files.")
+def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any) -> None:
+    """Write the index's tables as Parquet (for DuckDB, Dask, Spark)."""
+    from qa import index
+
+    cfg = build_config((corpus,), opts)
+    counts = index.export_parquet(corpus, cfg, out_dir, index_file)
+    click.echo(f"Wrote {', '.join(f'{name}.parquet ({n} rows)' for name, n in counts.items())} to {out_dir}")

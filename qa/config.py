@@ -125,6 +125,7 @@ _TOP: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "online": ("online", _bool),
     "online-allow": ("online_allow", parse_online_allow),
     "cache-dir": ("cache_dir", _str),
+    "index": ("index", _str),
     "output-dir": ("output_dir", _str),
     "jobs": ("jobs", _jobs),
     "max-field-length": ("max_field_length", _pos_int),
@@ -147,6 +148,7 @@ class Config:
     online: bool = False
     online_allow: list[str] = field(default_factory=list)  # HOST[:PORT] the online check may reach
     cache_dir: str = ".clipqa-cache"
+    index: str = ""  # the corpus index file (qa/index.py); "": beside the corpus
     output_dir: str = "reports"
     jobs: int = 0
     max_field_length: int = 100_000  # characters per front-matter value or key (P124)
@@ -291,7 +293,7 @@ def apply_table(
                 parsed = parser(value)
             except ValueError as exc:
                 raise ConfigError(f"{where}: {key}: {exc} (got {value!r})") from exc
-            if key in ("schema-dir", "cache-dir", "output-dir") and where.endswith(".toml"):
+            if key in ("schema-dir", "cache-dir", "output-dir", "index") and where.endswith(".toml") and parsed:
                 parsed = str((base / parsed).resolve()) if not os.path.isabs(parsed) else parsed
             setattr(cfg, attr, parsed)
             cfg.origin[key] = where

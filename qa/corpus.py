@@ -10,10 +10,11 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import hashlib
+import operator
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -242,6 +243,17 @@ class Discovery:
     missing: list[str]  # arguments that do not exist (usage error: exit 2)
 
 
+@dataclass(slots=True)
+class Folders:
+    """The folders a walk listed, each with its stat when it was listed (size, mtime, ctime,
+    inode, following links): while a folder's stat stays the same, so does the list of its
+    entries (qa/index.py's scan lists only the folders that changed). ``linked``: a folder was
+    reached through a symbolic link (then only a whole walk says what is in the corpus)."""
+
+    stats: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    linked: bool = False
+
+
 def shown(path: str | os.PathLike[str]) -> str:
     """A path (or a message naming one) as it can be printed: bytes of a name that are not
     UTF-8 (kept by ``os.fsdecode`` as lone surrogates) shown as ``\\xNN``."""
@@ -270,6 +282,7 @@ def discover(
     paths: Sequence[str | os.PathLike[str]],
     include: Sequence[str] = DEFAULT_INCLUDE,
     exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    folders: Folders | None = None,
 ) -> Discovery:
     """Expand files and folders (recursively) into sources, sorted, de-duplicated.
 
@@ -277,7 +290,8 @@ def discover(
     name). Where that names two different files (``a/x.txt`` and ``b/x.txt`` given as
     arguments, or two folders that each hold an ``x.txt``), those files are named by their
     paths as given (``a/x.txt``, ``b/x.txt``): every file is checked, none hides another.
-    The same file reached twice is one source."""
+    The same file reached twice is one source. ``folders``: filled with the folders listed
+    (one folder given)."""
     parts: list[tuple[str | None, dict[str, Source]]] = []  # (folder as given, or None; its sources by path)
     findings: list[Finding] = []
     missing: list[str] = []
@@ -292,7 +306,7 @@ def discover(
             parts.append((None, {name: Source(name, str(root))}))
             continue
         walked: dict[str, Source] = {}
-        _walk(root, include, exclude, walked, findings)
+        _walk(root, include, exclude, walked, findings, folders)
         parts.append((os.fspath(arg), walked))
     # one folder or file: its paths are distinct
     sources = list(parts[0][1].values()) if len(parts) == 1 else _distinct(parts)
@@ -331,13 +345,16 @@ def _walk(
     exclude: Sequence[str],
     sources: dict[str, Source],
     findings: list[Finding],
+    folders: Folders | None = None,
+    base: str = "",
 ) -> None:
+    """Every file under ``root`` (named ``base/...``) that the patterns select, into ``sources``."""
     seen_dirs: set[tuple[int, int]] = set()
     # A folder is entered only if it is not excluded, so an entry's own name and its
     # relative path are all that is left to test (``_excluded`` tests every part).
     excluded = _compiled(exclude).match
     included = _compiled(include).match
-    stack: list[tuple[Path, str]] = [(root, "")]
+    stack: list[tuple[Path, str]] = [(root, base)]
     while stack:
         directory, rel_dir = stack.pop()
         try:
@@ -352,36 +369,96 @@ def _walk(
             )
             continue
         seen_dirs.add(ident)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            findings.append(P120.finding(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}"))
+        if folders is not None:
+            folders.stats[rel_dir] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        files, subfolders = list_folder(directory, rel_dir, excluded, included, findings, folders)
+        for source in files:
+            sources[source.path] = source
+        stack.extend(subfolders)
+
+
+def list_folder(
+    directory: Path,
+    rel_dir: str,
+    excluded: Callable[[str], object],
+    included: Callable[[str], object],
+    findings: list[Finding],
+    folders: Folders | None = None,
+) -> tuple[list[Source], list[tuple[Path, str]]]:
+    """One folder's entries, by discover's rules: the files selected (by name), and the
+    sub-folders to enter. ``excluded``/``included``: the compiled patterns' ``match``."""
+    files: list[Source] = []
+    subfolders: list[tuple[Path, str]] = []
+    try:
+        entries = sorted(os.scandir(directory), key=_name)
+    except OSError as exc:
+        findings.append(P120.finding(rel_dir or ".", f"cannot list folder: {exc.strerror or exc}"))
+        return files, subfolders
+    taken: set[str] = set()
+    for entry in entries:
+        name = _display_name(entry.name)
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        if excluded(entry.name) or excluded(rel):
             continue
-        for entry in entries:
-            name = _display_name(entry.name)
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if excluded(entry.name) or excluded(rel):
-                continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if folders is not None and entry.is_symlink():
+                folders.linked = True
+            subfolders.append((Path(entry.path), rel))
+            continue
+        if not included(entry.name):
+            continue
+        if entry.is_symlink() and not os.path.exists(entry.path):
             try:
-                is_dir = entry.is_dir(follow_symlinks=True)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                stack.append((Path(entry.path), rel))
+                os.stat(entry.path)
+            except OSError as exc:
+                problem = "a symbolic link loop" if exc.errno == 40 else "a dangling symbolic link"
+                findings.append((P122 if exc.errno == 40 else P120).finding(rel, f"cannot read: {problem}"))
                 continue
-            if not included(entry.name):
-                continue
-            if entry.is_symlink() and not os.path.exists(entry.path):
-                try:
-                    os.stat(entry.path)
-                except OSError as exc:
-                    problem = "a symbolic link loop" if exc.errno == 40 else "a dangling symbolic link"
-                    findings.append((P122 if exc.errno == 40 else P120).finding(rel, f"cannot read: {problem}"))
-                    continue
-            if name is not entry.name:
-                while rel in sources:  # the printable form is also another file's real name
-                    rel += "~"
-            sources[rel] = Source(rel, entry.path)
+        if name is not entry.name:
+            while rel in taken:  # the printable form is also another file's real name
+                rel += "~"
+        taken.add(rel)
+        files.append(Source(rel, entry.path))
+    return files, subfolders
+
+
+_name = operator.attrgetter("name")
+
+
+def walk_folder(
+    folder: Path,
+    rel: str,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    findings: list[Finding],
+    folders: Folders | None = None,
+) -> dict[str, Source]:
+    """The files under one folder of a corpus (named ``rel/...``), as :func:`discover` finds them."""
+    sources: dict[str, Source] = {}
+    _walk(folder, include, exclude, sources, findings, folders, base=rel)
+    return sources
+
+
+def selected(rel: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether a walk from the root would select the file ``rel`` by its names (each folder on
+    its way, and the file, tested as :func:`list_folder` tests them)."""
+    excluded, included = file_patterns(include, exclude)
+    parts = rel.split("/")
+    for i, part in enumerate(parts):
+        if excluded(part) or excluded("/".join(parts[: i + 1])):
+            return False
+    return bool(included(parts[-1]))
+
+
+def file_patterns(
+    include: Sequence[str], exclude: Sequence[str]
+) -> tuple[Callable[[str], object], Callable[[str], object]]:
+    """(excluded, included): the ``match`` of the compiled patterns, as :func:`list_folder` takes them."""
+    return _compiled(exclude).match, _compiled(include).match
 
 
 # ---------------------------------------------------------------- reading

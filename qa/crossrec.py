@@ -341,6 +341,26 @@ def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.nda
     return label
 
 
+KEY_COLUMNS = ("_record", "kind", "key")
+
+
+def key_rows(records: pd.Series, kind: str, keys: pd.Series | Sequence[Any]) -> pd.DataFrame:
+    """Join keys for the corpus index (``qa.checks.CorpusKeys``): a row (record, kind, key)
+    for each record whose key is a string; ``keys`` aligned with ``records`` by position."""
+    values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else np.asarray(keys, dtype=object)
+    ids = records.to_numpy(dtype=np.int64)
+    keep = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    return pd.DataFrame({"_record": ids[keep], "kind": kind, "key": values[keep]})
+
+
+def all_keys(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The parts' key rows together (an empty frame of the right columns when none)."""
+    frames = [p for p in parts if len(p)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "_record" else object) for c in KEY_COLUMNS})
+    return pd.concat(frames, ignore_index=True)
+
+
 def listing(paths: Sequence[str], limit: int = 5) -> str:
     """'a.txt, b.txt and 3 more'."""
     shown = list(paths[:limit])

@@ -827,12 +827,15 @@ def settle_fixes(
     in_place: bool = True,
     cache_dir: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    recheck: Callable[[Discovery], RunResult] | None = None,
 ) -> FixOutcome:
     """Apply the applicable fixes of ``result`` (a run over ``found``) in memory, pass after pass,
     until none is left; nothing is written. ``fixable``: the paths whose fixes are applied (the
     others are the context their checks see; default: all). ``in_place``: the caller will write
     the new bytes over the files (``clipqa fix``); else elsewhere (``clipqa import --fix``), so
-    a file's other hard links do not matter."""
+    a file's other hard links do not matter. ``recheck``: how a pass checks ``found`` again
+    with the new contents (default: a pipeline run over them; the import's gate passes its
+    corpus-index check of the batch)."""
     read = stage_spec(cfg, paths).read
     roots = [os.path.realpath(p) for p in paths]
     by_path = {s.path: s for s in found.sources}
@@ -902,9 +905,11 @@ def settle_fixes(
             break
         passes += 1
         overlay = [Source(s.path, s.location, current.get(s.path)) for s in found.sources]
-        result = run(
-            list(paths), cfg, discovery=Discovery(overlay, found.findings, []), cache_dir=cache_dir, progress=progress
-        )
+        again = Discovery(overlay, found.findings, [])
+        if recheck is not None:
+            result = recheck(again)
+        else:
+            result = run(list(paths), cfg, discovery=again, cache_dir=cache_dir, progress=progress)
     changes = [
         FileChange(path, targets[path], before[path], current[path], fixed.get(path, []))
         for path in sorted(current)

@@ -76,6 +76,15 @@ ORIGINALS = "originals"  # the quarantine's folder of the original bytes of the 
 
 Fixes = Literal["safe", "unsafe"] | None  # --fix, --fix --unsafe-fixes
 
+
+@dataclass(frozen=True, slots=True)
+class IndexUse:
+    """The corpus index an import checks its batch with (qa/index.py, docs/gate.md), and
+    brings up to date after its moves."""
+
+    path: Path
+
+
 # Batch-level refusals: the gate's own, always applied (not selected or ignored by the
 # configuration). Declared here so that `clipqa rules` and the README list them.
 _REFUSALS = frozenset({P125.code, P126.code, P127.code, P128.code, P129.code, P120.code, "conflict"})
@@ -373,14 +382,18 @@ def plan(
     *,
     manifest: Path | None = None,
     fixes: Fixes = None,
+    index: IndexUse | None = None,
 ) -> dict[str, Any]:
     """Check the batch with the corpus; decide each batch file's fate. Moves nothing.
     ``fixes``: apply the batch's safe (``"safe"``) or safe and unsafe (``"unsafe"``) fixes
-    in memory before the verdict (:func:`_fix_batch`); the journal then holds the fixed bytes."""
+    in memory before the verdict (:func:`_fix_batch`); the journal then holds the fixed bytes.
+    ``index``: the corpus index to check the batch with (None: a full run, as ``--no-index``)."""
     from qa.pipeline import run
 
     inc, cor, q = (Path(os.path.realpath(p)) for p in (incoming, corpus, quarantine))
     skip = never_in_batch(cor, q, journal_path(cor), manifest, config)
+    if index is not None:
+        skip |= {os.path.realpath(str(index.path) + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".new")}
     batch = discover_batch(inc, config.include, config.all_excludes(), skip)
     entries: list[dict[str, Any]] = list(batch.refused)
     corpus_limits = _limits(cor)
@@ -413,8 +426,9 @@ def plan(
             if held == "other":
                 named_in_corpus.append(entry)
             to_check[_check_path("incoming", name, used)] = entry
+    checked_by: dict[str, Any] = {"mode": "none"}
     if to_check:
-        _check(inc, cor, to_check, used, config, cache_dir, run, fixes)
+        checked_by = _check(inc, cor, to_check, used, config, cache_dir, run, fixes, index)
     for entry in named_in_corpus:
         if entry["action"] == "leave":
             continue
@@ -432,6 +446,8 @@ def plan(
         "quarantine": str(q),
         "fail_on": config.fail_on,
         "fix": None if fixes is None else {"unsafe_fixes": fixes == "unsafe"},
+        "index": None if index is None else str(index.path),
+        "checked_by": checked_by,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "entries": sorted(entries, key=lambda e: e["name"]),
     }
@@ -455,24 +471,68 @@ def _check(
     cache_dir: str | None,
     run: Any,
     fixes: Fixes = None,
-) -> None:
-    """The check run over the corpus and the files to check (with ``fixes``, then their
-    fixes, in memory); each entry's verdict."""
-    existing = discover([cor], config.include, config.all_excludes()) if cor.is_dir() else Discovery([], [], [])
-    corpus_paths = {_check_path("corpus", s.path, used): s.location for s in existing.sources}
-    sources = [Source(p, loc) for p, loc in corpus_paths.items()]
-    sources += [Source(p, str(inc / e["name"])) for p, e in to_check.items()]
-    sources.sort(key=lambda s: s.path)
-    found = Discovery(sources, [], [])
-    result = run([str(cor), str(inc)], config, discovery=found, cache_dir=cache_dir)
+    index: IndexUse | None = None,
+) -> dict[str, Any]:
+    """Check the files to check with the corpus (with ``fixes``, then their fixes, in memory,
+    pass after pass); each entry's verdict. Returns how the batch was checked (``mode``
+    "index" or "full", and why).
+
+    With ``index``, the per-file stage runs on the batch alone and the corpus checks look up
+    the corpus files it can relate to (:func:`qa.index.gate_batch`: built first, or brought up
+    to date by a stat scan; the same findings as a full run; a full run where it cannot
+    serve). Without, one pipeline run over the corpus and the batch."""
+    checks: list[Any] = []  # the corpus index's answers, one per pass
+    if index is not None:
+        from qa import index as corpus_index
+
+        found = Discovery([Source(p, str(inc / e["name"])) for p, e in to_check.items()], [], [])
+
+        def check(files: Discovery) -> Any:
+            started = dt.datetime.now(dt.UTC)
+            checks.append(corpus_index.gate_batch(files.sources, cor, config, index.path, want_tables=True))
+            return checks[-1].run_result(config, [str(cor), str(inc)], started)
+
+    else:
+        existing = discover([cor], config.include, config.all_excludes()) if cor.is_dir() else Discovery([], [], [])
+        corpus_paths = {_check_path("corpus", s.path, used): s.location for s in existing.sources}
+        sources = [Source(p, loc) for p, loc in corpus_paths.items()]
+        sources += [Source(p, str(inc / e["name"])) for p, e in to_check.items()]
+        found = Discovery(sorted(sources, key=lambda s: s.path), [], [])
+
+        def check(files: Discovery) -> Any:
+            return run([str(cor), str(inc)], config, discovery=files, cache_dir=cache_dir)
+
+    result = check(found)
     _checked_in_full(result, used)
     fixed: dict[str, FileChange] = {}
     if fixes is not None:
-        result, fixed = _fix_batch(inc, cor, found, result, to_check, config, cache_dir, fixes)
+        result, fixed = _fix_batch(inc, cor, found, result, to_check, config, cache_dir, fixes, check)
         _checked_in_full(result, used)
-    checked = _checked_hashes(result.tables.get("files"))
+    _verdicts(to_check, result.findings, _checked_hashes(result.tables.get("files")), fixed, used, config)
+    if not checks:
+        return {"mode": "full", "reason": "--no-index"}
+    full = [c for c in checks if c.mode != "index"]  # a pass the index could not serve
+    return {
+        "mode": "full" if full else "index",
+        "reason": (full or checks)[0].reason,
+        "refreshed": checks[0].refreshed,  # corpus files the stat scan re-indexed
+        "closure": checks[0].closure,  # corpus files each corpus check looked at
+        "seconds": checks[0].timings,  # per phase
+    }
+
+
+def _verdicts(
+    to_check: dict[str, dict[str, Any]],
+    findings: list[Finding],
+    checked: dict[str, str],
+    fixed: dict[str, FileChange],
+    used: dict[str, str],
+    config: Config,
+) -> None:
+    """Each entry's verdict from the findings that name it (``checked``: the hashes of the
+    bytes the checks read, by check path; ``fixed``: the batch's fixes, by check path)."""
     own: dict[str, list[Finding]] = {}
-    for f in result.findings:
+    for f in findings:
         for path in {f.path, *f.related}:
             if path in to_check:
                 own.setdefault(path, []).append(f)
@@ -489,11 +549,11 @@ def _check(
                 )
             )
             continue
-        findings = own.get(path, [])
-        bad = gating(findings, config.fail_on)
+        mine = own.get(path, [])
+        bad = gating(mine, config.fail_on)
         entry["action"] = "reject" if bad else "accept"
         entry["reason"] = "; ".join(sorted({f"{f.rule} {f.message}" for f in bad})) if bad else "passed"
-        entry["findings"] = [_finding_dict(f, used) for f in findings]
+        entry["findings"] = [_finding_dict(f, used) for f in mine]
 
 
 def _checked_in_full(result: Any, used: dict[str, str]) -> None:
@@ -511,6 +571,7 @@ def _fix_batch(
     config: Config,
     cache_dir: str | None,
     fixes: str,
+    recheck: Callable[[Discovery], Any],
 ) -> tuple[Any, dict[str, FileChange]]:
     """Apply the fixes of the batch's findings in memory, as ``clipqa fix`` does (qa/fix.py:
     pass after pass, each file parsed again and checked), never those of corpus files; record
@@ -528,6 +589,7 @@ def _fix_batch(
         fixable=set(to_check),
         in_place=False,
         cache_dir=cache_dir,
+        recheck=recheck,
     )
     for finding, reason in outcome.declined:
         entry = to_check[finding.path]
@@ -561,8 +623,8 @@ def _checked_hashes(files: Any) -> dict[str, str]:
 def _finding_dict(f: Finding, used: dict[str, str]) -> dict[str, Any]:
     def name(p: str) -> str:
         real = used.get(p)
-        if real is None:
-            return p
+        if real is None:  # a corpus file the corpus index named (its path as the checks see it)
+            return f"(corpus) {p[len('corpus/') :]}" if p.startswith("corpus/") else p
         return real if p.startswith("incoming/") else f"(corpus) {real}"
 
     d = f.to_dict()
@@ -1212,6 +1274,8 @@ def manifest(journal: dict[str, Any], dry_run: bool = False) -> dict[str, Any]:
         "left": left,
         "fixed": fixed,
         "fix_declined": declined,
+        # how the batch was checked: "index" (the corpus index) or "full" (a full run, and why)
+        "checked_by": journal.get("checked_by"),
         "counts": {
             "accepted": len(accepted),
             "already_imported": len(already),
@@ -1355,11 +1419,14 @@ def run_import(
     dry_run: bool = False,
     cache_dir: str | None = None,
     fixes: Fixes = None,
+    index: IndexUse | None = None,
 ) -> dict[str, Any]:
     """Plan (or resume) and carry out an import; returns the manifest. ``cache_dir``: the
     result cache (see qa/cache.py), so the corpus is not re-checked in full every time.
     ``fixes``: fix the batch first (``--fix``: "safe"; with ``--unsafe-fixes``: "unsafe");
-    an unfinished import resumes as it was planned, whatever is given now."""
+    an unfinished import resumes as it was planned, whatever is given now. ``index``: the
+    corpus index that checks the batch and is brought up to date after the moves (None:
+    ``--no-index``, a full run)."""
     inc, cor = Path(incoming), Path(corpus)
     if os.path.lexists(cor) and not cor.is_dir():
         raise ImportError_(f"{shown(cor)}: not a folder")
@@ -1368,7 +1435,7 @@ def run_import(
         raise ImportError_(f"{shown(inc)}: no such folder")
     try:
         with _lock(jpath):
-            return _run_locked(inc, cor, jpath, config, quarantine, manifest, dry_run, cache_dir, fixes)
+            return _run_locked(inc, cor, jpath, config, quarantine, manifest, dry_run, cache_dir, fixes, index)
     except OSError as exc:
         cause = environment_error(exc)
         if cause is None:
@@ -1391,6 +1458,7 @@ def _run_locked(
     dry_run: bool,
     cache_dir: str | None,
     fixes: Fixes,
+    index: IndexUse | None = None,
 ) -> dict[str, Any]:
     _remove_temp_files({jpath.parent: {jpath.name}})  # a journal write that was killed (the journal is whole or absent)
     real_inc, real_cor = os.path.realpath(inc), os.path.realpath(cor)
@@ -1408,7 +1476,7 @@ def _run_locked(
         q = Path(quarantine) if quarantine else default_quarantine(Path(real_cor), dt.datetime.now(dt.UTC))
         target = Path(os.path.realpath(manifest_to)) if manifest_to else None
         _nesting(Path(real_inc), Path(real_cor), Path(os.path.realpath(q)), target)
-        journal = plan(inc, cor, q, config, cache_dir, manifest=target, fixes=fixes)
+        journal = plan(inc, cor, q, config, cache_dir, manifest=target, fixes=fixes, index=index)
         if dry_run:
             return manifest(journal, dry_run=True)
         check_writable(journal, jpath)
@@ -1419,6 +1487,9 @@ def _run_locked(
     elif manifest_to:
         journal["manifest"] = os.path.realpath(manifest_to)
     result = execute(_whole(journal, jpath), jpath)
+    # Before the journal goes: killed here, the resumed import updates the index again (and
+    # any later scan finds the moved files anyway, by their folders' changed stats).
+    result["index"] = _update_index(journal, config)
     target = Path(journal["manifest"])
     _remove_temp_files({target.parent: {target.name}})
     _mkdirs(target.parent)
@@ -1426,6 +1497,28 @@ def _run_locked(
     result["manifest"] = str(target)
     finish_journal(jpath)
     return result
+
+
+def _update_index(journal: dict[str, Any], config: Config) -> dict[str, Any] | None:
+    """Bring the corpus index up to date with the files this import moved in (by name: one
+    SQLite transaction). Never fails the import: an index that could not be written is
+    brought up to date by the next scan, which finds what changed behind its back."""
+    where = journal.get("index")
+    if where is None:
+        return None
+    import sqlite3
+
+    from qa import index as corpus_index
+
+    # every name the import may have put into the corpus (one it did not is found absent or fresh)
+    moved = [e["name"] for e in journal["entries"] if e["action"] in ("accept", "already")]
+    # a name that is not UTF-8 has another name in the index: the next scan finds it
+    names = [n for n in moved if shown(n) == n]
+    try:
+        done = corpus_index.refresh(journal["corpus"], config, where, names=names)
+    except (sqlite3.Error, OSError, corpus_index.IndexError_) as exc:
+        return {"path": where, "updated": False, "reason": f"{type(exc).__name__}: {exc}; the next scan catches up"}
+    return {"path": where, "updated": True, "reindexed": done.reindexed, "rebuilt": done.rebuilt}
 
 
 # ---------------------------------------------------------------- undoing an import

@@ -112,13 +112,13 @@ def corpus_stage(
     there, here = checks[0::2], checks[1::2]  # results are put back by position: names may repeat
     files = tables.get("files")
     child = Forked(
-        lambda: [_corpus_check(c, tables, config, run, locate) for c in there],
+        lambda: [run_corpus_check(c, tables, config, run, locate) for c in there],
         parallel=len(checks) > 1
         and files is not None
         and len(files) >= FORK_FROM_FILES
         and not run.get("online"),  # online: one process does the network I/O
     )
-    mine = [_corpus_check(c, tables, config, run, locate) for c in here]
+    mine = [run_corpus_check(c, tables, config, run, locate) for c in here]
     theirs = child.result()
     out: list[Finding] = []
     for i in range(len(checks)):
@@ -128,7 +128,7 @@ def corpus_stage(
     return out
 
 
-def _corpus_check(
+def run_corpus_check(
     check: Check,
     tables: dict[str, pd.DataFrame],
     config: Config,

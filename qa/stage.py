@@ -45,6 +45,10 @@ class StageSpec:
     config: Config
     read: ReadOptions
     run: dict[str, Any]
+    # Called in the worker with (stage, sources, first record id, result) once a chunk is
+    # checked; returns the result to send back. The corpus index (qa/index.py) cuts the
+    # chunk into per-file entries there, in parallel, instead of shipping the tables.
+    post: Callable[[Stage, Sequence[Source], int, ChunkResult], ChunkResult] | None = None
 
 
 @dataclass(slots=True)
@@ -53,6 +57,7 @@ class ChunkResult:
     findings: list[Finding]
     tables: dict[str, pd.DataFrame]
     files: int = 0
+    indexed: Any = None  # what StageSpec.post made of the chunk (qa.index: per-file entries)
 
 
 @dataclass(slots=True)
@@ -91,8 +96,11 @@ class Stage:
         # located: millions of young objects, which made the cyclic garbage collector
         # rescan them again and again (it cost more than parsing). Nothing built here
         # forms reference cycles that matter, so collect once at the end instead.
-        with paused_gc(), FileTimer(self.spec.config.time_budget) as timer:
-            return self._process(sources, first_id, index, timer)
+        with paused_gc():
+            with FileTimer(self.spec.config.time_budget) as timer:
+                result = self._process(sources, first_id, index, timer)
+            post = self.spec.post
+            return result if post is None else post(self, sources, first_id, result)
 
     def _process(self, sources: Sequence[Source], first_id: int, index: int, timer: FileTimer) -> ChunkResult:
         # Step by step over the whole chunk, not file by file: every file is read, then each

@@ -24,6 +24,7 @@ import pytest
 
 import qa.checks
 import qa.engine.local
+from bench.generate import generate
 from qa.checks import Check, Context
 from qa.config import Config, ConfigError, load_config
 from qa.corpus import ReadOptions, Record, Source, read_record
@@ -495,3 +496,65 @@ def test_the_file_timer_stops_a_step_past_its_deadline_and_nothing_else() -> Non
         time.sleep(0.3)  # ticks while no step runs: nothing is raised
         with timer.armed(1.0):
             time.sleep(0.1)  # within its deadline
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize("files", [40, 300])
+def test_no_process_outlives_a_killed_run(tmp_path: Path, files: int) -> None:
+    """SIGKILL a run during its per-file stage (300 files: a pool of workers; 40: one forked
+    child that isolates a crash); every process it started ends with it. (A child once kept
+    the reading end of its result pipe, blocked writing into it, and lived on.)"""
+    corpus = tmp_path / "corpus"
+    generate(corpus, files, seed=3)
+    for attempt in range(2):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "qa",
+                "check",
+                str(corpus),
+                "--no-cache",
+                "--no-reports",
+                "-q",
+                "--isolated",
+                "-j",
+                "2",
+            ],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        children: set[str] = set()
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and not children and time.monotonic() < deadline:
+            children = _children(proc.pid)
+            time.sleep(0.01)
+        time.sleep(0.1 * attempt)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)  # every writer of its stderr pipe is gone
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(pid) for pid in children):
+            time.sleep(0.05)
+        assert not [pid for pid in children if _running(pid)]
+
+
+def _children(pid: int) -> set[str]:
+    """The ids of the processes whose parent is ``pid`` (read from /proc: no pgrep needed)."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):  # after the command: state, then the parent's id
+            out.add(stat.parent.name)
+    return out
+
+
+def _running(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "\nState:\tZ" not in fh.read()
+    except OSError:
+        return False

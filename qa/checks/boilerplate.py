@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from qa.checks import Check, Context, Tables
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
-from qa.crossrec import check_range, listing
+from qa.crossrec import all_keys, check_range, key_rows, listing
 from qa.findings import Finding, Rule, replace_text, rule
 from qa.textfields import ShortTextMemo, TextField, record_fields, removal
 from qa.urls import url_host
@@ -1504,15 +1504,16 @@ def _body_wanted(options: Mapping[str, Any]) -> bool:
 def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
     """B201 over the corpus: see the comment above REPEAT_OPTIONS."""
     opts = {**REPEAT_OPTIONS, **ctx.options}
-    files = tables.get("files")
-    if files is None or files.empty or not set(LINE_COLUMNS) <= set(files.columns):
-        return
-    rows = files[files["line_provider"].notna()]
-    if rows.empty:
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
         return
     paths = rows["_path"].astype(str).tolist()
     providers, names = pd.factorize(rows["line_provider"].astype(str))
-    per_provider = np.bincount(providers, minlength=len(names))
+    totals = ctx.run.get("totals")
+    if totals is None:
+        per_provider = np.bincount(providers, minlength=len(names))
+    else:  # the tables hold part of the corpus (the corpus index): its clippings per provider, summed
+        per_provider = np.array([int(totals.get(PROVIDER_TOTAL + str(n), 0)) for n in names], dtype=np.int64)
     blobs = rows["line_hashes"].tolist()
     counts = np.array([len(b) // 8 if isinstance(b, bytes) else 0 for b in blobs], dtype=np.int64)
     if not counts.sum():
@@ -1567,6 +1568,52 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
             )
 
 
+# B201 for the corpus index (``CorpusKeys``, one step): whether a line of a file is furniture
+# depends only on the files holding the same line hash under the same provider (a key each),
+# and on how many clippings that provider has in the whole corpus (a total per provider).
+PROVIDER_TOTAL = "clippings of "
+
+
+def _line_rows(tables: Tables) -> pd.DataFrame | None:
+    files = tables.get("files")
+    if files is None or files.empty or not set(LINE_COLUMNS) <= set(files.columns):
+        return None
+    return files[files["line_provider"].notna()]
+
+
+def repeat_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Join keys: each (provider, hashed line) of a file, as B201 groups them."""
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
+        return all_keys([])
+    records: list[int] = []
+    keys: list[str] = []
+    for record, provider, blob in zip(
+        rows["_record"].tolist(), rows["line_provider"].astype(str).tolist(), rows["line_hashes"].tolist(), strict=True
+    ):
+        if isinstance(blob, bytes) and blob:
+            for h in np.unique(np.frombuffer(blob, dtype="<u8")).tolist():
+                records.append(record)
+                keys.append(f"{provider}\x00{h:016x}")
+    return all_keys([key_rows(pd.Series(records, dtype="int64"), "line", keys)])
+
+
+def repeat_totals(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Totals: each file with a provider is one clipping of its provider (rows ``_record``,
+    ``total``, ``value``: one total per provider, never a column per provider)."""
+    rows = _line_rows(tables)
+    if rows is None or rows.empty:
+        return pd.DataFrame({"_record": pd.Series(dtype="int64"), "total": pd.Series(dtype=object),
+                             "value": pd.Series(dtype="int64")})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "_record": rows["_record"].to_numpy(dtype="int64"),
+            "total": (PROVIDER_TOTAL + rows["line_provider"].astype(str)).to_numpy(dtype=object),
+            "value": 1,
+        }
+    )
+
+
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     yield from check_range(options, "repeat_min_files", 2)
     yield from check_range(options, "repeat_min_share", 0, 1)
@@ -1590,6 +1637,7 @@ CHECK = Check(
     columns_batch=line_fingerprints_batch,
     column_names=LINE_COLUMNS,
     corpus=repeated_lines,
+    corpus_keys=CorpusKeys(repeat_keys, transitive=False, totals=repeat_totals),
     warm=warm,
     validate=validate,
     options={"extra_patterns": {}, "patterns_file": "", "fields": list(DEFAULT_FIELDS), **REPEAT_OPTIONS},

@@ -21,15 +21,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qa.checks import Check, Context, Tables
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
 from qa.crossrec import (
+    all_keys,
     basenames,
     check_pattern,
     check_range,
     clipping_keys,
     domain_key,
     instant,
+    key_rows,
     map_unique,
     text_key,
     title_key,
@@ -88,7 +90,43 @@ Locate = Callable[[str, str], int | None]  # (path, key) -> line of the key in t
 def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
     yield from related_findings(dict(tables), ctx.run.get("locate"))
     yield from file_name_findings(
-        dict(tables), str(ctx.get("file_name_pattern")), float(ctx.get("file_name_min_share"))
+        dict(tables), str(ctx.get("file_name_pattern")), float(ctx.get("file_name_min_share")), ctx.run.get("totals")
+    )
+
+
+def _story_urls(tables: Tables) -> pd.DataFrame:
+    keys = clipping_keys(dict(tables))
+    return keys[keys["story_url"].notna().to_numpy(dtype=bool)]
+
+
+def _related_urls(tables: Tables) -> tuple[pd.Series, pd.Series]:
+    """(record, canonical-URL key) of every related item."""
+    related = tables.get("related")
+    if related is None or related.empty or "webUrl" not in related:
+        return pd.Series([], dtype="int64"), pd.Series([], dtype=object)
+    return related["_record"], related_keys(related, tables.get("files"))
+
+
+def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """What a clipping is found by (``CorpusKeys``, one step): its canonical URL, and the URL
+    of each of its related items."""
+    clips = _story_urls(tables)
+    records, related = _related_urls(tables)
+    return all_keys([key_rows(clips["_record"], "url", clips["story_url"]), key_rows(records, "related", related)])
+
+
+def corpus_probes(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """What a batch file looks up: the clippings its related items link to (and the other
+    clippings of that URL, which decide which one is linked), the clippings of its own URL,
+    and the related items that link to its URL (C101 both ways)."""
+    clips = _story_urls(tables)
+    records, related = _related_urls(tables)
+    return all_keys(
+        [
+            key_rows(clips["_record"], "url", clips["story_url"]),
+            key_rows(clips["_record"], "related", clips["story_url"]),
+            key_rows(records, "url", related),
+        ]
     )
 
 
@@ -312,27 +350,53 @@ def _where(other: str, key: str, locate: Locate | None) -> str:
     return other if line is None else f"{other}:{line}"
 
 
-def file_name_findings(tables: dict[str, pd.DataFrame], pattern: str, min_share: float) -> Iterator[Finding]:
-    """C103: where most files follow the naming pattern, the files that do not."""
-    files = tables.get("files")
-    if files is None or files.empty:
-        return
+def _names(files: pd.DataFrame, pattern: str) -> tuple[pd.Series, pd.Series]:
+    """The files' names, and whether each follows the pattern (C103)."""
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"consistency.file_name_pattern {pattern!r} is not a regular expression: {exc}") from exc
     names = basenames(files["_path"]).astype("string")
-    follows = names.str.fullmatch(compiled).fillna(False).astype(bool)
-    n_follow = int(follows.sum())
-    share = n_follow / len(files)
-    if n_follow < 2 or share < min_share or n_follow == len(files):
+    return names, names.str.fullmatch(compiled).fillna(False).astype(bool)
+
+
+def file_name_totals(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """C103's facts about the whole corpus, per file (``CorpusKeys.totals``): whether its name
+    follows the pattern (summed, and the first such file), and one file (summed)."""
+    files = tables.get("files")
+    if files is None or files.empty:
+        return pd.DataFrame({"_record": pd.Series(dtype="int64")})
+    follows = _names(files, str(ctx.get("file_name_pattern")))[1].to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {"_record": files["_record"].to_numpy(dtype="int64"), "follow": follows.astype("int64"), "files": 1,
+         "example": follows}
+    )  # fmt: skip
+
+
+def file_name_findings(
+    tables: dict[str, pd.DataFrame], pattern: str, min_share: float, totals: Mapping[str, Any] | None = None
+) -> Iterator[Finding]:
+    """C103: where most files follow the naming pattern, the files that do not. ``totals``:
+    the counts over the whole corpus (:func:`file_name_totals`, summed by the corpus index)
+    when ``tables`` hold part of it; without them, counted here."""
+    files = tables.get("files")
+    if files is None or files.empty:
         return
-    example = str(names[follows].iloc[0])
+    names, follows = _names(files, pattern)
+    if totals is None:
+        n_follow, n_files = int(follows.sum()), len(files)
+        first = files.loc[follows, "_path"].iloc[0] if n_follow else None
+    else:
+        n_follow, n_files, first = int(totals["follow"]), int(totals["files"]), totals.get("example")
+    share = n_follow / n_files
+    if n_follow < 2 or share < min_share or n_follow == n_files:
+        return
+    example = str(first).rpartition("/")[2]
     for path, name in zip(files.loc[~follows, "_path"], names[~follows], strict=True):
         yield C103.finding(
             str(path),
             f"file name {name!r} does not follow the corpus's naming pattern (like {example}; "
-            f"{n_follow} of {len(files)} files, {share:.0%}, follow it)",
+            f"{n_follow} of {n_files} files, {share:.0%}, follow it)",
             evidence=str(name),
         )
 
@@ -349,6 +413,7 @@ CHECK = Check(
     columns=columns,
     column_names=("related_url_keys",),
     corpus=check_corpus,
+    corpus_keys=CorpusKeys(corpus_keys, corpus_probes, transitive=False, totals=file_name_totals),
     options=OPTIONS,
     validate=validate,
 )

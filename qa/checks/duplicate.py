@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 import regex
 
-from qa.checks import Check, Context, Tables
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
 from qa.crossrec import (
     STORY_COLUMNS,
+    all_keys,
     as_objects,
     basenames,
     check_pattern,
@@ -37,6 +38,7 @@ from qa.crossrec import (
     duplicated,
     groups,
     key_codes,
+    key_rows,
     listing,
     repeated,
     story_columns,
@@ -463,7 +465,7 @@ def syndicated(keys: pd.DataFrame, min_title_chars: int, clippings: pd.DataFrame
     k = k[~duplicated(k["story_url"])]
     k = k[~duplicated(k["sha256"])]
     k = k[repeated(key_codes(k["story_title"]))]  # a title of one file is no cluster
-    k = k[np.array([isinstance(t, str) and len(t) >= min_title_chars for t in k["story_title"]], dtype=bool)]
+    k = k[_long_titles(k["story_title"], min_title_chars)]
     if k.empty:
         return
     n_providers = k.groupby("story_title")["story_provider"].transform("nunique")
@@ -521,8 +523,9 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return int(b), int(r)
 
 
-def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The files with a signature of the right size (sorted by path), and their signatures (n x num_perm)."""
+def signed(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The files with a signature of the right size, in their order, and their signatures
+    (n x num_perm). Row by row: no file's answer depends on another's."""
     size = 4 * num_perm
     blobs = files["body_minhash"]
     present = np.flatnonzero(blobs.notna().to_numpy(dtype=bool))
@@ -530,10 +533,18 @@ def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.nda
     rows = files.iloc[ok].reset_index(drop=True)
     if rows.empty:
         return rows, np.empty((0, num_perm), dtype=np.uint32)
-    # byte-identical files are D103; keep one of each content
-    rows = rows[~duplicated(rows["sha256"])].reset_index(drop=True)
     sig = np.frombuffer(b"".join(rows["body_minhash"].tolist()), dtype="<u4").reshape(len(rows), num_perm)
     return rows, sig
+
+
+def signatures(files: pd.DataFrame, num_perm: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The files with a signature of the right size (sorted by path), one per content
+    (byte-identical files are D103), and their signatures (n x num_perm)."""
+    rows, sig = signed(files, num_perm)
+    if rows.empty:
+        return rows, sig
+    first = ~duplicated(rows["sha256"])
+    return rows[first].reset_index(drop=True), sig[first]
 
 
 def band_hashes(sig: np.ndarray, bands: int, rows_per_band: int) -> np.ndarray:
@@ -625,6 +636,38 @@ def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Ite
             )
 
 
+def _long_titles(titles: pd.Series, min_title_chars: int) -> np.ndarray:
+    """Where a title key is long enough to call a story syndicated (D104)."""
+    return np.array([isinstance(t, str) and len(t) >= min_title_chars for t in titles], dtype=bool)
+
+
+def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Join keys of every group this check reports (``CorpusKeys``, transitive): the content
+    hash (D103, and the copies every other group leaves out), the canonical URL (D101), the
+    file-name id (D102), a title long enough for D104 and each LSH band bucket (D105)."""
+    opts = {**OPTIONS, **ctx.options}
+    files = tables.get("files")
+    if files is None or files.empty:
+        return all_keys([])
+    keys = clipping_keys(dict(tables))
+    long = _long_titles(keys["story_title"], int(opts["min_title_chars"]))
+    parts = [
+        key_rows(files["_record"], "sha", files["sha256"]),
+        key_rows(keys["_record"], "url", keys["story_url"]),
+        key_rows(keys["_record"][long], "title", keys["story_title"][long]),
+        key_rows(files["_record"], "id", _file_ids(files["_path"], str(opts["file_id_pattern"]))),
+    ]
+    if "body_minhash" in files.columns:
+        num_perm = int(opts["num_perm"])
+        rows, sig = signed(files, num_perm)
+        if len(rows):
+            buckets = band_hashes(sig, *lsh_params(float(opts["near_threshold"]), num_perm)).tolist()
+            records = rows["_record"].tolist()
+            pairs = [(r, f"{band}:{h}") for r, hs in zip(records, buckets, strict=True) for band, h in enumerate(hs)]
+            parts.append(key_rows(pd.Series([r for r, _ in pairs]), "band", [k for _, k in pairs]))
+    return all_keys(parts)
+
+
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     yield from check_range(options, "near_threshold", 0, 1, low_open=True)
     yield from check_range(options, "num_perm", 2, 1024)
@@ -642,6 +685,7 @@ CHECK = Check(
     columns_batch=columns_batch,
     column_names=(*STORY_COLUMNS, "body_minhash", "body_line"),
     corpus=check_corpus,
+    corpus_keys=CorpusKeys(corpus_keys),
     options=OPTIONS,
     validate=validate,
 )

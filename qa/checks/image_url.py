@@ -59,9 +59,10 @@ import numpy as np
 import pandas as pd
 from yarl import URL
 
-from qa.checks import Check, Context, Tables
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.constraints import hostname_problem, url_problem
 from qa.corpus import Record
+from qa.crossrec import all_keys, key_rows
 from qa.findings import Finding, rule
 from qa.schema import MappingSpec, Schema, load_schema
 from qa.urls import (
@@ -686,6 +687,16 @@ def _probe_findings(p: Probe, row: dict[str, Any], tolerance: int) -> Iterable[F
         yield I109.finding(path, f"image url cannot be fetched: {p.detail}{where}", field=f"{fld}.url", evidence=shown)
 
 
+def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Join keys (``CorpusKeys``, one step): each image URL a file uses. I106 on a URL names
+    every file using it; the online findings are each image's own."""
+    images = tables.get("images")
+    if images is None or not len(images) or "url" not in images.columns:
+        return all_keys([])
+    img = images[_str_values(images["url"])]
+    return all_keys([key_rows(img["_record"], "url", img["url"])])
+
+
 def corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
     """I106 (across records) and, online, I107-I110; I101-I105 are per record (check_record)."""
     yield from shared_findings(tables, int(ctx.get("shared-threshold")))
@@ -699,6 +710,7 @@ CHECK = Check(
     doc=__doc__ or "",
     record=check_record,
     corpus=corpus,
+    corpus_keys=CorpusKeys(corpus_keys, transitive=False),
     options=OPTIONS,
     validate=validate,
 )

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from qa.checks import Check, Context, Tables
+from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
 from qa.crossrec import (
     STORY_COLUMNS,
+    all_keys,
     as_objects,
     check_range,
     clipping_keys,
@@ -33,6 +34,7 @@ from qa.crossrec import (
     instant,
     is_true,
     key_codes,
+    key_rows,
     listing,
     repeated,
     star_edges,
@@ -291,18 +293,7 @@ def check_corpus(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) -> Iterator[Finding]:
     """F108: components of published clippings joined by canonical URL or (title, provider)."""
-    keys = clipping_keys(tables, extra=("published_state",))
-    if keys.empty:
-        return
-    if "published_state" in keys.columns:
-        live = keys["published_state"].eq(TRUE).fillna(False).to_numpy(dtype=bool)
-    else:
-        # tables built without the workers' column: a real boolean true (a YAML 1.1 yes is
-        # indistinguishable from true here; the pipeline's published_state tells them apart)
-        clippings = tables["clippings"]
-        flag = clippings["published"] if "published" in clippings else pd.Series(dtype=object)
-        live = keys["_record"].isin(set(clippings.loc[is_true(flag), "_record"].tolist())).to_numpy(dtype=bool)
-    pub = keys[live].reset_index(drop=True)
+    pub = _published(tables)
     if len(pub) < 2:
         return
     pub["title_provider"] = _title_provider(pub, min_title_chars)
@@ -337,13 +328,50 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
             )
 
 
+def _published(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The story keys of the clippings that are published (to every reader), in table order."""
+    keys = clipping_keys(tables, extra=("published_state",))
+    if keys.empty:
+        return keys
+    if "published_state" in keys.columns:
+        live = keys["published_state"].eq(TRUE).fillna(False).to_numpy(dtype=bool)
+    else:
+        # tables built without the workers' column: a real boolean true (a YAML 1.1 yes is
+        # indistinguishable from true here; the pipeline's published_state tells them apart)
+        clippings = tables["clippings"]
+        flag = clippings["published"] if "published" in clippings else pd.Series(dtype=object)
+        live = keys["_record"].isin(set(clippings.loc[is_true(flag), "_record"].tolist())).to_numpy(dtype=bool)
+    return keys[live].reset_index(drop=True)
+
+
+def _known_title_provider(pub: pd.DataFrame, min_title_chars: int) -> np.ndarray:
+    """Where a clipping's (title, provider) can join it to others: both known, the title long enough."""
+    return np.asarray(
+        (string_lengths(pub["story_title"]) >= min_title_chars) & (string_lengths(pub["story_provider"]) >= 0),
+        dtype=bool,
+    )
+
+
 def _title_provider(pub: pd.DataFrame, min_title_chars: int) -> pd.Series:
     """A number per clipping, the same for the same (title, provider); missing where either is
     unknown or the title is shorter than ``min_title_chars``."""
     title, provider = key_codes(pub["story_title"]), key_codes(pub["story_provider"])
-    known = (string_lengths(pub["story_title"]) >= min_title_chars) & (string_lengths(pub["story_provider"]) >= 0)
+    known = _known_title_provider(pub, min_title_chars)
     pair = title * (int(provider.max()) + 1) + provider
     return pd.Series(pd.arrays.IntegerArray(np.where(known, pair, 0), ~known), index=pub.index)
+
+
+def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
+    """Join keys of F108's stories (``CorpusKeys``, transitive): a published clipping's
+    canonical URL and its (title, provider)."""
+    pub = _published(dict(tables))
+    if pub.empty:
+        return all_keys([])
+    known = _known_title_provider(pub, int(ctx.get("min_title_chars")))
+    pairs = [f"{t}\x1f{p}" for t, p in zip(pub["story_title"][known], pub["story_provider"][known], strict=True)]
+    return all_keys(
+        [key_rows(pub["_record"], "url", pub["story_url"]), key_rows(pub["_record"][known], "title-provider", pairs)]
+    )
 
 
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -361,6 +389,7 @@ CHECK = Check(
     columns=columns,
     column_names=("published_state",),
     corpus=check_corpus,
+    corpus_keys=CorpusKeys(corpus_keys),
     options=OPTIONS,
     validate=validate,
 )

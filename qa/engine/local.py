@@ -170,8 +170,10 @@ class LocalRun:
         jobs: int = 0,
         progress: Callable[[int], None] | None = None,
         workers: Workers | None = None,
+        on_result: Callable[[ChunkResult], None] | None = None,
     ) -> None:
         self.sources, self.spec, self.progress = sources, spec, progress
+        self.on_result = on_result  # called with each chunk's result as it arrives (in this process)
         self.jobs = effective_jobs(jobs)
         self.can_fork = "fork" in multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("fork" if self.can_fork else "spawn")
@@ -215,15 +217,22 @@ class LocalRun:
                 except Exception:  # noqa: BLE001 - BrokenProcessPool (a worker died) or a chunk that failed whole
                     failed.append(self.futures[future])
                     continue
+                self._arrived(results[-1:])
                 if self.progress:
                     self.progress(len(self.futures[future][2]))
         finally:
             self.close()
         for index, start, part in sorted(failed, key=lambda f: f[0]):
-            results.extend(run_isolated(part, start, index, self.spec, self.ctx))
+            results.extend(self._arrived(run_isolated(part, start, index, self.spec, self.ctx)))
             if self.progress:
                 self.progress(len(part))
         results.sort(key=lambda r: r.index)  # stable: the halves of a recovered chunk stay in order
+        return results
+
+    def _arrived(self, results: list[ChunkResult]) -> list[ChunkResult]:
+        if self.on_result is not None:
+            for r in results:
+                self.on_result(r)
         return results
 
     def close(self) -> None:
@@ -244,10 +253,12 @@ class LocalRun:
             Stage(self.spec).warm()
         for index, start, part in parts:
             if forking:
-                results.extend(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
+                results.extend(
+                    self._arrived(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
+                )
             else:  # spawning a child costs seconds: run here, without crash isolation
                 stage = stage or Stage(self.spec)
-                results.append(stage.process(part, start, index))
+                results.extend(self._arrived([stage.process(part, start, index)]))
             if self.progress:
                 self.progress(len(part))
         return results

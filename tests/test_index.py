@@ -1,0 +1,287 @@
+"""The corpus index (qa/index.py): the batch's findings with the index equal those of a full run.
+
+The differential tests draw small corpora and batches (tests/index_worlds.py) covering every
+corpus-level relation, build the index, change the corpus behind its back, and compare
+``qa.index.gate_batch`` with what ``clipqa import`` collects from a full pipeline run over
+corpus and batch with no cache (every finding whose path or related names a batch file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa import index
+from qa.checks import Check, CorpusKeys, all_checks
+from qa.config import Config
+from qa.corpus import Discovery, Source, discover
+from qa.findings import Finding
+from qa.pipeline import run
+from tests.index_worlds import EDITS, KINDS, Edit, Spec, age, apply_edits, edits, specs, world_config, write_world
+from tests.stories import story
+
+
+def full_run(corpus: Path, batch: list[Source], cfg: Config, prefix: str = "corpus") -> list[dict[str, Any]]:
+    """What gate.plan collects today: a full run over corpus and batch, no cache."""
+    existing = discover([corpus], cfg.include, cfg.all_excludes())
+    sources = sorted([*(Source(f"{prefix}/{s.path}", s.location) for s in existing.sources), *batch],
+                     key=lambda s: s.path)  # fmt: skip
+    result = run([str(corpus)], cfg, discovery=Discovery(sources, [], []))
+    names = {s.path for s in batch}
+    return [f.to_dict() for f in result.findings if f.path in names or not names.isdisjoint(f.related)]
+
+
+def batch_of(folder: Path, cfg: Config) -> list[Source]:
+    return [
+        Source(f"incoming/{s.path}", s.location) for s in discover([folder], cfg.include, cfg.all_excludes()).sources
+    ]
+
+
+def dicts(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [f.to_dict() for f in findings]
+
+
+def explain(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> str:
+    sa = {json.dumps(x, sort_keys=True) for x in a}
+    sb = {json.dumps(x, sort_keys=True) for x in b}
+    return "\n".join([*(f"only with the index: {x}" for x in sorted(sa - sb)),
+                      *(f"only in the full run: {x}" for x in sorted(sb - sa))])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cfg() -> Config:
+    return world_config()
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(corpus_specs=specs(3, 14, 0), batch_specs=specs(1, 5, 1000), changes=edits(5000), aged=st.booleans())
+def test_batch_findings_equal_a_full_run(
+    cfg: Config, corpus_specs: Any, batch_specs: Any, changes: Any, aged: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        corpus, incoming = root / "corpus", root / "incoming"
+        made = write_world(corpus, corpus_specs)
+        write_world(incoming, batch_specs, previous=made)
+        if aged:  # stats the index trusts: a scan lists only the folders that changed
+            age(corpus)
+        index.build(corpus, cfg, root / "idx.sqlite")
+        apply_edits(corpus, made, changes)  # behind the index's back
+        batch = batch_of(incoming, cfg)
+        got = dicts(index.gate_batch(batch, corpus, cfg, root / "idx.sqlite").findings)
+        want = full_run(corpus, batch, cfg)
+        assert got == want, explain(got, want)
+        # and again, with the index brought up to date by the first gate: nothing changes
+        again = index.gate_batch(batch, corpus, cfg, root / "idx.sqlite")
+        assert dicts(again.findings) == want
+        assert again.refreshed == 0 and again.mode == "index"
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(corpus_specs=specs(4, 12, 0), changed=st.lists(st.integers(0, 100), min_size=1, max_size=3), changes=edits(5000))
+def test_changed_files_of_the_corpus_equal_a_full_run(
+    cfg: Config, corpus_specs: Any, changed: list[int], changes: Any
+) -> None:
+    """check --changed-since with the index: the changed files are corpus files; their findings
+    (and the corpus findings that name them) are those of a full run over the corpus."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus"
+        made = write_world(corpus, corpus_specs)
+        index.build(corpus, cfg, root / "idx.sqlite")
+        apply_edits(corpus, made, changes)
+        found = discover([corpus], cfg.include, cfg.all_excludes())
+        only = {found.sources[i % len(found.sources)].path for i in changed} if found.sources else set()
+        result = index.check_changed(str(corpus), found, only, cfg, root / "idx.sqlite")
+        full = run([str(corpus)], cfg, discovery=found, only=only)
+        assert dicts(result.findings) == dicts(full.findings), explain(dicts(result.findings), dicts(full.findings))
+        assert result.files == full.files and result.records == full.records
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_relation_of_a_batch_file_to_the_corpus(cfg: Config, tmp_path: Path, kind: str) -> None:
+    """Every kind of batch file against a corpus holding every kind (related items pointing
+    at the batch among them), with edits behind the index's back: the findings of a full run."""
+    corpus_specs = [
+        Spec(k, i, i + 3, pub, i % 2 == 0, i % 3 != 0, i == 9)
+        for i, (k, pub) in enumerate(zip(KINDS * 2, [True, True, False, "yes", True] * 5, strict=False))
+    ]
+    batch_specs = [Spec(kind, 1000 + j, j * 4 + 1, True, True, j == 0, False) for j in range(2)]
+    made = write_world(tmp_path / "corpus", corpus_specs)
+    write_world(tmp_path / "incoming", batch_specs, previous=made)
+    age(tmp_path / "corpus")
+    index.build(tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    apply_edits(tmp_path / "corpus", made, [Edit(e, 7 * n, Spec("story", 50 + n, n, True, True, True, False))
+                                            for n, e in enumerate(EDITS)])  # fmt: skip
+    batch = batch_of(tmp_path / "incoming", cfg)
+    got = index.gate_batch(batch, tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    want = full_run(tmp_path / "corpus", batch, cfg)
+    assert dicts(got.findings) == want, explain(dicts(got.findings), want)
+    assert got.refreshed > 0  # the edits were found
+
+
+def test_the_worlds_reach_every_corpus_rule(cfg: Config, tmp_path: Path) -> None:
+    """The relation tests above are only as good as the relations they make: together, the
+    batch files of every kind get every corpus-level rule of the five checks."""
+    corpus_specs = [Spec(k, i, i + 3, True, True, i % 3 != 0, i == 9) for i, k in enumerate(KINDS * 2)]
+    # each batch file relates to the corpus's first file (a story with a body); the story is off-pattern
+    batch_specs = [Spec(k, 1000 + j, 0, True, True, False, k == "story") for j, k in enumerate(KINDS)]
+    made = write_world(tmp_path / "corpus", corpus_specs)
+    write_world(tmp_path / "incoming", batch_specs, previous=made)
+    rules = {f["rule"] for f in full_run(tmp_path / "corpus", batch_of(tmp_path / "incoming", cfg), cfg)}
+    assert rules >= {"D101", "D102", "D103", "D104", "D105", "F108", "C101", "C102", "C103", "I106", "B201"}
+
+
+def test_every_check_with_a_corpus_hook_declares_its_join_keys() -> None:
+    """A new corpus check without ``corpus_keys`` makes the index step aside (full runs): the
+    checks shipped today all declare them."""
+    assert index.unserved() == []
+    served = {"duplicate", "published", "consistency", "image_url", "boilerplate"}
+    assert {c.name for c in index.corpus_checks()} >= served
+
+
+def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path) -> None:
+    """The index computes each file's keys once, in whatever chunk it was checked with: a
+    check's keys over a corpus are the union of its keys over each file alone."""
+    kinds = ["story", "copy", "url-variant", "syndicated", "same-title", "near-dup", "related", "placeholder"]
+    world = [Spec(k, i, i - 1, True, True, i % 2 == 0, i % 5 == 0) for i, k in enumerate(kinds * 2)]
+    write_world(tmp_path / "c", world)
+    spec = index.stage_spec(cfg, [str(tmp_path / "c")])
+    sources = discover([tmp_path / "c"]).sources
+    together, _ = index.check_files(sources, cfg, spec)
+    alone = [index.check_files([s], cfg, spec)[0][0] for s in sources]
+    assert [(r.key_header, r.key_blob) for r in together] == [(r.key_header, r.key_blob) for r in alone]
+    assert [r.totals for r in together] == [r.totals for r in alone]
+    assert any(len(r.keys_by_check().get("duplicate", [])) > 3 for r in together)  # bands, URL, title, id, hash
+
+
+def test_a_corpus_check_without_join_keys_gets_a_full_run(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = write_world(tmp_path / "corpus", [Spec("story", i, 0, True, False, True, False) for i in range(3)])
+    write_world(tmp_path / "incoming", [Spec("copy", 1000, 1, True, False, True, False)], previous=made)
+    checks = dict(all_checks())
+    dup = checks["duplicate"]
+    monkeypatch.setitem(checks, "duplicate", Check(dup.name, dup.rules, corpus=dup.corpus, columns=dup.columns,
+                                                   column_names=dup.column_names, options=dup.options))  # fmt: skip
+    monkeypatch.setattr("qa.index.all_checks", lambda: checks)
+    monkeypatch.setattr("qa.pipeline.all_checks", lambda: checks)
+    batch = batch_of(tmp_path / "incoming", cfg)
+    result = index.gate_batch(batch, tmp_path / "corpus", cfg, tmp_path / "idx.sqlite")
+    assert result.mode == "full" and "duplicate" in result.reason
+    assert not (tmp_path / "idx.sqlite").exists()
+    assert dicts(result.findings) == full_run(tmp_path / "corpus", batch, cfg)
+    assert "D103" in {f.rule for f in result.findings}
+
+
+def test_transitive_keys_take_no_probes() -> None:
+    with pytest.raises(ValueError, match="transitive"):
+        CorpusKeys(lambda t, c: None, probes=lambda t, c: None)  # type: ignore[arg-type,return-value]
+
+
+def test_a_scan_lists_only_the_folders_that_changed(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the index knows the corpus's folders, a scan does not walk the corpus: it lists
+    the folders whose own stat changed (files added, removed, renamed) and stats the files
+    of the others (a file's content changed in place)."""
+    corpus = tmp_path / "corpus"
+    write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(16)])  # part0/, part1/, top
+    age(corpus)
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    part1 = sorted((corpus / "part1").iterdir())
+    part1[0].write_bytes(part1[0].read_bytes() + b"\nmore\n")  # content changed; part1 itself did not
+    (corpus / "part0" / "added.txt").write_text(story(900))
+    (corpus / "fresh" / "deep").mkdir(parents=True)
+    (corpus / "fresh" / "deep" / "x.txt").write_text(story(901))
+
+    def no_walk(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the whole corpus was walked")
+
+    monkeypatch.setattr("qa.index.discover", no_walk)
+    store = index.open_store(idx, readonly=True)
+    found = index.scan(store, corpus, cfg)
+    store.close()
+    assert set(found.folders) == {"", "part0", "fresh", "fresh/deep"}  # the root: "fresh" was made in it
+    assert {s.path for s in found.added} == {"part0/added.txt", "fresh/deep/x.txt"}
+    assert [s.path for s in found.changed] == [f"part1/{part1[0].name}"]
+    monkeypatch.undo()
+    index.refresh(corpus, cfg, idx)
+    assert index.verify(corpus, cfg, idx).ok
+
+
+def test_the_update_after_files_are_moved_in(cfg: Config, tmp_path: Path) -> None:
+    """What the import calls after its moves: ``refresh(names=...)`` indexes exactly those
+    files (without walking the corpus); the next batch is gated against them."""
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(8)])
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    moved = write_world(incoming, [Spec("story", 1000 + j, 0, True, True, True, j == 1) for j in range(3)], made)
+    for name, _, _ in moved:
+        (incoming / name).rename(corpus / name)
+    stats = index.refresh(corpus, cfg, idx, names=[name for name, _, _ in moved] + ["never-there.txt"])
+    assert (stats.reindexed, stats.removed) == (3, 0)
+    assert index.verify(corpus, cfg, idx).ok
+    again = tmp_path / "again"
+    write_world(again, [Spec("copy", 2000, 8, True, True, True, False)], made + moved)  # a copy of a moved file
+    batch = [Source(f"incoming/{s.path}", s.location) for s in discover([again]).sources]
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert dicts(result.findings) == full_run(corpus, batch, cfg)
+    assert any(f.rule == "D103" for f in result.findings) and result.refreshed == 0
+
+
+def test_a_file_whose_keys_cannot_be_derived_makes_the_index_step_aside(
+    cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check's key function that fails on a file (a bug, a value nobody foresaw): the file
+    is recorded as unkeyed, and while it is in the corpus the gate answers with a full run."""
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(6)])
+    write_world(incoming, [Spec("copy", 1000, 2, True, True, True, False)], made)
+    image = all_checks()["image_url"]
+    assert image.corpus_keys is not None
+    keys = image.corpus_keys.keys
+
+    def fragile(tables: Any, ctx: Any) -> Any:
+        images = tables.get("images")
+        if images is not None and images["_path"].astype(str).str.contains("002_").any():
+            raise RuntimeError("cannot read this one")
+        return keys(tables, ctx)
+
+    # in the registry every stage (and every forked child) reads
+    monkeypatch.setitem(
+        all_checks(), "image_url", dataclasses.replace(image, corpus_keys=CorpusKeys(fragile, transitive=False))
+    )
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert result.mode == "full" and "002_" in result.reason and "cannot read this one" in result.reason
+    assert dicts(result.findings) == full_run(corpus, batch, cfg)
+
+
+def test_values_of_a_type_the_index_cannot_encode_are_derived_again(cfg: Config, tmp_path: Path) -> None:
+    """A value no tag covers keeps the file's rows out of the index; the gate derives them again."""
+    assert index._tag(complex(1, 2)) == {"$": "unknown", "v": "complex"}
+    assert index._tag({3, 1, 2}) == index._tag({2, 3, 1})  # sets in a fixed order
+    corpus, incoming = tmp_path / "corpus", tmp_path / "incoming"
+    made = write_world(corpus, [Spec("story", i, 0, True, True, True, False) for i in range(4)])
+    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], made)
+    idx = tmp_path / "idx.sqlite"
+    index.build(corpus, cfg, idx)
+    with sqlite3.connect(idx) as db:  # as if a file's rows had held such a value
+        db.execute("UPDATE contents SET facts = NULL")
+    batch = batch_of(incoming, cfg)
+    result = index.gate_batch(batch, corpus, cfg, idx)
+    assert result.mode == "index" and dicts(result.findings) == full_run(corpus, batch, cfg)
+    assert any(f.rule == "D103" for f in result.findings)
