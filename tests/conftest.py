@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,13 @@ import pytest
 
 from qa.config import load_config
 from qa.pipeline import RunResult, run
+
+# A test run started in the background by a script (`cmd &`, nohup) inherits SIGINT ignored,
+# and so would every clipqa process the tests start: the tests that press Ctrl-C (SIGINT)
+# would wait in vain. Ignoring it is right for clipqa under nohup; the tests need the
+# terminal's behaviour, so the suite restores it for itself and, across exec, its children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
