@@ -1267,33 +1267,55 @@ def test_an_unreadable_journal_is_moved_aside_by_abort(tmp_path: Path) -> None:
     assert_next_import_runs(scene)
 
 
+@dataclass
+class KillRounds:
+    """The rounds of a random-kill test: at least ``minimum`` (or CLIPQA_FAULT_ROUNDS), then more,
+    up to 16, until two rounds were really killed: on a fast machine an import can finish inside
+    any fixed pause, and a round that was never killed proves nothing. ``pause`` (the longest
+    random wait before the kill) halves after each round the run finished first."""
+
+    minimum: int
+    pause: float
+    done: int = 0
+    killed: int = 0
+
+    def __iter__(self) -> Iterator[int]:
+        while self.done < max(self.minimum, ROUNDS) or (self.killed < 2 and self.done < 16):
+            yield self.done
+            self.done += 1
+
+    def finished_first(self) -> None:
+        self.pause /= 2
+
+    def assert_enough(self) -> None:
+        assert self.killed >= 2, f"killed in {self.killed} of {self.done} rounds: the test proved too little"
+
+
 @pytest.mark.slow
 def test_abort_after_kills_at_random_moments_restores_the_batch(tmp_path: Path) -> None:
     rng = random.Random(1717)
-    killed = round_ = 0
-    pause = 0.2  # halved after each round the import finished before its kill (a fast machine)
-    while round_ < max(2, ROUNDS) or (killed < 2 and round_ < 16):
+    rounds = KillRounds(minimum=2, pause=0.2)
+    for round_ in rounds:
         scene = make_scene(tmp_path / f"r{round_}", 80, seed=round_)
-        round_ += 1
         scene.snapshot()
         proc = start(import_args(scene), scene.root)
         wait_for(scene.journal.exists, proc, "the journal was written")
-        time.sleep(rng.uniform(0, pause))
+        time.sleep(rng.uniform(0, rounds.pause))
         kill_if_running(proc)
         proc.communicate()
         if proc.returncode != -signal.SIGKILL:  # it finished first
             assert proc.returncode in (0, 1)
             assert_settled(scene)
-            pause /= 2
+            rounds.finished_first()
             continue
-        killed += 1
+        rounds.killed += 1
         undone = run(clipqa_args("import", "--abort", "--into", scene.corpus), scene.root)
         assert undone.code == 0, undone.err
         assert tree(scene.incoming) == scene.inputs, "not every file is back in INCOMING"
         assert tree(scene.corpus) == scene.corpus_before
         assert_settled(scene)
         assert_next_import_runs(scene)
-    assert killed >= 2, f"killed in {killed} of {round_} rounds: the test proved too little"
+    rounds.assert_enough()
 
 
 # ---------------------------------------------------------------- --fix (issue 20)
@@ -1333,18 +1355,14 @@ def test_fix_killed_at_random_moments_then_resumed_or_aborted(tmp_path: Path, th
     fixed bytes, and again while it resumes; then the same command finishes it (the corpus
     holds what `clipqa fix` writes, each original kept once), or --abort restores INCOMING."""
     rng = random.Random(20 + len(then))
-    kills = killed_rounds = round_ = 0
-    first_pause = 0.25  # halved after each round the import finished before its kill (a fast machine)
-    # Rounds go on until enough of them were really killed: on a fast machine a 60-file import
-    # can finish inside any fixed pause, and a round that was never killed proves nothing.
-    while round_ < max(3, ROUNDS) or (killed_rounds < 2 and round_ < 16):
+    rounds = KillRounds(minimum=3, pause=0.25)
+    for round_ in rounds:
         scene = fixable_scene(tmp_path / f"r{round_}", 60, seed=round_)
-        round_ += 1
         scene.snapshot()
         args = import_args(scene, "--fix")
         proc = start(args, scene.root)
         wait_for(scene.journal.exists, proc, "the journal was written")
-        pause, killed_before = first_pause, kills
+        pause, killed = rounds.pause, False
         for attempt in range(3):  # killed while it moves, then (resume) again once it moves again
             time.sleep(rng.uniform(0, pause))
             kill_if_running(proc)
@@ -1352,9 +1370,9 @@ def test_fix_killed_at_random_moments_then_resumed_or_aborted(tmp_path: Path, th
             if proc.returncode != -signal.SIGKILL:
                 assert proc.returncode in (0, 1)
                 if attempt == 0:
-                    first_pause /= 2
+                    rounds.finished_first()
                 break
-            kills += 1
+            killed = True
             if then == "abort" or attempt == 2:
                 break
             waiting, pause = _files_in(scene.incoming), 0.05
@@ -1362,7 +1380,7 @@ def test_fix_killed_at_random_moments_then_resumed_or_aborted(tmp_path: Path, th
             deadline = time.monotonic() + TIMEOUT
             while proc.poll() is None and _files_in(scene.incoming) >= waiting and time.monotonic() < deadline:
                 time.sleep(0.001)
-        killed_rounds += kills > killed_before
+        rounds.killed += killed
         finished = None  # the run that finished the import (None: one that was killed too late)
         if scene.journal.exists() and then == "abort":
             _abort(scene)
@@ -1373,7 +1391,7 @@ def test_fix_killed_at_random_moments_then_resumed_or_aborted(tmp_path: Path, th
             assert finished.code in (0, 1), finished.err
         assert_settled(scene)
         assert_fixed_bytes_placed(scene, finished)
-    assert killed_rounds >= 2, f"killed in {killed_rounds} of {round_} rounds: the test proved too little"
+    rounds.assert_enough()
 
 
 FIX_WRITES = {  # errno, calls, where, in the message, matching calls that go through first
