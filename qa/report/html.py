@@ -202,8 +202,7 @@ class Clippings:
         # A secret in a URL's user-info is masked (user:****@): the report is shared more widely
         # than the corpus (a CI artifact), and S115 already tells that the URL carries one.
         urls = [
-            (redact_url(u) if "@" in u else u) if isinstance(u, str) and u.startswith(http) else None
-            for u in self._take("webUrl", rows)
+            redact_url(u) if isinstance(u, str) and u.startswith(http) else None for u in self._take("webUrl", rows)
         ]
         files = map(list, zip(titles, providers, days, urls, strict=True))
         return dict(zip(found, zip(providers, days, files, strict=True), strict=True))
