@@ -661,8 +661,11 @@ def url_issues(url: str) -> tuple[UrlIssue, ...]:
     private network. () for anything else (no scheme or host, or a URL that does not parse:
     those are url_problem's)."""
     clean = _CLEAN_URL.fullmatch(url)
-    if clean is not None and not clean.group(1).lower().endswith(_LOCAL_SUFFIXES):
-        return ()
+    if clean is not None:
+        host = clean.group(1).lower()
+        # a local-only name itself (``home.arpa`` has a dot) or any name under one
+        if host not in _LOCAL_NAMES and not host.endswith(_LOCAL_SUFFIXES):
+            return ()
     return _url_issues(url)
 
 

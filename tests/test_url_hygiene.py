@@ -284,7 +284,9 @@ def test_private_host_issue_carries_host_and_port_for_the_allow_list() -> None:
 _HOST_LABELS = st.one_of(
     st.text(alphabet="abZ09-", min_size=1, max_size=5),
     st.text(alphabet="aZ09x-K\u212a\u017f\uff11", min_size=0, max_size=5),
-    st.sampled_from(["localhost", "LOCAL", "internal", "home", "arpa", "localdomain", "0x7f", "127", "com", "x1"]),
+    st.sampled_from(
+        ["localhost", "LOCAL", "internal", "home", "arpa", "home.arpa", "localdomain", "0x7f", "127", "com", "x1"]
+    ),
 )
 
 
@@ -326,6 +328,8 @@ def near_clean_urls(draw: st.DrawFn) -> str:
 @example("https://a.localhost/")
 @example("https://a.LOCAL/")
 @example("https://x.home.arpa/")
+@example("http://home.arpa")  # a local-only name with a dot of its own, not only names under it
+@example("https://HOME.ARPA/x")
 @example("https://a.\u212a/")  # the Kelvin sign: not a k to the fast path
 @example("https://example.com./")
 @example("https://1.2.3.x1/")
