@@ -93,6 +93,9 @@ def fuzz(session: nox.Session) -> None:
         "-rss_limit_mb=4096", "-artifact_prefix=fuzz/", *session.posargs,
     )  # fmt: skip
     session.run("python", "fuzz/fuzz_hypothesis.py", env={"FUZZ_SECONDS": str(max(1, seconds - seconds // 2))})
+    # The suite's property tests draw the same examples on every run (conftest's "repeatable"
+    # profile, so that CI judges the commit); here they draw new ones.
+    session.run("pytest", "-q", "-m", "hypothesis", "--hypothesis-profile=explore", "tests")
 
 
 @nox.session(python=PYTHON)

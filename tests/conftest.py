@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from qa.config import load_config
 from qa.pipeline import RunResult, run
@@ -19,6 +20,13 @@ from qa.pipeline import RunResult, run
 # terminal's behaviour, so the suite restores it for itself and, across exec, its children.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# Property tests are repeatable by default: the same examples on every machine, so that CI's
+# verdict is about the commit, not about the dice. Exploring new examples is `nox -s fuzz`'s
+# job (`pytest -m hypothesis --hypothesis-profile=explore`); what it finds becomes an @example.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("repeatable")
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
