@@ -42,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import generate  # imported after the path set-up, so the script runs from anywhere
-from bench.run import REPO, timed
+from bench.run import bench_env, timed
 from qa.cache import RACY_SECONDS
 
 TARGET = 0.15
@@ -84,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus, cache, out = work / "corpus", work / "cache", work / "reports"
     shutil.rmtree(work, ignore_errors=True)  # always a fresh corpus: the runs below change it
     out.mkdir(parents=True)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
-    env.pop("CLIPQA_DEBUG", None)
+    env = bench_env()
 
     def check(name: str, *extra: str) -> tuple[float, float, Path]:
         report = out / f"{name}.json"

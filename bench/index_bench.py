@@ -42,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import render  # imported after the path set-up, so the script runs from anywhere
-from bench.run import REPO, TreePeak, corpus
+from bench.run import REPO, TreePeak, bench_env, corpus
 
 GATE_TARGET = 1.0  # seconds
 BUILD_TARGET = 1.2  # x a full check --no-cache
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compare", action="store_true", help="skip the full runs (--no-index) beside the gate")
     parser.add_argument("--no-build", action="store_true", help="skip index build vs check (the index must exist)")
     args, _ = parser.parse_known_args(argv)  # nox -s bench passes every bench the same options
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = bench_env()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     args.work.mkdir(parents=True, exist_ok=True)
     directory = corpus(args.work, args.files, 1)

@@ -170,7 +170,9 @@ def warm_corpus(root: Path) -> Path:
 
 
 def stage_run(tree: Path, corpus: Path, warm: Path, cwd: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    from bench.run import bench_env
+
+    env = bench_env(tree)
     out = subprocess.run(
         [sys.executable, "-c", STAGE_RUNNER, str(corpus), str(warm), ",".join(TEXT_CHECKS)],
         env=env,

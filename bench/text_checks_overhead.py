@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.run import bench_env
 from bench.text_checks_bench import BASE, TEXT_CHECKS, export_tree, make_corpora
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,7 +47,7 @@ main()
 
 
 def one_run(tree: Path, corpus: Path, mode: str, jobs: int, cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = bench_env(tree)
     before = os.times()
     subprocess.run(
         [sys.executable, "-c", RUNNER, mode, str(corpus), str(jobs), ",".join(TEXT_CHECKS)],
