@@ -278,7 +278,7 @@ def check(
 ) -> None:
     """Check clipping files and folders; write reports; exit 1 if the gate fails."""
     from qa.corpus import discover
-    from qa.pipeline import run, start_workers
+    from qa.pipeline import run
     from qa.report import terminal
 
     gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
@@ -316,10 +316,6 @@ def check(
             found = discover(paths, cfg.include, cfg.all_excludes())
     result_cache = None if gate_opts["no_cache"] or remote else str(Path(cfg.cache_dir))
     indexed = _changed_since_index(paths, cfg, gate_opts["changed_since"], engine, index_file, no_index)
-    workers = None
-    if engine != "dask" and indexed is None:
-        # a large run's workers warm up while the files are found (qa.engine.local.Workers)
-        workers = start_workers(list(paths), cfg, cache_dir=result_cache, engine=engine)
     progress = None
     try:
         if engine != "dask":
@@ -340,15 +336,12 @@ def check(
                 only=only,
                 engine=engine,
                 scheduler=scheduler,
-                workers=workers,
             )
     except OSError as exc:
         if engine != "dask":
             raise
         raise UsageFailure(f"the Dask engine could not run: {exc}") from exc
     finally:
-        if workers is not None:
-            workers.close()  # idempotent: normally the run took them over
         if progress:
             progress.close()
     _apply_baseline(result, gate_opts["baseline"], only)

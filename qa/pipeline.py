@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -31,9 +31,6 @@ from qa.schema import load_schema, zone_fixes
 from qa.stage import FieldLocator, StageSpec, internal_error, locate_later
 from qa.tables import concat
 from qa.yamlload import Limits, loader_notice
-
-if TYPE_CHECKING:
-    from qa.engine.local import Workers
 
 
 @dataclass(slots=True)
@@ -169,44 +166,14 @@ def run(
     only: set[str] | None = None,
     engine: str = "local",
     scheduler: str | None = None,
-    workers: Workers | None = None,
 ) -> RunResult:
     """Run the pipeline. ``cache_dir``: reuse per-file results by content hash (see qa/cache.py).
     ``only``: keep per-file findings of these paths only (``--changed-since``); corpus-level
-    findings are kept when they involve one of them. ``workers``: from :func:`start_workers`
-    for these paths and config (a caller that discovers the files itself starts them first);
-    taken over or stopped here. Without ``discovery``, the run starts them itself."""
+    findings are kept when they involve one of them."""
     # Load the schema here, before any worker: a bad schema file is a usage error (exit 2)
     # with one clear message, not a failure inside every worker.
     load_schema(config.schema_dir)
-    if workers is None and discovery is None:
-        workers = start_workers(paths, config, cache_dir=cache_dir, engine=engine)
-    spec = workers.spec if workers is not None else stage_spec(config, paths)
-    try:
-        return _run(paths, config, spec, progress, discovery, cache_dir, only, engine, scheduler, workers)
-    finally:
-        if workers is not None:
-            workers.close()
-
-
-def _at_least(paths: Sequence[str], n: int, folders: int = 64) -> bool:
-    """Whether ``paths`` hold at least ``n`` entries, looking into at most ``folders`` folders: a
-    guess at the corpus's size before discovery (it counts every entry, matched or not)."""
-    count, queue = 0, [os.fspath(p) for p in paths]
-    while queue and folders > 0 and count < n:
-        path = queue.pop(0)
-        try:
-            with os.scandir(path) as entries:
-                folders -= 1
-                for entry in entries:
-                    count += 1
-                    if count >= n:
-                        break
-                    if entry.is_dir(follow_symlinks=False):
-                        queue.append(entry.path)
-        except OSError:  # a file (or nothing): one entry
-            count += 1
-    return count >= n
+    return _run(paths, config, stage_spec(config, paths), progress, discovery, cache_dir, only, engine, scheduler)
 
 
 def stage_spec(config: Config, paths: Sequence[str]) -> StageSpec:
@@ -214,24 +181,6 @@ def stage_spec(config: Config, paths: Sequence[str]) -> StageSpec:
     limits = Limits(max_scalar_chars=config.max_field_length)
     read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
     return StageSpec(config=config, read=read, run=run_context(config, paths))
-
-
-def start_workers(paths: Sequence[str], config: Config, *, cache_dir: str | None, engine: str) -> Workers | None:
-    """The local engine's workers, started before discovery when the run looks large enough
-    for a pool (:class:`qa.engine.local.Workers`): they pay their first-use costs while this
-    process finds the files. Not with the result cache: its lookup forks a child of its own,
-    which must not be forked while the pool's threads run. None: the run starts its workers
-    (if any) once the files are known."""
-    if engine != "local" or cache_dir is not None:
-        return None
-    from qa.engine import local
-
-    if not (local.can_start_early() and local.uses_pool(local.IN_PROCESS_BELOW, config.jobs)):
-        return None
-    if not _at_least(paths, local.IN_PROCESS_BELOW):
-        return None
-    load_schema(config.schema_dir)  # a bad schema is a usage error here, not a failure in every worker
-    return local.Workers(stage_spec(config, paths), config.jobs)
 
 
 def _run(
@@ -244,7 +193,6 @@ def _run(
     only: set[str] | None,
     engine: str,
     scheduler: str | None,
-    workers: Workers | None,
 ) -> RunResult:
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
@@ -286,7 +234,7 @@ def _run(
         else:
             from qa.engine.local import LocalRun
 
-            checking = LocalRun(to_check, spec, config.jobs, tick, workers)
+            checking = LocalRun(to_check, spec, config.jobs, tick)
             try:
                 # while the workers check the changed files: the unchanged files' results
                 hit_findings = cache.hit_findings() if cache is not None else []

@@ -179,144 +179,48 @@ def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeyp
     assert found(results) == found(alone)
 
 
-def _corpus(root: Path, n: int, others: int = 0) -> None:
-    root.mkdir()
-    for i in range(n):
-        (root / f"c{i:03d}.txt").write_text(clip(i % 20))
-    for i in range(others):  # entries discovery does not take
-        (root / f"other{i:03d}.json").write_text("{}")
-
-
-def _spy_workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    import qa.engine.local
-
-    made: list[Any] = []
-
-    class Spied(qa.engine.local.Workers):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(qa.engine.local, "Workers", Spied)
-    return made
-
-
-def test_workers_started_before_discovery_check_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run that looks large starts its pool before discovery; the pool checks the files and the
-    findings are those of a run without it."""
+def test_a_pool_of_workers_is_warmed_once_here_before_the_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with a pool pays the first-use costs once, in this process, before it forks the
+    workers: they compile no boilerplate expression of their own for usual lines (a worker that
+    warmed itself, as clipqa's early pool did, paid ~1.3 s of CPU again), and the findings are
+    those of a run without a pool."""
     import multiprocessing
 
     import qa.engine.local
+    from qa.checks import boilerplate
+    from qa.stage import Stage
 
-    _corpus(tmp_path / "c", 30)
+    root = tmp_path / "c"
+    root.mkdir()
+    for i in range(30):
+        (root / f"c{i:03d}.txt").write_text(clip(i % 20))
     cfg = load_config(None, {"jobs": 2})
-    alone = run([str(tmp_path / "c")], cfg)  # 30 files: in a child, no pool
+    alone = run([str(root)], cfg)  # 30 files: in a child, no pool
+    boilerplate.compile_patterns.cache_clear()  # nothing inherited from earlier tests
+    log = tmp_path / "log"
+    warm, alternation = Stage.warm, boilerplate._alternation
+
+    def noting_warm(self: Stage) -> None:
+        with log.open("a") as fh:
+            fh.write(f"warm {os.getpid()}\n")
+        warm(self)
+
+    def noting_alternation(*args: Any, **kwargs: Any) -> Any:
+        with log.open("a") as fh:
+            fh.write(f"compile {os.getpid()}\n")
+        return alternation(*args, **kwargs)
+
+    monkeypatch.setattr(Stage, "warm", noting_warm)
+    monkeypatch.setattr(boilerplate, "_alternation", noting_alternation)
     monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
-    made = _spy_workers(monkeypatch)
-    pooled = run([str(tmp_path / "c")], cfg)
-    assert len(made) == 1 and made[0].pool is None  # started before discovery, taken over by the run
+    pooled = run([str(root)], cfg)
+    events = [line.split() for line in log.read_text().splitlines()]
+    here = str(os.getpid())
+    assert [pid for what, pid in events if what == "warm"] == [here]  # once, here
+    assert {pid for what, pid in events if what == "compile"} == {here}  # the workers inherited them
     assert canon(pooled)[0] == canon(alone)[0]
     assert pooled.findings and len(pooled.tables["files"]) == 30
     assert not multiprocessing.active_children()  # the workers are gone
 
-
-def test_workers_started_for_nothing_are_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The folder looked large (many entries), but few are clippings: no pool; the early one is stopped."""
-    import multiprocessing
-
-    import qa.engine.local
-
-    _corpus(tmp_path / "c", 6, others=30)
-    cfg = load_config(None, {"jobs": 2})
-    alone = run([str(tmp_path / "c")], cfg)
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
-    made = _spy_workers(monkeypatch)
-    result = run([str(tmp_path / "c")], cfg)
-    assert len(made) == 1 and made[0].pool is None
-    assert canon(result)[0] == canon(alone)[0]
-    assert not multiprocessing.active_children()
-
-
-def test_no_early_workers_with_the_result_cache_or_one_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import qa.engine.local
-    from qa.pipeline import start_workers
-
-    _corpus(tmp_path / "c", 12)
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
-    paths = [str(tmp_path / "c")]
-    cache = str(tmp_path / "cache")
-    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=cache, engine="local") is None
-    assert start_workers(paths, load_config(None, {"jobs": 1}), cache_dir=None, engine="local") is None
-    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="dask") is None
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 13)  # 12 entries: too few
-    assert start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="local") is None
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 12)
-    workers = start_workers(paths, load_config(None, {"jobs": 2}), cache_dir=None, engine="local")
-    assert workers is not None and workers.pool is not None
-    workers.close()
-    assert workers.pool is None
-
-
-def test_cli_starts_the_workers_before_discovery(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``clipqa check --no-cache`` on a large folder: the pool exists before the files are
-    discovered, the run takes it over, and the exit code and findings are as without it."""
-    import json
-
-    from click.testing import CliRunner
-
-    import qa.corpus
-    import qa.engine.local
-    from qa.cli import main
-
-    _corpus(tmp_path / "c", 30)
-    args = ["check", str(tmp_path / "c"), "--isolated", "--no-cache", "-q", "--no-progress", "--jobs", "2"]
-    plain = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "a.json"), "--html", str(tmp_path / "a.html")])
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
-    made = _spy_workers(monkeypatch)
-    seen: list[int] = []
-    real = qa.corpus.discover
-
-    def spying(*a: Any, **k: Any) -> Any:
-        seen.append(len(made))  # workers already started when the files are discovered
-        return real(*a, **k)
-
-    monkeypatch.setattr(qa.corpus, "discover", spying)
-    early = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "b.json"), "--html", str(tmp_path / "b.html")])
-    assert (early.exit_code, plain.exit_code) == (1, 1), early.output
-    assert seen and seen[0] == 1 and made[0].pool is None
-    keys = [[(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(p.read_text())["findings"]] for p in
-            (tmp_path / "a.json", tmp_path / "b.json")]  # fmt: skip
-    assert keys[0] == keys[1] and keys[0]
-
-
-def test_early_workers_that_died_are_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The early pool's workers die before the files are known (here: their initializer fails,
-    as a crash or an out-of-memory kill would end them): the run goes on with the same findings."""
-    import multiprocessing
-
-    import qa.engine.local
-
-    _corpus(tmp_path / "c", 30)
-    cfg = load_config(None, {"jobs": 2})
-    alone = run([str(tmp_path / "c")], cfg)
-    monkeypatch.setattr(qa.engine.local, "IN_PROCESS_BELOW", 10)
-    real_init = qa.engine.local._init_worker
-
-    def dies_when_early(spec: Any, warm: bool = False) -> None:
-        if warm:  # only the early pool warms in its initializer
-            os._exit(3)
-        real_init(spec, warm)
-
-    monkeypatch.setattr(qa.engine.local, "_init_worker", dies_when_early)
-    made = _spy_workers(monkeypatch)
-    workers = qa.pipeline.start_workers([str(tmp_path / "c")], cfg, cache_dir=None, engine="local")
-    assert workers is not None and made == [workers]
-    assert workers.pool is not None
-    from concurrent.futures.process import BrokenProcessPool
-
-    with pytest.raises(BrokenProcessPool):  # the pool is broken once its workers are gone
-        workers.pool.submit(os.getpid).result(timeout=30)
-    result = run([str(tmp_path / "c")], cfg, workers=workers)
-    assert canon(result)[0] == canon(alone)[0]
-    assert not any(f.rule in ("P131", "P900") for f in result.findings)
-    assert not multiprocessing.active_children()

@@ -3,10 +3,9 @@
 Small corpora run in one forked child (a pool costs more than it saves; a child
 costs a fork, and a crash in it cannot take the run down). Larger ones are split
 into chunks (not a task per file) and run on ``jobs`` processes, forked where the
-platform allows so that workers start with clipqa already imported. A run that looks
-large enough for a pool starts it before discovery (:class:`Workers`, from
-``qa.pipeline.start_workers``): the workers pay their first-use costs while the files are
-found.
+platform allows so that workers start with clipqa already imported and warmed: this
+process pays the first-use costs (pandera, the schemas, the text checks' patterns and
+lexicons) once, before it forks them.
 
 A worker that dies (a segfault in a C library, an out-of-memory kill) breaks the
 pool: every chunk that had not come back is run again in isolation, one child
@@ -23,7 +22,6 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import Any
 
@@ -37,17 +35,11 @@ IN_PROCESS_BELOW = 300
 _WORKER_STAGE: Stage | None = None
 
 
-def _init_worker(spec: StageSpec, warm: bool = False, parent: int = 0) -> None:
+def _init_worker(spec: StageSpec, parent: int = 0) -> None:
     global _WORKER_STAGE
     if parent:
         die_with_parent(parent)  # a worker never outlives the run that started it (SIGKILL included)
     _WORKER_STAGE = Stage(spec)
-    if warm:
-        _WORKER_STAGE.warm()
-
-
-def _nothing() -> None:
-    return None
 
 
 def _run_chunk(sources: Sequence[Source], first_id: int, index: int) -> ChunkResult:
@@ -121,47 +113,10 @@ def uses_pool(files: int, jobs: int) -> bool:
     return effective_jobs(jobs) > 1 and files >= IN_PROCESS_BELOW
 
 
-def can_start_early() -> bool:
-    """Workers may be forked before the files are known: the platform forks, and this process
-    may have children (a daemonic one may not)."""
-    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-
-
-class Workers:
-    """A pool of forked workers started before the files to check are known: each pays its
-    first-use costs (importing pandera, compiling the schemas and patterns: ~0.4 s) while this
-    process discovers the files (~0.35 s at 100k). :class:`LocalRun` takes the pool over, or
-    stops it when the run needs none after all (few files): then it waits for the workers to
-    finish warming, a cost bounded by the warm-up."""
-
-    def __init__(self, spec: StageSpec, jobs: int = 0) -> None:
-        self.spec = spec
-        self.jobs = effective_jobs(jobs)
-        self.pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_init_worker,
-            initargs=(spec, True, os.getpid()),
-        )
-        # Under fork, ProcessPoolExecutor starts all its workers at the first task.
-        self.pool.submit(_nothing)
-
-    def take(self) -> ProcessPoolExecutor | None:
-        pool, self.pool = self.pool, None
-        return pool
-
-    def close(self) -> None:
-        """Stop the workers if nobody took them (idempotent)."""
-        pool = self.take()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
 class LocalRun:
     """The per-file stage, started: the workers run while this process does other work;
     :meth:`result` waits for them. Without a pool (one job, a small corpus), the chunks
-    run at :meth:`result`, in or under this process. ``workers``: a pool started earlier for
-    this ``spec`` (:class:`Workers`), taken over if the run needs a pool, else stopped."""
+    run at :meth:`result`, in or under this process."""
 
     def __init__(
         self,
@@ -169,7 +124,6 @@ class LocalRun:
         spec: StageSpec,
         jobs: int = 0,
         progress: Callable[[int], None] | None = None,
-        workers: Workers | None = None,
         on_result: Callable[[ChunkResult], None] | None = None,
     ) -> None:
         self.sources, self.spec, self.progress = sources, spec, progress
@@ -179,24 +133,18 @@ class LocalRun:
         self.ctx = multiprocessing.get_context("fork" if self.can_fork else "spawn")
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[Future[ChunkResult], tuple[int, int, Sequence[Source]]] = {}
-        pooled = uses_pool(len(sources), jobs)
-        if workers is not None:
-            if pooled and workers.spec is spec and workers.jobs == self.jobs:
-                self.pool = workers.take()
-            workers.close()  # not taken: stopped before this process forks any other child
-        if self.pool is not None:
-            try:
-                self._submit()
-            except BrokenProcessPool:  # the early workers died while the files were found
-                self.pool.shutdown(wait=True, cancel_futures=True)
-                self.pool = None
-                self.futures.clear()
-        if pooled and self.pool is None:
+        if uses_pool(len(sources), jobs):
+            if self.can_fork:
+                # Once here, before the fork: every worker inherits it. Warming in each worker
+                # (while this process found the files, as clipqa did before) cost a run each
+                # worker's share again (~1.3 s of CPU a worker since issue 18's patterns and
+                # lexicons), and at 10,000 files more wall time too (docs/performance.md, 21).
+                Stage(spec).warm()
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=self.ctx,
                 initializer=_init_worker,
-                initargs=(spec, False, os.getpid()),
+                initargs=(spec, os.getpid()),
             )
             self._submit()  # a worker that dies fails its chunks, which result() checks again in isolation
 
