@@ -179,9 +179,7 @@ def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeyp
     assert found(results) == found(alone)
 
 
-def test_a_pool_of_workers_is_warmed_once_here_before_the_fork(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_pool_of_workers_is_warmed_once_here_before_the_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run with a pool pays the first-use costs once, in this process, before it forks the
     workers: they compile no boilerplate expression of their own for usual lines (a worker that
     warmed itself, as clipqa's early pool did, paid ~1.3 s of CPU again), and the findings are
@@ -223,4 +221,3 @@ def test_a_pool_of_workers_is_warmed_once_here_before_the_fork(
     assert canon(pooled)[0] == canon(alone)[0]
     assert pooled.findings and len(pooled.tables["files"]) == 30
     assert not multiprocessing.active_children()  # the workers are gone
-
