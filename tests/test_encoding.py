@@ -206,3 +206,15 @@ def test_markup_quoted_in_code_samples_is_not_a_leftover(tmp_path: Path) -> None
     )
     fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
     assert [body[slice(*f.span)] for f in fs] == ["<b>", "</b>", "<br>"]
+
+
+def test_markup_in_a_markdown_code_span_is_not_a_leftover(tmp_path: Path) -> None:
+    body = (
+        'The date is read from `<meta>` tags, then from `<time datetime="...">`.\n'
+        "An unclosed `tick before a leftover <b>tag.\n"
+        "Closed `code` spans before a <i>leftover</i> are no cover.\n"
+        "A tick on the next line <u>does not count\n"
+        "`either.\n"
+    )
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
+    assert [body[slice(*f.span)] for f in fs] == ["<b>", "<i>", "</i>", "<u>"]

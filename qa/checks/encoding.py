@@ -616,9 +616,15 @@ def _in_code_string(text: str, at: int) -> bool:
     """The tag at ``at`` sits inside a string literal of a line of code (``>>> tree =
     html.fromstring('<html>...')``, ``'# DEBUG: <h2 ...>'``): an odd number of quotes of one kind
     before it on its line, and the line reads as code (a prompt, a comment, an assignment or a
-    call at its start, or it opens with the quote)."""
+    call at its start, or it opens with the quote); or inside an inline code span of Markdown
+    (``read it from `<meta>` tags``: an odd number of backticks before it on its line, and one
+    after it)."""
     start = text.rfind("\n", 0, at) + 1
     before = text[start:at]
+    if before.count("`") % 2 == 1:
+        end = text.find("\n", at)
+        if "`" in text[at : end if end >= 0 else len(text)]:
+            return True
     quoted = before.count("'") % 2 == 1 or before.count('"') % 2 == 1
     if not quoted:
         return False
