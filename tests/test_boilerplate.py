@@ -106,6 +106,18 @@ def test_shipped_patterns_are_package_data() -> None:
     assert sum(len(v) for v in pats.values()) > 50
 
 
+def test_every_shipped_expression_compiles() -> None:
+    """clipqa does not compile the shipped expressions to validate them at each start (a user's
+    patterns file it does): this is their validation."""
+    from qa.checks.boilerplate import _shipped_yaml, parse_patterns
+
+    checked = parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml", validate=True)
+    assert checked == parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml", validate=False)
+    for expressions in shipped_patterns().values():
+        for expression in expressions:
+            re.compile(expression)  # raises on a bad one, naming it
+
+
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="seeds not present")
 def test_seeds() -> None:
     for prefix in ("000", "001", "002", "004"):
