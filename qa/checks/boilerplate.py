@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import json
 import re
 import unicodedata
@@ -958,42 +959,45 @@ def _by_context(
     text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], vocabulary: Vocabulary
 ) -> None:
     """Lines judged by their neighbours before the blocks are: headings of lists of links
-    (``_list_headings``) and sentences between two lines of furniture (``_between_furniture``)."""
-    if len(kinds) < 2 or all(r[2] == PROSE for r in kinds):
-        return
-    _list_headings(text, kinds, vocabulary)
-    _between_furniture(text, kinds, sizes, vocabulary)
+    (``_list_headings``) and sentences between two lines of furniture (``_between_furniture``).
+    Most texts have no such line: what they hold is counted first (in C)."""
+    types = [r[2] for r in kinds]
+    if WEAK in types or MAYBE in types:
+        _list_headings(text, kinds, types, vocabulary)
+    if types.count(STRONG) >= 2:
+        _between_furniture(text, kinds, types, sizes, vocabulary)
 
 
-def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], vocabulary: Vocabulary) -> None:
+def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], types: list[int], vocabulary: Vocabulary) -> None:
     """A heading of furniture words over a list of links ("Further reading", "From Our Partners",
     "Around the Web:" over headlines; "Topics:", "Posted In:" over tags) is a box of the page, as a
-    subheading of the article is not: it is a weak line or a maybe of reading on or sharing, of at
-    most HEADER_WORDS words (two at least, or a colon: one word is a table's column as often), and
-    the lines under it are links: no sentence's end, at most TEASER_CHARS characters, two of them
-    (one when the heading ends with a colon: a label). Such a
-    heading is STRONG (its links are the site's, and stay as they were)."""
+    subheading of the article is not: it is a weak line or a maybe of reading on or of the page's
+    own furniture, of at most HEADER_WORDS words (two at least, or a colon: one word is a table's
+    column as often), and the lines under it are links: no sentence's end, at most TEASER_CHARS
+    characters, two of them (one when the heading ends with a colon: a label). Such a heading is
+    STRONG (its links are the site's, and stay as they were). ``types``: the kinds of ``kinds``,
+    kept in step."""
     last = len(kinds) - 1
-    for k in range(last):
-        start, end, kind, category = kinds[k]
-        if kind not in (WEAK, MAYBE) or category not in _HEADER_CATEGORIES:
+    for k in [k for k, t in enumerate(types) if t in (WEAK, MAYBE)]:
+        start, end, _kind, category = kinds[k]
+        if k == last or category not in _HEADER_CATEGORIES:
             continue
         heading = text[start:end]
         label = heading.endswith(":")
         words = len(heading.split())
         # one word without a colon is a table's column as often ("Link" over the shops' names); a
-        # heading starts with a letter that is no small one (not "services:", ":local:", "## Community");
-        # a label of the page's own furniture is a key of data as often ("Honourable mentions:")
+        # heading starts with a letter that is no small one (not "services:", ":local:", "## Community")
         if words > HEADER_WORDS or (words < 2 and not label) or not heading[0].isalpha() or heading[0].islower():
             continue
-        if label:  # a label of reading on ("Topics:", "Posted In:"), by its words: "Honourable mentions:" is not
+        if label:  # a label of reading on ("Topics:", "Posted In:") by its words; "Honourable mentions:" is not
             by_words = vocabulary_kind(heading, vocabulary)
             if by_words is None or by_words[1] != "read-more":
                 continue
         wanted = 1 if label else 2
-        under = [j for j in range(k + 1, last + 1) if kinds[j][2] != GLUE][:wanted]
+        under = [j for j in range(k + 1, last + 1) if types[j] != GLUE][:wanted]
         if len(under) == wanted and all(_link_like(text, kinds[j]) for j in under):
             kinds[k] = (start, end, STRONG, category)
+            types[k] = STRONG
 
 
 def _link_like(text: str, row: tuple[int, int, int, str]) -> bool:
@@ -1005,7 +1009,7 @@ def _link_like(text: str, row: tuple[int, int, int, str]) -> bool:
 
 
 def _between_furniture(
-    text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], vocabulary: Vocabulary
+    text: str, kinds: list[tuple[int, int, int, str]], types: list[int], sizes: Sequence[int], vocabulary: Vocabulary
 ) -> None:
     """A sentence or two that stands between two strong lines of furniture (lines without letters
     aside) and names what furniture does ("When you tweet with a location, Twitter stores that
@@ -1014,18 +1018,18 @@ def _between_furniture(
     word (reported with the block around it). A line that holds no furniture word, code, or a line
     longer than SANDWICH_CHARS stays prose; so does one beside a weak line (a README's "Contact"
     heading over "See my contact page for details.", a podcast's "Download" link over the review).
-    Not repeated: a line made furniture here does not make its neighbour furniture."""
-    strong = [r[2] == STRONG for r in kinds]
-    if sum(strong) < 2:
-        return
-    last = len(kinds) - 1
-    for k in range(1, last):
+    Not repeated: a line made furniture here does not make its neighbour furniture. Such a line is
+    the one line but glue between two strong lines that follow each other among the strong ones."""
+    strong = [k for k, t in enumerate(types) if t == STRONG]
+    for before, after in itertools.pairwise(strong):
+        if after - before < 2:
+            continue
+        between = [j for j in range(before + 1, after) if types[j] != GLUE]
+        if len(between) != 1:
+            continue
+        k = between[0]
         start, end, kind, _category = kinds[k]
         if kind != PROSE or end == start or sizes[k] > SANDWICH_CHARS:
-            continue
-        before = next((j for j in range(k - 1, -1, -1) if kinds[j][2] != GLUE), None)
-        after = next((j for j in range(k + 1, last + 1) if kinds[j][2] != GLUE), None)
-        if before is None or after is None or not (strong[before] and strong[after]):
             continue
         category = furniture_word(text[start:end], vocabulary)
         if category is not None:
