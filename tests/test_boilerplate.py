@@ -683,9 +683,9 @@ def test_a_sentence_between_two_lines_of_furniture_is_the_box_s(lines: list[str]
     ("lines", "found"),
     [
         (["Further reading", "Investors: IFRS unfit for purpose", "Banks favour IFRS 9"], ["Further reading"]),
-        (
-            ["From Our Partners", "Dolphin Gets Ready For Waves", "Lady Gaga Clothing Line On The Way?Huffington"],
-            ["From Our Partners"],
+        (  # the page's own furniture over bullet points: a landing page's subheading
+            ["Let’s Partner", "Team up with the best engineers while you stay focused", "Money-back guarantee"],
+            [],
         ),
         (["Topics:", "olympics-summer,"], ["Topics:"]),  # a label: one line under it
         # over sentences: the article's subheading
@@ -772,3 +772,33 @@ def test_furniture_of_more_languages_and_forms(lines: list[str], found: list[str
 )
 def test_a_notice_that_ends_with_its_owner(line: str, found: bool) -> None:
     assert (bpmod.line_category(line, PATS) == "copyright-notice") == found
+
+
+def test_a_table_far_from_the_edge_is_no_footer() -> None:
+    """A run at the text's edge counts by a weak line near that edge (the page's header or footer),
+    not by a column heading far down a table of cells at the article's end."""
+    cells = ["Domain", "Domain (A-label)", "Language", "Script"] + ["XN--KGBECHTV", "Arabic", "Arabic"] * 3
+    assert flagged("\n".join([PROSE, *cells])) == []
+    assert flagged("\n".join([PROSE, "Language", "Script"])) == ["Language", "Script"]  # a footer's menu
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Recommended WebAnnotator options:", False),  # a product's name cut at its capital is no row
+        ("Edit on GitHub", True),
+        ("Built with Sphinx using a theme provided by Read the Docs.", True),
+        ("Free document hosting provided by Read the Docs.", True),
+        ("Made with Material for MkDocs", True),
+        ("Related commits on GitHub:", False),
+    ],
+)
+def test_documentation_sites_furniture(line: str, found: bool) -> None:
+    assert (bpmod.line_kind(line, line, PATS)[0] == bpmod.STRONG) == found
+
+
+def test_a_call_to_contact_repeated_under_each_section() -> None:
+    sections = []
+    for topic in ("Data on Demand", "Data Science", "Training"):
+        sections += [topic, "Any size project, and data refreshed regularly in the form you want.", "Get in touch"]
+    assert flagged("\n".join([PROSE, *sections, PROSE])) == ["Get in touch"] * 3

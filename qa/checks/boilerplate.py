@@ -804,6 +804,7 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 PROSE, STRONG, WEAK, SHORT, GLUE, MAYBE = 0, 1, 2, 3, 4, 5
 SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
+EDGE_REACH = 8  # a run at the text's edge counts by a weak line at most this many lines from it
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
 
 
@@ -949,10 +950,11 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
 SANDWICH_CHARS = 200  # a longer line between two lines of furniture is still the article's
 HEADER_WORDS = 4  # a heading of a list of links has at most this many words
 TEASER_CHARS = 160  # ... and the links under it (headlines) at most this many characters
-# a heading of reading on ("Further reading", "Topics:") or of the page's own (an ad label, "From Our Partners");
-# not of comments or sharing: "Discussion list", "following arguments:" head a README's lists
-_HEADER_CATEGORIES = frozenset({"read-more", "page-chrome"})
-_SENTENCE_END = tuple(".!?\"”'’)。！？")
+# a heading of reading on ("Further reading", "Topics:"); not of the page's own furniture ("Let's Partner"
+# over a landing page's bullet points) nor of comments or sharing ("Discussion list", "following
+# arguments:" head a README's lists)
+_HEADER_CATEGORIES = frozenset({"read-more"})
+_SENTENCE_END = tuple(".!?:\"”'’)。！？")  # (a colon: a label of its own, not a link)
 
 
 def _by_context(
@@ -969,18 +971,17 @@ def _by_context(
 
 
 def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], types: list[int], vocabulary: Vocabulary) -> None:
-    """A heading of furniture words over a list of links ("Further reading", "From Our Partners",
+    """A heading of furniture words over a list of links ("Further reading", "Related briefings",
     "Around the Web:" over headlines; "Topics:", "Posted In:" over tags) is a box of the page, as a
-    subheading of the article is not: it is a weak line or a maybe of reading on or of the page's
-    own furniture, of at most HEADER_WORDS words (two at least, or a colon: one word is a table's
-    column as often), and the lines under it are links: no sentence's end, at most TEASER_CHARS
-    characters, two of them (one when the heading ends with a colon: a label). Such a heading is
-    STRONG (its links are the site's, and stay as they were). ``types``: the kinds of ``kinds``,
-    kept in step."""
+    subheading of the article is not: it is a weak line or a maybe of reading on, of at most
+    HEADER_WORDS words (two at least, or a colon: one word is a table's column as often), and the
+    lines under it are links: no sentence's end, at most TEASER_CHARS characters, two of them (one
+    when the heading ends with a colon: a label). Such a heading is STRONG (its links are the
+    site's, and stay as they were). ``types``: the kinds of ``kinds``, kept in step."""
     last = len(kinds) - 1
     for k in [k for k, t in enumerate(types) if t in (WEAK, MAYBE)]:
         start, end, _kind, category = kinds[k]
-        if k == last or category not in _HEADER_CATEGORIES:
+        if k == last:
             continue
         heading = text[start:end]
         label = heading.endswith(":")
@@ -989,10 +990,11 @@ def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], types: lis
         # heading starts with a letter that is no small one (not "services:", ":local:", "## Community")
         if words > HEADER_WORDS or (words < 2 and not label) or not heading[0].isalpha() or heading[0].islower():
             continue
-        if label:  # a label of reading on ("Topics:", "Posted In:") by its words; "Honourable mentions:" is not
-            by_words = vocabulary_kind(heading, vocabulary)
-            if by_words is None or by_words[1] != "read-more":
-                continue
+        # of reading on by its words ("Topics:" is a weak line of the page's chrome, "More ›" a link
+        # off); "Honourable mentions:" is not
+        by_words = vocabulary_kind(heading, vocabulary)
+        if by_words is None or by_words[1] not in _HEADER_CATEGORIES:
+            continue
         wanted = 1 if label else 2
         under = [j for j in range(k + 1, last + 1) if types[j] != GLUE][:wanted]
         if len(under) == wanted and all(_link_like(text, kinds[j]) for j in under):
@@ -1113,7 +1115,13 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
     weak = sum(1 for r in run if r[2] in (WEAK, MAYBE))
     # a run at the text's edge (the page's header or footer: no prose on one side) needs one
     # weak line (not a maybe) and a line beside it; inside the text two
-    edge = (at_start or at_end) and len(run) >= 2 and any(r[2] == WEAK for r in run)
+    # (and the weak line near that edge: a table's column heading far down a long run of cells is
+    # the article's, "Language" over a table of scripts)
+    last_line = len(run) - 1
+    edge = len(run) >= 2 and any(
+        r[2] == WEAK and ((at_start and k < EDGE_REACH) or (at_end and last_line - k < EDGE_REACH))
+        for k, r in enumerate(run)
+    )
     if not strong and weak < 2 and not edge:
         return
     lines = [k for k, r in enumerate(run) if r[2] != GLUE]  # the run without its glue
@@ -1317,7 +1325,9 @@ def _glued_links(line: str, pats: Patterns) -> str | None:
         category = found[0] if found is not None else line_category(piece, pats)
         if category is None:
             by_words = vocabulary_kind(piece, pats.vocabulary)
-            if by_words is None:
+            # a maybe is no link of a row: "Recommended WebAnnotator options:" is a sentence's
+            # product name cut at its capital ("Recommended Web" + "Annotator options:")
+            if by_words is None or by_words[0] == MAYBE:
                 return None
             category = by_words[1]
         first = first or category
