@@ -683,6 +683,11 @@ def test_a_sentence_between_two_lines_of_furniture_is_the_box_s(lines: list[str]
     ("lines", "found"),
     [
         (["Further reading", "Investors: IFRS unfit for purpose", "Banks favour IFRS 9"], ["Further reading"]),
+        # a headline and then the next box
+        (
+            ["Related briefings", "Business Confidence Monitor optimism for 2011", "You may also like"],
+            ["Related briefings", "Business Confidence Monitor optimism for 2011", "You may also like"],
+        ),
         (  # the page's own furniture over bullet points: a landing page's subheading
             ["Let’s Partner", "Team up with the best engineers while you stay focused", "Money-back guarantee"],
             [],

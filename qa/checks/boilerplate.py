@@ -997,7 +997,14 @@ def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], types: lis
             continue
         wanted = 1 if label else 2
         under = [j for j in range(k + 1, last + 1) if types[j] != GLUE][:wanted]
-        if len(under) == wanted and all(_link_like(text, kinds[j]) for j in under):
+        # links, or a link and then the next box ("Related briefings" over one headline and "You may
+        # also like")
+        links = [_link_like(text, kinds[j]) for j in under]
+        if (
+            len(under) == wanted
+            and links[0]
+            and all(link or types[j] == STRONG for link, j in zip(links, under, strict=True))
+        ):
             kinds[k] = (start, end, STRONG, category)
             types[k] = STRONG
 
