@@ -869,8 +869,7 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
             kinds.append((start + lead, start + lead + size, kind, category))
             sizes.append(n)
     _read_notices(text, kinds, sizes, pats)
-    _by_context(text, kinds, sizes, pats.vocabulary)
-    return _blocks(text, kinds)
+    return _judged(text, kinds, sizes, pats.vocabulary)
 
 
 def _paragraph_category(line: str, pats: Patterns) -> str | None:
@@ -909,8 +908,7 @@ def plain_boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, s
             kinds.append((at, at + len(stripped), kind, category))
             sizes.append(len(line))
     _read_notices(text, kinds, sizes, pats)
-    _by_context(text, kinds, sizes, pats.vocabulary)
-    return _blocks(text, kinds)
+    return _judged(text, kinds, sizes, pats.vocabulary)
 
 
 EDGE_LINES = 2  # a long line among the first or last this many lines may be a notice
@@ -957,13 +955,25 @@ _HEADER_CATEGORIES = frozenset({"read-more"})
 _SENTENCE_END = tuple(".!?:\"”'’)。！？")  # (a colon: a label of its own, not a link)
 
 
-def _by_context(
+def _judged(
     text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], vocabulary: Vocabulary
+) -> list[tuple[int, int, str]]:
+    """The furniture of a text whose lines are classed: some lines judged by their neighbours
+    (``_by_context``), then the blocks (``_blocks``). An article without furniture (the usual
+    text) is told by one count."""
+    types = [r[2] for r in kinds]
+    if types.count(PROSE) == len(types):
+        return []
+    _by_context(text, kinds, types, sizes, vocabulary)
+    return _blocks(text, kinds)
+
+
+def _by_context(
+    text: str, kinds: list[tuple[int, int, int, str]], types: list[int], sizes: Sequence[int], vocabulary: Vocabulary
 ) -> None:
     """Lines judged by their neighbours before the blocks are: headings of lists of links
     (``_list_headings``) and sentences between two lines of furniture (``_between_furniture``).
-    Most texts have no such line: what they hold is counted first (in C)."""
-    types = [r[2] for r in kinds]
+    What a text holds is counted first (in C); ``types``: the kinds of ``kinds``, kept in step."""
     if WEAK in types or MAYBE in types:
         _list_headings(text, kinds, types, vocabulary)
     if types.count(STRONG) >= 2:
