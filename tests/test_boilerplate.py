@@ -479,7 +479,7 @@ LINE_POOL = [
     "COMMENTEMAILMORE",
     "1.2K shares",
     "A A A",
-    "Сopy it to easily share with friends.",
+    "Copy it to easily share with friends.",
     "  • Share this article",
     "Leave a Reply",
     "Email This",

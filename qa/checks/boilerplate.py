@@ -1294,12 +1294,12 @@ _CHANNELS = frozenset({"share-prompt", "subscribe-prompt", "login-prompt", "comm
 _COUNTED = (
     "comments|comment|replies|reply|responses|shares|share|views|likes|reactions|followers|subscribers|reads|votes"
     "|kommentare|kommentar|commentaires|commentaire|comentarios|comentario|commenti|reacties|comentários"
-    "|partages|aufrufe|visitas|vues|mal gelesen|lectures|likes|комментариев|комментария|комментарий|просмотров"
+    "|partages|aufrufe|visitas|vues|mal gelesen|lectures|комментариев|комментария|комментарий|просмотров"
 )
 _COUNT = re.compile(rf"[\d.,]{{1,9}} ?[km]?\+? ({_COUNTED})|({_COUNTED}) ?:? ?[\d.,]{{1,9}} ?[km]?\+?")
+COMPOUND_TAIL = 5  # letters of the last part of a hyphenated word looked up alone (not "python-app")
 # the elided article before a furniture word ("l'article", "Partager l'article", "dell'articolo"); not "d'"
 # ("Nombre d'articles" heads a table's column)
-COMPOUND_TAIL = 5  # letters of the last part of a hyphenated word looked up alone (not "python-app")
 _ELIDED = frozenset({"l", "dell", "all", "nell", "sull"})
 
 
