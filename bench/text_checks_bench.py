@@ -61,7 +61,11 @@ from pathlib import Path
 from qa.checks import all_checks
 from qa.config import load_config
 from qa.corpus import Source
-from qa.pipeline import _corpus_check, stage_spec
+from qa.pipeline import stage_spec
+try:  # renamed on main (the corpus index); older trees (the base) have the private name
+    from qa.pipeline import run_corpus_check as _corpus_check
+except ImportError:
+    from qa.pipeline import _corpus_check
 from qa.tables import concat
 from qa.stage import Stage
 

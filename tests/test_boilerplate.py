@@ -481,6 +481,17 @@ def test_article_sentences_about_those_things_pass(tmp_path: Path, line: str) ->
 # without a needed phrase, in and beyond Windows-1252), lines longer than MAX_LINE, indentation.
 LINE_POOL = [
     "Home",
+    # read by their context (round 4): headings over links, sentences between furniture, calls to
+    # action, glued words, counts
+    "Further reading",
+    "Topics:",
+    "Investors: IFRS unfit for purpose",
+    "When you tweet with a location, Twitter stores that location.",
+    "Please follow Money Game on Twitter and Facebook.",
+    "COMMENTEMAILMORE",
+    "1.2K shares",
+    "A A A",
+    "Copy it to easily share with friends.",
     "  • Share this article",
     "Leave a Reply",
     "Email This",
@@ -631,3 +642,180 @@ def test_a_notice_is_read_where_notices_stand() -> None:
     inside = "\n".join([PROSE, PROSE, PROSE, NOTICE, PROSE, PROSE, PROSE])
     assert flagged(inside) == []
     assert flagged(NOTICE) == []
+
+
+# ---------------------------------------------------------------- round 4: the class, on pages nobody tuned on
+
+
+def test_the_vocabulary_holds_strings_only() -> None:
+    """YAML 1.1 reads on, no, yes (and off) as booleans: the function words "on", "no", "yes" were
+    lost to True and False ("Add us on Facebook!" read "on" as another word)."""
+    doc = bpmod._shipped_yaml()
+    lists = [doc["function_words"], doc["reader_words"], doc["calls"]]
+    lists += [words for c, words in doc["vocabulary"].items() if c != "unspaced"]
+    lists += list(doc["vocabulary"]["unspaced"].values())
+    lists += [entry["lines"] for entry in doc["weak"].values()]
+    for words in lists:
+        assert all(isinstance(w, str) for w in words), [w for w in words if not isinstance(w, str)]
+    vocabulary = bpmod.shipped_vocabulary()
+    assert {"on", "no", "yes"} <= vocabulary.function
+    assert not {"true", "false"} & vocabulary.function
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        # a sentence of a box between two strong lines of furniture
+        (
+            ["Embed this Tweet", "Add this Tweet to your website by copying the code below.", "Copy link to Tweet"],
+            ["Embed this Tweet", "Add this Tweet to your website by copying the code below.", "Copy link to Tweet"],
+        ),
+        # ... not without a furniture word, not beside a weak line, not twice in a row
+        (
+            ["Share this article", "The minister resigned on Tuesday.", "Print this article"],
+            ["Share this article", "Print this article"],
+        ),
+        (["Contact", "See my contact page for details.", "© 2019 GitHub, Inc."], ["© 2019 GitHub, Inc."]),
+        (
+            [
+                "Share this article",
+                "The minister resigned after the story broke.",
+                "Officials told the story differently.",
+                "Print this article",
+            ],
+            ["Share this article", "Print this article"],
+        ),
+    ],
+)
+def test_a_sentence_between_two_lines_of_furniture_is_the_box_s(lines: list[str], found: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == found
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        (["Further reading", "Investors: IFRS unfit for purpose", "Banks favour IFRS 9"], ["Further reading"]),
+        # a headline and then the next box
+        (
+            ["Related briefings", "Business Confidence Monitor optimism for 2011", "You may also like"],
+            ["Related briefings", "Business Confidence Monitor optimism for 2011", "You may also like"],
+        ),
+        (  # the page's own furniture over bullet points: a landing page's subheading
+            ["Let’s Partner", "Team up with the best engineers while you stay focused", "Money-back guarantee"],
+            [],
+        ),
+        (["Topics:", "olympics-summer,"], ["Topics:"]),  # a label: one line under it
+        # over sentences: the article's subheading
+        (["Latest developments", PROSE, PROSE], []),
+        # one word without a colon is a table's column as often
+        (["Link", "Rustler 800 Hochleistungsgrill", "299,95 Euro"], []),
+    ],
+)
+def test_a_heading_over_a_list_of_links(lines: list[str], found: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE, PROSE])) == found
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Please follow Money Game on Twitter and Facebook.", bpmod.WEAK),
+        ("You can unsubscribe with one email.", bpmod.WEAK),
+        ("Follow us on Twitter and get updates on your phone", bpmod.WEAK),
+        # an article's sentence about social media tells of others
+        ("Users can share posts on Facebook and Twitter, the company said.", None),
+        ("Critics follow the money on Twitter and elsewhere.", None),
+    ],
+)
+def test_a_call_to_action_is_read_by_its_words(line: str, kind: int | None) -> None:
+    got = bpmod.vocabulary_kind(line, PATS.vocabulary)
+    assert (got[0] if got else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("token", "kind"),
+    [
+        ("COMMENTEMAILMORE", bpmod.STRONG),
+        ("FacebookEmailTwitterGoogle+LinkedInPinterest", bpmod.STRONG),
+        ("Playback", bpmod.WEAK),
+        ("Homeland", None),
+        ("Shareholders", None),
+        ("Textbook", None),
+    ],
+)
+def test_furniture_words_run_together(token: str, kind: int | None) -> None:
+    got = bpmod.glued_words(token, PATS.vocabulary)
+    assert (got[0] if got else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("line", "strong"),
+    [
+        ("1.2K shares", True),
+        ("12 Comments", True),
+        ("Views: 1,209", True),
+        ("745 commentaires", True),
+        ("12 Monkeys", False),
+        ("1,209", False),
+    ],
+)
+def test_counts_of_what_readers_did(line: str, strong: bool) -> None:
+    assert (bpmod.line_kind(line, line, PATS)[0] == bpmod.STRONG) == strong
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        (["Поделиться", "Комментарии", "Войти"], ["Поделиться", "Комментарии", "Войти"]),  # ru
+        (["클릭클릭 많이 본 뉴스", "관련기사"], ["클릭클릭 많이 본 뉴스", "관련기사"]),  # a word with a space
+        (["Partager l'article", "Imprimer"], ["Partager l'article", "Imprimer"]),  # an elided article
+        (["Cookie-Einstellungen", "Alle akzeptieren"], ["Cookie-Einstellungen", "Alle akzeptieren"]),
+        (["Nombre d’articles", "Nombre d’auteurs"], []),  # a table's headings
+        (["services:", "python-app:"], []),  # data
+        (["A A A", "Text size"], ["A A A", "Text size"]),  # a text-size control
+    ],
+)
+def test_furniture_of_more_languages_and_forms(lines: list[str], found: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == found
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("AFPBB Newsに掲載している写真・見出し・記事の無断使用を禁じます。 © AFPBB News", True),
+        ("Text and photos © 2014 The Example Times Company", True),
+        ("Microsoft© Windows is an operating system.", False),
+        ("The photo by John © Reuters was shown in a long sentence about the matter at hand", False),
+    ],
+)
+def test_a_notice_that_ends_with_its_owner(line: str, found: bool) -> None:
+    assert (bpmod.line_category(line, PATS) == "copyright-notice") == found
+
+
+def test_a_table_far_from_the_edge_is_no_footer() -> None:
+    """A run at the text's edge counts by a weak line near that edge (the page's header or footer),
+    not by a column heading far down a table of cells at the article's end."""
+    cells = ["Domain", "Domain (A-label)", "Language", "Script"] + ["XN--KGBECHTV", "Arabic", "Arabic"] * 3
+    assert flagged("\n".join([PROSE, *cells])) == []
+    assert flagged("\n".join([PROSE, "Language", "Script"])) == ["Language", "Script"]  # a footer's menu
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Recommended WebAnnotator options:", False),  # a product's name cut at its capital is no row
+        ("Edit on GitHub", True),
+        ("Built with Sphinx using a theme provided by Read the Docs.", True),
+        ("Free document hosting provided by Read the Docs.", True),
+        ("Made with Material for MkDocs", True),
+        ("Related commits on GitHub:", False),
+    ],
+)
+def test_documentation_sites_furniture(line: str, found: bool) -> None:
+    assert (bpmod.line_kind(line, line, PATS)[0] == bpmod.STRONG) == found
+
+
+def test_a_call_to_contact_repeated_under_each_section() -> None:
+    sections = []
+    for topic in ("Data on Demand", "Data Science", "Training"):
+        sections += [topic, "Any size project, and data refreshed regularly in the form you want.", "Get in touch"]
+    assert flagged("\n".join([PROSE, *sections, PROSE])) == ["Get in touch"] * 3

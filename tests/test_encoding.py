@@ -218,3 +218,15 @@ def test_markup_in_a_markdown_code_span_is_not_a_leftover(tmp_path: Path) -> Non
     )
     fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
     assert [body[slice(*f.span)] for f in fs] == ["<b>", "<i>", "</i>", "<u>"]
+
+
+def test_a_tag_named_in_a_sentence_is_no_leftover(tmp_path: Path) -> None:
+    """ "from <meta> tags" names a tag (a README's prose); markup left over is followed by its text."""
+    body = (
+        "description - The description of the document, from <meta> tags\n"
+        "Use the <br> element for line breaks.\n"
+        "<p> Tags are sold here.\n"
+        "A leftover <br>tags in prose.\n"
+    )
+    fs = [f for f in clip(tmp_path, body=body) if f.rule == "E207"]
+    assert [body[slice(*f.span)] for f in fs] == ["<p>", "<br>"]

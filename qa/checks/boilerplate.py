@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import json
 import re
 import unicodedata
@@ -420,6 +421,9 @@ class Vocabulary:
     words: Mapping[str, str]
     function: frozenset[str]
     unspaced: tuple[tuple[str, str], ...]
+    joined: Mapping[str, str] = dataclasses.field(default_factory=dict)  # letters of a word -> its category
+    reader: frozenset[str] = frozenset()  # words that speak to the reader ("you", "please")
+    calls: frozenset[str] = frozenset()  # verbs that start a call to action ("follow", "subscribe")
 
 
 @lru_cache(maxsize=1)
@@ -429,12 +433,20 @@ def shipped_vocabulary() -> Vocabulary:
     unspaced: list[tuple[str, str]] = []
     for category, entry in (doc.get("vocabulary") or {}).items():
         if category == "unspaced":
-            unspaced.extend((str(c), str(w)) for c, ws in entry.items() for w in ws)
+            # a line is matched by its letters (spaces left out): so are the words ("많이 본")
+            unspaced.extend((str(c), "".join(str(w).split())) for c, ws in entry.items() for w in ws)
             continue
         for word in entry:
             words.setdefault(str(word).lower(), str(category))
     function = frozenset(str(w).lower() for w in doc.get("function_words") or ())
-    return Vocabulary(words, function - set(words), tuple(sorted(set(unspaced), key=lambda cw: -len(cw[1]))))
+    return Vocabulary(
+        words,
+        function - set(words),
+        tuple(sorted(set(unspaced), key=lambda cw: -len(cw[1]))),
+        {"".join(ch for ch in w if ch.isalpha()): c for w, c in words.items()},
+        frozenset(str(w).lower() for w in doc.get("reader_words") or ()),
+        frozenset(str(w).lower() for w in doc.get("calls") or ()),
+    )
 
 
 def _windows_1252(text: str) -> bool:
@@ -797,6 +809,7 @@ def _wanted(field: str, fields: tuple[str, ...]) -> bool:
 PROSE, STRONG, WEAK, SHORT, GLUE, MAYBE = 0, 1, 2, 3, 4, 5
 SHORT_CHARS = 60  # a short line: at most this many characters,
 SHORT_WORDS = 6  # ... this many words, and no sentence's final full stop, question or exclamation mark
+EDGE_REACH = 8  # a run at the text's edge counts by a weak line at most this many lines from it
 SHORT_REACH = 2  # a short line counts when furniture is at most this many lines away in its run
 
 
@@ -861,7 +874,7 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
             kinds.append((start + lead, start + lead + size, kind, category))
             sizes.append(n)
     _read_notices(text, kinds, sizes, pats)
-    return _blocks(text, kinds)
+    return _judged(text, kinds, sizes, pats.vocabulary)
 
 
 def _paragraph_category(line: str, pats: Patterns) -> str | None:
@@ -900,7 +913,7 @@ def plain_boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, s
             kinds.append((at, at + len(stripped), kind, category))
             sizes.append(len(line))
     _read_notices(text, kinds, sizes, pats)
-    return _blocks(text, kinds)
+    return _judged(text, kinds, sizes, pats.vocabulary)
 
 
 EDGE_LINES = 2  # a long line among the first or last this many lines may be a notice
@@ -935,6 +948,143 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
             category = phrase_category(line, line.lower(), pats)
             if category is not None:
                 kinds[k] = (start, end, STRONG, category)
+
+
+SANDWICH_CHARS = 200  # a longer line between two lines of furniture is still the article's
+HEADER_WORDS = 4  # a heading of a list of links has at most this many words
+TEASER_CHARS = 160  # ... and the links under it (headlines) at most this many characters
+# a heading of reading on ("Further reading", "Topics:"); not of the page's own furniture ("Let's Partner"
+# over a landing page's bullet points) nor of comments or sharing ("Discussion list", "following
+# arguments:" head a README's lists)
+_HEADER_CATEGORIES = frozenset({"read-more"})
+_SENTENCE_END = tuple(".!?:\"”'’)。！？")  # (a colon: a label of its own, not a link)
+
+
+def _judged(
+    text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequence[int], vocabulary: Vocabulary
+) -> list[tuple[int, int, str]]:
+    """The furniture of a text whose lines are classed: some lines judged by their neighbours
+    (``_by_context``), then the blocks (``_blocks``). An article without furniture (the usual
+    text) is told by one count."""
+    types = [r[2] for r in kinds]
+    if types.count(PROSE) == len(types):
+        return []
+    _by_context(text, kinds, types, sizes, vocabulary)
+    return _blocks(text, kinds)
+
+
+def _by_context(
+    text: str, kinds: list[tuple[int, int, int, str]], types: list[int], sizes: Sequence[int], vocabulary: Vocabulary
+) -> None:
+    """Lines judged by their neighbours before the blocks are: headings of lists of links
+    (``_list_headings``) and sentences between two lines of furniture (``_between_furniture``).
+    What a text holds is counted first (in C); ``types``: the kinds of ``kinds``, kept in step."""
+    if WEAK in types or MAYBE in types:
+        _list_headings(text, kinds, types, vocabulary)
+    if types.count(STRONG) >= 2:
+        _between_furniture(text, kinds, types, sizes, vocabulary)
+
+
+def _list_headings(text: str, kinds: list[tuple[int, int, int, str]], types: list[int], vocabulary: Vocabulary) -> None:
+    """A heading of furniture words over a list of links ("Further reading", "Related briefings",
+    "Around the Web:" over headlines; "Topics:", "Posted In:" over tags) is a box of the page, as a
+    subheading of the article is not: it is a weak line or a maybe of reading on, of at most
+    HEADER_WORDS words (two at least, or a colon: one word is a table's column as often), and the
+    lines under it are links: no sentence's end, at most TEASER_CHARS characters, two of them (one
+    when the heading ends with a colon: a label). Such a heading is STRONG (its links are the
+    site's, and stay as they were). ``types``: the kinds of ``kinds``, kept in step."""
+    last = len(kinds) - 1
+    for k in [k for k, t in enumerate(types) if t in (WEAK, MAYBE)]:
+        start, end, _kind, category = kinds[k]
+        if k == last:
+            continue
+        heading = text[start:end]
+        label = heading.endswith(":")
+        words = len(heading.split())
+        # one word without a colon is a table's column as often ("Link" over the shops' names); a
+        # heading starts with a letter that is no small one (not "services:", ":local:", "## Community")
+        if words > HEADER_WORDS or (words < 2 and not label) or not heading[0].isalpha() or heading[0].islower():
+            continue
+        # of reading on by its words ("Topics:" is a weak line of the page's chrome, "More ›" a link
+        # off); "Honourable mentions:" is not
+        by_words = vocabulary_kind(heading, vocabulary)
+        if by_words is None or by_words[1] not in _HEADER_CATEGORIES:
+            continue
+        wanted = 1 if label else 2
+        under = [j for j in range(k + 1, last + 1) if types[j] != GLUE][:wanted]
+        # links, or a link and then the next box ("Related briefings" over one headline and "You may
+        # also like")
+        links = [_link_like(text, kinds[j]) for j in under]
+        if (
+            len(under) == wanted
+            and links[0]
+            and all(link or types[j] == STRONG for link, j in zip(links, under, strict=True))
+        ):
+            kinds[k] = (start, end, STRONG, category)
+            types[k] = STRONG
+
+
+def _link_like(text: str, row: tuple[int, int, int, str]) -> bool:
+    start, end, kind, _category = row
+    if kind == STRONG or end == start or end - start > TEASER_CHARS:
+        return False
+    line = text[start:end]
+    return not line.endswith(_SENTENCE_END) or line.endswith(("...", "…"))
+
+
+def _between_furniture(
+    text: str, kinds: list[tuple[int, int, int, str]], types: list[int], sizes: Sequence[int], vocabulary: Vocabulary
+) -> None:
+    """A sentence or two that stands between two strong lines of furniture (lines without letters
+    aside) and names what furniture does ("When you tweet with a location, Twitter stores that
+    location.", "Copy it to easily share with friends.", "Don't go off topic ...") is a box's text,
+    as jusText judges a paragraph by its neighbours: a maybe of the category of its first furniture
+    word (reported with the block around it). A line that holds no furniture word, code, or a line
+    longer than SANDWICH_CHARS stays prose; so does one beside a weak line (a README's "Contact"
+    heading over "See my contact page for details.", a podcast's "Download" link over the review).
+    Not repeated: a line made furniture here does not make its neighbour furniture. Such a line is
+    the one line but glue between two strong lines that follow each other among the strong ones."""
+    strong = [k for k, t in enumerate(types) if t == STRONG]
+    for before, after in itertools.pairwise(strong):
+        if after - before < 2:
+            continue
+        between = [j for j in range(before + 1, after) if types[j] != GLUE]
+        if len(between) != 1:
+            continue
+        k = between[0]
+        start, end, kind, _category = kinds[k]
+        if kind != PROSE or end == start or sizes[k] > SANDWICH_CHARS:
+            continue
+        category = furniture_word(text[start:end], vocabulary)
+        if category is not None:
+            kinds[k] = (start, end, MAYBE, category)
+
+
+def word_category(word: str, vocabulary: Vocabulary) -> str | None:
+    """The category of a lower-case word of furniture, or None; an elided article before it
+    ("l'article") and the first parts of a hyphenated compound ("cookie-einstellungen": a compound
+    names its kind last) aside."""
+    category = vocabulary.words.get(word)
+    if category is not None:
+        return category
+    if "'" in word or "’" in word:
+        head, _sep, rest = word.replace("’", "'").partition("'")
+        return vocabulary.words.get(rest) if head in _ELIDED else None
+    if "-" in word:
+        last = word.rpartition("-")[2]
+        return vocabulary.words.get(last) if len(last) >= COMPOUND_TAIL else None
+    return None
+
+
+def furniture_word(line: str, vocabulary: Vocabulary) -> str | None:
+    """The category of the first furniture word of a line of prose, or None (none, or code)."""
+    lowered = line.lower()
+    words = _ASCII_WORD.findall(lowered) if lowered.isascii() else _WORD.findall(lowered)
+    for word in words:
+        category = word_category(word, vocabulary)
+        if category is not None:
+            return None if _CODE.search(line) is not None else category
+    return None
 
 
 def _blocks(text: str, kinds: list[tuple[int, int, int, str]]) -> list[tuple[int, int, str]]:
@@ -987,7 +1137,13 @@ def _block(run: Sequence[tuple[int, int, int, str]], at_start: bool, at_end: boo
     weak = sum(1 for r in run if r[2] in (WEAK, MAYBE))
     # a run at the text's edge (the page's header or footer: no prose on one side) needs one
     # weak line (not a maybe) and a line beside it; inside the text two
-    edge = (at_start or at_end) and len(run) >= 2 and any(r[2] == WEAK for r in run)
+    # (and the weak line near that edge: a table's column heading far down a long run of cells is
+    # the article's, "Language" over a table of scripts)
+    last_line = len(run) - 1
+    edge = len(run) >= 2 and any(
+        r[2] == WEAK and ((at_start and k < EDGE_REACH) or (at_end and last_line - k < EDGE_REACH))
+        for k, r in enumerate(run)
+    )
     if not strong and weak < 2 and not edge:
         return
     lines = [k for k, r in enumerate(run) if r[2] != GLUE]  # the run without its glue
@@ -1032,7 +1188,12 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
         found_kind = vocabulary_kind(stripped, pats.vocabulary)
         if found_kind is not None:
             return found_kind
-        if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None):
+        if n >= GLUED_MIN and _ONE_TOKEN.fullmatch(stripped) is not None:
+            found_kind = glued_words(stripped, pats.vocabulary)
+            if found_kind is not None:
+                return found_kind
+        # no letters, one or two characters, or letters one by one ("A A A": a text-size control)
+        if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None or _SINGLE_LETTERS.fullmatch(stripped)):
             return GLUE, "page-chrome"
     if n <= VOCABULARY_CHARS and _SEPARATED.search(stripped) is not None and _NOT_A_TRAIL.search(stripped) is None:
         return WEAK, "navigation"
@@ -1055,6 +1216,7 @@ VOCABULARY_CHARS = 80  # longer lines are not read word by word
 VOCABULARY_WORDS = 12
 VOCABULARY_STRONG_WORDS = 5  # a longer line of furniture words is a sentence ("Just watch what I show you")
 GLUE_CHARS = 12  # a line without letters up to this long: a counter, a separator, a page number
+_SINGLE_LETTERS = re.compile(r"[^\W\d_](?: [^\W\d_]){1,5}")
 # line -> ((kind, category), leading white space, stripped length) of the short lines met (a
 # blank line: size 0), for one Patterns object
 _LINE_KINDS: ShortTextMemo[tuple[tuple[int, str], int, int]] = ShortTextMemo(max_chars=VOCABULARY_CHARS, limit=65536)
@@ -1062,8 +1224,12 @@ UNSPACED_LETTERS = 16  # a line of a language without spaces: at most this many 
 _LETTER = re.compile(r"[^\W\d_]")
 # code and data: braces, assignments, markup, quoted keys and values, a call ("print(user)"), a
 # snake_case name ("app_user"), a command-line option, a prompt, a lower-case key with its value
-# ("version: 1.3.5")
-_CODE = re.compile(r'[{}=;<>\\]|":|: [\'"]|\[\]|--[a-z]|^\$ |[a-z_]\(|[a-z0-9]_[a-z0-9]|^[a-z][\w-]*: \S')
+# ("version: 1.3.5"), markup of reStructuredText (":alt:", ".. _target:") and Markdown ("`name`"), an
+# INI section ("[section1]")
+_CODE = re.compile(
+    r'[{}=;<>\\`]|":|: [\'"]|\[\]|--[a-z]|^\$ |[a-z_]\(|[a-z0-9]_[a-z0-9]|^[a-z][\w-]*: \S'
+    r"|^:[a-z]+:|^\.\. |^\[[\w.-]+\]"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
 _ASCII_WORD = re.compile(r"[a-z]+(?:[-'+.][a-z]+)*\+?")  # _WORD on a lower-cased ASCII line (proved equal)
 # Scripts written without spaces between words (their lines are read as a whole).
@@ -1088,6 +1254,8 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
         words = _WORD.findall(lowered)
     if not words or len(words) > VOCABULARY_WORDS:
         return None
+    if len(words) <= 2 and _COUNT.fullmatch(lowered.strip()) is not None:
+        return STRONG, vocabulary.words.get(words[-1] if lowered.lstrip()[:1].isdigit() else words[0], "page-chrome")
     found: list[str] = []
     other = 0
     # in capitals, a short line is a box's heading or a button ("FOLLOW FOX NEWS POLITICS",
@@ -1095,7 +1263,7 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
     capitals = len(words) <= 4 and line.isupper()
     most = (2 if capitals else 1) if len(words) <= 4 else len(words) // 2  # more other words: no furniture
     for word in words:
-        category = vocabulary.words.get(word)
+        category = word_category(word, vocabulary)
         if category is not None:
             found.append(category)
         elif word not in vocabulary.function:
@@ -1112,11 +1280,43 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
         return STRONG, found[0]
     if len(words) <= 4:  # with another word ("What Comes Next") it is a maybe, of its category
         return (WEAK if not other or capitals else MAYBE, found[0]) if other <= most else None
-    # a longer line: a sentence ("See my contact page for details.") only with no other word
-    sentence = last in ".!?"
+    # a longer line: a sentence ("See my contact page for details.") only with no other word, or
+    # when it asks the reader to act on furniture ("Please follow Money Game on Twitter and
+    # Facebook.": a call to action, see ``calls``); a line ending in "..." is no sentence
+    sentence = last in ".!?" and not line.rstrip().endswith("..")
     if len(found) >= 2 and (not other if sentence else len(found) >= other):
         return WEAK, found[0]
+    if len(found) >= 2 and len(found) >= other and _call_to_action(words, found, vocabulary):
+        return WEAK, found[0]
     return None
+
+
+_CHANNELS = frozenset({"share-prompt", "subscribe-prompt", "login-prompt", "comment-form"})
+
+
+# a count of what readers did ("12 Comments", "1.2K shares", "Views: 1,209"): a number (with a
+# thousands "k" or millions "m") beside one such word, and nothing else
+_COUNTED = (
+    "comments|comment|replies|reply|responses|shares|share|views|likes|reactions|followers|subscribers|reads|votes"
+    "|kommentare|kommentar|commentaires|commentaire|comentarios|comentario|commenti|reacties|comentários"
+    "|partages|aufrufe|visitas|vues|mal gelesen|lectures|комментариев|комментария|комментарий|просмотров"
+)
+_COUNT = re.compile(rf"[\d.,]{{1,9}} ?[km]?\+? ({_COUNTED})|({_COUNTED}) ?:? ?[\d.,]{{1,9}} ?[km]?\+?")
+COMPOUND_TAIL = 5  # letters of the last part of a hyphenated word looked up alone (not "python-app")
+# the elided article before a furniture word ("l'article", "Partager l'article", "dell'articolo"); not "d'"
+# ("Nombre d'articles" heads a table's column)
+_ELIDED = frozenset({"l", "dell", "all", "nell", "sull"})
+
+
+def _call_to_action(words: Sequence[str], found: Sequence[str], vocabulary: Vocabulary) -> bool:
+    """A sentence that asks the reader to do something with the site's furniture: it names a
+    channel (a furniture word of sharing, subscribing, logging in or commenting) and speaks to the
+    reader ("you", "your", "us", "please": ``reader_words``) or starts with a verb of such a call
+    ("Follow", "Subscribe", "Add": ``calls``). An article's sentence about social media tells of
+    others ("Users can share posts on Facebook, the company said.")."""
+    if _CHANNELS.isdisjoint(found):
+        return False
+    return words[0] in vocabulary.calls or not vocabulary.reader.isdisjoint(words)
 
 
 def _unspaced_kind(lowered: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
@@ -1147,11 +1347,46 @@ def _glued_links(line: str, pats: Patterns) -> str | None:
         category = found[0] if found is not None else line_category(piece, pats)
         if category is None:
             by_words = vocabulary_kind(piece, pats.vocabulary)
-            if by_words is None:
+            # a maybe is no link of a row: "Recommended WebAnnotator options:" is a sentence's
+            # product name cut at its capital ("Recommended Web" + "Annotator options:")
+            if by_words is None or by_words[0] == MAYBE:
                 return None
             category = by_words[1]
         first = first or category
     return first
+
+
+GLUED_MIN = 8  # a shorter word is no row of links run together
+GLUED_PIECE = 3  # each furniture word of such a row has at least this many letters
+_ONE_TOKEN = re.compile(r"[^\W\d_][^\W\d_+-]*(?:[+-][^\W\d_]*)*\+?")  # letters, '+' and '-' ("Google+LinkedIn")
+
+
+def glued_words(token: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    """(kind, category) of one word that is furniture words run together whatever their case
+    ("COMMENTEMAILMORE", "FacebookEmailTwitterGoogle+LinkedInPinterest": the extraction lost the
+    spaces between the links of a row; the capitals rule of ``_glued_links`` cannot split capitals
+    or "+L"): STRONG of three words or more, WEAK of two ("Playback"); None when the letters are not
+    such words from end to end (each of GLUED_PIECE letters at least)."""
+    letters = "".join(ch for ch in token.lower() if ch.isalpha())
+    joined = vocabulary.joined
+    n = len(letters)
+    # pieces[i]: the fewest-pieces split of letters[i:] into furniture words (None: no split)
+    pieces: list[tuple[int, str] | None] = [None] * n + [(0, "")]
+    for i in range(n - GLUED_PIECE, -1, -1):
+        best: tuple[int, str] | None = None
+        for j in range(i + GLUED_PIECE, min(n, i + GLUED_LONGEST) + 1):
+            rest = pieces[j]
+            category = joined.get(letters[i:j])
+            if rest is not None and category is not None and (best is None or rest[0] + 1 < best[0]):
+                best = (rest[0] + 1, category)
+        pieces[i] = best
+    found = pieces[0]
+    if found is None or found[0] < 2:
+        return None
+    return (STRONG if found[0] >= 3 else WEAK), found[1]
+
+
+GLUED_LONGEST = 16  # the longest furniture word looked for in such a row
 
 
 def _is_short(stripped: str) -> bool:

@@ -555,6 +555,8 @@ def field_findings(tf: TextField, nfc: bool = True) -> list[Finding]:
             else:
                 if _in_code_string(text, hm.start()):
                     continue  # markup quoted in a code sample is the code's, not a leftover
+                if hm.start() and text[hm.start() - 1] == " " and _MENTION.match(text, hm.end()) is not None:
+                    continue  # a tag named in a sentence: "from <meta> tags", "the <br> element"
                 tag = hm.group()
                 fix = "\n" if regex.match(r"(?i)<br\b", tag) else ""
                 out.append(
@@ -609,6 +611,10 @@ def quiet_text(text: str) -> bool:
     return encoded is not None and not encoded.translate(None, _NOT_LEAD_OR_CTRL)
 
 
+# After a tag inside a sentence (a space before it): the lower-case word that makes it a tag's name
+# ("from <meta> tags", "a <br> element"); a leftover of markup is followed by the text it held
+# ("<p> Tags are ..." at a paragraph's start stays).
+_MENTION = re.compile(r"[ \t]{1,4}(?:tags?|elements?|attributes?|nodes?|balises?|elemente?)\b")
 _CODE_LINE = re.compile(r"\s*(?:>>>|\$ |#|[A-Za-z_][\w.]*\s*=[^=]|[A-Za-z_][\w.]*\()")
 
 
