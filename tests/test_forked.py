@@ -182,7 +182,7 @@ def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeyp
 def test_a_pool_of_workers_is_warmed_once_here_before_the_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run with a pool pays the first-use costs once, in this process, before it forks the
     workers: they compile no boilerplate expression of their own for usual lines (a worker that
-    warmed itself, as clipqa's early pool did, paid ~1.3 s of CPU again), and the findings are
+    warmed itself, as clipqa's early pool did, paid ~0.7 s of CPU again), and the findings are
     those of a run without a pool."""
     import multiprocessing
 

@@ -136,9 +136,10 @@ class LocalRun:
         if uses_pool(len(sources), jobs):
             if self.can_fork:
                 # Once here, before the fork: every worker inherits it. Warming in each worker
-                # (while this process found the files, as clipqa did before) cost a run each
-                # worker's share again (~1.3 s of CPU a worker since issue 18's patterns and
-                # lexicons), and at 10,000 files more wall time too (docs/performance.md, 21).
+                # (while this process found the files, as clipqa did before) cost a run the
+                # warm-up again per worker (~0.7 s of CPU: pandera, the schemas, the text
+                # checks' patterns and lexicons), and at 10,000 files more wall time too
+                # (docs/performance.md, 26).
                 Stage(spec).warm()
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
