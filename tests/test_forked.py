@@ -130,7 +130,7 @@ def test_a_report_that_cannot_be_written_fails_here(tmp_path: Path, monkeypatch:
 
 
 def test_warm_pays_the_first_use_costs_in_this_process() -> None:
-    from qa.checks import boilerplate
+    from qa.checks import boilerplate, encoding, language
     from qa.corpus import ReadOptions
     from qa.pipeline import run_context
     from qa.stage import Stage, StageSpec
@@ -139,9 +139,14 @@ def test_warm_pays_the_first_use_costs_in_this_process() -> None:
     stage = Stage(StageSpec(cfg, ReadOptions(cfg.max_file_size), run_context(cfg, ["."])))
     stage.schema.compiled.clear()
     boilerplate.compile_patterns.cache_clear()
+    encoding._rgi_zwj.cache_clear()
+    encoding._emoji_element.cache_clear()
+    language.IDENTIFIER._detector = None
     stage.warm()
     assert {"clippings", "images", "related"} <= set(stage.schema.compiled)  # pandera schemas compiled
-    assert boilerplate.compile_patterns.cache_info().currsize == 1  # the check's own warm hook ran
+    assert boilerplate.compile_patterns.cache_info().currsize == 1  # the checks' own warm hooks ran
+    assert encoding._rgi_zwj.cache_info().currsize == 1 and encoding._emoji_element.cache_info().currsize == 1
+    assert language.IDENTIFIER._detector is not None
 
 
 def test_chunks_checked_in_children_are_warmed_once_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
