@@ -492,22 +492,16 @@ class _SqliteWriter:
         self.db.execute("DELETE FROM contents WHERE id = ?", (old.id,))
 
     def put(self, file: StoredFile) -> None:
+        """One file, replacing its entry (an index being kept up to date; a build's files come
+        through :meth:`put_many`)."""
+        if self.bulk:
+            raise ValueError("a bulk build adds its files with put_many")
         size, mtime, ctime, ino = file.stat if file.stat is not None else (None, None, None, None)
         row = (
             encode_path(file.path), size, mtime, ctime, ino, file.sha256, int(file.usable), file.key_header,
             json.dumps(file.totals, separators=(",", ":")), file.unkeyed,
         )  # fmt: skip
         contents = (file.facts, file.findings, file.key_blob)
-        if self.bulk:
-            file.id = self.next_id
-            self.next_id += 1
-            self.pending.append((file.id, *row))
-            self.pending_contents.append((file.id, *contents))
-            self.key_parts.append((file.key_blob, file.id))
-            self._count(file.path, file.totals, +1)
-            if len(self.pending) >= 2000:
-                self._insert_pending()
-            return
         self.drop(file.path)  # before its totals are counted: a flag dropped and set again stays set
         self._count(file.path, file.totals, +1)
         cursor = self.db.execute(
@@ -537,12 +531,10 @@ class _SqliteWriter:
         findings: Sequence[bytes],
         key_blobs: Sequence[bytes],
     ) -> None:
-        """Many new files, column by column (a build: no object per file)."""
+        """Many new files, column by column (a bulk build: no object per file; an index kept up
+        to date replaces entries one by one, with :meth:`put`)."""
         if not self.bulk:
-            for i, path in enumerate(paths):
-                self.put(StoredFile(path, stats[i], sha256[i], usable[i], facts[i], findings[i], key_headers[i],
-                                    key_blobs[i], totals[i], unkeyed[i]))  # fmt: skip
-            return
+            raise ValueError("put_many adds the files of a bulk build")
         ids = list(range(self.next_id, self.next_id + len(paths)))
         self.next_id += len(paths)
         empty = (None, None, None, None)
