@@ -926,7 +926,13 @@ def _trusted(stat: Stat | None, racy_from: int) -> Stat | None:
 
 def _compare(entry: Entry, source: Source, out: Scan, read: ReadOptions, racy_from: int, hash_unsure: bool) -> None:
     """Sort one indexed file that is still in the corpus: fresh, same bytes with a new stat, or changed."""
-    stat = file_stat(source)
+    _sort(entry, source, file_stat(source), out, read, racy_from, hash_unsure)
+
+
+def _sort(
+    entry: Entry, source: Source, stat: Stat | None, out: Scan, read: ReadOptions, racy_from: int, hash_unsure: bool
+) -> None:
+    """:func:`_compare` with the file's stat just taken (``file_stat``'s: None for no regular file)."""
     if entry.stat is not None and stat == entry.stat:
         out.fresh += 1
     elif not hash_unsure or entry.sha256 is None:
@@ -1042,8 +1048,8 @@ def _stat_loop(
             out.fresh += 1
             continue
         entry = store.entry(path)  # the rest of the entry: its content hash
-        if entry is not None:
-            _compare(entry, here or Source(path, prefix + path), out, read, racy_from, hash_unsure)
+        if entry is not None:  # the stat just taken, not a second one
+            _sort(entry, here or Source(path, prefix + path), current, out, read, racy_from, hash_unsure)
     out.added = [s for left in listed.values() for s in left.values()]
     out.sources = out.fresh + len(out.changed) + len(out.restat) + len(out.added)
     return out
