@@ -156,6 +156,13 @@ def run_context(config: Config, roots: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def stage_spec(config: Config, paths: Sequence[str]) -> StageSpec:
+    """What every worker of a run needs to build its Stage."""
+    limits = Limits(max_scalar_chars=config.max_field_length)
+    read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
+    return StageSpec(config=config, read=read, run=run_context(config, paths))
+
+
 def run(
     paths: Sequence[str],
     config: Config,
@@ -173,27 +180,7 @@ def run(
     # Load the schema here, before any worker: a bad schema file is a usage error (exit 2)
     # with one clear message, not a failure inside every worker.
     load_schema(config.schema_dir)
-    return _run(paths, config, stage_spec(config, paths), progress, discovery, cache_dir, only, engine, scheduler)
-
-
-def stage_spec(config: Config, paths: Sequence[str]) -> StageSpec:
-    """What every worker of a run needs to build its Stage."""
-    limits = Limits(max_scalar_chars=config.max_field_length)
-    read = ReadOptions(max_file_bytes=config.max_file_size, yaml_limits=limits)
-    return StageSpec(config=config, read=read, run=run_context(config, paths))
-
-
-def _run(
-    paths: Sequence[str],
-    config: Config,
-    spec: StageSpec,
-    progress: Callable[[int, int], None] | None,
-    discovery: Discovery | None,
-    cache_dir: str | None,
-    only: set[str] | None,
-    engine: str,
-    scheduler: str | None,
-) -> RunResult:
+    spec = stage_spec(config, paths)
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     found = discovery or discover(paths, config.include, config.all_excludes())
