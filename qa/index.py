@@ -225,7 +225,7 @@ def decode_rows(raw: bytes) -> Rows:
 _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _finding_values = operator.attrgetter(*_FIELDS)
 _excerpt_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Excerpt)))
-_SPAN, _CONTEXT, _FIX = _FIELDS.index("span"), _FIELDS.index("context"), _FIELDS.index("fix")
+_CONTEXT, _FIX = _FIELDS.index("context"), _FIELDS.index("fix")
 
 
 def encode_findings(findings: Sequence[Finding]) -> bytes:
@@ -307,9 +307,9 @@ class FileResult:
     def keys_by_check(self) -> dict[str, np.ndarray]:
         return unpack_keys(self.key_header, self.key_blob)
 
-    def stored(self, path: str | None = None) -> StoredFile:
+    def stored(self) -> StoredFile:
         return StoredFile(
-            path=path or self.path,
+            path=self.path,
             stat=self.stat if self.complete else None,
             sha256=self.sha256,
             usable=self.usable,
@@ -417,10 +417,6 @@ class Entries:
                                                           self.usable, self.key_headers, self.key_blobs, self.totals,
                                                           self.unkeyed, self.complete, self.stats, strict=True)
         ]  # fmt: skip
-
-    def stored(self) -> Iterator[StoredFile]:
-        for r in self.results():
-            yield r.stored()
 
 
 @dataclass(frozen=True, slots=True)
