@@ -1344,8 +1344,7 @@ def _scripts(run: str, st: Settings) -> Sequence[str]:
 
 def check_record(rec: Record, ctx: Context) -> Iterable[Finding]:
     st = settings_from(ctx.options)
-    cache = ctx.run.get("cache_dir")
-    cache_dir = str(cache) if cache else None
+    cache_dir = _cache_dir(ctx)
     out: list[Finding] = []
     known = _HITS.table(st)
     for field, kind, text in record_fields(rec):
@@ -1378,8 +1377,13 @@ def warm(ctx: Context) -> None:
         lexicons()
         cased_english_bytes()
         function_bytes()
+    IDENTIFIER.model(_cache_dir(ctx))
+
+
+def _cache_dir(ctx: Context) -> str | None:
+    """The run's cache folder, where the identifier keeps its files (None: none)."""
     cache = ctx.run.get("cache_dir")
-    IDENTIFIER.model(str(cache) if cache else None)
+    return str(cache) if cache else None
 
 
 CHECK = Check(
