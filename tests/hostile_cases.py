@@ -128,6 +128,17 @@ def build(folder: Path, *, special_files: bool = True) -> dict[str, set[str]]:
     text("feb30.txt", clipping(publishedDateTime="2021-02-30T10:00:00Z"), {"S102"})
     text("hour25.txt", clipping(publishedDateTime="2021-12-28 25:61:00Z"), {"S102"})
     text("month13.txt", clipping(publishedDateTime="2021-13-01"), {"S102"})
+    # A webUrl that does not parse, and no provider to fall back on (the boilerplate check's
+    # provider key once raised urllib's ValueError there: P900)
+    no_provider = "".join(
+        line + "\n" for line in GOOD.splitlines() if not line.startswith(("provider:", "  name:", "  domain:"))
+    )
+    for name, url in (
+        ("unclosed_ipv6", "http://[::1"),
+        ("bad_ipv6", "http://[not-an-address]/a"),
+        ("port", "http://example.com:99999/a"),
+    ):
+        text(f"url_{name}.txt", no_provider.replace('https://www.example.com/a"', url + '"', 1), {"S107", "S101"})
     # Empty and odd files
     text("empty.txt", "", {"P104"})
     text("blank.txt", " \n\n\t\n", {"P104"})

@@ -1611,7 +1611,10 @@ def provider_key(data: object) -> str | None:
                 return value.strip().lower()
     url = data.get("webUrl")
     if isinstance(url, str) and url:
-        host = url_host(url)
+        try:
+            host = url_host(url)
+        except ValueError:  # "http://[::1": no host to read; the schema reports the URL (S107)
+            return None
         if host:
             return host.lower().removeprefix("www.")
     return None
