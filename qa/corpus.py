@@ -47,6 +47,13 @@ P120 = rule(
 )
 P121 = rule("P121", "binary-file", "parse", "error", "The file holds NUL bytes: it is binary, not a text clipping.")
 P122 = rule("P122", "symlink-loop", "parse", "error", "A symbolic link leads back into a folder already being read.")
+P116 = rule(
+    "P116",
+    "link-outside-paths",
+    "parse",
+    "error",
+    "A symbolic link leads outside the paths given; it is not followed, and nothing it leads to is read.",
+)
 P123 = rule("P123", "file-too-large", "parse", "error", "The file is larger than the size limit and is not parsed.")
 E101 = rule("E101", "invalid-utf8", "encoding", "error", "The file has bytes that are not valid UTF-8.")
 E102 = rule(
@@ -239,7 +246,7 @@ def _compiled(patterns: Sequence[str]) -> re.Pattern[str]:
 @dataclass(slots=True)
 class Discovery:
     sources: list[Source]
-    findings: list[Finding]  # symlink loops and unreadable folders
+    findings: list[Finding]  # symlink loops, links out of the paths given, unreadable folders
     missing: list[str]  # arguments that do not exist (usage error: exit 2)
 
 
@@ -295,6 +302,7 @@ def discover(
     parts: list[tuple[str | None, dict[str, Source]]] = []  # (folder as given, or None; its sources by path)
     findings: list[Finding] = []
     missing: list[str] = []
+    inside = [os.path.realpath(p) for p in paths]  # links are followed only to within these
     for arg in paths:
         root = Path(arg)
         if not os.path.lexists(root):
@@ -306,7 +314,7 @@ def discover(
             parts.append((None, {name: Source(name, str(root))}))
             continue
         walked: dict[str, Source] = {}
-        _walk(root, include, exclude, walked, findings, folders)
+        _walk(root, include, exclude, walked, findings, folders, inside=inside)
         parts.append((os.fspath(arg), walked))
     # one folder or file: its paths are distinct
     sources = list(parts[0][1].values()) if len(parts) == 1 else _distinct(parts)
@@ -347,8 +355,11 @@ def _walk(
     findings: list[Finding],
     folders: Folders | None = None,
     base: str = "",
+    *,
+    inside: Sequence[str],
 ) -> None:
-    """Every file under ``root`` (named ``base/...``) that the patterns select, into ``sources``."""
+    """Every file under ``root`` (named ``base/...``) that the patterns select, into ``sources``.
+    ``inside``: the real paths a symbolic link may lead to (the paths given; see :func:`list_folder`)."""
     seen_dirs: set[tuple[int, int]] = set()
     # A folder is entered only if it is not excluded, so an entry's own name and its
     # relative path are all that is left to test (``_excluded`` tests every part).
@@ -371,7 +382,7 @@ def _walk(
         seen_dirs.add(ident)
         if folders is not None:
             folders.stats[rel_dir] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        files, subfolders = list_folder(directory, rel_dir, excluded, included, findings, folders)
+        files, subfolders = list_folder(directory, rel_dir, excluded, included, findings, folders, inside=inside)
         for source in files:
             sources[source.path] = source
         stack.extend(subfolders)
@@ -384,9 +395,14 @@ def list_folder(
     included: Callable[[str], object],
     findings: list[Finding],
     folders: Folders | None = None,
+    *,
+    inside: Sequence[str],
 ) -> tuple[list[Source], list[tuple[Path, str]]]:
     """One folder's entries, by discover's rules: the files selected (by name), and the
-    sub-folders to enter. ``excluded``/``included``: the compiled patterns' ``match``."""
+    sub-folders to enter. ``excluded``/``included``: the compiled patterns' ``match``.
+    ``inside``: real paths (the paths given). A symbolic link, to a file or a folder, whose
+    real path is not within one of them is not followed (P116): nothing outside the paths
+    given is read, as a link to /etc/passwd or to / would have it."""
     files: list[Source] = []
     subfolders: list[tuple[Path, str]] = []
     try:
@@ -400,6 +416,13 @@ def list_folder(
         rel = f"{rel_dir}/{name}" if rel_dir else name
         if excluded(entry.name) or excluded(rel):
             continue
+        if entry.is_symlink():  # d_type: no system call for the entries that are not links
+            real = _outside(entry.path, inside)
+            if real is not None:
+                if included(entry.name) or os.path.isdir(real):
+                    why = f"symbolic link to {shown(real)!r} leads outside the paths given; not followed"
+                    findings.append(P116.finding(rel, why))
+                continue
         try:
             is_dir = entry.is_dir(follow_symlinks=True)
         except OSError:
@@ -429,6 +452,15 @@ def list_folder(
 _name = operator.attrgetter("name")
 
 
+def _outside(link: str, inside: Sequence[str]) -> str | None:
+    """The real path ``link`` leads to when that is within none of ``inside``; else None."""
+    real = os.path.realpath(link)
+    for root in inside:
+        if real == root or real.startswith(root if root.endswith(os.sep) else root + os.sep):
+            return None
+    return real
+
+
 def walk_folder(
     folder: Path,
     rel: str,
@@ -436,10 +468,13 @@ def walk_folder(
     exclude: Sequence[str],
     findings: list[Finding],
     folders: Folders | None = None,
+    *,
+    inside: Sequence[str],
 ) -> dict[str, Source]:
-    """The files under one folder of a corpus (named ``rel/...``), as :func:`discover` finds them."""
+    """The files under one folder of a corpus (named ``rel/...``), as :func:`discover` finds
+    them (``inside``: the corpus's real path)."""
     sources: dict[str, Source] = {}
-    _walk(folder, include, exclude, sources, findings, folders, base=rel)
+    _walk(folder, include, exclude, sources, findings, folders, base=rel, inside=inside)
     return sources
 
 

@@ -956,6 +956,7 @@ def _scan_listed(
         return None
     root = os.fspath(corpus)
     excluded, included = file_patterns(config.include, config.all_excludes())
+    inside = [os.path.realpath(root)]  # as discover([corpus]) confines links
     out = Scan()
     findings: list[Finding] = []
     listed: dict[str, dict[str, Source]] = {}  # folder -> its files now
@@ -974,7 +975,7 @@ def _scan_listed(
         if before is not None and now == before:
             continue
         seen = Folders()
-        files, subfolders = list_folder(Path(path), rel_dir, excluded, included, findings, seen)
+        files, subfolders = list_folder(Path(path), rel_dir, excluded, included, findings, seen, inside=inside)
         if seen.linked or findings:
             return None
         listed[rel_dir] = {s.path: s for s in files}
@@ -982,7 +983,9 @@ def _scan_listed(
         fresh_folders.extend((p, r) for p, r in subfolders if r not in known)
     for folder_path, rel in fresh_folders:
         walked = Folders()
-        new_files = walk_folder(folder_path, rel, config.include, config.all_excludes(), findings, walked)
+        new_files = walk_folder(
+            folder_path, rel, config.include, config.all_excludes(), findings, walked, inside=inside
+        )
         if walked.linked or findings:
             return None
         out.folders.update((k, _trusted(v, racy_from)) for k, v in walked.stats.items())

@@ -74,7 +74,7 @@ P129 = rule(
 def all_rules() -> dict[str, Rule]:
     """Every rule, by code (the registry, once every module that declares rules is imported)."""
     import qa.budget  # P130
-    import qa.corpus  # P103, P104, P120-P123, E101-E104, S110
+    import qa.corpus  # P103, P104, P116, P120-P123, E101-E104, S110
     import qa.gx  # G001 (cheap: Great Expectations itself is imported only by --gx)
     import qa.schema  # S1xx, S2xx
     import qa.tables

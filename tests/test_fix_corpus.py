@@ -194,7 +194,7 @@ def test_symbolic_links_out_of_the_given_paths_are_never_written(tmp_path: Path)
     proc = clipqa("fix", str(root), "--isolated", cwd=tmp_path)
     assert snapshot(outside) == outside_before
     assert "link.txt" in proc.stdout and "leads outside the paths given" in proc.stdout
-    assert "linked-dir/deep.txt" in proc.stdout
+    assert "linked-dir" in proc.stdout and "P116" in proc.stdout and "linked-dir/deep.txt" not in proc.stdout
     assert "published: true" in (root / "own.txt").read_text(encoding="utf-8")
     assert (root / "link.txt").is_symlink() and (root / "alias.txt").is_symlink()
 

@@ -200,6 +200,47 @@ def test_unreadable_entries_and_symlink_loops_are_findings(tmp_path: Path) -> No
     assert codes == ["P120", "P122", "P122"]
 
 
+def test_links_that_lead_outside_the_paths_given_are_not_followed(tmp_path: Path) -> None:
+    """Nothing outside the paths given is read: a link to a file or a folder out of them is a
+    finding (P116), whatever it leads to (a file, a folder, the whole file system, a FIFO that
+    would block a read); a link that stays inside them, or leads into another path given, is followed."""
+    outside = tmp_path / "outside"
+    (outside / "inner").mkdir(parents=True)
+    (outside / "secret.txt").write_text(clipping())
+    (outside / "inner" / "deep.txt").write_text(clipping())
+    os.mkfifo(outside / "pipe.txt")
+    root = tmp_path / "c"
+    (root / "sub").mkdir(parents=True)
+    (root / "own.txt").write_text(clipping())
+    os.symlink(outside / "secret.txt", root / "secret.txt")
+    os.symlink("../../outside/inner", root / "sub" / "inner")  # relative, still out
+    os.symlink("/", root / "everything")  # a walk of / would not end in this test's time
+    os.symlink(outside / "pipe.txt", root / "pipe.txt")
+    os.symlink(outside / "secret.txt", root / "not-selected.json")  # not a clipping's name: no finding
+    os.symlink("own.txt", root / "alias.txt")  # inside
+    os.symlink("..", root / "sub" / "up")  # inside: the folder loop it is
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "theirs.txt").write_text(clipping())
+    os.symlink(other / "theirs.txt", root / "theirs.txt")  # into another path given
+    found = discover([root])
+    assert [s.path for s in found.sources] == ["alias.txt", "own.txt"]
+    outside_links = sorted((f.path, f.rule) for f in found.findings if f.rule == "P116")
+    assert outside_links == [("everything", "P116"), ("pipe.txt", "P116"), ("secret.txt", "P116"),
+                             ("sub/inner", "P116"), ("theirs.txt", "P116")]  # fmt: skip
+    assert "leads outside the paths given" in next(f.message for f in found.findings if f.path == "secret.txt")
+    assert [f.rule for f in found.findings if f.path == "sub/up"] == ["P122"]
+    both = discover([root, other])
+    via_link = [s for s in both.sources if s.location == str(root / "theirs.txt")]
+    assert len(via_link) == 1 and not [f for f in both.findings if f.path.endswith("theirs.txt")]
+    # A folder given through a link is its target: the links inside are judged against that.
+    link_to_root = tmp_path / "link-to-c"
+    os.symlink(root, link_to_root)
+    through = discover([link_to_root])
+    assert [s.path for s in through.sources] == ["alias.txt", "own.txt"]
+    assert len([f for f in through.findings if f.rule == "P116"]) == 5
+
+
 def test_a_folder_named_like_a_file_and_missing_arguments(tmp_path: Path) -> None:
     (tmp_path / "dir.txt").mkdir()
     found = discover([tmp_path, tmp_path / "nope"])
