@@ -282,6 +282,11 @@ def _same_kind(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+# Check options that name a file: relative to the configuration file that sets them, as the
+# top-level paths are (a run from another folder reads the same file).
+_CHECK_PATHS = {("boilerplate", "patterns_file")}
+
+
 def apply_table(
     cfg: Config, table: Mapping[str, Any], where: str, check_defaults: Mapping[str, Mapping[str, Any]]
 ) -> None:
@@ -298,7 +303,11 @@ def apply_table(
             setattr(cfg, attr, parsed)
             cfg.origin[key] = where
         elif key in check_defaults:
-            cfg.checks[key] = _check_options(where, key, value, check_defaults[key])
+            options = _check_options(where, key, value, check_defaults[key])
+            for opt, given in options.items():
+                if (key, opt) in _CHECK_PATHS and isinstance(given, str) and given and where.endswith(".toml"):
+                    options[opt] = str((base / given).resolve()) if not os.path.isabs(given) else given
+            cfg.checks[key] = options
             for opt in cfg.checks[key]:
                 cfg.origin[f"{key}.{opt}"] = where
         else:

@@ -188,3 +188,48 @@ def test_include_exclude_and_per_file_ignores_apply_to_a_check(tmp_path: Path) -
     assert "Checked 2 files" in proc.stdout
     proc = clipqa("check", "corpus", "--no-reports", "--no-cache", "--ignore", "S110", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ('[language]\nlanguages = ["xx"]', "language.languages: 'xx' is not a language code"),
+        ("[language]\nlanguages = []", "language.languages: must name at least one language"),
+        ('[language]\nallowed_scripts = ["Klingon"]', "language.allowed_scripts: 'Klingon' is not a Unicode script"),
+        ("[language]\nmin_sentence_words = 0", "language.min_sentence_words: must be in [1, inf)"),
+        ("[language]\nmin_score = 1.5", "language.min_score: must be in [0, 1]"),
+        ('[boilerplate]\nextra_patterns = { read-more = ["(unclosed"] }', "bad pattern '(unclosed' in 'read-more'"),
+        ('[boilerplate]\nextra_patterns = { nonsense = ["x"] }', "unknown category 'nonsense'"),
+        ('[boilerplate]\npatterns_file = "missing.yaml"', "boilerplate.patterns_file: cannot be read"),
+        ('[boilerplate]\npatterns_file = "bad.yaml"', "boilerplate.patterns_file: not valid YAML"),
+        ('[boilerplate]\npatterns_file = "wrong.yaml"', "must be a list of strings"),
+    ],
+)
+def test_a_text_check_option_that_cannot_work_is_a_usage_error(tmp_path: Path, toml: str, needle: str) -> None:
+    """Not an internal error (P900) in every file, nor a run that flags every English sentence:
+    the run stops before it starts, naming the file and the key (exit 2 from the CLI)."""
+    write(tmp_path / "bad.yaml", "read-more: [unclosed\n")
+    write(tmp_path / "wrong.yaml", "read-more: 5\n")
+    path = write(tmp_path / "clipqa.toml", toml + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert needle in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_patterns_file_is_found_beside_the_configuration_whatever_the_folder_run_from(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    write(project / "furniture.yaml", 'read-more:\n  - "Continue at the Example Gazette"\n')
+    write(project / "pyproject.toml", '[tool.clipqa.boilerplate]\npatterns_file = "furniture.yaml"\n')
+    write(project / "corpus" / "a.txt", "---\ntitle: A\n---\nA line of the story.\nContinue at the Example Gazette\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cfg = load_config(project / "corpus")
+    assert cfg.checks["boilerplate"]["patterns_file"] == str((project / "furniture.yaml").resolve())
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa", "check", str(project / "corpus"), "--no-reports", "--no-cache", "--select", "B"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "B105" in proc.stdout and "a.txt:5:1" in proc.stdout, proc.stdout + proc.stderr

@@ -414,3 +414,15 @@ def test_footnote_marks_and_plural_brackets_are_prose(tmp_path: Path) -> None:
     ):
         [f] = lang(tmp_path, f"{PARAGRAPH} {sentence}\n")
         assert f.rule == "L102" and f.evidence == sentence
+
+
+def test_the_languages_option_takes_what_the_identifier_knows() -> None:
+    """``language.IDENTIFIED`` (what ``languages`` is validated against) is lid.176's list: every
+    label the model gives is in it, and it names the model's 176 languages."""
+    model = IDENTIFIER.model(None)._get_model(low_memory=True)
+    given: set[str] = set()
+    for text in ("hello world", "Die Regierung hat heute", "日本語の文章", "Здравствуйте", "xyz qqq"):
+        labels, _scores = model.predict(text, k=-1)
+        given |= {str(label).removeprefix("__label__") for label in labels}
+    assert len(given) > 150 and given <= language.IDENTIFIED
+    assert len(language.IDENTIFIED) == 176

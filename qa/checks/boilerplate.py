@@ -1858,6 +1858,24 @@ def repeat_totals(tables: Tables, ctx: Context) -> pd.DataFrame:
 
 
 def validate(options: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The user's expressions and patterns file are read and compiled here, once: a bad one is a
+    usage error naming the key, not an internal error in every file."""
+    extra = options.get("extra_patterns")
+    if extra:
+        try:
+            parse_patterns(dict(extra), "extra_patterns")
+        except ValueError as exc:
+            yield "extra_patterns", str(exc).removeprefix("extra_patterns: ")
+    patterns_file = options.get("patterns_file")
+    if patterns_file:
+        try:
+            load_patterns_file(patterns_file)
+        except OSError as exc:
+            yield "patterns_file", f"cannot be read: {exc.strerror or exc}"
+        except yaml.YAMLError as exc:
+            yield "patterns_file", f"not valid YAML: {exc}"
+        except (ValueError, UnicodeDecodeError) as exc:
+            yield "patterns_file", str(exc)
     yield from check_range(options, "repeat_min_files", 2)
     yield from check_range(options, "repeat_min_share", 0, 1)
     yield from check_range(options, "repeat_min_chars", 1)
