@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_prefix, write_text
+from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_name, write_text
 from qa.config import Config
 from qa.corpus import P120, Discovery, Source, _compiled, discover, shown
 from qa.findings import Finding, Fix, Rule, Severity
@@ -878,7 +878,7 @@ def _new_file(dst: Path, sha256: str, fill: Callable[[int], None]) -> str:
     to ``dst``, which fails rather than overwrite. "moved", "done" (``dst`` appeared with these
     bytes meanwhile) or "conflict"."""
     _mkdirs(dst.parent)
-    tmp = dst.parent / f"{temp_prefix(dst.name)}{os.getpid()}{TMP_MARK}"
+    tmp = dst.parent / temp_name(dst.name, str(os.getpid()))
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()  # a leftover of a killed run that had this process id
     out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

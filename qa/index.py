@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from qa import __version__
+from qa.atomic import temp_middle, temp_name
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
 from qa.config import Config
@@ -749,7 +750,7 @@ def build(
     from qa.schema import load_schema
 
     load_schema(config.schema_dir)  # a bad schema: one clear error (exit 2), not one per file
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.clipqa-tmp")
+    tmp = target.with_name(temp_name(target.name, str(os.getpid())))
     store = open_store(tmp, bulk=True)
     files = 0
     try:
@@ -776,7 +777,7 @@ def build(
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     with _lock(target, exclusive=True):
-        for extra in ("-wal", "-shm"):  # the old index's: never to be applied to the new file
+        for extra in SQLITE_SIDE_FILES:  # the old index's: never to be applied to the new file
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{target}{extra}")
         os.replace(tmp, target)
@@ -787,13 +788,33 @@ def build(
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Temporary files of builds that were killed (their process is gone)."""
-    for leftover in target.parent.glob(f".{target.name}.*.clipqa-tmp"):
-        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
+    """Temporary files of builds that were killed (their process is gone), and SQLite's side
+    files of them. Names are compared as strings (qa.atomic), never as a glob pattern: a
+    corpus named ``news[1]`` or ``a*b`` neither hides its leftovers nor matches another's."""
+    try:
+        with os.scandir(target.parent) as found:
+            names = [e.name for e in found]
+    except OSError:
+        return
+    for name in names:
+        pid = temp_middle(_without_side_suffix(name), target.name)
+        if pid is None:
+            continue
         if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
             continue  # another build is filling it
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            os.unlink(target.parent / name)
+
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")  # what SQLite keeps beside a database file
+
+
+def _without_side_suffix(name: str) -> str:
+    """``name`` less the suffix of one of SQLite's side files (``x.sqlite-wal``: ``x.sqlite``)."""
+    for suffix in SQLITE_SIDE_FILES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _alive(pid: int) -> bool:
