@@ -194,10 +194,17 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def discover_batch(incoming: Path, include: Iterable[str], exclude: Iterable[str], skip: Collection[str]) -> Batch:
+def discover_batch(
+    incoming: Path,
+    include: Iterable[str],
+    exclude: Iterable[str],
+    skip: Collection[str],
+    not_batch: Callable[[str], bool] | None = None,
+) -> Batch:
     """The batch under ``incoming``, found without following a symbolic link and without
     reading a file. ``skip``: real paths that are never part of it (the corpus, the
-    quarantine, the journal...), folders with everything in them."""
+    quarantine, the journal...), folders with everything in them; ``not_batch``: a test of
+    a real path that says the same of a file (the corpus index's files)."""
     excluded = _compiled(list(exclude)).match
     included = _compiled(list(include)).match
     batch = Batch()
@@ -214,6 +221,8 @@ def discover_batch(incoming: Path, include: Iterable[str], exclude: Iterable[str
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if excluded(entry.name) or excluded(rel) or entry.path in skip or entry.name.endswith(TMP_MARK):
+                continue
+            if not_batch is not None and not_batch(entry.path):
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
@@ -392,9 +401,12 @@ def plan(
 
     inc, cor, q = (Path(os.path.realpath(p)) for p in (incoming, corpus, quarantine))
     skip = never_in_batch(cor, q, journal_path(cor), manifest, config)
-    if index is not None:
-        skip |= {os.path.realpath(str(index.path) + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".new")}
-    batch = discover_batch(inc, config.include, config.all_excludes(), skip)
+    # the corpus index's files (beside the corpus: inside INCOMING when it holds the corpus),
+    # with --no-index too: the index an import would use is never part of a batch
+    from qa.index import index_files, index_path
+
+    not_batch = index_files(index.path if index is not None else index_path(cor, config))
+    batch = discover_batch(inc, config.include, config.all_excludes(), skip, not_batch)
     entries: list[dict[str, Any]] = list(batch.refused)
     corpus_limits = _limits(cor)
     to_check: dict[str, dict[str, Any]] = {}  # check path -> entry

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from qa import __version__
-from qa.atomic import temp_middle, temp_name
+from qa.atomic import is_temp_of, temp_middle, temp_name
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
 from qa.config import Config
@@ -658,6 +658,33 @@ def build_tables(files: Sequence[tuple[str, Rows]], layout: Layout) -> dict[str,
 # ---------------------------------------------------------------- opening, locking, building
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file of the index at ``path``."""
+    return path.with_name(path.name + ".lock")
+
+
+def is_index_file(name: str, index_name: str) -> bool:
+    """Whether ``name``, a file in the index's folder, is one of the files of the index named
+    ``index_name``: the index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its
+    lock, a build's temporary file and that file's side files. The one rule of what belongs
+    to an index (an import never takes one into its batch)."""
+    base = _without_side_suffix(name)
+    return base == index_name or name == lock_path(Path(index_name)).name or is_temp_of(base, index_name)
+
+
+def index_files(path: Path) -> Callable[[str], bool]:
+    """A test of a real path: is it one of the files of the index at ``path``
+    (:func:`is_index_file`)? Its folder is compared by real path; an index that is a symbolic
+    link also owns the files beside its target (where SQLite keeps the side files)."""
+    homes = {(os.path.realpath(path.parent), path.name), os.path.split(os.path.realpath(path))}
+
+    def test(real: str) -> bool:
+        folder, name = os.path.split(real)
+        return any(folder == home and is_index_file(name, index_name) for home, index_name in homes)
+
+    return test
+
+
 @contextlib.contextmanager
 def _lock(path: Path, exclusive: bool) -> Iterator[None]:
     """Every user of the index holds a shared lock on ``<index>.lock`` while it has the index
@@ -668,7 +695,7 @@ def _lock(path: Path, exclusive: bool) -> Iterator[None]:
     except ImportError:  # pragma: no cover - no flock here: SQLite's own locking only
         yield
         return
-    lock = path.with_name(path.name + ".lock")
+    lock = lock_path(path)
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         fh = open(lock, "a")  # noqa: SIM115 - held for the block

@@ -36,6 +36,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -1036,6 +1037,53 @@ def test_8_corpus_quarantine_and_journal_inside_incoming_are_never_the_batch(tmp
         ["--manifest", drop / "m.json"],  # into INCOMING
     ):
         assert_one_line_error(run([*args, *map(str, refused)], tmp_path), "must not")
+
+
+@pytest.mark.parametrize("mode", ["index", "--no-index"])
+def test_8_the_corpus_indexs_files_inside_incoming_are_never_the_batch(tmp_path: Path, mode: str) -> None:
+    """INCOMING holds the corpus, so the corpus index beside it: the index, its WAL and
+    shared-memory files (real: a reader holds it open), its lock, and a build's temporary
+    file with SQLite's side files of it are never checked, moved or reported, with the index
+    or without it (--no-index: the index the import would use is still not a batch file)."""
+    drop = tmp_path / "drop"
+    scene = make_scene(tmp_path, 12, corpus=drop / "corpus")
+    for path in list((tmp_path / "incoming").iterdir()):
+        path.rename(drop / path.name)
+    (tmp_path / "incoming").rmdir()
+    scene.incoming = drop
+    config = _config(tmp_path, include=["*"])
+    built = run(clipqa_args("index", "build", drop / "corpus", "--config", config), tmp_path)
+    assert built.code == 0, built.err
+    idx = drop / ".corpus.clipqa-index.sqlite"
+    reader = sqlite3.connect(idx)  # while a reader has it open, SQLite keeps -wal and -shm beside it
+    try:
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        building = drop / f"..corpus.clipqa-index.sqlite.{os.getpid()}.clipqa-tmp"  # a live build's file
+        made = {building: b"SQLite format 3\x00"}
+        made.update({Path(f"{building}{side}"): b"side file " + side.encode() for side in ("-wal", "-shm", "-journal")})
+        for path, data in made.items():
+            path.write_bytes(data)
+        index_files = {p.name for p in drop.iterdir() if p.name.startswith((".corpus.clipqa-index", "..corpus"))}
+        assert {f"{idx.name}-wal", f"{idx.name}-shm", f"{idx.name}.lock"} <= index_files
+        scene.not_batch = (b"corpus/", b"quarantine/", b".corpus.clipqa-index", b"..corpus.clipqa-index")
+        scene.quarantine = drop / "quarantine"
+        scene.snapshot()
+        args = clipqa_args("import", drop, "--into", drop / "corpus", "--config", config)
+        ran = run([*args, *([mode] if mode != "index" else [])], tmp_path)
+        assert ran.code in (0, 1), ran.err
+        out = ran.manifest()
+        assert out["checked_by"]["mode"] == ("index" if mode == "index" else "full"), out["checked_by"]
+        named = {*out["accepted"], *out["already_imported"], *(r["name"] for r in [*out["rejected"], *out["left"]])}
+        assert named and not {n for n in named if ".clipqa-index" in n}, named
+        assert index_files <= {p.name for p in drop.iterdir()}  # none moved
+        assert all(path.read_bytes() == data for path, data in made.items())
+        assert not list((drop / "quarantine").rglob("*clipqa-index*"))
+        assert reader.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        reader.close()
+    for path in made:
+        path.unlink()
+    assert_settled(scene)
 
 
 # ---------------------------------------------------------------- 9. errors of the environment

@@ -298,3 +298,22 @@ def test_the_hostile_corpus_through_the_index(tmp_path: Path) -> None:
     assert dicts(result.findings) == full_run(tmp_path / "corpus", batch, cfg)
     assert any(f.rule == "D103" for f in result.findings)
     assert index.verify(tmp_path / "corpus", cfg, idx).ok
+
+
+def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
+    """One rule (qa.index.is_index_file) says which files are an index's: compared as strings,
+    so that a name with glob characters is no pattern, and another index's files are not its."""
+    from qa.atomic import temp_name
+
+    name = ".news[1]*.clipqa-index.sqlite"
+    temp = temp_name(name, "4242")
+    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm"]
+    theirs = [".news1x.clipqa-index.sqlite", f"{name}.bak", f"{name}.lock-wal", f"x{name}", "news.txt",
+              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b")]  # fmt: skip
+    assert [n for n in ours if not index.is_index_file(n, name)] == []
+    assert [n for n in theirs if index.is_index_file(n, name)] == []
+    # by real path: the index's folder reached through a symbolic link is the same folder
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    test = index.index_files(tmp_path / "link" / name)
+    assert test(str(tmp_path / "real" / f"{name}-wal")) and not test(str(tmp_path / f"{name}-wal"))
