@@ -317,3 +317,27 @@ def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path / "real")
     test = index.index_files(tmp_path / "link" / name)
     assert test(str(tmp_path / "real" / f"{name}-wal")) and not test(str(tmp_path / f"{name}-wal"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "{corpus}", "--changed-since", "HEAD"],
+        ["check", "{corpus}"],
+        ["import", "{incoming}", "--into", "{corpus}", "--dry-run"],
+    ],
+)
+def test_no_index_and_index_together_is_a_usage_error(corpus: Path, tmp_path: Path, command: list[str]) -> None:
+    """``--no-index --index FILE`` says two contradicting things: exit 2 naming both flags, before
+    anything is read or written (neither ignored in silence)."""
+    (tmp_path / "incoming").mkdir()
+    idx = tmp_path / "idx.sqlite"
+    args = [a.format(corpus=corpus, incoming=tmp_path / "incoming") for a in command]
+    before = sorted(os.listdir(tmp_path))
+    for order in (["--no-index", "--index", str(idx)], ["--index", str(idx), "--no-index"]):
+        out = clipqa(*args, *order, "--isolated", "--no-reports" if command[0] == "check" else "--no-cache")
+        assert out.returncode == 2, (out.returncode, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--no-index" in lines[0] and "--index" in lines[0].replace("--no-index", ""), lines
+        assert "Traceback" not in out.stderr
+    assert sorted(os.listdir(tmp_path)) == before and not idx.exists()
