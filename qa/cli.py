@@ -802,7 +802,7 @@ def import_cmd(
         if not no_index:
             from qa.index import index_path
 
-            index = IndexUse(index_path(os.path.realpath(corpus), cfg, index_file))
+            index = IndexUse(index_path(corpus, cfg, index_file))
         outcome = run_import(
             incoming,
             corpus,

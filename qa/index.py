@@ -100,8 +100,10 @@ class IndexError_(Exception):  # noqa: N801 - not the builtin IndexError
 
 
 def default_path(corpus: str | os.PathLike[str]) -> Path:
-    """``.<corpus name>.clipqa-index.sqlite`` beside the corpus folder."""
-    folder = Path(os.path.abspath(corpus))
+    """``.<corpus name>.clipqa-index.sqlite`` beside the corpus folder: the real folder, as
+    the import places its journal and quarantine, so that every name of a corpus (a symbolic
+    link ``live -> news``, the folder itself) finds one index, ``.news.clipqa-index.sqlite``."""
+    folder = Path(os.path.realpath(corpus))
     return folder.parent / f".{folder.name}{SUFFIX}"
 
 
@@ -716,7 +718,7 @@ def _meta(config: Config, layout: Layout, corpus: str | os.PathLike[str]) -> dic
         "clipqa_version": __version__,
         "salt": salt(config),
         "layout": json.dumps(layout),
-        "corpus": os.path.abspath(corpus),
+        "corpus": os.path.realpath(corpus),
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 

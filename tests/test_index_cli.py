@@ -341,3 +341,30 @@ def test_no_index_and_index_together_is_a_usage_error(corpus: Path, tmp_path: Pa
         assert len(lines) == 1 and "--no-index" in lines[0] and "--index" in lines[0].replace("--no-index", ""), lines
         assert "Traceback" not in out.stderr
     assert sorted(os.listdir(tmp_path)) == before and not idx.exists()
+
+
+def test_a_corpus_reached_through_a_symbolic_link_has_one_index(corpus: Path, tmp_path: Path) -> None:
+    """``live -> news`` (a link named otherwise than its target): every command finds the index
+    of the folder the link leads to, ``.news.clipqa-index.sqlite`` beside it, as the import's
+    journal and quarantine are placed; a build through the link serves an import through the
+    target and the other way round, and no ``.live.clipqa-index.sqlite`` is made."""
+    elsewhere = tmp_path / "links"
+    elsewhere.mkdir()
+    live = elsewhere / "live"
+    live.symlink_to(corpus)
+    idx = tmp_path / ".news.clipqa-index.sqlite"
+    assert index.index_path(live, load_config(None)) == index.index_path(corpus, load_config(None)) == idx
+    built = clipqa("index", "build", live, "--isolated")
+    assert built.returncode == 0 and idx.is_file() and str(idx) in built.stdout, built.stderr
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "again.txt").write_bytes(next(iter(sorted(corpus.iterdir()))).read_bytes())
+    for into in (live, corpus):
+        out = clipqa("import", incoming, "--into", into, "--dry-run", "--isolated")
+        doc = json.loads(out.stdout)
+        assert (doc["checked_by"]["mode"], doc["checked_by"]["reason"]) == ("index", ""), doc["checked_by"]
+        assert "D103" in doc["rejected"][0]["rules"]
+    for name in (live, corpus):
+        status = json.loads(clipqa("index", "status", name, "--isolated", "--format", "json").stdout)
+        assert (status["path"], status["state"], status["fresh"] + status["stale"]) == (str(idx), "ok", 60)
+    assert not [p for p in [*elsewhere.iterdir(), *tmp_path.iterdir()] if ".live." in p.name]
