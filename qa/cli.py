@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -667,12 +667,10 @@ def _changed_since_index(
 
 
 def _check_with_index(root: str, found: Any, only: set[str], cfg: Config, path: Path) -> RunResult:
-    from qa.index import IndexError_, check_changed
+    from qa.index import check_changed
 
-    try:
+    with index_errors():
         return check_changed(root, found, only, cfg, path)
-    except IndexError_ as exc:
-        raise UsageFailure(str(exc)) from exc
 
 
 def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
@@ -872,21 +870,28 @@ def index_command(name: str, *, formats: bool = False) -> Callable[[F], F]:
     return wrap
 
 
+@contextlib.contextmanager
+def index_errors() -> Iterator[None]:
+    """The index's own errors as usage errors (exit 2, one line): every command that uses it."""
+    import sqlite3
+
+    from qa.index import IndexError_
+
+    try:
+        yield
+    except IndexError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+    except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
+        raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
+
+
 def _index_error(fn: F) -> F:
-    """The index's own errors as usage errors (exit 2, one line)."""
+    """An ``index`` sub-command with :func:`index_errors`."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import sqlite3
-
-        from qa.index import IndexError_
-
-        try:
+        with index_errors():
             return fn(*args, **kwargs)
-        except IndexError_ as exc:
-            raise UsageFailure(str(exc)) from exc
-        except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
-            raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -368,3 +368,24 @@ def test_a_corpus_reached_through_a_symbolic_link_has_one_index(corpus: Path, tm
         status = json.loads(clipqa("index", "status", name, "--isolated", "--format", "json").stdout)
         assert (status["path"], status["state"], status["fresh"] + status["stale"]) == (str(idx), "ok", 60)
     assert not [p for p in [*elsewhere.iterdir(), *tmp_path.iterdir()] if ".live." in p.name]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_check_changed_since_with_an_index_that_cannot_be_used(tmp_path: Path) -> None:
+    """``check --changed-since`` meets the index's errors as the ``index`` commands do (one
+    conversion, qa.cli.index_errors): a lock file that cannot be opened (a folder in its
+    place) is exit 2, one line naming it, no traceback; the same line as ``index build`` gives."""
+    repo = tmp_path / "repo"
+    generate(repo / "corpus", 5, seed=6)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "corpus", cwd=repo)
+    (repo / "corpus" / "new.txt").write_bytes(render(5, 5, 6, None))
+    (repo / "idx.sqlite.lock").mkdir()
+    args = ("--index", "idx.sqlite", "--isolated")
+    out = clipqa("check", "corpus", "--changed-since", "HEAD", *args, "--no-reports", cwd=repo)
+    status = clipqa("index", "build", "corpus", *args, cwd=repo)
+    assert out.returncode == status.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines() == status.stderr.strip().splitlines(), (out.stderr, status.stderr)
+    assert len(out.stderr.strip().splitlines()) == 1 and "idx.sqlite.lock" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
