@@ -1358,45 +1358,23 @@ def finish_journal(jpath: Path) -> None:
 
 # ---------------------------------------------------------------- the lock
 
-_HELD_LOCKS: set[int] = set()  # descriptors of the import locks this process holds
-
-
-def _drop_locks_in_child() -> None:
-    """In a forked child (a worker of the check): close the import lock's descriptor, so
-    that the lock is never held by a process other than the import's (it is released when
-    every descriptor of it is closed; closing the child's copy does not release it)."""
-    for fd in _HELD_LOCKS:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCKS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_drop_locks_in_child)
-
 
 @contextlib.contextmanager
 def _lock(jpath: Path) -> Iterator[None]:
     """One import per corpus at a time; the lock dies with the import's process (even on
-    SIGKILL), and no child of it holds the lock."""
-    import fcntl
+    SIGKILL), and no child of it holds the lock (qa.locks)."""
+    from qa import locks
 
     jpath.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_path(jpath)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise ImportError_(f"{shown(lock)}: another import into this corpus is running") from exc
-        _HELD_LOCKS.add(fd)
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        held = locks.take(lock, exclusive=True, wait=False)
+    except locks.Busy as exc:
+        raise ImportError_(f"{shown(lock)}: another import into this corpus is running") from exc
+    try:
+        yield
     finally:
-        os.close(fd)
+        held.release()
 
 
 # ---------------------------------------------------------------- the command

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from qa import __version__
+from qa import __version__, locks
 from qa.atomic import is_temp_of, temp_middle, temp_name
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
@@ -691,24 +691,17 @@ def index_files(path: Path) -> Callable[[str], bool]:
 def _lock(path: Path, exclusive: bool) -> Iterator[None]:
     """Every user of the index holds a shared lock on ``<index>.lock`` while it has the index
     open; a build takes it exclusively to swap the new file in (the lock dies with its
-    process, even by SIGKILL)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock here: SQLite's own locking only
-        yield
-        return
+    process, even by SIGKILL, and no child of it holds it: qa.locks)."""
     lock = lock_path(path)
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock, "a")  # noqa: SIM115 - held for the block
+        held = locks.take(lock, exclusive=exclusive)
     except OSError as exc:
         raise IndexError_(f"{lock}: cannot open the index's lock file: {exc.strerror or exc}") from exc
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def _meta(config: Config, layout: Layout, corpus: str | os.PathLike[str]) -> dict[str, str]:
@@ -771,7 +764,36 @@ def build(
     t0 = time.perf_counter()
     target = path or index_path(corpus, config)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
+    tmp = target.with_name(temp_name(target.name, str(os.getpid())))
+    claim = _claim(target, tmp)
+    try:
+        return _build(corpus, config, target, tmp, discovery, t0)
+    except BaseException:
+        for name in (tmp.name, *(tmp.name + side for side in SQLITE_SIDE_FILES)):  # a failed build's own file
+            with contextlib.suppress(OSError):
+                os.unlink(tmp.with_name(name))
+        raise
+    finally:
+        claim.release()
+
+
+class BuildRunning(IndexError_):
+    """Another build of this index is running (its temporary file is locked)."""
+
+
+def _claim(target: Path, tmp: Path) -> locks.Lock:
+    """This build's claim on its temporary file: an exclusive lock, held until the file is
+    swapped in (the kernel drops it when the build dies), taken once what killed builds left
+    is removed. Another build of the index running: :class:`BuildRunning`, at once."""
+    running = _remove_leftovers(target)
+    if running:
+        raise BuildRunning(f"{target}: another build of this index is running (process {running[0]})")
+    return locks.take(tmp, exclusive=True)
+
+
+def _build(
+    corpus: str | os.PathLike[str], config: Config, target: Path, tmp: Path, discovery: Discovery | None, t0: float
+) -> BuildStats:
     racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
     folders = Folders()
     found = discovery or discover([corpus], config.include, config.all_excludes(), folders)
@@ -779,7 +801,6 @@ def build(
     from qa.schema import load_schema
 
     load_schema(config.schema_dir)  # a bad schema: one clear error (exit 2), not one per file
-    tmp = target.with_name(temp_name(target.name, str(os.getpid())))
     store = open_store(tmp, bulk=True)
     files = 0
     try:
@@ -816,23 +837,29 @@ def build(
     return BuildStats(files, time.perf_counter() - t0, target)
 
 
-def _remove_leftovers(target: Path) -> None:
-    """Temporary files of builds that were killed (their process is gone), and SQLite's side
-    files of them. Names are compared as strings (qa.atomic), never as a glob pattern: a
-    corpus named ``news[1]`` or ``a*b`` neither hides its leftovers nor matches another's."""
+def _remove_leftovers(target: Path) -> list[str]:
+    """Remove the temporary files of builds that were killed (no process holds their lock),
+    and SQLite's side files of them; return what tells the running builds' files apart
+    (their process ids). Names are compared as strings (qa.atomic), never as a glob pattern:
+    a corpus named ``news[1]`` or ``a*b`` neither hides its leftovers nor matches another's."""
     try:
         with os.scandir(target.parent) as found:
-            names = [e.name for e in found]
+            names = sorted(e.name for e in found)
     except OSError:
-        return
+        return []
+    running: dict[str, str] = {}  # temporary file -> its middle, for the builds alive
     for name in names:
-        pid = temp_middle(_without_side_suffix(name), target.name)
-        if pid is None:
+        base = _without_side_suffix(name)
+        middle = temp_middle(base, target.name)
+        if middle is None:
             continue
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+        if base not in running and locks.is_held(target.parent / base):
+            running[base] = middle
+        if base in running:
             continue  # another build is filling it
         with contextlib.suppress(OSError):
             os.unlink(target.parent / name)
+    return list(running.values())
 
 
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")  # what SQLite keeps beside a database file
@@ -844,16 +871,6 @@ def _without_side_suffix(name: str) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _empty_layout(spec: StageSpec) -> Layout:
@@ -1225,7 +1242,7 @@ def gate_batch(
     except (sqlite3.Error, OSError) as exc:  # a read-only place, a full disk, a damaged file: the index steps aside
         reason = f"the index {path} could not be used ({type(exc).__name__}: {exc}); a full run instead"
         return _full_run(batch, corpus, config, label, replaces, discovery, reason)
-    except _StepAside as exc:
+    except (_StepAside, BuildRunning) as exc:  # BuildRunning: not waited for (that build may take minutes)
         return _full_run(batch, corpus, config, label, replaces, discovery, f"{exc}; a full run instead")
     result.reason = f"index rebuilt: {stale}" if stale else ""
     return result

@@ -565,6 +565,35 @@ def test_1_killed_while_checking_leaves_no_process_and_no_lock(tmp_path: Path, c
         assert ran.code in (0, 1), ran.err
 
 
+def test_1_no_child_holds_the_corpus_indexs_lock(tmp_path: Path) -> None:
+    """The import holds a shared lock on the corpus index's lock file while it checks through
+    the index; the children it forks meanwhile (the one that checks the batch, the stat scan's)
+    close their copy at once (qa.locks), as they do the import lock's: killed, the import leaves
+    no lock held by a child that has not died yet, so a build is never kept waiting by one."""
+    scene = make_scene(tmp_path, 150, bad_every=0)
+    built = run(clipqa_args("index", "build", scene.corpus, "--isolated"), tmp_path)
+    assert built.code == 0, built.err
+    lock = scene.root / ".corpus.clipqa-index.sqlite.lock"
+    proc = start(import_args(scene, "--dry-run", "--no-cache"), tmp_path)
+    first_seen: dict[int, float] = {}
+    while_held = 0  # samples with the lock held by the import and a child of it alive
+    while proc.poll() is None:
+        now = time.monotonic()
+        kids = children(proc.pid)
+        parent_holds = _fds_name(proc.pid, lock)
+        for kid in kids:
+            first_seen.setdefault(kid, now)
+            holds = _fds_name(kid, lock)
+            # (a child seen within moments of its fork may not have run its fork hook yet)
+            assert not (holds and now - first_seen[kid] > 0.2), f"child {kid} holds the index's lock"
+        while_held += bool(kids) and parent_holds
+        time.sleep(0.005)
+    ran = finish(proc)
+    assert ran.code in (0, 1), ran.err
+    assert ran.manifest()["checked_by"]["mode"] == "index"
+    assert while_held >= 3, "no child was seen while the import held the index's lock: the test proved nothing"
+
+
 @pytest.mark.parametrize("command", ["import", "check"])
 def test_1_a_small_batch_killed_while_checked_leaves_no_process(tmp_path: Path, command: str) -> None:
     """Under 300 files there is no pool: one forked child checks them (crash isolation). It
