@@ -1030,13 +1030,19 @@ def test_7_a_folder_swapped_for_a_link_during_the_import_is_not_entered(tmp_path
 # ---------------------------------------------------------------- 8. nesting
 
 
+def _scene_holding_its_corpus(root: Path, drop: Path) -> Scene:
+    """A scene whose INCOMING (``drop``) holds the corpus (``drop/corpus``)."""
+    scene = make_scene(root, 12, corpus=drop / "corpus")
+    for path in list((root / "incoming").iterdir()):
+        path.rename(drop / path.name)
+    (root / "incoming").rmdir()
+    scene.incoming = drop
+    return scene
+
+
 def test_8_corpus_quarantine_and_journal_inside_incoming_are_never_the_batch(tmp_path: Path) -> None:
     drop = tmp_path / "drop"
-    scene = make_scene(tmp_path, 12, corpus=drop / "corpus")
-    for path in list((tmp_path / "incoming").iterdir()):
-        path.rename(drop / path.name)
-    (tmp_path / "incoming").rmdir()
-    scene.incoming = drop
+    scene = _scene_holding_its_corpus(tmp_path, drop)
     old_q = drop / "quarantine" / "earlier"
     old_q.mkdir(parents=True)
     (old_q / "rejected.txt").write_text(broken(8))
@@ -1075,11 +1081,7 @@ def test_8_the_corpus_indexs_files_inside_incoming_are_never_the_batch(tmp_path:
     file with SQLite's side files of it are never checked, moved or reported, with the index
     or without it (--no-index: the index the import would use is still not a batch file)."""
     drop = tmp_path / "drop"
-    scene = make_scene(tmp_path, 12, corpus=drop / "corpus")
-    for path in list((tmp_path / "incoming").iterdir()):
-        path.rename(drop / path.name)
-    (tmp_path / "incoming").rmdir()
-    scene.incoming = drop
+    scene = _scene_holding_its_corpus(tmp_path, drop)
     config = _config(tmp_path, include=["*"])
     built = run(clipqa_args("index", "build", drop / "corpus", "--config", config), tmp_path)
     assert built.code == 0, built.err
