@@ -29,14 +29,26 @@ def temp_prefix(name: str) -> str:
     return f".{cut_name(name, NAME_MAX - 32 - 19)}~{digest}."
 
 
+def temp_name(name: str, middle: str) -> str:
+    """The name of a temporary file that is to become ``name``, told apart from others by
+    ``middle`` (letters, digits, ``_``: a process id, say)."""
+    return f"{temp_prefix(name)}{middle}{TMP_MARK}"
+
+
+def temp_middle(entry: str, name: str) -> str | None:
+    """What tells ``entry`` (a name in a folder) apart, when it is a temporary file made to
+    become ``name`` (None: it is not). Plain string comparison: a name with ``[``, ``*`` or
+    ``?`` in it is no pattern."""
+    prefix = temp_prefix(name)
+    if not (entry.startswith(prefix) and entry.endswith(TMP_MARK)):
+        return None
+    middle = entry[len(prefix) : -len(TMP_MARK)]
+    return middle if _TEMP_MIDDLE.fullmatch(middle) else None
+
+
 def is_temp_of(entry: str, name: str) -> bool:
     """Whether ``entry`` (a name in a folder) is a temporary file made to become ``name``."""
-    prefix = temp_prefix(name)
-    return (
-        entry.startswith(prefix)
-        and entry.endswith(TMP_MARK)
-        and _TEMP_MIDDLE.fullmatch(entry[len(prefix) : -len(TMP_MARK)]) is not None
-    )
+    return temp_middle(entry, name) is not None
 
 
 _TEMP_MIDDLE = re.compile(r"[A-Za-z0-9_]+")  # mkstemp's random characters, or a process id

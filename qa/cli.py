@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -162,6 +162,27 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
     return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
 
 
+INDEX_DEFAULT = "[default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it]"
+
+
+def index_option(help_text: str) -> Callable[[F], F]:
+    """``--index FILE``: the corpus index (``check``, ``import``, the ``index`` commands);
+    declared once, each command saying what it is for."""
+    return click.option("--index", "index_file", type=click.Path(dir_okay=False), help=help_text)
+
+
+def no_index_option(help_text: str) -> Callable[[F], F]:
+    """``--no-index``: do without the corpus index (``check``, ``import``)."""
+    return click.option("--no-index", is_flag=True, help=help_text)
+
+
+def refuse_index_and_no_index(index_file: str | None, no_index: bool) -> None:
+    """``--no-index --index FILE`` says two contradicting things: a usage error, not one of them
+    ignored in silence."""
+    if no_index and index_file:
+        raise UsageFailure(f"--no-index and --index {index_file} exclude each other: give one or the other")
+
+
 GATE_OPTIONS = ("baseline", "formats", "junit", "sarif", "markdown", "changed_since", "no_cache")
 
 
@@ -248,13 +269,8 @@ def gate_options(fn: F) -> F:
 @click.option("--cache-dir", type=click.Path(file_okay=False), help="Cache folder [default: .clipqa-cache].")
 @click.option("--cache-ttl", help="How long a fetched image URL stays trusted: seconds, or 30m, 12h, 7d [default: 7d].")
 @click.option("--gx", "use_gx", is_flag=True, help="Also validate with Great Expectations; Data Docs in reports/gx/.")
-@click.option(
-    "--index",
-    "index_file",
-    type=click.Path(dir_okay=False),
-    help="With --changed-since: the corpus index of the folder checked [default: beside it, when there is one].",
-)
-@click.option("--no-index", is_flag=True, help="With --changed-since: do not use the corpus index (a full run).")
+@index_option("With --changed-since: the corpus index of the folder checked [default: beside it, when there is one].")
+@no_index_option("With --changed-since: do not use the corpus index (a full run).")
 @guarded
 def check(
     paths: tuple[str, ...],
@@ -281,6 +297,7 @@ def check(
     from qa.pipeline import run
     from qa.report import terminal
 
+    refuse_index_and_no_index(index_file, no_index)
     gate_opts = {k: opts.pop(k) for k in GATE_OPTIONS if k in opts}
     gate_opts["no_cache"] = no_cache  # one flag for every cache: file results and image URLs
     if scheduler and engine != "dask":
@@ -650,12 +667,10 @@ def _changed_since_index(
 
 
 def _check_with_index(root: str, found: Any, only: set[str], cfg: Config, path: Path) -> RunResult:
-    from qa.index import IndexError_, check_changed
+    from qa.index import check_changed
 
-    try:
+    with index_errors():
         return check_changed(root, found, only, cfg, path)
-    except IndexError_ as exc:
-        raise UsageFailure(str(exc)) from exc
 
 
 def _changed_since(ref: str | None, sources: Sequence[Any], paths: Sequence[str]) -> set[str] | None:
@@ -734,13 +749,8 @@ def baseline_cmd(file: str, paths: tuple[str, ...], no_cache: bool, **opts: Any)
     help="Undo the unfinished import into the corpus: every file back where it was, the journal removed.",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option(
-    "--index",
-    "index_file",
-    type=click.Path(dir_okay=False),
-    help="The corpus index [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
-)
-@click.option("--no-index", is_flag=True, help="Check the batch with a full run over the corpus (no corpus index).")
+@index_option(f"The corpus index {INDEX_DEFAULT}.")
+@no_index_option("Check the batch with a full run over the corpus (no corpus index).")
 @config_options
 @guarded
 def import_cmd(
@@ -771,6 +781,7 @@ def import_cmd(
 
     if unsafe_fixes and not fix:
         raise UsageFailure("--unsafe-fixes applies only with --fix")
+    refuse_index_and_no_index(index_file, no_index)
     try:
         if abort:
             if dry_run or quarantine or manifest or fix:
@@ -785,13 +796,11 @@ def import_cmd(
         if incoming is None:
             raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
         cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
-        if no_index and index_file:
-            raise UsageFailure("--no-index and --index exclude each other")
         index = None
         if not no_index:
             from qa.index import index_path
 
-            index = IndexUse(index_path(os.path.realpath(corpus), cfg, index_file))
+            index = IndexUse(index_path(corpus, cfg, index_file))
         outcome = run_import(
             incoming,
             corpus,
@@ -843,15 +852,6 @@ def index_group() -> None:
     """The corpus index: gating a batch costs the batch, not the corpus (docs/gate.md)."""
 
 
-def index_option(fn: F) -> F:
-    return click.option(
-        "--index",
-        "index_file",
-        type=click.Path(dir_okay=False),
-        help="The index file [default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it].",
-    )(fn)
-
-
 def index_command(name: str, *, formats: bool = False) -> Callable[[F], F]:
     """An ``index`` sub-command on CORPUS: --index, the configuration options, errors as exit 2."""
 
@@ -863,28 +863,35 @@ def index_command(name: str, *, formats: bool = False) -> Callable[[F], F]:
             fn = click.option(
                 "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
             )(fn)
-        fn = index_option(fn)
+        fn = index_option(f"The index file {INDEX_DEFAULT}.")(fn)
         fn = click.argument("corpus", type=click.Path(exists=True, file_okay=False))(fn)
         return index_group.command(name)(fn)  # type: ignore[return-value]
 
     return wrap
 
 
+@contextlib.contextmanager
+def index_errors() -> Iterator[None]:
+    """The index's own errors as usage errors (exit 2, one line): every command that uses it."""
+    import sqlite3
+
+    from qa.index import IndexError_
+
+    try:
+        yield
+    except IndexError_ as exc:
+        raise UsageFailure(str(exc)) from exc
+    except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
+        raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
+
+
 def _index_error(fn: F) -> F:
-    """The index's own errors as usage errors (exit 2, one line)."""
+    """An ``index`` sub-command with :func:`index_errors`."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import sqlite3
-
-        from qa.index import IndexError_
-
-        try:
+        with index_errors():
             return fn(*args, **kwargs)
-        except IndexError_ as exc:
-            raise UsageFailure(str(exc)) from exc
-        except sqlite3.Error as exc:  # a damaged index, a read-only place, a full disk
-            raise UsageFailure(f"the index could not be used: {type(exc).__name__}: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
 

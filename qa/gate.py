@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_prefix, write_text
+from qa.atomic import NAME_MAX, TMP_MARK, cut_name, fsync_dir, is_temp_of, temp_name, write_text
 from qa.config import Config
 from qa.corpus import P120, Discovery, Source, _compiled, discover, shown
 from qa.findings import Finding, Fix, Rule, Severity
@@ -194,10 +194,17 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def discover_batch(incoming: Path, include: Iterable[str], exclude: Iterable[str], skip: Collection[str]) -> Batch:
+def discover_batch(
+    incoming: Path,
+    include: Iterable[str],
+    exclude: Iterable[str],
+    skip: Collection[str],
+    not_batch: Callable[[str], bool] | None = None,
+) -> Batch:
     """The batch under ``incoming``, found without following a symbolic link and without
     reading a file. ``skip``: real paths that are never part of it (the corpus, the
-    quarantine, the journal...), folders with everything in them."""
+    quarantine, the journal...), folders with everything in them; ``not_batch``: a test of
+    a real path that says the same of a file (the corpus index's files)."""
     excluded = _compiled(list(exclude)).match
     included = _compiled(list(include)).match
     batch = Batch()
@@ -214,6 +221,8 @@ def discover_batch(incoming: Path, include: Iterable[str], exclude: Iterable[str
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if excluded(entry.name) or excluded(rel) or entry.path in skip or entry.name.endswith(TMP_MARK):
+                continue
+            if not_batch is not None and not_batch(entry.path):
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
@@ -392,9 +401,12 @@ def plan(
 
     inc, cor, q = (Path(os.path.realpath(p)) for p in (incoming, corpus, quarantine))
     skip = never_in_batch(cor, q, journal_path(cor), manifest, config)
-    if index is not None:
-        skip |= {os.path.realpath(str(index.path) + suffix) for suffix in ("", "-wal", "-shm", ".lock", ".new")}
-    batch = discover_batch(inc, config.include, config.all_excludes(), skip)
+    # the corpus index's files (beside the corpus: inside INCOMING when it holds the corpus),
+    # with --no-index too: the index an import would use is never part of a batch
+    from qa.index import index_files, index_path
+
+    not_batch = index_files(index.path if index is not None else index_path(cor, config))
+    batch = discover_batch(inc, config.include, config.all_excludes(), skip, not_batch)
     entries: list[dict[str, Any]] = list(batch.refused)
     corpus_limits = _limits(cor)
     to_check: dict[str, dict[str, Any]] = {}  # check path -> entry
@@ -878,7 +890,7 @@ def _new_file(dst: Path, sha256: str, fill: Callable[[int], None]) -> str:
     to ``dst``, which fails rather than overwrite. "moved", "done" (``dst`` appeared with these
     bytes meanwhile) or "conflict"."""
     _mkdirs(dst.parent)
-    tmp = dst.parent / f"{temp_prefix(dst.name)}{os.getpid()}{TMP_MARK}"
+    tmp = dst.parent / temp_name(dst.name, str(os.getpid()))
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()  # a leftover of a killed run that had this process id
     out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -1346,45 +1358,23 @@ def finish_journal(jpath: Path) -> None:
 
 # ---------------------------------------------------------------- the lock
 
-_HELD_LOCKS: set[int] = set()  # descriptors of the import locks this process holds
-
-
-def _drop_locks_in_child() -> None:
-    """In a forked child (a worker of the check): close the import lock's descriptor, so
-    that the lock is never held by a process other than the import's (it is released when
-    every descriptor of it is closed; closing the child's copy does not release it)."""
-    for fd in _HELD_LOCKS:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _HELD_LOCKS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_drop_locks_in_child)
-
 
 @contextlib.contextmanager
 def _lock(jpath: Path) -> Iterator[None]:
     """One import per corpus at a time; the lock dies with the import's process (even on
-    SIGKILL), and no child of it holds the lock."""
-    import fcntl
+    SIGKILL), and no child of it holds the lock (qa.locks)."""
+    from qa import locks
 
     jpath.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_path(jpath)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise ImportError_(f"{shown(lock)}: another import into this corpus is running") from exc
-        _HELD_LOCKS.add(fd)
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        held = locks.take(lock, exclusive=True, wait=False)
+    except locks.Busy as exc:
+        raise ImportError_(f"{shown(lock)}: another import into this corpus is running") from exc
+    try:
+        yield
     finally:
-        os.close(fd)
+        held.release()
 
 
 # ---------------------------------------------------------------- the command

@@ -60,7 +60,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from qa import __version__
+from qa import __version__, locks
+from qa.atomic import is_temp_of, temp_middle, temp_name
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
 from qa.config import Config
@@ -99,8 +100,10 @@ class IndexError_(Exception):  # noqa: N801 - not the builtin IndexError
 
 
 def default_path(corpus: str | os.PathLike[str]) -> Path:
-    """``.<corpus name>.clipqa-index.sqlite`` beside the corpus folder."""
-    folder = Path(os.path.abspath(corpus))
+    """``.<corpus name>.clipqa-index.sqlite`` beside the corpus folder: the real folder, as
+    the import places its journal and quarantine, so that every name of a corpus (a symbolic
+    link ``live -> news``, the folder itself) finds one index, ``.news.clipqa-index.sqlite``."""
+    folder = Path(os.path.realpath(corpus))
     return folder.parent / f".{folder.name}{SUFFIX}"
 
 
@@ -657,28 +660,48 @@ def build_tables(files: Sequence[tuple[str, Rows]], layout: Layout) -> dict[str,
 # ---------------------------------------------------------------- opening, locking, building
 
 
+def lock_path(path: Path) -> Path:
+    """The lock file of the index at ``path``."""
+    return path.with_name(path.name + ".lock")
+
+
+def is_index_file(name: str, index_name: str) -> bool:
+    """Whether ``name``, a file in the index's folder, is one of the files of the index named
+    ``index_name``: the index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its
+    lock, a build's temporary file and that file's side files. The one rule of what belongs
+    to an index (an import never takes one into its batch)."""
+    base = _without_side_suffix(name)
+    return base == index_name or name == lock_path(Path(index_name)).name or is_temp_of(base, index_name)
+
+
+def index_files(path: Path) -> Callable[[str], bool]:
+    """A test of a real path: is it one of the files of the index at ``path``
+    (:func:`is_index_file`)? Its folder is compared by real path; an index that is a symbolic
+    link also owns the files beside its target (where SQLite keeps the side files)."""
+    homes = {(os.path.realpath(path.parent), path.name), os.path.split(os.path.realpath(path))}
+
+    def test(real: str) -> bool:
+        folder, name = os.path.split(real)
+        return any(folder == home and is_index_file(name, index_name) for home, index_name in homes)
+
+    return test
+
+
 @contextlib.contextmanager
 def _lock(path: Path, exclusive: bool) -> Iterator[None]:
     """Every user of the index holds a shared lock on ``<index>.lock`` while it has the index
     open; a build takes it exclusively to swap the new file in (the lock dies with its
-    process, even by SIGKILL)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock here: SQLite's own locking only
-        yield
-        return
-    lock = path.with_name(path.name + ".lock")
+    process, even by SIGKILL, and no child of it holds it: qa.locks)."""
+    lock = lock_path(path)
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock, "a")  # noqa: SIM115 - held for the block
+        held = locks.take(lock, exclusive=exclusive)
     except OSError as exc:
         raise IndexError_(f"{lock}: cannot open the index's lock file: {exc.strerror or exc}") from exc
-    with fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def _meta(config: Config, layout: Layout, corpus: str | os.PathLike[str]) -> dict[str, str]:
@@ -688,7 +711,7 @@ def _meta(config: Config, layout: Layout, corpus: str | os.PathLike[str]) -> dic
         "clipqa_version": __version__,
         "salt": salt(config),
         "layout": json.dumps(layout),
-        "corpus": os.path.abspath(corpus),
+        "corpus": os.path.realpath(corpus),
         "built": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
@@ -741,7 +764,36 @@ def build(
     t0 = time.perf_counter()
     target = path or index_path(corpus, config)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
+    tmp = target.with_name(temp_name(target.name, str(os.getpid())))
+    claim = _claim(target, tmp)
+    try:
+        return _build(corpus, config, target, tmp, discovery, t0)
+    except BaseException:
+        for name in (tmp.name, *(tmp.name + side for side in SQLITE_SIDE_FILES)):  # a failed build's own file
+            with contextlib.suppress(OSError):
+                os.unlink(tmp.with_name(name))
+        raise
+    finally:
+        claim.release()
+
+
+class BuildRunning(IndexError_):
+    """Another build of this index is running (its temporary file is locked)."""
+
+
+def _claim(target: Path, tmp: Path) -> locks.Lock:
+    """This build's claim on its temporary file: an exclusive lock, held until the file is
+    swapped in (the kernel drops it when the build dies), taken once what killed builds left
+    is removed. Another build of the index running: :class:`BuildRunning`, at once."""
+    running = _remove_leftovers(target)
+    if running:
+        raise BuildRunning(f"{target}: another build of this index is running (process {running[0]})")
+    return locks.take(tmp, exclusive=True)
+
+
+def _build(
+    corpus: str | os.PathLike[str], config: Config, target: Path, tmp: Path, discovery: Discovery | None, t0: float
+) -> BuildStats:
     racy_from = time.time_ns() - int(RACY_SECONDS * 1e9)
     folders = Folders()
     found = discovery or discover([corpus], config.include, config.all_excludes(), folders)
@@ -749,7 +801,6 @@ def build(
     from qa.schema import load_schema
 
     load_schema(config.schema_dir)  # a bad schema: one clear error (exit 2), not one per file
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.clipqa-tmp")
     store = open_store(tmp, bulk=True)
     files = 0
     try:
@@ -776,7 +827,7 @@ def build(
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     with _lock(target, exclusive=True):
-        for extra in ("-wal", "-shm"):  # the old index's: never to be applied to the new file
+        for extra in SQLITE_SIDE_FILES:  # the old index's: never to be applied to the new file
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{target}{extra}")
         os.replace(tmp, target)
@@ -786,24 +837,40 @@ def build(
     return BuildStats(files, time.perf_counter() - t0, target)
 
 
-def _remove_leftovers(target: Path) -> None:
-    """Temporary files of builds that were killed (their process is gone)."""
-    for leftover in target.parent.glob(f".{target.name}.*.clipqa-tmp"):
-        pid = leftover.name[len(target.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+def _remove_leftovers(target: Path) -> list[str]:
+    """Remove the temporary files of builds that were killed (no process holds their lock),
+    and SQLite's side files of them; return what tells the running builds' files apart
+    (their process ids). Names are compared as strings (qa.atomic), never as a glob pattern:
+    a corpus named ``news[1]`` or ``a*b`` neither hides its leftovers nor matches another's."""
+    try:
+        with os.scandir(target.parent) as found:
+            names = sorted(e.name for e in found)
+    except OSError:
+        return []
+    running: dict[str, str] = {}  # temporary file -> its middle, for the builds alive
+    for name in names:
+        base = _without_side_suffix(name)
+        middle = temp_middle(base, target.name)
+        if middle is None:
+            continue
+        if base not in running and locks.is_held(target.parent / base):
+            running[base] = middle
+        if base in running:
             continue  # another build is filling it
         with contextlib.suppress(OSError):
-            leftover.unlink()
+            os.unlink(target.parent / name)
+    return list(running.values())
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")  # what SQLite keeps beside a database file
+
+
+def _without_side_suffix(name: str) -> str:
+    """``name`` less the suffix of one of SQLite's side files (``x.sqlite-wal``: ``x.sqlite``)."""
+    for suffix in SQLITE_SIDE_FILES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _empty_layout(spec: StageSpec) -> Layout:
@@ -1178,7 +1245,7 @@ def gate_batch(
     except (sqlite3.Error, OSError) as exc:  # a read-only place, a full disk, a damaged file: the index steps aside
         reason = f"the index {path} could not be used ({type(exc).__name__}: {exc}); a full run instead"
         return _full_run(batch, corpus, config, label, replaces, discovery, reason)
-    except _StepAside as exc:
+    except (_StepAside, BuildRunning) as exc:  # BuildRunning: not waited for (that build may take minutes)
         return _full_run(batch, corpus, config, label, replaces, discovery, f"{exc}; a full run instead")
     result.reason = f"index rebuilt: {stale}" if stale else ""
     return result

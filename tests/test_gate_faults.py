@@ -36,6 +36,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -564,6 +565,35 @@ def test_1_killed_while_checking_leaves_no_process_and_no_lock(tmp_path: Path, c
         assert ran.code in (0, 1), ran.err
 
 
+def test_1_no_child_holds_the_corpus_indexs_lock(tmp_path: Path) -> None:
+    """The import holds a shared lock on the corpus index's lock file while it checks through
+    the index; the children it forks meanwhile (the one that checks the batch, the stat scan's)
+    close their copy at once (qa.locks), as they do the import lock's: killed, the import leaves
+    no lock held by a child that has not died yet, so a build is never kept waiting by one."""
+    scene = make_scene(tmp_path, 150, bad_every=0)
+    built = run(clipqa_args("index", "build", scene.corpus, "--isolated"), tmp_path)
+    assert built.code == 0, built.err
+    lock = scene.root / ".corpus.clipqa-index.sqlite.lock"
+    proc = start(import_args(scene, "--dry-run", "--no-cache"), tmp_path)
+    first_seen: dict[int, float] = {}
+    while_held = 0  # samples with the lock held by the import and a child of it alive
+    while proc.poll() is None:
+        now = time.monotonic()
+        kids = children(proc.pid)
+        parent_holds = _fds_name(proc.pid, lock)
+        for kid in kids:
+            first_seen.setdefault(kid, now)
+            holds = _fds_name(kid, lock)
+            # (a child seen within moments of its fork may not have run its fork hook yet)
+            assert not (holds and now - first_seen[kid] > 0.2), f"child {kid} holds the index's lock"
+        while_held += bool(kids) and parent_holds
+        time.sleep(0.005)
+    ran = finish(proc)
+    assert ran.code in (0, 1), ran.err
+    assert ran.manifest()["checked_by"]["mode"] == "index"
+    assert while_held >= 3, "no child was seen while the import held the index's lock: the test proved nothing"
+
+
 @pytest.mark.parametrize("command", ["import", "check"])
 def test_1_a_small_batch_killed_while_checked_leaves_no_process(tmp_path: Path, command: str) -> None:
     """Under 300 files there is no pool: one forked child checks them (crash isolation). It
@@ -1000,13 +1030,19 @@ def test_7_a_folder_swapped_for_a_link_during_the_import_is_not_entered(tmp_path
 # ---------------------------------------------------------------- 8. nesting
 
 
+def _scene_holding_its_corpus(root: Path, drop: Path) -> Scene:
+    """A scene whose INCOMING (``drop``) holds the corpus (``drop/corpus``)."""
+    scene = make_scene(root, 12, corpus=drop / "corpus")
+    for path in list((root / "incoming").iterdir()):
+        path.rename(drop / path.name)
+    (root / "incoming").rmdir()
+    scene.incoming = drop
+    return scene
+
+
 def test_8_corpus_quarantine_and_journal_inside_incoming_are_never_the_batch(tmp_path: Path) -> None:
     drop = tmp_path / "drop"
-    scene = make_scene(tmp_path, 12, corpus=drop / "corpus")
-    for path in list((tmp_path / "incoming").iterdir()):
-        path.rename(drop / path.name)
-    (tmp_path / "incoming").rmdir()
-    scene.incoming = drop
+    scene = _scene_holding_its_corpus(tmp_path, drop)
     old_q = drop / "quarantine" / "earlier"
     old_q.mkdir(parents=True)
     (old_q / "rejected.txt").write_text(broken(8))
@@ -1036,6 +1072,49 @@ def test_8_corpus_quarantine_and_journal_inside_incoming_are_never_the_batch(tmp
         ["--manifest", drop / "m.json"],  # into INCOMING
     ):
         assert_one_line_error(run([*args, *map(str, refused)], tmp_path), "must not")
+
+
+@pytest.mark.parametrize("mode", ["index", "--no-index"])
+def test_8_the_corpus_indexs_files_inside_incoming_are_never_the_batch(tmp_path: Path, mode: str) -> None:
+    """INCOMING holds the corpus, so the corpus index beside it: the index, its WAL and
+    shared-memory files (real: a reader holds it open), its lock, and a build's temporary
+    file with SQLite's side files of it are never checked, moved or reported, with the index
+    or without it (--no-index: the index the import would use is still not a batch file)."""
+    drop = tmp_path / "drop"
+    scene = _scene_holding_its_corpus(tmp_path, drop)
+    config = _config(tmp_path, include=["*"])
+    built = run(clipqa_args("index", "build", drop / "corpus", "--config", config), tmp_path)
+    assert built.code == 0, built.err
+    idx = drop / ".corpus.clipqa-index.sqlite"
+    reader = sqlite3.connect(idx)  # while a reader has it open, SQLite keeps -wal and -shm beside it
+    try:
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        building = drop / f"..corpus.clipqa-index.sqlite.{os.getpid()}.clipqa-tmp"  # a live build's file
+        made = {building: b"SQLite format 3\x00"}
+        made.update({Path(f"{building}{side}"): b"side file " + side.encode() for side in ("-wal", "-shm", "-journal")})
+        for path, data in made.items():
+            path.write_bytes(data)
+        index_files = {p.name for p in drop.iterdir() if p.name.startswith((".corpus.clipqa-index", "..corpus"))}
+        assert {f"{idx.name}-wal", f"{idx.name}-shm", f"{idx.name}.lock"} <= index_files
+        scene.not_batch = (b"corpus/", b"quarantine/", b".corpus.clipqa-index", b"..corpus.clipqa-index")
+        scene.quarantine = drop / "quarantine"
+        scene.snapshot()
+        args = clipqa_args("import", drop, "--into", drop / "corpus", "--config", config)
+        ran = run([*args, *([mode] if mode != "index" else [])], tmp_path)
+        assert ran.code in (0, 1), ran.err
+        out = ran.manifest()
+        assert out["checked_by"]["mode"] == ("index" if mode == "index" else "full"), out["checked_by"]
+        named = {*out["accepted"], *out["already_imported"], *(r["name"] for r in [*out["rejected"], *out["left"]])}
+        assert named and not {n for n in named if ".clipqa-index" in n}, named
+        assert index_files <= {p.name for p in drop.iterdir()}  # none moved
+        assert all(path.read_bytes() == data for path, data in made.items())
+        assert not list((drop / "quarantine").rglob("*clipqa-index*"))
+        assert reader.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        reader.close()
+    for path in made:
+        path.unlink()
+    assert_settled(scene)
 
 
 # ---------------------------------------------------------------- 9. errors of the environment

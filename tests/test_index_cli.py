@@ -298,3 +298,94 @@ def test_the_hostile_corpus_through_the_index(tmp_path: Path) -> None:
     assert dicts(result.findings) == full_run(tmp_path / "corpus", batch, cfg)
     assert any(f.rule == "D103" for f in result.findings)
     assert index.verify(tmp_path / "corpus", cfg, idx).ok
+
+
+def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
+    """One rule (qa.index.is_index_file) says which files are an index's: compared as strings,
+    so that a name with glob characters is no pattern, and another index's files are not its."""
+    from qa.atomic import temp_name
+
+    name = ".news[1]*.clipqa-index.sqlite"
+    temp = temp_name(name, "4242")
+    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm"]
+    theirs = [".news1x.clipqa-index.sqlite", f"{name}.bak", f"{name}.lock-wal", f"x{name}", "news.txt",
+              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b")]  # fmt: skip
+    assert [n for n in ours if not index.is_index_file(n, name)] == []
+    assert [n for n in theirs if index.is_index_file(n, name)] == []
+    # by real path: the index's folder reached through a symbolic link is the same folder
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    test = index.index_files(tmp_path / "link" / name)
+    assert test(str(tmp_path / "real" / f"{name}-wal")) and not test(str(tmp_path / f"{name}-wal"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "{corpus}", "--changed-since", "HEAD"],
+        ["check", "{corpus}"],
+        ["import", "{incoming}", "--into", "{corpus}", "--dry-run"],
+    ],
+)
+def test_no_index_and_index_together_is_a_usage_error(corpus: Path, tmp_path: Path, command: list[str]) -> None:
+    """``--no-index --index FILE`` says two contradicting things: exit 2 naming both flags, before
+    anything is read or written (neither ignored in silence)."""
+    (tmp_path / "incoming").mkdir()
+    idx = tmp_path / "idx.sqlite"
+    args = [a.format(corpus=corpus, incoming=tmp_path / "incoming") for a in command]
+    before = sorted(os.listdir(tmp_path))
+    for order in (["--no-index", "--index", str(idx)], ["--index", str(idx), "--no-index"]):
+        out = clipqa(*args, *order, "--isolated", "--no-reports" if command[0] == "check" else "--no-cache")
+        assert out.returncode == 2, (out.returncode, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--no-index" in lines[0] and "--index" in lines[0].replace("--no-index", ""), lines
+        assert "Traceback" not in out.stderr
+    assert sorted(os.listdir(tmp_path)) == before and not idx.exists()
+
+
+def test_a_corpus_reached_through_a_symbolic_link_has_one_index(corpus: Path, tmp_path: Path) -> None:
+    """``live -> news`` (a link named otherwise than its target): every command finds the index
+    of the folder the link leads to, ``.news.clipqa-index.sqlite`` beside it, as the import's
+    journal and quarantine are placed; a build through the link serves an import through the
+    target and the other way round, and no ``.live.clipqa-index.sqlite`` is made."""
+    elsewhere = tmp_path / "links"
+    elsewhere.mkdir()
+    live = elsewhere / "live"
+    live.symlink_to(corpus)
+    idx = tmp_path / ".news.clipqa-index.sqlite"
+    assert index.index_path(live, load_config(None)) == index.index_path(corpus, load_config(None)) == idx
+    built = clipqa("index", "build", live, "--isolated")
+    assert built.returncode == 0 and idx.is_file() and str(idx) in built.stdout, built.stderr
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "again.txt").write_bytes(next(iter(sorted(corpus.iterdir()))).read_bytes())
+    for into in (live, corpus):
+        out = clipqa("import", incoming, "--into", into, "--dry-run", "--isolated")
+        doc = json.loads(out.stdout)
+        assert (doc["checked_by"]["mode"], doc["checked_by"]["reason"]) == ("index", ""), doc["checked_by"]
+        assert "D103" in doc["rejected"][0]["rules"]
+    for name in (live, corpus):
+        status = json.loads(clipqa("index", "status", name, "--isolated", "--format", "json").stdout)
+        assert (status["path"], status["state"], status["fresh"] + status["stale"]) == (str(idx), "ok", 60)
+    assert not [p for p in [*elsewhere.iterdir(), *tmp_path.iterdir()] if ".live." in p.name]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_check_changed_since_with_an_index_that_cannot_be_used(tmp_path: Path) -> None:
+    """``check --changed-since`` meets the index's errors as the ``index`` commands do (one
+    conversion, qa.cli.index_errors): a lock file that cannot be opened (a folder in its
+    place) is exit 2, one line naming it, no traceback; the same line as ``index build`` gives."""
+    repo = tmp_path / "repo"
+    generate(repo / "corpus", 5, seed=6)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "corpus", cwd=repo)
+    (repo / "corpus" / "new.txt").write_bytes(render(5, 5, 6, None))
+    (repo / "idx.sqlite.lock").mkdir()
+    args = ("--index", "idx.sqlite", "--isolated")
+    out = clipqa("check", "corpus", "--changed-since", "HEAD", *args, "--no-reports", cwd=repo)
+    status = clipqa("index", "build", "corpus", *args, cwd=repo)
+    assert out.returncode == status.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines() == status.stderr.strip().splitlines(), (out.stderr, status.stderr)
+    assert len(out.stderr.strip().splitlines()) == 1 and "idx.sqlite.lock" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr

@@ -11,6 +11,7 @@ not those of the file); after one uninterrupted run, ``verify`` finds no differe
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -184,3 +185,88 @@ def test_a_file_changed_within_the_stat_granularity_is_hashed_next_time(tmp_path
     assert index.refresh(corpus, cfg(), idx).restat == 6  # read once more, and their stats kept
     assert None not in stats()
     assert index.refresh(corpus, cfg(), idx).fresh == 6  # trusted: not read at all
+
+
+def _killed_build(corpus: Path) -> int:
+    """SIGKILL a real ``clipqa index build CORPUS`` once its temporary file exists; its pid
+    (a process now gone)."""
+    proc = _build_under_way(corpus)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    return proc.pid
+
+
+def _build_under_way(corpus: Path) -> subprocess.Popen[bytes]:
+    """A real ``clipqa index build CORPUS``, once its temporary file exists."""
+    folder = corpus.parent
+    before = set(os.listdir(folder))
+    proc = subprocess.Popen(clipqa("index", "build", corpus), env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(n.endswith(".clipqa-tmp") for n in set(os.listdir(folder)) - before):
+            break
+        time.sleep(0.001)
+    assert proc.poll() is None, "the build ended before its temporary file was seen"
+    return proc
+
+
+@pytest.mark.parametrize(("name", "decoy"), [("news[1]", "news1"), ("a*b", "aXYb"), ("q?", "qz")])
+def test_a_killed_builds_leftover_is_found_whatever_the_corpus_is_named(tmp_path: Path, name: str, decoy: str) -> None:
+    """Glob metacharacters in the corpus's name (so in the index's): the next build finds and
+    removes what a killed build left, and only that; another index's leftover whose name the
+    characters would match as a pattern (``news[1]`` matching ``news1``) is not touched."""
+    corpus = tmp_path / name
+    generate(corpus, 300, seed=3)
+    pid = _killed_build(corpus)
+    leftovers = [n for n in os.listdir(tmp_path) if n.endswith(".clipqa-tmp")]
+    assert leftovers == [f"..{name}.clipqa-index.sqlite.{pid}.clipqa-tmp"], leftovers
+    for side in ("-wal", "-shm"):  # a build killed once its file went over to WAL leaves these too
+        (tmp_path / f"{leftovers[0]}{side}").write_bytes(b"")
+    others = [
+        tmp_path / f"..{decoy}.clipqa-index.sqlite.{pid}.clipqa-tmp",  # another corpus's killed build
+        tmp_path / f".{decoy}.clipqa-index.sqlite",
+        tmp_path / f"..{name}.clipqa-index.sqlite.notes.txt",
+    ]
+    for other in others:
+        other.write_bytes(b"not this index's to remove")
+    done = subprocess.run(clipqa("index", "build", corpus), env=env(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert not any((tmp_path / f"{leftovers[0]}{side}").exists() for side in ("", "-wal", "-shm"))
+    assert all(o.read_bytes() == b"not this index's to remove" for o in others)
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [name, f".{name}.clipqa-index.sqlite", f".{name}.clipqa-index.sqlite.lock", *(o.name for o in others)]
+    )
+    assert_agrees(corpus, tmp_path / f".{name}.clipqa-index.sqlite")
+
+
+def test_a_second_build_while_one_runs_says_so_and_an_import_does_not_wait(tmp_path: Path) -> None:
+    """A build is under way (stopped with SIGSTOP, so that it cannot finish first on a fast
+    machine): a second ``clipqa index build`` is refused at once, exit 2, one line naming the
+    running build's process; an import that would build the index too checks its batch with
+    a full run instead, saying why; neither waits, and the first build then finishes whole."""
+    corpus = tmp_path / "news"
+    generate(corpus, 300, seed=3)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "again.txt").write_bytes(sorted(corpus.iterdir())[0].read_bytes())
+    first = _build_under_way(corpus)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = subprocess.run(clipqa("index", "build", corpus), env=env(), capture_output=True, check=False,
+                                timeout=300)  # fmt: skip
+        gate = subprocess.run(clipqa("import", incoming, "--into", corpus, "--dry-run"), env=env(),
+                              capture_output=True, check=False, timeout=300)  # fmt: skip
+    finally:
+        first.send_signal(signal.SIGCONT)
+    err = second.stderr.decode()
+    assert second.returncode == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"another build of this index is running (process {first.pid})" in err and "Traceback" not in err
+    doc = json.loads(gate.stdout)
+    assert gate.returncode == 1, gate.stderr.decode()
+    assert doc["checked_by"]["mode"] == "full" and "another build" in doc["checked_by"]["reason"], doc["checked_by"]
+    assert "D103" in doc["rejected"][0]["rules"]
+    _, err_first = first.communicate(timeout=300)
+    assert first.returncode == 0, err_first.decode()
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".clipqa-tmp")]
+    assert_agrees(corpus, tmp_path / ".news.clipqa-index.sqlite")
