@@ -692,7 +692,7 @@ def draft(cache: Path, out: Path) -> None:
     splits = assign_splits()
     meta: dict[str, dict[str, str]] = {}
     splits.update({pid: "dev" for pid, _package, _member, _lang in DEV_PAGES})
-    splits.update({pid: "fresh" for pid, _package, _member, _lang in FRESH_PAGES})
+    splits.update(fresh_halves())
     for pid, package, member, lang in PAGES + FOREIGN_POOL + DEV_PAGES + FRESH_PAGES:
         html = archive_member(cache, package, member)
         lines, is_main = window(visible_lines(html), main_text(html))
