@@ -819,3 +819,90 @@ def test_a_call_to_contact_repeated_under_each_section() -> None:
     for topic in ("Data on Demand", "Data Science", "Training"):
         sections += [topic, "Any size project, and data refreshed regularly in the form you want.", "Get in touch"]
     assert flagged("\n".join([PROSE, *sections, PROSE])) == ["Get in touch"] * 3
+
+
+# ---------------------------------------------------------------- round 5: a CMS's strings in every language it ships
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # WordPress's comment area, as its translations print it (en de fr es it pt nl)
+        ("Comments Off on How We Voted", "comment-form"),
+        ("Both comments and pings are currently closed.", "comment-form"),
+        ("Kommentare sind geschlossen.", "comment-form"),
+        ("Kommentare deaktiviert für Die Top 5 Trends", "comment-form"),
+        ("Kommentare sind momentan deaktiviert, aber Sie können einen Trackback setzen.", "comment-form"),
+        ("Les commentaires sont fermés.", "comment-form"),
+        ("Los comentarios están cerrados.", "comment-form"),
+        ("I commenti sono chiusi.", "comment-form"),
+        ("Comentários encerrados.", "comment-form"),
+        ("Reacties zijn gesloten.", "comment-form"),
+        ("2 Gedanken zu „Ein Interview über KI“", "comment-form"),
+        ("Une réflexion sur « Le budget »", "comment-form"),
+        ("3 comentarios en «El presupuesto»", "comment-form"),
+        ("5 pensieri su “Il bilancio”", "comment-form"),
+        ("Pingback: Ein Interview über KI - Example News", "comment-form"),
+        ("19. Juni 2018 um 15:28 Uhr - Antworten", "comment-form"),
+        ("June 19, 2018 at 3:28 pm Reply", "comment-form"),
+        ("Kommentare Schreibe einen Kommentar", "comment-form"),
+        ("Daten merken?", "comment-form"),
+        ("There are 0 comments. Add yours.", "comment-form"),
+        # labelled tag and category lists, the entry footer
+        ("Schlagworte: Cybercrime, Hacking, SCADA", "page-chrome"),
+        ("Mots-clefs :", "page-chrome"),
+        ("Étiquettes : budget, conseil municipal", "page-chrome"),
+        ("Labels:", "page-chrome"),
+        ("Veröffentlicht in: Originalbeitrag", "page-chrome"),
+        ("Dieser Beitrag wurde unter Politik veröffentlicht und mit Wahl verschlagwortet.", "page-chrome"),
+        ("This entry was posted in Politics and tagged budget.", "page-chrome"),
+        # embedded posts, "you may also like", editors' picks, read more on another site
+        ("A post shared by Example (@example) on Jun 16, 2019 at 7:30am PDT", "share-prompt"),
+        ("Ein Beitrag geteilt von Example (@example) am Jun 17, 2019 um 12:17 PDT", "share-prompt"),
+        ("Sieh dir diesen Beitrag auf Instagram an", "share-prompt"),
+        ("Das könnte dir auch gefallen", "read-more"),
+        ("Vous aimerez aussi", "read-more"),
+        ("También te puede interesar", "read-more"),
+        ("La rédaction vous conseille :", "read-more"),
+        ("Redaktionstipp", "read-more"),
+        ("Lire la suite sur Example !", "read-more"),
+        ("Stay up to date with the Market Insider blog.", "subscribe-prompt"),
+        ("Bleib auf dem Laufenden zu aktuellen Entwicklungen. Follow @example", "subscribe-prompt"),
+        ("Restez informés de l'actualité de votre région", "subscribe-prompt"),
+        ("Hauptnavigation", "navigation"),
+        ("Seitennummerierung", "navigation"),
+        ("Schlagwortwolke", "navigation"),
+        ("Nuage de tags", "navigation"),
+        # hard negatives: the same words in the article's sentences
+        ("Kommentare sind geschlossen worden, nachdem Nutzer gedroht hatten.", None),
+        ("Die Kommentare waren deaktiviert, sagte die Sprecherin.", None),
+        ("Stay informed, the doctors told their patients on Monday.", None),
+        ("Stay informed about the risks of the new virus, the ministry said.", None),
+        ("Bleiben Sie informiert, sagte der Minister den Bürgern.", None),
+        ("Restez informés, a déclaré le préfet.", None),
+        ("Lesen Sie hier, was der Minister am Montag gesagt hat.", None),
+        ("Dieser Artikel wurde am Montag aktualisiert.", None),
+        ("The labels on the bottles were changed last year.", None),
+        ("Das könnte dir gefallen, sagte sie, aber es kam anders.", None),
+    ],
+)
+def test_a_cms_s_strings_in_the_issue_s_languages(line: str, category: str | None) -> None:
+    assert bpmod.line_category(line, PATS) == category
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        # words of the boxes' headings and buttons in more languages, read by their words
+        (["Interessante Artikel", "Ein Titel"], ["Interessante Artikel"]),
+        (["Les dernières actualités", "Un titre"], ["Les dernières actualités"]),
+        (["Diese Geschichte teilen"], ["Diese Geschichte teilen"]),
+        (["Beitrag teilen …"], ["Beitrag teilen …"]),
+        (["teilen", "twittern", "teilen"], ["teilen", "twittern", "teilen"]),
+        (["Home", "Über", "Kontakt"], ["Home", "Über", "Kontakt"]),  # a menu
+        (["Die Geschichte der Stadt"], []),  # a heading of the article
+        (["Über"], []),  # alone in the text
+    ],
+)
+def test_furniture_words_of_round_5(lines: list[str], found: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == found
