@@ -238,6 +238,7 @@ def test_long_prose_lines_are_never_chrome(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- the expressions' buckets
 
+import dataclasses  # noqa: E402
 import re  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -926,3 +927,68 @@ def test_a_cms_s_strings_in_the_issue_s_languages(line: str, category: str | Non
 )
 def test_furniture_words_of_round_5(lines: list[str], found: list[str]) -> None:
     assert flagged("\n".join([PROSE, *lines, PROSE])) == found
+
+
+# ---------------------------------------------------------------- alternatives split into their own buckets
+
+
+@pytest.mark.parametrize(
+    ("pattern", "pieces"),
+    [
+        ("anzeige|werbung", ("anzeige", "werbung")),
+        ("a|b(c|d)", ("a", "b(c|d)")),
+        (r"a\|b|c", (r"a\|b", "c")),  # an escaped bar
+        ("[|]|x", ("[|]", "x")),  # a bar in a class
+        ("[]|]a|b", ("[]|]a", "b")),  # a closing bracket first in a class is a member
+        ("(a|b)", ("(a|b)",)),  # one alternative at the top
+        ("(?i)a|b", ("(?i)a|b",)),  # global flags: kept whole
+        (r"(a)\1|b", (r"(a)\1|b",)),  # a back-reference: kept whole
+    ],
+)
+def test_top_level_alternatives(pattern: str, pieces: tuple[str, ...]) -> None:
+    assert bpmod.top_level_alternatives(pattern) == pieces
+
+
+SPLIT = [
+    p
+    for ps in bpmod.shipped_patterns().values()
+    for p in ps
+    if p not in NEEDS and len(bpmod.top_level_alternatives(p)) > 1
+]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+    st.sampled_from(SPLIT).flatmap(
+        lambda p: st.tuples(st.just(p), st.from_regex(re.compile(p, re.IGNORECASE), fullmatch=True))
+    )
+)
+def test_a_line_matches_an_expression_exactly_when_it_matches_one_of_its_alternatives(drawn: tuple[str, str]) -> None:
+    pattern, text = drawn
+    assert any(re.fullmatch(piece, text, re.IGNORECASE) for piece in bpmod.top_level_alternatives(pattern))
+
+
+def _unsplit(pats: bpmod.Patterns) -> bpmod.Patterns:
+    """The same patterns with every expression one entry (as before they were split)."""
+    entries = tuple(
+        (category, p, bpmod.first_chars(p), bpmod.longest_match(p))
+        for category, ps in bpmod.shipped_patterns().items()
+        for p in ps
+        if p not in NEEDS
+    )
+    return dataclasses.replace(pats, entries=entries, buckets={}, shared={}, lowered={})
+
+
+UNSPLIT = _unsplit(PATS)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+    st.one_of(
+        st.sampled_from(LINE_POOL),
+        st.sampled_from(SPLIT).flatmap(lambda p: st.from_regex(re.compile(p, re.IGNORECASE), fullmatch=True)),
+        st.text(alphabet=st.sampled_from("ab .:|•©-1Éé分xö"), max_size=60),
+    )
+)
+def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None:
+    assert bpmod.line_category(line, PATS) == bpmod.line_category(line, UNSPLIT)
