@@ -992,3 +992,32 @@ UNSPLIT = _unsplit(PATS)
 )
 def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None:
     assert bpmod.line_category(line, PATS) == bpmod.line_category(line, UNSPLIT)
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # Blogger, Drupal and Joomla as their translations print them
+        ("Eingestellt von", "navigation"),
+        ("Keine Kommentare:", "comment-form"),
+        ("Nenhum comentário:", "comment-form"),
+        ("Kommentar veröffentlichen", "comment-form"),
+        ("Älterer Post", "navigation"),
+        ("Article plus récent", "navigation"),
+        ("Abonnieren Kommentare zum Post (Atom)", "navigation"),
+        ("Assinar: Postar comentários (Atom)", "navigation"),
+        ("Diesen Post per E-Mail versendenBlogThis!In Twitter freigebenIn Facebook freigeben", "page-chrome"),
+        ("Anmelden oder Registrieren um Kommentare zu schreiben", "comment-form"),
+        ("Añadir nuevo comentario", "comment-form"),
+        ("Verfasst von admin am Mo, 02.01.2012 - 10:00", "page-chrome"),
+        ("Zugriffe: 1234", "page-chrome"),
+        ("Kategorie: Politik", "page-chrome"),
+        # hard negatives: a list label is followed by items, not by a sentence
+        ("Keine Kommentare zu dem Vorfall, sagte die Polizei.", None),
+        ("Categoria: la più votata è stata la prima.", None),
+        ("Labels: die Firma änderte die Etiketten, sagte ein Sprecher.", None),
+        ("Hits: the best songs of the year", None),
+    ],
+)
+def test_blogger_drupal_and_joomla_in_the_issue_s_languages(line: str, category: str | None) -> None:
+    assert bpmod.line_category(line, PATS) == category
