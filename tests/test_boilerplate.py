@@ -1021,3 +1021,23 @@ def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None
 )
 def test_blogger_drupal_and_joomla_in_the_issue_s_languages(line: str, category: str | None) -> None:
     assert bpmod.line_category(line, PATS) == category
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        ("Комментарии закрыты.", "comment-form"),
+        ("2 комментария к «Бюджет города»", "comment-form"),
+        ("コメントは受け付けていません。", "comment-form"),
+        ("评论已关闭。", "comment-form"),
+        ("댓글이 닫혔습니다.", "comment-form"),
+        ("Метки: бюджет, город", "page-chrome"),
+        ("タグ: 予算", "page-chrome"),
+        ("标签：预算", "page-chrome"),
+        ("Предыдущие записи", "navigation"),
+        ("Комментарии закрыты для прессы, сказал представитель министерства на брифинге.", None),
+        ("Метки: министерство заявило, что проверит все документы до конца месяца.", None),
+    ],
+)
+def test_wordpress_comment_strings_in_ru_ja_zh_ko(line: str, category: str | None) -> None:
+    assert bpmod.line_category(line, PATS) == category
