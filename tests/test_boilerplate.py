@@ -905,6 +905,38 @@ def test_a_call_to_contact_repeated_under_each_section() -> None:
         ("Your data is safe, the minister insisted on Tuesday.", None),
         ("The email was sent to all staff on Friday.", None),
         ("Spam filters caught most of the messages, researchers found.", None),
+        # Blogger, Drupal and Joomla as their translations print them
+        ("Eingestellt von", "navigation"),
+        ("Keine Kommentare:", "comment-form"),
+        ("Nenhum comentário:", "comment-form"),
+        ("Kommentar veröffentlichen", "comment-form"),
+        ("Älterer Post", "navigation"),
+        ("Article plus récent", "navigation"),
+        ("Abonnieren Kommentare zum Post (Atom)", "navigation"),
+        ("Assinar: Postar comentários (Atom)", "navigation"),
+        ("Diesen Post per E-Mail versendenBlogThis!In Twitter freigebenIn Facebook freigeben", "page-chrome"),
+        ("Anmelden oder Registrieren um Kommentare zu schreiben", "comment-form"),
+        ("Añadir nuevo comentario", "comment-form"),
+        ("Verfasst von admin am Mo, 02.01.2012 - 10:00", "page-chrome"),
+        ("Zugriffe: 1234", "page-chrome"),
+        ("Kategorie: Politik", "page-chrome"),
+        # hard negatives: a list label is followed by items, not by a sentence
+        ("Keine Kommentare zu dem Vorfall, sagte die Polizei.", None),
+        ("Categoria: la più votata è stata la prima.", None),
+        ("Labels: die Firma änderte die Etiketten, sagte ein Sprecher.", None),
+        ("Hits: the best songs of the year", None),
+        # WordPress's comment strings in ru ja zh ko
+        ("Комментарии закрыты.", "comment-form"),
+        ("2 комментария к «Бюджет города»", "comment-form"),
+        ("コメントは受け付けていません。", "comment-form"),
+        ("评论已关闭。", "comment-form"),
+        ("댓글이 닫혔습니다.", "comment-form"),
+        ("Метки: бюджет, город", "page-chrome"),
+        ("タグ: 予算", "page-chrome"),
+        ("标签：预算", "page-chrome"),
+        ("Предыдущие записи", "navigation"),
+        ("Комментарии закрыты для прессы, сказал представитель министерства на брифинге.", None),
+        ("Метки: министерство заявило, что проверит все документы до конца месяца.", None),
     ],
 )
 def test_a_cms_s_strings_in_the_issue_s_languages(line: str, category: str | None) -> None:
@@ -992,52 +1024,3 @@ UNSPLIT = _unsplit(PATS)
 )
 def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None:
     assert bpmod.line_category(line, PATS) == bpmod.line_category(line, UNSPLIT)
-
-
-@pytest.mark.parametrize(
-    ("line", "category"),
-    [
-        # Blogger, Drupal and Joomla as their translations print them
-        ("Eingestellt von", "navigation"),
-        ("Keine Kommentare:", "comment-form"),
-        ("Nenhum comentário:", "comment-form"),
-        ("Kommentar veröffentlichen", "comment-form"),
-        ("Älterer Post", "navigation"),
-        ("Article plus récent", "navigation"),
-        ("Abonnieren Kommentare zum Post (Atom)", "navigation"),
-        ("Assinar: Postar comentários (Atom)", "navigation"),
-        ("Diesen Post per E-Mail versendenBlogThis!In Twitter freigebenIn Facebook freigeben", "page-chrome"),
-        ("Anmelden oder Registrieren um Kommentare zu schreiben", "comment-form"),
-        ("Añadir nuevo comentario", "comment-form"),
-        ("Verfasst von admin am Mo, 02.01.2012 - 10:00", "page-chrome"),
-        ("Zugriffe: 1234", "page-chrome"),
-        ("Kategorie: Politik", "page-chrome"),
-        # hard negatives: a list label is followed by items, not by a sentence
-        ("Keine Kommentare zu dem Vorfall, sagte die Polizei.", None),
-        ("Categoria: la più votata è stata la prima.", None),
-        ("Labels: die Firma änderte die Etiketten, sagte ein Sprecher.", None),
-        ("Hits: the best songs of the year", None),
-    ],
-)
-def test_blogger_drupal_and_joomla_in_the_issue_s_languages(line: str, category: str | None) -> None:
-    assert bpmod.line_category(line, PATS) == category
-
-
-@pytest.mark.parametrize(
-    ("line", "category"),
-    [
-        ("Комментарии закрыты.", "comment-form"),
-        ("2 комментария к «Бюджет города»", "comment-form"),
-        ("コメントは受け付けていません。", "comment-form"),
-        ("评论已关闭。", "comment-form"),
-        ("댓글이 닫혔습니다.", "comment-form"),
-        ("Метки: бюджет, город", "page-chrome"),
-        ("タグ: 予算", "page-chrome"),
-        ("标签：预算", "page-chrome"),
-        ("Предыдущие записи", "navigation"),
-        ("Комментарии закрыты для прессы, сказал представитель министерства на брифинге.", None),
-        ("Метки: министерство заявило, что проверит все документы до конца месяца.", None),
-    ],
-)
-def test_wordpress_comment_strings_in_ru_ja_zh_ko(line: str, category: str | None) -> None:
-    assert bpmod.line_category(line, PATS) == category

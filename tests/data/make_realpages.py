@@ -365,14 +365,7 @@ def fresh_halves() -> dict[str, str]:
     by_lang: dict[str, list[str]] = {}
     for pid, _package, _member, lang in FRESH_PAGES:
         by_lang.setdefault(lang, []).append(pid)
-    rng = random.Random(SEED + 5)
-    out: dict[str, str] = {}
-    for lang in sorted(by_lang):
-        ids = sorted(by_lang[lang])
-        rng.shuffle(ids)
-        for i, pid in enumerate(ids):
-            out[pid] = "fresh" if i % 2 == 0 else "dev"
-    return out
+    return split_of(by_lang, ("fresh", "dev"), SEED + 5)
 
 
 # Pages whose lines are a pool of real foreign sentences and UI strings (for the mixed set).
@@ -602,15 +595,18 @@ def page_meta(html: bytes) -> dict[str, str]:
     return {"title": title[:200], "url": url}
 
 
-def split_of(ids_by_package: dict[str, list[str]]) -> dict[str, str]:
-    """Half of each package's pages (and of each language) to tune, half to test; seeded."""
-    rng = random.Random(SEED)
+def split_of(
+    ids_by_group: dict[str, list[str]], halves: tuple[str, str] = ("tune", "test"), seed: int = SEED
+) -> dict[str, str]:
+    """Half of each group's pages (a package's, a language's) to the first split, half to the
+    second; seeded."""
+    rng = random.Random(seed)
     out: dict[str, str] = {}
-    for package in sorted(ids_by_package):
-        ids = sorted(ids_by_package[package])
+    for group in sorted(ids_by_group):
+        ids = sorted(ids_by_group[group])
         rng.shuffle(ids)
         for i, pid in enumerate(ids):
-            out[pid] = "tune" if i % 2 == 0 else "test"
+            out[pid] = halves[i % 2]
     return out
 
 
