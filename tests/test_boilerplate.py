@@ -975,6 +975,7 @@ def test_furniture_words_of_round_5(lines: list[str], found: list[str]) -> None:
         ("(a|b)", ("(a|b)",)),  # one alternative at the top
         ("(?i)a|b", ("(?i)a|b",)),  # global flags: kept whole
         (r"(a)\1|b", (r"(a)\1|b",)),  # a back-reference: kept whole
+        ("(x)|z(y)?(?(1)a|b)", ("(x)|z(y)?(?(1)a|b)",)),  # a conditional on a group's number: kept whole
     ],
 )
 def test_top_level_alternatives(pattern: str, pieces: tuple[str, ...]) -> None:

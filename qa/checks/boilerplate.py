@@ -576,8 +576,8 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
 def top_level_alternatives(pattern: str) -> tuple[str, ...]:
     """The alternatives of ``pattern`` at its top level ("a|b(c|d)" -> "a", "b(c|d)"): a line matches
     the pattern whole exactly when it matches one of them whole. The pattern itself (one piece)
-    when splitting could change what it means: global inline flags ("(?x)..."), back-references,
-    or an expression that does not compile."""
+    when splitting could change what it means: global inline flags ("(?x)..."), back-references
+    and conditionals (a piece numbers its groups afresh), or an expression that does not compile."""
     if (
         pattern.startswith("(?")
         and pattern[2:3].isalpha()
@@ -585,7 +585,7 @@ def top_level_alternatives(pattern: str) -> tuple[str, ...]:
         and ":" not in pattern[: pattern.index(")")]
     ):
         return (pattern,)
-    if re.search(r"\\[1-9]|\(\?P=", pattern) is not None:
+    if re.search(r"\\[1-9]|\(\?P=|\(\?\(", pattern) is not None:
         return (pattern,)
     pieces: list[str] = []
     depth = 0
