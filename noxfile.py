@@ -115,7 +115,7 @@ def faults(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def eval(session: nox.Session) -> None:
     """Precision and recall of the text checks: the labelled cases (tests/text_eval.py) and the
-    real pages, tune, dev and test splits (tests/realpages_eval.py; posargs go to it, e.g. --split dev -v)."""
+    real pages, tune, dev, test and fresh splits (tests/realpages_eval.py; posargs go to it, e.g. --split dev -v)."""
     session.install("-e", ".")
     session.run("python", "tests/text_eval.py", success_codes=[0, 1])  # a miss is printed; go on
     session.run("python", "tests/realpages_eval.py", *session.posargs)

@@ -238,6 +238,7 @@ def test_long_prose_lines_are_never_chrome(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- the expressions' buckets
 
+import dataclasses  # noqa: E402
 import re  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -819,3 +820,208 @@ def test_a_call_to_contact_repeated_under_each_section() -> None:
     for topic in ("Data on Demand", "Data Science", "Training"):
         sections += [topic, "Any size project, and data refreshed regularly in the form you want.", "Get in touch"]
     assert flagged("\n".join([PROSE, *sections, PROSE])) == ["Get in touch"] * 3
+
+
+# ---------------------------------------------------------------- round 5: a CMS's strings in every language it ships
+
+
+@pytest.mark.parametrize(
+    ("line", "category"),
+    [
+        # WordPress's comment area, as its translations print it (en de fr es it pt nl)
+        ("Comments Off on How We Voted", "comment-form"),
+        ("Both comments and pings are currently closed.", "comment-form"),
+        ("Kommentare sind geschlossen.", "comment-form"),
+        ("Kommentare deaktiviert für Die Top 5 Trends", "comment-form"),
+        ("Kommentare sind momentan deaktiviert, aber Sie können einen Trackback setzen.", "comment-form"),
+        ("Les commentaires sont fermés.", "comment-form"),
+        ("Los comentarios están cerrados.", "comment-form"),
+        ("I commenti sono chiusi.", "comment-form"),
+        ("Comentários encerrados.", "comment-form"),
+        ("Reacties zijn gesloten.", "comment-form"),
+        ("2 Gedanken zu „Ein Interview über KI“", "comment-form"),
+        ("Une réflexion sur « Le budget »", "comment-form"),
+        ("3 comentarios en «El presupuesto»", "comment-form"),
+        ("5 pensieri su “Il bilancio”", "comment-form"),
+        ("Pingback: Ein Interview über KI - Example News", "comment-form"),
+        ("19. Juni 2018 um 15:28 Uhr - Antworten", "comment-form"),
+        ("June 19, 2018 at 3:28 pm Reply", "comment-form"),
+        ("Kommentare Schreibe einen Kommentar", "comment-form"),
+        ("Daten merken?", "comment-form"),
+        ("There are 0 comments. Add yours.", "comment-form"),
+        # labelled tag and category lists, the entry footer
+        ("Schlagworte: Cybercrime, Hacking, SCADA", "page-chrome"),
+        ("Mots-clefs :", "page-chrome"),
+        ("Étiquettes : budget, conseil municipal", "page-chrome"),
+        ("Labels:", "page-chrome"),
+        ("Veröffentlicht in: Originalbeitrag", "page-chrome"),
+        ("Dieser Beitrag wurde unter Politik veröffentlicht und mit Wahl verschlagwortet.", "page-chrome"),
+        ("This entry was posted in Politics and tagged budget.", "page-chrome"),
+        # embedded posts, "you may also like", editors' picks, read more on another site
+        ("A post shared by Example (@example) on Jun 16, 2019 at 7:30am PDT", "share-prompt"),
+        ("Ein Beitrag geteilt von Example (@example) am Jun 17, 2019 um 12:17 PDT", "share-prompt"),
+        ("Sieh dir diesen Beitrag auf Instagram an", "share-prompt"),
+        ("Das könnte dir auch gefallen", "read-more"),
+        ("Vous aimerez aussi", "read-more"),
+        ("También te puede interesar", "read-more"),
+        ("La rédaction vous conseille :", "read-more"),
+        ("Redaktionstipp", "read-more"),
+        ("Lire la suite sur Example !", "read-more"),
+        ("Stay up to date with the Market Insider blog.", "subscribe-prompt"),
+        ("Bleib auf dem Laufenden zu aktuellen Entwicklungen. Follow @example", "subscribe-prompt"),
+        ("Restez informés de l'actualité de votre région", "subscribe-prompt"),
+        ("Hauptnavigation", "navigation"),
+        ("Seitennummerierung", "navigation"),
+        ("Schlagwortwolke", "navigation"),
+        ("Nuage de tags", "navigation"),
+        # hard negatives: the same words in the article's sentences
+        ("Kommentare sind geschlossen worden, nachdem Nutzer gedroht hatten.", None),
+        ("Die Kommentare waren deaktiviert, sagte die Sprecherin.", None),
+        ("Stay informed, the doctors told their patients on Monday.", None),
+        ("Stay informed about the risks of the new virus, the ministry said.", None),
+        ("Bleiben Sie informiert, sagte der Minister den Bürgern.", None),
+        ("Restez informés, a déclaré le préfet.", None),
+        ("Lesen Sie hier, was der Minister am Montag gesagt hat.", None),
+        ("Dieser Artikel wurde am Montag aktualisiert.", None),
+        ("The labels on the bottles were changed last year.", None),
+        ("Das könnte dir gefallen, sagte sie, aber es kam anders.", None),
+        # a newsletter box's reassurance, recommendation widgets, "see all", "click here to", e-mail forms
+        ("You can unsubscribe with one click.", "subscribe-prompt"),
+        ("Don’t worry; we hate spam with a passion.", "subscribe-prompt"),
+        ("Kein Spam, Abmeldung jederzeit möglich.", "subscribe-prompt"),
+        ("Vous pouvez vous désinscrire à tout moment.", "subscribe-prompt"),
+        ("Around the Web:", "read-more"),
+        ("Aus dem Netz", "read-more"),
+        ("Contenus sponsorisés", "read-more"),
+        ("SEE ALL", "navigation"),
+        ("Tout voir", "navigation"),
+        ("Right Click Here To Download", "navigation"),
+        ("Klicken Sie hier, um den Newsletter zu bestellen.", "navigation"),
+        ("Cliquez ici pour recevoir nos alertes", "navigation"),
+        ("A link has been sent to your friend's email address.", "share-prompt"),
+        ("Séparez les adresses e-mail de vos contacts par des virgules.", "share-prompt"),
+        ("Join the Nation's Conversation", "comment-form"),
+        ("We never share our data with anyone, the company said.", None),
+        ("Your data is safe, the minister insisted on Tuesday.", None),
+        ("The email was sent to all staff on Friday.", None),
+        ("Spam filters caught most of the messages, researchers found.", None),
+        # Blogger, Drupal and Joomla as their translations print them
+        ("Eingestellt von", "navigation"),
+        ("Keine Kommentare:", "comment-form"),
+        ("Nenhum comentário:", "comment-form"),
+        ("Kommentar veröffentlichen", "comment-form"),
+        ("Älterer Post", "navigation"),
+        ("Article plus récent", "navigation"),
+        ("Abonnieren Kommentare zum Post (Atom)", "navigation"),
+        ("Assinar: Postar comentários (Atom)", "navigation"),
+        ("Diesen Post per E-Mail versendenBlogThis!In Twitter freigebenIn Facebook freigeben", "page-chrome"),
+        ("Anmelden oder Registrieren um Kommentare zu schreiben", "comment-form"),
+        ("Añadir nuevo comentario", "comment-form"),
+        ("Verfasst von admin am Mo, 02.01.2012 - 10:00", "page-chrome"),
+        ("Zugriffe: 1234", "page-chrome"),
+        ("Kategorie: Politik", "page-chrome"),
+        # hard negatives: a list label is followed by items, not by a sentence
+        ("Keine Kommentare zu dem Vorfall, sagte die Polizei.", None),
+        ("Categoria: la più votata è stata la prima.", None),
+        ("Labels: die Firma änderte die Etiketten, sagte ein Sprecher.", None),
+        ("Hits: the best songs of the year", None),
+        # WordPress's comment strings in ru ja zh ko
+        ("Комментарии закрыты.", "comment-form"),
+        ("2 комментария к «Бюджет города»", "comment-form"),
+        ("コメントは受け付けていません。", "comment-form"),
+        ("评论已关闭。", "comment-form"),
+        ("댓글이 닫혔습니다.", "comment-form"),
+        ("Метки: бюджет, город", "page-chrome"),
+        ("タグ: 予算", "page-chrome"),
+        ("标签：预算", "page-chrome"),
+        ("Предыдущие записи", "navigation"),
+        ("Комментарии закрыты для прессы, сказал представитель министерства на брифинге.", None),
+        ("Метки: министерство заявило, что проверит все документы до конца месяца.", None),
+    ],
+)
+def test_a_cms_s_strings_in_the_issue_s_languages(line: str, category: str | None) -> None:
+    assert bpmod.line_category(line, PATS) == category
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        # words of the boxes' headings and buttons in more languages, read by their words
+        (["Interessante Artikel", "Ein Titel"], ["Interessante Artikel"]),
+        (["Les dernières actualités", "Un titre"], ["Les dernières actualités"]),
+        (["Diese Geschichte teilen"], ["Diese Geschichte teilen"]),
+        (["Beitrag teilen …"], ["Beitrag teilen …"]),
+        (["teilen", "twittern", "teilen"], ["teilen", "twittern", "teilen"]),
+        (["Home", "Über", "Kontakt"], ["Home", "Über", "Kontakt"]),  # a menu
+        (["Die Geschichte der Stadt"], []),  # a heading of the article
+        (["Über"], []),  # alone in the text
+    ],
+)
+def test_furniture_words_of_round_5(lines: list[str], found: list[str]) -> None:
+    assert flagged("\n".join([PROSE, *lines, PROSE])) == found
+
+
+# ---------------------------------------------------------------- alternatives split into their own buckets
+
+
+@pytest.mark.parametrize(
+    ("pattern", "pieces"),
+    [
+        ("anzeige|werbung", ("anzeige", "werbung")),
+        ("a|b(c|d)", ("a", "b(c|d)")),
+        (r"a\|b|c", (r"a\|b", "c")),  # an escaped bar
+        ("[|]|x", ("[|]", "x")),  # a bar in a class
+        ("[]|]a|b", ("[]|]a", "b")),  # a closing bracket first in a class is a member
+        ("(a|b)", ("(a|b)",)),  # one alternative at the top
+        ("(?i)a|b", ("(?i)a|b",)),  # global flags: kept whole
+        (r"(a)\1|b", (r"(a)\1|b",)),  # a back-reference: kept whole
+        ("(x)|z(y)?(?(1)a|b)", ("(x)|z(y)?(?(1)a|b)",)),  # a conditional on a group's number: kept whole
+    ],
+)
+def test_top_level_alternatives(pattern: str, pieces: tuple[str, ...]) -> None:
+    assert bpmod.top_level_alternatives(pattern) == pieces
+
+
+SPLIT = [
+    p
+    for ps in bpmod.shipped_patterns().values()
+    for p in ps
+    if p not in NEEDS and len(bpmod.top_level_alternatives(p)) > 1
+]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+    st.sampled_from(SPLIT).flatmap(
+        lambda p: st.tuples(st.just(p), st.from_regex(re.compile(p, re.IGNORECASE), fullmatch=True))
+    )
+)
+def test_a_line_matches_an_expression_exactly_when_it_matches_one_of_its_alternatives(drawn: tuple[str, str]) -> None:
+    pattern, text = drawn
+    assert any(re.fullmatch(piece, text, re.IGNORECASE) for piece in bpmod.top_level_alternatives(pattern))
+
+
+def _unsplit(pats: bpmod.Patterns) -> bpmod.Patterns:
+    """The same patterns with every expression one entry (as before they were split)."""
+    entries = tuple(
+        (category, p, bpmod.first_chars(p), bpmod.longest_match(p))
+        for category, ps in bpmod.shipped_patterns().items()
+        for p in ps
+        if p not in NEEDS
+    )
+    return dataclasses.replace(pats, entries=entries, buckets={}, shared={}, lowered={})
+
+
+UNSPLIT = _unsplit(PATS)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+    st.one_of(
+        st.sampled_from(LINE_POOL),
+        st.sampled_from(SPLIT).flatmap(lambda p: st.from_regex(re.compile(p, re.IGNORECASE), fullmatch=True)),
+        st.text(alphabet=st.sampled_from("ab .:|•©-1Éé分xö"), max_size=60),
+    )
+)
+def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None:
+    assert bpmod.line_category(line, PATS) == bpmod.line_category(line, UNSPLIT)

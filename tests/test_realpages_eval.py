@@ -7,6 +7,7 @@ tune and test disjoint by page) and the arithmetic of ``tests/realpages_eval.py`
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -88,7 +89,7 @@ def test_splits_are_disjoint_by_page(docs: dict[str, list[rp.Doc]]) -> None:
                 out.add((source["package"], source["path"]))
         return out
 
-    for a, b in [("tune", "test"), ("dev", "test"), ("tune", "dev")]:
+    for a, b in itertools.combinations(rp.SPLITS, 2):
         assert not {d.id for d in docs[a]} & {d.id for d in docs[b]}, (a, b)
         assert not sources(docs[a]) & sources(docs[b]), (a, b)
         assert not {d.meta["sha256"] for d in docs[a]} & {d.meta["sha256"] for d in docs[b]}, (a, b)
@@ -119,6 +120,52 @@ def test_dev_pages_come_from_other_sites_than_the_test_pages(docs: dict[str, lis
         assert d.meta.get("url", "") == "" or _site(d.meta["url"]) not in test_sites, d.id
         words = set(re.split(r"[._\d]+", Path(str(d.meta["path"])).stem.lower().removeprefix("test_")))
         assert not words & test_names, (d.id, words & test_names)
+
+
+def _sites(items: list[rp.Doc]) -> set[str]:
+    """The sites of a split's pages: their URL's domain and the site named by their file name."""
+    out = set()
+    for d in items:
+        if d.kind != "page":
+            continue
+        if d.meta.get("url"):
+            out.add(_site(d.meta["url"]))
+        out.add(Path(str(d.meta["path"])).name.removesuffix(".gz").removesuffix(".html").removeprefix("test_"))
+    return out
+
+
+_GENERIC = {"www", "com", "org", "net", "info", "blog", "html", "test", "article", "news", "with", "divs", "nlp", "the"}
+
+
+def _site_words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z]+", name.lower()) if len(w) >= 3 and w not in _GENERIC}
+
+
+def _fresh(d: rp.Doc) -> bool:
+    return d.id.startswith("fr5-")
+
+
+def test_fresh_pages_come_from_sites_that_no_other_split_holds(docs: dict[str, list[rp.Doc]]) -> None:
+    """Round 5's fresh pages (the hold-out in fresh/, the half tuned on in dev/) measure furniture no one had
+    looked at: no page of theirs, and no page of a site of theirs, is in tune, test or the earlier dev pages,
+    and the two halves share no site either."""
+    fresh = [d for items in docs.values() for d in items if _fresh(d)]
+    assert len(fresh) >= 20 and all(d.meta["split"] in ("fresh", "dev") for d in fresh)
+    assert {d.id for d in docs["fresh"]} <= {d.id for d in fresh}
+    earlier = [d for items in docs.values() for d in items if not _fresh(d)]
+    earlier_sites = _sites(earlier)
+    earlier_words = {w for s in earlier_sites for w in _site_words(s)}
+    seen_paths = {(d.meta["package"], d.meta["path"]) for d in earlier}
+    seen_sha = {d.meta["sha256"] for d in earlier}
+    for d in fresh:
+        assert d.kind == "page" and (d.meta["package"], d.meta["path"]) not in seen_paths, d.id
+        assert d.meta["sha256"] not in seen_sha, d.id
+        site = _site(d.meta["url"]) if d.meta.get("url") else ""
+        assert site not in earlier_sites, (d.id, site)
+        # the site as the file name spells it (cnet.de.x and cnet.com are one site): its words
+        assert not _site_words(Path(str(d.meta["path"])).name) & earlier_words, d.id
+    halves = {split: _sites([d for d in fresh if d.meta["split"] == split]) for split in ("fresh", "dev")}
+    assert not halves["fresh"] & halves["dev"]
 
 
 def test_the_set_is_as_large_as_promised(docs: dict[str, list[rp.Doc]]) -> None:

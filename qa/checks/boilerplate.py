@@ -534,11 +534,15 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     # Expressions that may start with about anything ("... uses cookies ...") name a phrase they
     # need instead: they are tried only on the lines that hold it.
     groups = {f"c{i}": category for i, category in enumerate(cats)}
+    # An expression of alternatives ("anzeige|werbung|publicité|...", one per language) is split into
+    # them: each then joins only the buckets of its own first characters and length (a line is no
+    # longer tried against the French forms because it starts like the German one).
     entries = tuple(
-        (category, p, first_chars(p), longest_match(p))
+        (category, piece, first_chars(piece), longest_match(piece))
         for category, pats in cats.items()
         for p in pats
         if p not in needs
+        for piece in top_level_alternatives(p)
     )
     needing: dict[tuple[str, ...], list[tuple[str, str, object, object]]] = {}
     for category, pats in cats.items():
@@ -566,6 +570,60 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
 
 
 # ---------------------------------------------------------------- first characters of an expression
+
+
+@lru_cache(maxsize=4096)
+def top_level_alternatives(pattern: str) -> tuple[str, ...]:
+    """The alternatives of ``pattern`` at its top level ("a|b(c|d)" -> "a", "b(c|d)"): a line matches
+    the pattern whole exactly when it matches one of them whole. The pattern itself (one piece)
+    when splitting could change what it means: global inline flags ("(?x)..."), back-references
+    and conditionals (a piece numbers its groups afresh), or an expression that does not compile."""
+    if (
+        pattern.startswith("(?")
+        and pattern[2:3].isalpha()
+        and ")" in pattern
+        and ":" not in pattern[: pattern.index(")")]
+    ):
+        return (pattern,)
+    if re.search(r"\\[1-9]|\(\?P=|\(\?\(", pattern) is not None:
+        return (pattern,)
+    pieces: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":  # "[]...]": a closing bracket first is a member
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            pieces.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(pattern[start:])
+    if len(pieces) == 1 or depth != 0 or in_class:
+        return (pattern,)
+    try:
+        for piece in pieces:
+            re.compile(piece)
+    except re.error:
+        return (pattern,)
+    return tuple(pieces)
+
 
 _QUANTIFIERS = "?*+{"
 _CLASS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
