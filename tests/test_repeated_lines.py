@@ -291,3 +291,42 @@ def test_repeat_key_is_its_plain_reading() -> None:
         assert repeat_key(line, low, high) == _plain_repeat_key(line, low, high), line
 
     check()
+
+
+def test_the_line_walk_skips_only_lines_repeat_key_refuses() -> None:
+    """_countable_lines' fast exits (a line under repeat_min_chars; a line over repeat_max_chars
+    with no white space at its ends, not stripped) drop only lines that repeat_key refuses: the
+    keys it collects are repeat_key's of every line, in order (a body of lines of every length,
+    indented or not, with white space of other scripts at the ends)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qa.checks.boilerplate import _countable_lines
+
+    piece = st.sampled_from(["a", "b c", "Zz", "9", " ", "\t", "\u3000", "\u00a0", "\r", "May", "x" * 7])
+    line = st.lists(piece, max_size=12).map("".join)
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(line, min_size=1, max_size=6).map("\n".join), st.integers(1, 10), st.integers(2, 24))
+    def check(body: str, low: int, high: int) -> None:
+        keys: list[str] = []
+        spans = _countable_lines(body, 1, low, high, set(), keys)
+        want = [k for k in (repeat_key(x, low, high) for x in body.split("\n")) if k is not None]
+        assert keys == want, body
+        assert len(spans) == SPAN_FIELDS * len(want)
+
+    check()
+
+
+def test_only_files_with_countable_lines_carry_their_title(tmp_path: Path) -> None:
+    """line_doc (the title that makes versions of one article one source) is what repeated_lines
+    reads of files holding countable lines; a file without one leaves it out (None), and a body of
+    white space only gives no columns at all, as before."""
+    ctx = Context(dict(REPEAT_OPTIONS), {})
+    counted = record(tmp_path, FM.format(i=1, name="H", domain="h.example") + FURNITURE + "\n")
+    short = record(tmp_path, FM.format(i=2, name="H", domain="h.example") + "Short.\n\n" + "x" * 600 + "\n")
+    blank = record(tmp_path, FM.format(i=3, name="H", domain="h.example") + " \n\u3000\n")
+    a, b, c = line_fingerprints_batch([counted, short, blank], ctx)
+    assert a["line_doc"] == "story 1" and a["line_hashes"]
+    assert b["line_doc"] is None and b["line_hashes"] == b"" and b["line_provider"] == "h.example"
+    assert c == {}

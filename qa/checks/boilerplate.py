@@ -1637,9 +1637,9 @@ def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dic
     keys: list[str] = []
     owners: list[tuple[dict[str, Any], int]] = []  # (a record's columns, where its keys start)
     for rec in records:
-        provider = provider_key(rec.data)
         body = rec.body
-        if provider is None or not body.strip():
+        # a body of white space only: not body.strip(), without copying the body
+        if not body or body.isspace() or (provider := provider_key(rec.data)) is None:
             outs.append({})
             continue
         kept = rec.derived.get("boilerplate_body")
@@ -1652,11 +1652,12 @@ def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dic
         spans = _countable_lines(body, rec.body_line, min_chars, max_chars, reported, keys)
         if spans.itemsize != 4:  # pragma: no cover - every platform we run on
             raise RuntimeError("array sizes")
-        title = rec.data.get("title") if isinstance(rec.data, dict) else None
+        # which article this is: versions of one article (same title) count once. Asked only of
+        # files with countable lines (repeated_lines reads it of those alone): None for the rest.
+        title = rec.data.get("title") if len(keys) > first and isinstance(rec.data, dict) else None
         out = {
             "line_spans": _little(spans),
             "line_provider": provider,
-            # which article this is: versions of one article (same title) count once
             "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
         }
         outs.append(out)
@@ -1683,8 +1684,13 @@ def _countable_lines(
     start = 0
     for index, line in enumerate(body.split("\n")):
         n = len(line)
-        # repeat_key's own first test, on the line before it is stripped (most lines: blank)
-        key = repeat_key(line, min_chars, max_chars) if n >= min_chars else None
+        # repeat_key's own first test, on the line before it is stripped (most lines: blank), and
+        # its length test of a line too long with no white space at its ends (paragraphs), which
+        # strip() would copy to find unchanged
+        if n < min_chars or (n > max_chars and not line[0].isspace() and not line[-1].isspace()):
+            key = None
+        else:
+            key = repeat_key(line, min_chars, max_chars)
         if key is not None:
             lead = n - len(line.lstrip())
             at = start + lead
