@@ -330,3 +330,25 @@ def test_only_files_with_countable_lines_carry_their_title(tmp_path: Path) -> No
     assert a["line_doc"] == "story 1" and a["line_hashes"]
     assert b["line_doc"] is None and b["line_hashes"] == b"" and b["line_provider"] == "h.example"
     assert c == {}
+
+
+@pytest.mark.parametrize("max_related", [0, 2, 12])
+def test_each_finding_names_the_first_other_files_and_counts_the_rest(tmp_path: Path, max_related: int) -> None:
+    """A finding names the other files (in path order, itself left out) as the plain listing of all
+    of them does: the first five in its message and "and N more", the first repeat_max_related in
+    its related files; only those are looked up (a line on every page of a large site made a list
+    of every other file per finding: O(files²))."""
+    from qa.crossrec import listing
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    names = [f"{i:02d}.txt" for i in range(14)]
+    for i, name in enumerate(names):
+        write(corpus, name, article(i) + f"\n{FURNITURE}\n")
+    found = b201(corpus, repeat_max_related=max_related)
+    assert sorted(f.path for f in found) == names
+    for f in found:
+        others = [n for n in names if n != f.path]
+        assert f.message.endswith(f"(also in {listing(others)})"), f.message
+        assert "and 8 more" in f.message
+        assert list(f.related) == others[:max_related]
