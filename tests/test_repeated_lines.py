@@ -352,3 +352,35 @@ def test_each_finding_names_the_first_other_files_and_counts_the_rest(tmp_path: 
         assert f.message.endswith(f"(also in {listing(others)})"), f.message
         assert "and 8 more" in f.message
         assert list(f.related) == others[:max_related]
+
+
+def test_line_groups_are_the_groupby_groups() -> None:
+    """_line_groups (one stable sort of the group numbers) gives the groups of
+    ``groupby(["p", "h"], sort=False)``: the same order, the same rows in the same order, on frames
+    of few and many groups, hashes over the whole 64-bit range, repeated rows."""
+    import numpy as np
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qa.checks.boilerplate import _line_groups
+
+    row = st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2**63, 2**64 - 1]), st.integers(0, 9), st.integers(0, 5))
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(row, max_size=40))
+    def check(rows: list[tuple[int, int, int, int]]) -> None:
+        hit = pd.DataFrame(
+            {
+                "p": np.array([r[0] for r in rows], dtype=np.int64),
+                "h": np.array([r[1] for r in rows], dtype=np.uint64),
+                "f": np.array([r[2] for r in rows], dtype=np.int64),
+                "i": np.array([r[3] for r in rows], dtype=np.int64),
+            }
+        )
+        want = [
+            (int(g["p"].iloc[0]), g["f"].tolist(), g["i"].tolist()) for _k, g in hit.groupby(["p", "h"], sort=False)
+        ]
+        assert list(_line_groups(hit)) == want
+
+    check()
