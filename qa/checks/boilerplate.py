@@ -1215,7 +1215,7 @@ _SEPARATOR_MARK = re.compile("[›»«‹→←•·|>]")
 def _separated(line: str) -> bool:
     """``_SEPARATED.search(line) is not None``, the search tried only on a line that holds one of its
     marks (~1.3 us a title without one, for a regular expression tried at every position);
-    tests/test_boilerplate.py proves the two equal."""
+    tests/test_text_fastpaths.py proves the two equal."""
     if line.isascii():
         if "|" not in line and ">" not in line:
             return False
