@@ -361,10 +361,14 @@ def all_keys(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def listing(paths: Sequence[str], limit: int = 5) -> str:
-    """'a.txt, b.txt and 3 more'."""
+LISTED = 5  # the paths a listing names; the rest are counted
+
+
+def listing(paths: Sequence[str], limit: int = LISTED, total: int | None = None) -> str:
+    """'a.txt, b.txt and 3 more'. ``total``: how many paths there are, when ``paths`` holds only
+    the first ``limit`` of them (a caller with thousands need not list them all)."""
     shown = list(paths[:limit])
-    more = len(paths) - len(shown)
+    more = (len(paths) if total is None else total) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 

@@ -291,3 +291,96 @@ def test_repeat_key_is_its_plain_reading() -> None:
         assert repeat_key(line, low, high) == _plain_repeat_key(line, low, high), line
 
     check()
+
+
+def test_the_line_walk_skips_only_lines_repeat_key_refuses() -> None:
+    """_countable_lines' fast exits (a line under repeat_min_chars; a line over repeat_max_chars
+    with no white space at its ends, not stripped) drop only lines that repeat_key refuses: the
+    keys it collects are repeat_key's of every line, in order (a body of lines of every length,
+    indented or not, with white space of other scripts at the ends)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qa.checks.boilerplate import _countable_lines
+
+    piece = st.sampled_from(["a", "b c", "Zz", "9", " ", "\t", "\u3000", "\u00a0", "\r", "May", "x" * 7])
+    line = st.lists(piece, max_size=12).map("".join)
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(line, min_size=1, max_size=6).map("\n".join), st.integers(1, 10), st.integers(2, 24))
+    def check(body: str, low: int, high: int) -> None:
+        keys: list[str] = []
+        spans = _countable_lines(body, 1, low, high, set(), keys)
+        want = [k for k in (repeat_key(x, low, high) for x in body.split("\n")) if k is not None]
+        assert keys == want, body
+        assert len(spans) == SPAN_FIELDS * len(want)
+
+    check()
+
+
+def test_only_files_with_countable_lines_carry_their_title(tmp_path: Path) -> None:
+    """line_doc (the title that makes versions of one article one source) is what repeated_lines
+    reads of files holding countable lines; a file without one leaves it out (None), and a body of
+    white space only gives no columns at all, as before."""
+    ctx = Context(dict(REPEAT_OPTIONS), {})
+    counted = record(tmp_path, FM.format(i=1, name="H", domain="h.example") + FURNITURE + "\n")
+    short = record(tmp_path, FM.format(i=2, name="H", domain="h.example") + "Short.\n\n" + "x" * 600 + "\n")
+    blank = record(tmp_path, FM.format(i=3, name="H", domain="h.example") + " \n\u3000\n")
+    a, b, c = line_fingerprints_batch([counted, short, blank], ctx)
+    assert a["line_doc"] == "story 1" and a["line_hashes"]
+    assert b["line_doc"] is None and b["line_hashes"] == b"" and b["line_provider"] == "h.example"
+    assert c == {}
+
+
+@pytest.mark.parametrize("max_related", [0, 2, 12])
+def test_each_finding_names_the_first_other_files_and_counts_the_rest(tmp_path: Path, max_related: int) -> None:
+    """A finding names the other files (in path order, itself left out) as the plain listing of all
+    of them does: the first five in its message and "and N more", the first repeat_max_related in
+    its related files; only those are looked up (a line on every page of a large site made a list
+    of every other file per finding: O(files²))."""
+    from qa.crossrec import listing
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    names = [f"{i:02d}.txt" for i in range(14)]
+    for i, name in enumerate(names):
+        write(corpus, name, article(i) + f"\n{FURNITURE}\n")
+    found = b201(corpus, repeat_max_related=max_related)
+    assert sorted(f.path for f in found) == names
+    for f in found:
+        others = [n for n in names if n != f.path]
+        assert f.message.endswith(f"(also in {listing(others)})"), f.message
+        assert "and 8 more" in f.message
+        assert list(f.related) == others[:max_related]
+
+
+def test_line_groups_are_the_groupby_groups() -> None:
+    """_line_groups (one stable sort of the group numbers) gives the groups of
+    ``groupby(["p", "h"], sort=False)``: the same order, the same rows in the same order, on frames
+    of few and many groups, hashes over the whole 64-bit range, repeated rows."""
+    import numpy as np
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from qa.checks.boilerplate import _line_groups
+
+    row = st.tuples(st.integers(0, 3), st.sampled_from([0, 1, 2**63, 2**64 - 1]), st.integers(0, 9), st.integers(0, 5))
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(row, max_size=40))
+    def check(rows: list[tuple[int, int, int, int]]) -> None:
+        hit = pd.DataFrame(
+            {
+                "p": np.array([r[0] for r in rows], dtype=np.int64),
+                "h": np.array([r[1] for r in rows], dtype=np.uint64),
+                "f": np.array([r[2] for r in rows], dtype=np.int64),
+                "i": np.array([r[3] for r in rows], dtype=np.int64),
+            }
+        )
+        want = [
+            (int(g["p"].iloc[0]), g["f"].tolist(), g["i"].tolist()) for _k, g in hit.groupby(["p", "h"], sort=False)
+        ]
+        assert list(_line_groups(hit)) == want
+
+    check()

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from qa import lexical
@@ -560,3 +560,19 @@ def test_one_screen_for_bad_and_invisible_characters() -> None:
     for cp in range(0x110000):
         c = chr(cp)
         assert bool(both.match(c)) == bool(bad.match(c) or invisible.match(c)), hex(cp)
+
+
+SEPARATOR_PIECES = [*"›»«‹→←•·|>", " ", "\t", "\u00a0", "\u3000", "a", "Z", "-", "<", "News", " > ", " | ", " » "]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(SEPARATOR_PIECES), max_size=14).map("".join))
+@example("News > Economy > Business")  # a trail: ">" is ASCII's other mark
+@example("Blogs | Quizzes | Video")
+@example("« Older")
+@example("More ›")
+def test_a_line_without_a_separator_mark_is_no_row_of_links(line: str) -> None:
+    """boilerplate._separated (the search tried only on a line holding one of its marks: "|" or
+    ">" in ASCII, the character class otherwise) is the search of _SEPARATED, on lines of marks,
+    white space of several scripts and words, ASCII or not."""
+    assert boilerplate._separated(line) == (boilerplate._SEPARATED.search(line) is not None), line

@@ -37,7 +37,7 @@ import yaml
 
 from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
-from qa.crossrec import all_keys, check_range, key_rows, listing
+from qa.crossrec import LISTED, all_keys, check_range, key_rows, listing
 from qa.findings import Finding, Rule, replace_text, rule
 from qa.textfields import ShortTextMemo, TextField, record_fields, removal
 from qa.urls import url_host
@@ -1253,7 +1253,7 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
         # no letters, one or two characters, or letters one by one ("A A A": a text-size control)
         if n <= GLUE_CHARS and (n <= 2 or _LETTER.search(stripped) is None or _SINGLE_LETTERS.fullmatch(stripped)):
             return GLUE, "page-chrome"
-    if n <= VOCABULARY_CHARS and _SEPARATED.search(stripped) is not None and _NOT_A_TRAIL.search(stripped) is None:
+    if n <= VOCABULARY_CHARS and _separated(stripped) and _NOT_A_TRAIL.search(stripped) is None:
         return WEAK, "navigation"
     if n <= SHORT_CHARS and _is_short(stripped):
         return SHORT, "page-chrome"
@@ -1265,6 +1265,23 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
 # Video", "News > Economy > Business"): the separators of menus, breadcrumbs and link rows (not
 # the middle dot inside a name, "Ayrault «assume»", a file tree, a prompt, a quotation or a table).
 _SEPARATED = re.compile(r"^[›»«‹→←•·] |\s[|›»→•·]$|\s([|›»>→•·])\s.*\s\1(?:\s|$)")
+# Each alternative of _SEPARATED holds one of these marks; most lines hold none, told by two memchr
+# scans of an ASCII line ("|" and ">" are its ASCII marks) or one character class of another.
+_SEPARATOR_MARK = re.compile("[›»«‹→←•·|>]")
+
+
+def _separated(line: str) -> bool:
+    """``_SEPARATED.search(line) is not None``, the search tried only on a line that holds one of its
+    marks (~1.3 us a title without one, for a regular expression tried at every position);
+    tests/test_text_fastpaths.py proves the two equal."""
+    if line.isascii():
+        if "|" not in line and ">" not in line:
+            return False
+    elif _SEPARATOR_MARK.search(line) is None:
+        return False
+    return _SEPARATED.search(line) is not None
+
+
 # a file tree ("| |-- bin/"), a prompt, markup, a quotation (a line that starts with ">"), a table
 # row ("| a | b |")
 _NOT_A_TRAIL = re.compile(r"--|>>>|<|^>|^\|.*\|$")
@@ -1698,9 +1715,9 @@ def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dic
     keys: list[str] = []
     owners: list[tuple[dict[str, Any], int]] = []  # (a record's columns, where its keys start)
     for rec in records:
-        provider = provider_key(rec.data)
         body = rec.body
-        if provider is None or not body.strip():
+        # a body of white space only: not body.strip(), without copying the body
+        if not body or body.isspace() or (provider := provider_key(rec.data)) is None:
             outs.append({})
             continue
         kept = rec.derived.get("boilerplate_body")
@@ -1713,11 +1730,12 @@ def line_fingerprints_batch(records: Sequence[Record], ctx: Context) -> list[dic
         spans = _countable_lines(body, rec.body_line, min_chars, max_chars, reported, keys)
         if spans.itemsize != 4:  # pragma: no cover - every platform we run on
             raise RuntimeError("array sizes")
-        title = rec.data.get("title") if isinstance(rec.data, dict) else None
+        # which article this is: versions of one article (same title) count once. Asked only of
+        # files with countable lines (repeated_lines reads it of those alone): None for the rest.
+        title = rec.data.get("title") if len(keys) > first and isinstance(rec.data, dict) else None
         out = {
             "line_spans": _little(spans),
             "line_provider": provider,
-            # which article this is: versions of one article (same title) count once
             "line_doc": " ".join(title.lower().split()) if isinstance(title, str) else None,
         }
         outs.append(out)
@@ -1744,8 +1762,13 @@ def _countable_lines(
     start = 0
     for index, line in enumerate(body.split("\n")):
         n = len(line)
-        # repeat_key's own first test, on the line before it is stripped (most lines: blank)
-        key = repeat_key(line, min_chars, max_chars) if n >= min_chars else None
+        # repeat_key's own first test, on the line before it is stripped (most lines: blank), and
+        # its length test of a line too long with no white space at its ends (paragraphs), which
+        # strip() would copy to find unchanged
+        if n < min_chars or (n > max_chars and not line[0].isspace() and not line[-1].isspace()):
+            key = None
+        else:
+            key = repeat_key(line, min_chars, max_chars)
         if key is not None:
             lead = n - len(line.lstrip())
             at = start + lead
@@ -1843,22 +1866,24 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
         return
     hit = lines.merge(frequent[["p", "h"]].drop_duplicates(), on=["p", "h"])
     max_related = int(opts["repeat_max_related"])
+    listed = max(LISTED, max_related)  # the other files a finding names (its message, its related files)
     span_blobs = rows["line_spans"].tolist()
-    for _key, group in hit.groupby(["p", "h"], sort=False):
-        p = int(group["p"].to_numpy()[0])
-        members = sorted(set(group["f"].tolist()), key=lambda f: paths[f])
+    for p, group_f, group_i in _line_groups(hit):
+        members = sorted(set(group_f), key=lambda f: paths[f])
         provider = str(names[p])
         of = int(per_provider[p])
-        places = sorted(zip(group["f"].tolist(), group["i"].tolist(), strict=True), key=lambda t: (paths[t[0]], t[1]))
+        places = sorted(zip(group_f, group_i, strict=True), key=lambda t: (paths[t[0]], t[1]))
         for f, i in places:
             start, end, file_line, column, cut_a, cut_b = np.frombuffer(span_blobs[f], dtype="<u4")[
                 SPAN_FIELDS * i : SPAN_FIELDS * (i + 1)
             ].tolist()
-            others = [paths[g] for g in members if g != f]
+            # the first other files (path order) that the finding names: a list of every other one per
+            # finding cost O(files²) for a line on all of a provider's pages (1.5 s at 5,000 files)
+            others = [paths[g] for g in members[: listed + 1] if g != f][:listed]
             yield B201.finding(
                 paths[f],
                 f"this line recurs in {len(members)} of the {of} clippings of provider {provider!r}: site furniture "
-                f"(also in {listing(others)})",
+                f"(also in {listing(others, total=len(members) - 1)})",
                 field="body",
                 line=int(file_line),
                 column=int(column),
@@ -1867,6 +1892,23 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
                 fix=replace_text("body", int(cut_a), int(cut_b), "") if cut_b > cut_a else None,
                 fix_message="remove the line",
             )
+
+
+def _line_groups(hit: pd.DataFrame) -> Iterator[tuple[int, list[int], list[int]]]:
+    """(provider, files, line indexes) of each (provider, hash) group of ``hit`` (columns p, h, f,
+    i), in the order and with the rows of ``hit.groupby(["p", "h"], sort=False)``, from one stable
+    sort of the groups' numbers: iterating the groupby made a DataFrame per group (~60 us each;
+    thousands of small providers each have a line or two on all their pages)."""
+    if hit.empty:
+        return
+    ids = hit.groupby(["p", "h"], sort=False).ngroup().to_numpy()
+    order = np.argsort(ids, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(ids)))).tolist()
+    providers = hit["p"].to_numpy()[order].tolist()
+    files = hit["f"].to_numpy()[order].tolist()
+    indexes = hit["i"].to_numpy()[order].tolist()
+    for first, last in itertools.pairwise(bounds):
+        yield providers[first], files[first:last], indexes[first:last]
 
 
 # B201 for the corpus index (``CorpusKeys``, one step): whether a line of a file is furniture
