@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate, render
-from qa import index
+from qa import index, locks
 from qa.config import Config, load_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -197,17 +197,20 @@ def _killed_build(corpus: Path) -> int:
 
 
 def _build_under_way(corpus: Path) -> subprocess.Popen[bytes]:
-    """A real ``clipqa index build CORPUS``, once its temporary file exists."""
+    """A real ``clipqa index build CORPUS``, once its temporary file exists and is locked (the
+    file is created, then locked: stopped in between, the build's file looks like a killed
+    one's leftover to another build)."""
     folder = corpus.parent
     before = set(os.listdir(folder))
     proc = subprocess.Popen(clipqa("index", "build", corpus), env=env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:
-        if any(n.endswith(".clipqa-tmp") for n in set(os.listdir(folder)) - before):
+        made = [n for n in set(os.listdir(folder)) - before if n.endswith(".clipqa-tmp")]
+        if made and locks.is_held(folder / made[0]):
             break
         time.sleep(0.001)
-    assert proc.poll() is None, "the build ended before its temporary file was seen"
+    assert proc.poll() is None, "the build ended before its temporary file was seen locked"
     return proc
 
 
