@@ -49,7 +49,7 @@ ROOT_GONE = "the corpus folder itself was moved or removed"
 COOKIE_SECONDS = 2.0  # a watcher that does not answer within this is stuck: the gate scans
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS changes"
-    " (seq INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, kind TEXT NOT NULL)",
+    " (seq INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, kind TEXT NOT NULL, UNIQUE (path, kind))",
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
@@ -365,8 +365,8 @@ class _Watcher:
                 if kind.startswith(COOKIE_PREFIX):  # every change before it is in: its place in the order
                     seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
                     _set(conn, **{f"cookie:{kind}": seq})
-                else:
-                    conn.execute("INSERT INTO changes (path, kind) VALUES (?, ?)", (path, kind))
+                else:  # a path written again moves to the end: the table holds each path once
+                    conn.execute("INSERT OR REPLACE INTO changes (path, kind) VALUES (?, ?)", (path, kind))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
