@@ -335,6 +335,10 @@ class _Watcher:
             if self.excluded(name) or self.excluded(rel):
                 continue
             if mask & f.ISDIR:
+                if mask & f.MOVED_FROM:  # its watches go with it: what happens there is no longer the corpus's
+                    inner = rel + "/"
+                    for wd in [wd for wd, at in self.folders.items() if at == rel or at.startswith(inner)]:
+                        del self.folders[wd]
                 if mask & (f.CREATE | f.MOVED_TO):
                     self._add_tree(os.path.join(self.root, rel), rel)
                 rows.append((rel, "folder"))
@@ -350,7 +354,8 @@ class _Watcher:
         self._write(rows)
 
     def _write(self, rows: list[tuple[str, str]]) -> None:
-        if not rows and not self.lost and not self.blind:
+        told = _state(self.conn).get("blind", "") == self.blind
+        if not rows and not self.lost and told:
             return  # nothing to say: no write (one would be an event of its own where the index is watched)
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -359,7 +364,7 @@ class _Watcher:
                 self.lost = False
                 epoch = str(int(_state(conn)["epoch"]) + 1)
                 _set(conn, epoch=epoch, ready=epoch)
-            if self.blind:
+            if not told:
                 _set(conn, blind=self.blind)
             for path, kind in rows:
                 if kind.startswith(COOKIE_PREFIX):  # every change before it is in: its place in the order

@@ -215,3 +215,23 @@ def test_one_watcher_per_index_and_the_corpus_removed(tmp_path: Path) -> None:
         assert code == 2 and "moved or removed" in err and "Traceback" not in err
     finally:
         w.stop()
+
+
+def test_a_folder_it_cannot_watch_makes_it_step_aside(cfg: Config, tmp_path: Path) -> None:
+    """A folder reached through a link (its changes come through another path) is one the
+    watcher cannot vouch for: every gate scans, and still finds what a full run finds."""
+    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
+    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(6)])
+    (corpus / "sub").mkdir()
+    shutil.move(str(sorted(corpus.glob("*.txt"))[0]), corpus / "sub")
+    (corpus / "alias").symlink_to(corpus / "sub", target_is_directory=True)
+    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], previous=made)
+    index.build(corpus, cfg, idx)
+    w = Watcher(corpus, idx)
+    try:
+        for _ in range(2):
+            got, want = _gate(corpus, incoming, idx, cfg)
+            assert got.scan == "stat" and dicts(got.findings) == want
+        assert "a linked folder" in _feed_state(idx)["blind"]
+    finally:
+        w.stop()
