@@ -863,7 +863,7 @@ def scan(
     read = ReadOptions(max_file_bytes=config.max_file_size)
     if only is not None:
         return _scan_named(store, corpus, config, only, racy_from, read, hash_unsure)
-    feed = changes(Path(store.path)) if discovery is None else None
+    feed = changes(Path(store.path), salt(config)) if discovery is None else None
     if feed is not None and not feed.full:  # a watcher wrote down what changed: those paths alone
         named = _scan_named(store, corpus, config, feed.names, racy_from, read, hash_unsure)
         named.feed = feed

@@ -24,15 +24,25 @@ from tests.index_worlds import EDITS, Edit, Spec, apply_edits, edits, specs, wor
 from tests.test_index import batch_of, dicts, explain, full_run
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+WORLD_TOML = """\
+[image_url]
+shared-threshold = 3
+[boilerplate]
+repeat_min_files = 2
+repeat_min_share = 0.05
+"""
 
 
 class Watcher:
     """``clipqa index watch CORPUS --index IDX`` in its own process."""
 
-    def __init__(self, corpus: Path, idx: Path) -> None:
+    def __init__(self, corpus: Path, idx: Path, *options: str) -> None:
         self.corpus, self.idx = corpus, idx
+        config = idx.with_name("world-clipqa.toml")  # world_config's options: the index's salt
+        config.write_text(WORLD_TOML, encoding="utf-8")
+        command = ["index", "watch", str(corpus), "--index", str(idx), "--config", str(config), *options]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "qa", "index", "watch", str(corpus), "--index", str(idx), "--isolated"],
+            [sys.executable, "-m", "qa", *command],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -50,7 +60,9 @@ class Watcher:
 
 @pytest.fixture(scope="module")
 def cfg() -> Config:
-    return world_config()
+    cfg = world_config()
+    assert cfg.checks["image_url"]["shared-threshold"] == 3 and cfg.checks["boilerplate"]["repeat_min_files"] == 2
+    return cfg
 
 
 @pytest.fixture
@@ -233,5 +245,21 @@ def test_a_folder_it_cannot_watch_makes_it_step_aside(cfg: Config, tmp_path: Pat
             got, want = _gate(corpus, incoming, idx, cfg)
             assert got.scan == "stat" and dicts(got.findings) == want
         assert "a linked folder" in _feed_state(idx)["blind"]
+    finally:
+        w.stop()
+
+
+def test_a_watcher_started_with_other_options_serves_no_gate(cfg: Config, tmp_path: Path) -> None:
+    """Other options, another index (its salt): what the watcher looks at may not be what the
+    gate's index holds (another ``include``), so the gate scans."""
+    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
+    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(4)])
+    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], previous=made)
+    index.build(corpus, cfg, idx)
+    w = Watcher(corpus, idx, "--max-file-size", "12345")
+    try:
+        for _ in range(2):
+            got, want = _gate(corpus, incoming, idx, cfg)
+            assert got.scan == "stat" and dicts(got.findings) == want
     finally:
         w.stop()
