@@ -844,6 +844,7 @@ def scan(
     discovery: Discovery | None = None,
     hash_unsure: bool = True,
     only: Collection[str] | None = None,
+    use_feed: bool = True,
 ) -> Scan:
     """Compare the corpus with the index, stat by stat. A file whose stat differs from the
     recorded one (or has none recorded) is read and hashed when ``hash_unsure``: same bytes,
@@ -852,6 +853,8 @@ def scan(
     Where a watcher serves the index (``clipqa index watch``, qa/watch.py) and vouches for
     what changed since the index last took its feed in, only those paths are looked at; a
     caller that applies the scan then acknowledges the feed (``Scan.feed``, ``_applied``).
+    ``use_feed``: False for a whole stat scan whatever serves the index (``status`` counts
+    every file; it writes nothing, not even the feed's cookie).
 
     Which files the corpus holds: as git's untracked cache does, only the folders whose own
     stat changed since they were last listed are listed again (a file added, removed or
@@ -863,7 +866,7 @@ def scan(
     read = ReadOptions(max_file_bytes=config.max_file_size)
     if only is not None:
         return _scan_named(store, corpus, config, only, racy_from, read, hash_unsure)
-    feed = changes(Path(store.path), salt(config)) if discovery is None else None
+    feed = changes(Path(store.path), salt(config)) if discovery is None and use_feed else None
     if feed is not None and not feed.full:  # a watcher wrote down what changed: those paths alone
         named = _scan_named(store, corpus, config, feed.names, racy_from, read, hash_unsure)
         named.feed = feed
@@ -1524,7 +1527,7 @@ def status(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
     with _lock(path, exclusive=False):
         store = open_store(path, readonly=True)
         try:
-            found = scan(store, corpus, config, hash_unsure=False)
+            found = scan(store, corpus, config, hash_unsure=False, use_feed=False)
             entries = store.counts()[0]
             unkeyed = store.unkeyed()
         finally:

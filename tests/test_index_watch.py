@@ -143,6 +143,8 @@ def test_every_kind_of_edit_is_seen_and_an_edit_in_place_too(cfg: Config, world:
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     apply_edits(corpus, made, [Edit(e, 5 * n, Spec("story", 50 + n, n, True, True, True, False))
                                for n, e in enumerate(EDITS) if "folder" not in e])  # fmt: skip
+    st = index.status(corpus, cfg, idx)  # every file counted, not the feed's few
+    assert st.fresh + st.stale == st.files - st.orphaned and st.missing + st.orphaned > 0
     got, want = _gate(corpus, incoming, idx, cfg)
     assert got.scan.startswith("change feed") and got.refreshed > 0
     assert dicts(got.findings) == want, explain(dicts(got.findings), want)
