@@ -79,7 +79,7 @@ from qa.corpus import (
 )
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
-from qa.watch import Feed, acknowledge, changes
+from qa.watch import Feed, acknowledge, changes, is_feed_file
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -669,10 +669,16 @@ def lock_path(path: Path) -> Path:
 def is_index_file(name: str, index_name: str) -> bool:
     """Whether ``name``, a file in the index's folder, is one of the files of the index named
     ``index_name``: the index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its
-    lock, a build's temporary file and that file's side files. The one rule of what belongs
-    to an index (an import never takes one into its batch)."""
+    lock, a build's temporary file and that file's side files, the change feed's files
+    (``qa.watch.is_feed_file``). The one rule of what belongs to an index (an import never
+    takes one into its batch)."""
     base = _without_side_suffix(name)
-    return base == index_name or name == lock_path(Path(index_name)).name or is_temp_of(base, index_name)
+    return (
+        base == index_name
+        or name == lock_path(Path(index_name)).name
+        or is_temp_of(base, index_name)
+        or is_feed_file(name, index_name)
+    )
 
 
 def index_files(path: Path) -> Callable[[str], bool]:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qa import locks
 from qa.config import Config
 from qa.corpus import file_patterns
 
@@ -66,10 +67,18 @@ def lock_path(index: Path) -> Path:
     return index.with_name(index.name + ".watch.lock")
 
 
-def artifacts(index: Path) -> tuple[Path, ...]:
-    """The files the change feed keeps beside ``index``."""
-    feed = feed_path(index)
-    return (feed, feed.with_name(feed.name + "-wal"), feed.with_name(feed.name + "-shm"), lock_path(index))
+def is_feed_file(name: str, index_name: str) -> bool:
+    """Whether ``name``, a file in the index's folder, is one the change feed of the index named
+    ``index_name`` keeps there: its database and SQLite's side files of it, its lock, a gate's
+    cookie."""
+    feed = f"{index_name}.watch.sqlite"
+    return name in (
+        feed,
+        f"{feed}-wal",
+        f"{feed}-shm",
+        f"{feed}-journal",
+        f"{index_name}.watch.lock",
+    ) or name.startswith(COOKIE_PREFIX)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -117,23 +126,7 @@ class Feed:
 
 
 def _watcher_alive(index: Path) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock: no watcher either
-        return False
-    try:
-        fh = open(lock_path(index), "rb")  # noqa: SIM115 - closed below
-    except OSError:
-        return False
-    with fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-    return False
+    return locks.is_held(lock_path(index))
 
 
 def changes(index: Path, salt: str) -> Feed | None:
@@ -225,8 +218,6 @@ def watch(
     ``salt``: the index's for ``config`` (only gates of the same salt take the feed);
     ``on_ready``: called with the number of folders watched once every watch is in place."""
     try:
-        import fcntl
-
         from inotify_simple import INotify
         from inotify_simple import flags as f
     except ImportError as exc:
@@ -234,14 +225,11 @@ def watch(
     root = os.path.realpath(corpus)
     lock = lock_path(index)
     try:
-        fh = open(lock, "a")  # noqa: SIM115 - held while the watcher lives
+        held = locks.take(lock, exclusive=True, wait=False)  # while the watcher lives
+    except locks.Busy as exc:
+        raise WatchError(f"another watcher serves {index} (it holds {lock})") from exc
     except OSError as exc:
         raise WatchError(f"{lock}: cannot open: {exc.strerror or exc}") from exc
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError as exc:
-        fh.close()
-        raise WatchError(f"another watcher serves {index} (it holds {lock})") from exc
     stopping: list[int] = []
 
     def stop(signum: int, _frame: Any) -> None:
@@ -256,7 +244,7 @@ def watch(
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
-        fh.close()
+        held.release()
 
 
 class _Watcher:

@@ -307,9 +307,12 @@ def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
 
     name = ".news[1]*.clipqa-index.sqlite"
     temp = temp_name(name, "4242")
-    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm"]
+    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm",
+            f"{name}.watch.sqlite", f"{name}.watch.sqlite-wal", f"{name}.watch.lock",
+            ".clipqa-watch-cookie-42-17"]  # the change feed's (clipqa index watch)  # fmt: skip
     theirs = [".news1x.clipqa-index.sqlite", f"{name}.bak", f"{name}.lock-wal", f"x{name}", "news.txt",
-              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b")]  # fmt: skip
+              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b"),
+              ".news1x.clipqa-index.sqlite.watch.sqlite", f"{name}.watch.lock-wal"]  # fmt: skip
     assert [n for n in ours if not index.is_index_file(n, name)] == []
     assert [n for n in theirs if index.is_index_file(n, name)] == []
     # by real path: the index's folder reached through a symbolic link is the same folder
