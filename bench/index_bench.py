@@ -18,7 +18,7 @@ all): what any gate pays for start-up and the per-file stage of the batch. The m
 with and without the index must be the same (accepted, rejected and their rules).
 
     python bench/index_bench.py [--files 100000] [--runs 3] [--memory-files N] [--jobs 0] [--work DIR]
-                                [--no-compare] [--no-build]
+                                [--no-compare] [--no-build] [--watch]
 
 Prints the figures (the load average beside them: the machine may be shared) and one JSON
 line; exit 1 when a target is missed or the findings differ.
@@ -96,7 +96,14 @@ def verdicts(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def gate_runs(
-    incoming: Path, directory: Path, idx: Path, runs: int, env: dict[str, str], jobs: list[str], compare: bool
+    incoming: Path,
+    directory: Path,
+    idx: Path,
+    runs: int,
+    env: dict[str, str],
+    jobs: list[str],
+    compare: bool,
+    watched: bool = False,
 ) -> dict[str, Any]:
     """The gate with a fresh index, beside the floor (the batch checked alone) and, with
     ``compare``, the gate with ``--no-index`` (a full run), alternating; each round with a
@@ -120,6 +127,8 @@ def gate_runs(
         how = doc["checked_by"]
         if how["mode"] != "index" or how["refreshed"]:
             raise SystemExit(f"the gate did not use a fresh index: {how}")
+        if watched and not how["scan"].startswith("change feed"):
+            raise SystemExit(f"the gate did not use the watcher's change feed: {how['scan']}")
         gates.append(wall)
         timings.append(how["seconds"])
         docs.append(doc)
@@ -145,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "clipqa-index-bench")
     parser.add_argument("--no-compare", action="store_true", help="skip the full runs (--no-index) beside the gate")
     parser.add_argument("--no-build", action="store_true", help="skip index build vs check (the index must exist)")
+    parser.add_argument("--watch", action="store_true", help="gate with `clipqa index watch` running (a change feed)")
     args, _ = parser.parse_known_args(argv)  # nox -s bench passes every bench the same options
     env = bench_env()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
@@ -182,11 +192,23 @@ def main(argv: list[str] | None = None) -> int:
     elif not idx.exists():
         raise SystemExit(f"--no-build: no index at {idx}")
 
-    g = gate_runs(incoming, directory, idx, args.runs, env, jobs, not args.no_compare)
+    watcher = None
+    if args.watch:  # the change feed: the first gate below vouches for it (a whole scan), the timed ones use it
+        watcher = subprocess.Popen(qa("index", "watch", directory, "--index", idx), env=env, stderr=subprocess.PIPE,
+                                   text=True)  # fmt: skip
+        assert watcher.stderr is not None
+        print(f"  {watcher.stderr.readline().strip()}", flush=True)
+    try:
+        g = gate_runs(incoming, directory, idx, args.runs, env, jobs, not args.no_compare, watched=args.watch)
+    finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait(timeout=60)
     gate, floor = statistics.median(g["gate"]), statistics.median(g["floor"])
     print(f"  gate (10 files into {args.files:,}) {gate:.2f} s (runs {', '.join(f'{x:.2f}' for x in g['gate'])}; "
           f"target <= {GATE_TARGET} s); the batch checked alone {floor:.2f} s; load {load()}", flush=True)  # fmt: skip
-    print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['checked_by']['closure']}", flush=True)
+    print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['checked_by']['closure']}; "
+          f"scan: {g['doc']['checked_by']['scan']}", flush=True)  # fmt: skip
     print(f"  gate peak memory (tree PSS) {g['peak'] / 2**20:.0f} MiB", flush=True)
     same, full = g["same"], float("nan")
     if g["full"]:

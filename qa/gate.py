@@ -528,6 +528,7 @@ def _check(
         "mode": "full" if full else "index",
         "reason": (full or checks)[0].reason,
         "refreshed": checks[0].refreshed,  # corpus files the stat scan re-indexed
+        "scan": checks[0].scan,  # "stat", or "change feed (N paths)": clipqa index watch
         "closure": checks[0].closure,  # corpus files each corpus check looked at
         "seconds": checks[0].timings,  # per phase
     }

@@ -79,6 +79,7 @@ from qa.corpus import (
 )
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
+from qa.watch import Feed, acknowledge, changes, is_feed_file
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -668,10 +669,16 @@ def lock_path(path: Path) -> Path:
 def is_index_file(name: str, index_name: str) -> bool:
     """Whether ``name``, a file in the index's folder, is one of the files of the index named
     ``index_name``: the index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its
-    lock, a build's temporary file and that file's side files. The one rule of what belongs
-    to an index (an import never takes one into its batch)."""
+    lock, a build's temporary file and that file's side files, the change feed's files
+    (``qa.watch.is_feed_file``). The one rule of what belongs to an index (an import never
+    takes one into its batch)."""
     base = _without_side_suffix(name)
-    return base == index_name or name == lock_path(Path(index_name)).name or is_temp_of(base, index_name)
+    return (
+        base == index_name
+        or name == lock_path(Path(index_name)).name
+        or is_temp_of(base, index_name)
+        or is_feed_file(name, index_name)
+    )
 
 
 def index_files(path: Path) -> Callable[[str], bool]:
@@ -899,6 +906,7 @@ class Scan:
     folders: dict[str, Stat | None] = field(default_factory=dict)  # listed now: their stats (None: racy)
     gone_folders: list[str] = field(default_factory=list)
     all_folders: bool | None = None  # True: ``folders`` are all the corpus's (a whole walk); False: keep none
+    feed: Feed | None = None  # the change feed this scan answered from (qa/watch.py): acknowledged once applied
 
 
 def scan(
@@ -909,10 +917,17 @@ def scan(
     discovery: Discovery | None = None,
     hash_unsure: bool = True,
     only: Collection[str] | None = None,
+    use_feed: bool = True,
 ) -> Scan:
     """Compare the corpus with the index, stat by stat. A file whose stat differs from the
     recorded one (or has none recorded) is read and hashed when ``hash_unsure``: same bytes,
     only its stat is new. ``only``: look at these paths alone.
+
+    Where a watcher serves the index (``clipqa index watch``, qa/watch.py) and vouches for
+    what changed since the index last took its feed in, only those paths are looked at; a
+    caller that applies the scan then acknowledges the feed (``Scan.feed``, ``_applied``).
+    ``use_feed``: False for a whole stat scan whatever serves the index (``status`` counts
+    every file; it writes nothing, not even the feed's cookie).
 
     Which files the corpus holds: as git's untracked cache does, only the folders whose own
     stat changed since they were last listed are listed again (a file added, removed or
@@ -924,9 +939,15 @@ def scan(
     read = ReadOptions(max_file_bytes=config.max_file_size)
     if only is not None:
         return _scan_named(store, corpus, config, only, racy_from, read, hash_unsure)
+    feed = changes(Path(store.path), salt(config)) if discovery is None and use_feed else None
+    if feed is not None and not feed.full:  # a watcher wrote down what changed: those paths alone
+        named = _scan_named(store, corpus, config, feed.names, racy_from, read, hash_unsure)
+        named.feed = feed
+        return named
     if discovery is None:
         cached = _scan_listed(store, corpus, config, racy_from, read, hash_unsure)
         if cached is not None:
+            cached.feed = feed
             return cached
     folders = Folders() if discovery is None else None
     found = discovery or discover([corpus], config.include, config.all_excludes(), folders)
@@ -944,7 +965,22 @@ def scan(
         else:
             _compare(entry, source, out, read, racy_from, hash_unsure)
     out.added = list(by_path.values())
+    out.feed = feed
     return out
+
+
+def _scan_kind(found: Scan) -> str:
+    if found.feed is None:
+        return "stat"
+    if found.feed.full:
+        return f"stat (the change feed cannot vouch: {found.feed.why})"
+    return f"change feed ({len(found.feed.names)} path(s))"
+
+
+def _applied(found: Scan) -> None:
+    """The index took ``found`` in: the change feed it came from may forget those changes."""
+    if found.feed is not None:
+        acknowledge(found.feed)
 
 
 def _scan_named(
@@ -1173,6 +1209,7 @@ class BatchResult:
     files: int = 0  # corpus files
     usable: int = 0  # corpus files with usable front matter
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    scan: str = ""  # how the corpus was compared with the index: "stat", or "change feed" (qa/watch.py)
 
     def run_result(
         self,
@@ -1290,6 +1327,7 @@ def _gate(
     # results rather than checking them twice.
     known = {r.path: r for r in batch_results if r.path in replaces}
     refreshed = apply_scan(store, found, config, spec, known)
+    _applied(found)
     clock.lap("re-index")
     unkeyed = [(r.path, r.unkeyed) for r in batch_results if r.unkeyed] + store.unkeyed()
     if unkeyed:  # a file's keys are unknown: no closure can be vouched for
@@ -1349,6 +1387,7 @@ def _gate(
         notices=notices,
         mode="index",
         refreshed=refreshed,
+        scan=_scan_kind(found),
         closure=closure_sizes,
         results=batch_results,
         tables=build_tables([(r.path, r.rows or {}) for r in batch_results], layout) if want_tables else {},
@@ -1501,6 +1540,7 @@ def refresh(
         try:
             found = scan(store, corpus, config, only=set(names) if names is not None else None)
             reindexed = apply_scan(store, found, config, stage_spec(config, [os.fspath(corpus)]))
+            _applied(found)
         finally:
             store.close()
     return RefreshStats(found.sources, found.fresh, reindexed, len(found.restat), len(found.removed))
@@ -1560,7 +1600,7 @@ def status(corpus: str | os.PathLike[str], config: Config, index: str | os.PathL
     with _lock(path, exclusive=False):
         store = open_store(path, readonly=True)
         try:
-            found = scan(store, corpus, config, hash_unsure=False)
+            found = scan(store, corpus, config, hash_unsure=False, use_feed=False)
             entries = store.counts()[0]
             unkeyed = store.unkeyed()
         finally:

@@ -77,6 +77,36 @@ def test_build_status_verify(corpus: Path, tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+def test_the_counts_kept_are_the_rows(corpus: Path, tmp_path: Path) -> None:
+    """The store keeps its file counts beside the checks' sums (a gate reads them instead of
+    counting a million rows): equal to the rows after a build and after adds, edits and
+    removals, and a count that drifts is a difference ``verify`` reports."""
+    idx = tmp_path / "idx.sqlite"
+    cfg = load_config(None)
+    index.build(corpus, cfg, idx)
+    files = sorted(corpus.iterdir())
+    files[0].unlink()
+    files[1].write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")  # no usable front matter now
+    shutil.copy(files[2], corpus / "copy.txt")
+    index.refresh(corpus, cfg, idx)
+
+    def kept_and_counted() -> tuple[tuple[int, int], tuple[int, int]]:
+        store = index.open_store(idx, readonly=True)
+        try:
+            counted = store.db.execute("SELECT COUNT(*), SUM(usable) FROM files").fetchone()
+            return store.counts(), (int(counted[0]), int(counted[1]))
+        finally:
+            store.close()
+
+    kept, counted = kept_and_counted()
+    assert kept == counted and counted[0] == len(files) and counted[1] < counted[0]
+    assert index.verify(corpus, cfg, idx).ok
+    with sqlite3.connect(idx) as db:
+        db.execute("UPDATE sums SET value = value + 1 WHERE check_name = '' AND name = 'files'")
+    assert kept_and_counted()[0][0] == counted[0] + 1
+    assert any("files" in d for d in index.verify(corpus, cfg, idx).differences.get("sums", []))
+
+
 @pytest.mark.parametrize(
     ("sql", "kind"),
     [
@@ -307,9 +337,12 @@ def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
 
     name = ".news[1]*.clipqa-index.sqlite"
     temp = temp_name(name, "4242")
-    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm"]
+    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm",
+            f"{name}.watch.sqlite", f"{name}.watch.sqlite-wal", f"{name}.watch.lock",
+            ".clipqa-watch-cookie-42-17"]  # the change feed's (clipqa index watch)  # fmt: skip
     theirs = [".news1x.clipqa-index.sqlite", f"{name}.bak", f"{name}.lock-wal", f"x{name}", "news.txt",
-              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b")]  # fmt: skip
+              temp_name(".news1x.clipqa-index.sqlite", "4242"), temp_name(name, "a.b"),
+              ".news1x.clipqa-index.sqlite.watch.sqlite", f"{name}.watch.lock-wal"]  # fmt: skip
     assert [n for n in ours if not index.is_index_file(n, name)] == []
     assert [n for n in theirs if index.is_index_file(n, name)] == []
     # by real path: the index's folder reached through a symbolic link is the same folder
