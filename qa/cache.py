@@ -70,12 +70,19 @@ from qa.forked import FORK_FROM_FILES, Forked
 _SALT_CACHE: dict[str, str] = {}
 
 
+def own_files() -> list[Path]:
+    """clipqa's own files (the package's source and data; not the compiled caches), sorted."""
+    root = Path(__file__).resolve().parent
+    return sorted(p for p in root.rglob("*") if "__pycache__" not in p.parts and p.is_file())
+
+
 def _code_hash() -> str:
-    """Hash of clipqa's own source, so a changed check never serves stale results."""
+    """Hash of clipqa's own files, its source and its data (qa/data: the boilerplate patterns,
+    the lexicons), so a changed check or pattern never serves stale results."""
     if "code" not in _SALT_CACHE:
         h = hashlib.sha256()
         root = Path(__file__).resolve().parent
-        for path in sorted(root.rglob("*.py")):
+        for path in own_files():
             h.update(path.relative_to(root).as_posix().encode())
             with contextlib.suppress(OSError):
                 h.update(path.read_bytes())
@@ -103,7 +110,24 @@ def config_hash(config: Config) -> str:
     import json
 
     values = {k: v for k, v in config.as_dict().items() if k not in _NOT_IN_KEY}
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        (json.dumps(values, sort_keys=True, default=str) + option_files_hash(config)).encode()
+    ).hexdigest()
+
+
+def option_files_hash(config: Config) -> str:
+    """Hash of the files the check options name (``boilerplate.patterns_file``): the options
+    hold their paths, and an edited patterns file must not serve findings made with the old one."""
+    from qa.config import CHECK_PATHS
+
+    h = hashlib.sha256()
+    for check, option in sorted(CHECK_PATHS):
+        name = config.checks.get(check, {}).get(option)
+        if isinstance(name, str) and name:
+            h.update(f"{check}.{option}\x00".encode())
+            with contextlib.suppress(OSError):
+                h.update(Path(name).read_bytes())
+    return h.hexdigest()
 
 
 def cache_salt(config: Config) -> str:

@@ -962,7 +962,7 @@ def index_watch(corpus: str, index_file: str | None, **opts: Any) -> None:
         click.echo(f"Watching {folders} folder(s) of {corpus} for {path} (Ctrl-C or SIGTERM to stop)", err=True)
 
     try:
-        watch(corpus, cfg, path, index.salt(cfg), on_ready=ready)
+        watch(corpus, cfg, path, on_ready=ready)
     except WatchError as exc:
         raise UsageFailure(str(exc)) from exc
     click.echo("Stopped watching.", err=True)

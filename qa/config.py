@@ -284,7 +284,7 @@ def _same_kind(default: Any, value: Any) -> bool:
 
 # Check options that name a file: relative to the configuration file that sets them, as the
 # top-level paths are (a run from another folder reads the same file).
-_CHECK_PATHS = {("boilerplate", "patterns_file")}
+CHECK_PATHS = {("boilerplate", "patterns_file")}
 
 
 def apply_table(
@@ -305,7 +305,7 @@ def apply_table(
         elif key in check_defaults:
             options = _check_options(where, key, value, check_defaults[key])
             for opt, given in options.items():
-                if (key, opt) in _CHECK_PATHS and isinstance(given, str) and given and where.endswith(".toml"):
+                if (key, opt) in CHECK_PATHS and isinstance(given, str) and given and where.endswith(".toml"):
                     options[opt] = str((base / given).resolve()) if not os.path.isabs(given) else given
             cfg.checks[key] = options
             for opt in cfg.checks[key]:

@@ -79,7 +79,7 @@ from qa.corpus import (
 )
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
-from qa.watch import Feed, acknowledge, changes, is_feed_file
+from qa.watch import Feed, acknowledge, changes, is_feed_file, selection
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -119,10 +119,11 @@ def index_path(corpus: str | os.PathLike[str], config: Config, explicit: str | o
 
 
 def salt(config: Config) -> str:
-    """What the stored facts depend on besides the files: clipqa's version and code, the
-    schema files, the configuration that shapes per-file results and join keys, pandas
-    (its hashing makes the key hashes), the index format. Another salt: rebuild."""
-    from qa.cache import _code_hash
+    """What the stored facts depend on besides the files: clipqa's version, code and data, the
+    schema files, the files check options name (a patterns file), the configuration that
+    shapes per-file results and join keys, pandas (its hashing makes the key hashes), the
+    index format. Another salt: rebuild."""
+    from qa.cache import _code_hash, option_files_hash
 
     values = {k: v for k, v in config.as_dict().items() if k not in _NOT_IN_SALT}
     parts = (
@@ -131,6 +132,7 @@ def salt(config: Config) -> str:
         __version__,
         _code_hash(),
         schema_hash(config.schema_dir),
+        option_files_hash(config),
         hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest(),
         pd.__version__,
     )
@@ -939,7 +941,7 @@ def scan(
     read = ReadOptions(max_file_bytes=config.max_file_size)
     if only is not None:
         return _scan_named(store, corpus, config, only, racy_from, read, hash_unsure)
-    feed = changes(Path(store.path), salt(config)) if discovery is None and use_feed else None
+    feed = changes(Path(store.path), selection(config)) if discovery is None and use_feed else None
     if feed is not None and not feed.full:  # a watcher wrote down what changed: those paths alone
         named = _scan_named(store, corpus, config, feed.names, racy_from, read, hash_unsure)
         named.feed = feed

@@ -129,11 +129,22 @@ def _watcher_alive(index: Path) -> bool:
     return locks.is_held(lock_path(index))
 
 
-def changes(index: Path, salt: str) -> Feed | None:
+def selection(config: Config) -> str:
+    """What decides which paths a watcher writes down: the files the configuration selects
+    (``include``, ``exclude``). A watcher started with another selection serves no gate: it
+    would not see the files the gate's index holds. Other options do not matter: the feed
+    names paths that changed; the gate compares their stats and bytes itself."""
+    import hashlib
+    import json
+
+    chosen = json.dumps([list(config.include), list(config.all_excludes())])
+    return hashlib.sha256(chosen.encode()).hexdigest()
+
+
+def changes(index: Path, selected: str) -> Feed | None:
     """The feed's answer for a scan of the corpus indexed at ``index``, or None when no watcher
-    serves it (then the scan is a plain stat scan, and nothing is acknowledged). ``salt``: the
-    index's (qa.index.salt): a watcher started with other options or code (another
-    ``include``: other files to watch) serves no gate."""
+    serves it (then the scan is a plain stat scan, and nothing is acknowledged). ``selected``:
+    the gate's :func:`selection`."""
     path = feed_path(index)
     if not path.exists() or not _watcher_alive(index):
         return None
@@ -143,7 +154,7 @@ def changes(index: Path, salt: str) -> Feed | None:
         return None
     try:
         state = _state(conn)
-        if state.get("ready") != state.get("epoch") or state.get("blind") or state.get("salt") != salt:
+        if state.get("ready") != state.get("epoch") or state.get("blind") or state.get("selection") != selected:
             return None  # its watches are not all in place yet, some folder cannot be watched, other options
         cookie = path.parent / f"{COOKIE_PREFIX}{os.getpid()}-{time.monotonic_ns()}"
         key = f"cookie:{cookie.name}"
@@ -210,12 +221,10 @@ def watch(
     corpus: str | os.PathLike[str],
     config: Config,
     index: Path,
-    salt: str,
     *,
     on_ready: Callable[[int], None] | None = None,
 ) -> None:
     """Watch ``corpus`` until SIGINT or SIGTERM, writing down what changes (the module's doc).
-    ``salt``: the index's for ``config`` (only gates of the same salt take the feed);
     ``on_ready``: called with the number of folders watched once every watch is in place."""
     try:
         from inotify_simple import INotify
@@ -238,7 +247,7 @@ def watch(
     old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with contextlib.closing(_connect(feed_path(index))) as conn, INotify() as inotify:
-            _Watcher(root, config, index, conn, inotify, f).run(salt, stopping, on_ready)
+            _Watcher(root, config, index, conn, inotify, f).run(stopping, on_ready)
     except sqlite3.Error as exc:
         raise WatchError(f"{feed_path(index)}: {type(exc).__name__}: {exc}") from exc
     finally:
@@ -260,10 +269,10 @@ class _Watcher:
         self.lost = False  # events may have been missed (the queue overflowed): a new epoch
         self.blind = ""  # why a folder cannot be watched: no gate may trust the feed
 
-    def run(self, salt: str, stopping: list[int], on_ready: Callable[[int], None] | None) -> None:
+    def run(self, stopping: list[int], on_ready: Callable[[int], None] | None) -> None:
         epoch = str(int(_state(self.conn).get("epoch", "0")) + 1)
         self.conn.execute("DELETE FROM state WHERE key LIKE 'cookie:%' OR key = 'blind'")
-        _set(self.conn, epoch=epoch, corpus=self.root, pid=os.getpid(), salt=salt)
+        _set(self.conn, epoch=epoch, corpus=self.root, pid=os.getpid(), selection=selection(self.config))
         self.inotify.add_watch(str(self.index.parent), self.f.CREATE | self.f.ONLYDIR)  # cookies
         self._add_tree(self.root, "")
         if self.blind:

@@ -467,3 +467,33 @@ def test_cache_writes_are_marked_temps_and_stale_leftovers_are_removed(
     assert pd.read_pickle(target) == {"rows": [1, 2, 3]}
     assert not stale.exists()
     assert young.exists() and other.exists() and unrelated.exists()
+
+
+def test_the_salt_covers_clipqas_data_files() -> None:
+    """A changed boilerplate pattern or lexicon of qa/data changes what a file's check finds:
+    the cache's and the index's salt hash every file of the package, not only its source."""
+    names = {p.relative_to(Path(qa.cache.__file__).parent).as_posix() for p in qa.cache.own_files()}
+    assert {"data/boilerplate.yaml", "data/lexicons.json.gz", "cache.py"} <= names
+    assert not [n for n in names if "__pycache__" in n]
+
+
+def test_an_edited_patterns_file_serves_no_cached_finding(tmp_path: Path) -> None:
+    """The configuration names its patterns file by path; its content counts too: edited,
+    the result cache (and the corpus index) must not give the old findings."""
+    patterns = tmp_path / "furniture.yaml"
+    patterns.write_text('read-more:\n  - "Continue at the Example Gazette"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.clipqa.boilerplate]\npatterns_file = "furniture.yaml"\n', encoding="utf-8"
+    )
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("---\ntitle: A\n---\nThe story.\nContinue at the Example Gazette\n")
+    cache_dir = str(tmp_path / "cache")
+
+    def b105() -> int:
+        result = run([str(corpus)], load_config(corpus), cache_dir=cache_dir)
+        return len([f for f in result.findings if f.rule == "B105"])
+
+    assert b105() == 1 and b105() == 1  # found, then served from the cache
+    patterns.write_text('read-more:\n  - "Nothing of this story"\n', encoding="utf-8")
+    assert b105() == 0

@@ -36,10 +36,10 @@ repeat_min_share = 0.05
 class Watcher:
     """``clipqa index watch CORPUS --index IDX`` in its own process."""
 
-    def __init__(self, corpus: Path, idx: Path, *options: str) -> None:
+    def __init__(self, corpus: Path, idx: Path, *options: str, toml: str = "") -> None:
         self.corpus, self.idx = corpus, idx
-        config = idx.with_name("world-clipqa.toml")  # world_config's options: the index's salt
-        config.write_text(WORLD_TOML, encoding="utf-8")
+        config = idx.with_name("world-clipqa.toml")  # world_config's options
+        config.write_text(toml + WORLD_TOML, encoding="utf-8")
         command = ["index", "watch", str(corpus), "--index", str(idx), "--config", str(config), *options]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "qa", *command],
@@ -251,14 +251,14 @@ def test_a_folder_it_cannot_watch_makes_it_step_aside(cfg: Config, tmp_path: Pat
         w.stop()
 
 
-def test_a_watcher_started_with_other_options_serves_no_gate(cfg: Config, tmp_path: Path) -> None:
-    """Other options, another index (its salt): what the watcher looks at may not be what the
-    gate's index holds (another ``include``), so the gate scans."""
+def test_a_watcher_that_selects_other_files_serves_no_gate(cfg: Config, tmp_path: Path) -> None:
+    """Another ``include``: the watcher does not look at the files the gate's index holds, so
+    the gate scans (other options do not matter to the feed: it names paths)."""
     corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
     made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(4)])
     write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], previous=made)
     index.build(corpus, cfg, idx)
-    w = Watcher(corpus, idx, "--max-file-size", "12345")
+    w = Watcher(corpus, idx, toml='include = ["*.md"]\n')
     try:
         for _ in range(2):
             got, want = _gate(corpus, incoming, idx, cfg)
