@@ -98,6 +98,16 @@ def _feed_state(idx: Path) -> dict[str, str]:
         return dict(conn.execute("SELECT key, value FROM state").fetchall())
 
 
+def _indexed_world(tmp_path: Path, cfg: Config, stories: int, kind: str) -> tuple[Path, Path, Path, Any]:
+    """A corpus of ``stories`` stories, a batch of one file of ``kind`` relating to the second,
+    and the corpus's index, built."""
+    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
+    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(stories)])
+    write_world(incoming, [Spec(kind, 1000, 1, True, True, True, False)], previous=made)
+    index.build(corpus, cfg, idx)
+    return corpus, incoming, idx, made
+
+
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                                      HealthCheck.too_slow])  # fmt: skip
 @given(corpus_specs=specs(3, 12, 0), batch_specs=specs(1, 4, 1000), changes=edits(5000))
@@ -152,10 +162,7 @@ def test_every_kind_of_edit_is_seen_and_an_edit_in_place_too(cfg: Config, world:
 
 
 def test_a_killed_or_stuck_watcher_is_not_trusted(cfg: Config, tmp_path: Path) -> None:
-    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
-    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(8)])
-    write_world(incoming, [Spec("near-dup", 1000, 1, True, True, True, False)], previous=made)
-    index.build(corpus, cfg, idx)
+    corpus, incoming, idx, made = _indexed_world(tmp_path, cfg, 8, "near-dup")
     w = Watcher(corpus, idx)
     try:
         assert _gate(corpus, incoming, idx, cfg)[0].scan.startswith("stat (")
@@ -183,10 +190,7 @@ def test_events_lost_to_a_full_queue_are_not_trusted(cfg: Config, tmp_path: Path
     """More events than the kernel queues (fs.inotify.max_queued_events) while the watcher is
     stopped: it reads the overflow, starts a new epoch, and the next gate scans every file."""
     queued = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
-    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
-    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(10)])
-    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], previous=made)
-    index.build(corpus, cfg, idx)
+    corpus, incoming, idx, made = _indexed_world(tmp_path, cfg, 10, "copy")
     w = Watcher(corpus, idx)
     try:
         _gate(corpus, incoming, idx, cfg)
@@ -254,10 +258,7 @@ def test_a_folder_it_cannot_watch_makes_it_step_aside(cfg: Config, tmp_path: Pat
 def test_a_watcher_that_selects_other_files_serves_no_gate(cfg: Config, tmp_path: Path) -> None:
     """Another ``include``: the watcher does not look at the files the gate's index holds, so
     the gate scans (other options do not matter to the feed: it names paths)."""
-    corpus, incoming, idx = tmp_path / "corpus", tmp_path / "incoming", tmp_path / "idx.sqlite"
-    made = write_world(corpus, [Spec("story", i, i, True, True, True, False) for i in range(4)])
-    write_world(incoming, [Spec("copy", 1000, 1, True, True, True, False)], previous=made)
-    index.build(corpus, cfg, idx)
+    corpus, incoming, idx, _made = _indexed_world(tmp_path, cfg, 4, "copy")
     w = Watcher(corpus, idx, toml='include = ["*.md"]\n')
     try:
         for _ in range(2):
