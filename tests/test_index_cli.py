@@ -376,6 +376,32 @@ def test_no_index_and_index_together_is_a_usage_error(corpus: Path, tmp_path: Pa
     assert sorted(os.listdir(tmp_path)) == before and not idx.exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        (["check", "{corpus}"], "--changed-since"),
+        (["check", "{corpus}", "{corpus}/a.txt", "--changed-since", "HEAD"], "one corpus folder"),
+        (["check", "{corpus}/a.txt", "--changed-since", "HEAD"], "one corpus folder"),
+    ],
+)
+def test_check_refuses_an_index_it_would_not_use(corpus: Path, tmp_path: Path, command: list[str], why: str) -> None:
+    """``check --index FILE`` where no index serves (no --changed-since, several paths, a file):
+    exit 2 saying why, before anything is read or written; the flag is not ignored in silence."""
+    (corpus / "a.txt").write_bytes(next(iter(sorted(corpus.iterdir()))).read_bytes())
+    idx = tmp_path / "idx.sqlite"
+    before = sorted(os.listdir(tmp_path))
+    args = [a.format(corpus=corpus) for a in command]
+    out = clipqa(*args, "--index", idx, "--isolated", "--no-reports")
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"--index {idx}" in lines[0] and why in lines[0], lines
+    assert sorted(os.listdir(tmp_path)) == before and not idx.exists()
+    # without the flag the refusal is gone (what is left, a corpus outside git for --changed-since, is another story)
+    plain = clipqa(*args, "--isolated", "--no-reports")
+    assert "--index" not in plain.stderr and "Traceback" not in plain.stderr, plain.stderr
+    assert plain.returncode in ((0, 1) if "--changed-since" not in args else (0, 1, 2))
+
+
 def test_a_corpus_reached_through_a_symbolic_link_has_one_index(corpus: Path, tmp_path: Path) -> None:
     """``live -> news`` (a link named otherwise than its target): every command finds the index
     of the folder the link leads to, ``.news.clipqa-index.sqlite`` beside it, as the import's
