@@ -50,6 +50,7 @@ import operator
 import os
 import sqlite3
 import stat as stat_module
+import sys
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -704,7 +705,16 @@ def _lock(path: Path, exclusive: bool) -> Iterator[None]:
     lock = lock_path(path)
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
-        held = locks.take(lock, exclusive=exclusive)
+        try:
+            held = locks.take(lock, exclusive=exclusive, wait=False)
+        except locks.Busy:
+            # a wait with no word looks like a hang (an import stopped with ^Z holds the lock)
+            print(
+                f"clipqa: waiting for {lock}: another clipqa process is using the index",
+                file=sys.stderr,
+                flush=True,
+            )
+            held = locks.take(lock, exclusive=exclusive)
     except OSError as exc:
         raise IndexError_(f"{lock}: cannot open the index's lock file: {exc.strerror or exc}") from exc
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import sqlite3
@@ -273,3 +274,37 @@ def test_a_second_build_while_one_runs_says_so_and_an_import_does_not_wait(tmp_p
     assert first.returncode == 0, err_first.decode()
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".clipqa-tmp")]
     assert_agrees(corpus, tmp_path / ".news.clipqa-index.sqlite")
+
+
+def test_a_command_that_waits_for_the_index_lock_says_so(tmp_path: Path) -> None:
+    """Another process holds the index's lock (an import stopped with ^Z, a build swapping its
+    file in): ``clipqa index status`` waits for it, and says on stderr what it waits for at
+    once (a silent wait looks like a hang); once the lock is free it goes on and answers."""
+    corpus = tmp_path / "news"
+    generate(corpus, 20, seed=5)
+    built = subprocess.run(clipqa("index", "build", corpus), env=env(), capture_output=True, check=False, timeout=300)
+    assert built.returncode == 0, built.stderr.decode()
+    lock = index.lock_path(tmp_path / ".news.clipqa-index.sqlite")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom qa import locks\nlocks.take(sys.argv[1], exclusive=True)\n"
+         "print('held', flush=True)\ntime.sleep(600)", str(lock)],
+        env=env(), stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    status = None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        status = subprocess.Popen(clipqa("index", "status", corpus), env=env(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert status.stderr is not None
+        ready, _, _ = select.select([status.stderr], [], [], 60)
+        assert ready, "no word on stderr while waiting for the lock"
+        line = status.stderr.readline()
+        assert f"waiting for {lock}" in line and "another clipqa process" in line, line
+        time.sleep(0.5)
+        assert status.poll() is None  # still waiting while the lock is held
+    finally:
+        holder.kill()
+        holder.wait(timeout=60)
+    out, err = status.communicate(timeout=300)
+    assert status.returncode == 0 and "fresh" in out, (status.returncode, out, err)
+    assert "Traceback" not in err
