@@ -7,9 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.checks.duplicate import body_signature, candidate_edges, duplicate_findings, lsh_params
 from qa.config import load_config
+from qa.crossrec import RELATED_MAX, others_of
 from qa.findings import Finding
 from qa.pipeline import RunResult, run
 from tests.stories import body, name, story
@@ -316,3 +319,41 @@ def test_odd_values_in_every_field_the_checks_read_never_crash(write_corpus: Wri
         f.message for f in result.findings if f.rule == "P900"
     ][:3]
     assert {f.check for f in result.findings} >= {"published", "duplicate"}
+
+
+# ---------------------------------------------------------------- large groups
+
+
+def test_a_large_group_names_a_bounded_number_of_files(write_corpus: Write, check: Check) -> None:
+    """A group of N files gives N-1 findings; each names the original and the next files by path
+    in ``related``, at most RELATED_MAX of them (every other file in each finding was O(N²)), and
+    its message counts the rest. Every file of the group is still named by some finding (the
+    gate attributes findings to the files they name), and a group small enough is unchanged."""
+    n = RELATED_MAX + 15
+    copies = {f"copy-{i:03d}.txt": story(1, body(1)) for i in range(n)}  # D103: byte-identical
+    same_url = {  # D101: the same canonical webUrl, other bodies
+        f"url-{i:03d}.txt": story(100 + i, body(100 + i), webUrl="https://www.maritime.example.com/2025/one/",
+                                  originalUrl=..., published=False, heat=-1)
+        for i in range(n)
+    }  # fmt: skip
+    published_twice = {  # F108: the same story published n times
+        f"pub-{i:03d}.txt": story(300 + i, body(300 + i), webUrl="https://www.maritime.example.com/2025/two/",
+                                  originalUrl=...)
+        for i in range(n)
+    }  # fmt: skip
+    root = write_corpus({**copies, **same_url, **published_twice})
+    result = check([root])
+    f108 = sorted((f for f in result.findings if f.rule == "F108"), key=lambda f: f.path)
+    for code, group in (("D103", sorted(copies)), ("D101", sorted(same_url)), ("F108", sorted(published_twice))):
+        found = [f for f in (f108 if code == "F108" else dup(result, code)) if f.path in group]  # pub-* are D101 too
+        assert [f.path for f in found] == group[1:], code
+        for f in found:
+            every_other = [p for p in group if p != f.path]
+            assert f.related == tuple(every_other[:RELATED_MAX]), (code, f.path)
+            assert f"and {n - 1 - 5} more" in f.message and f"{n} " in f.message, f.message
+        assert {p for f in found for p in (f.path, *f.related)} == set(group)
+
+
+@given(st.lists(st.text(max_size=3), max_size=30, unique=True), st.integers(0, 40), st.integers(0, 15))
+def test_others_of_is_the_plain_list_cut(paths: list[str], i: int, limit: int) -> None:
+    assert others_of(paths, i, limit) == [p for j, p in enumerate(paths) if j != i][:limit]

@@ -40,6 +40,7 @@ from qa.crossrec import (
     key_codes,
     key_rows,
     listing,
+    others_of,
     repeated,
     story_columns,
 )
@@ -411,10 +412,10 @@ def identical_files(files: pd.DataFrame) -> Iterator[Finding]:
     for g in groups(candidates, "sha256"):
         paths = g.rows["_path"]
         for i, path in enumerate(paths[1:], start=1):
-            others = [p for j, p in enumerate(paths) if j != i]
+            others = others_of(paths, i)
             yield D103.finding(
                 path,
-                f"byte-identical to {listing(others)} ({len(paths)} identical files); keep one",
+                f"byte-identical to {listing(others, total=len(paths) - 1)} ({len(paths)} identical files); keep one",
                 evidence=f"sha256 {g.key}",
                 related=others,
             )
@@ -433,10 +434,10 @@ def _grouped(r: Any, df: pd.DataFrame, key: str, field: str | None, what: str) -
             if distinct[i] in seen:
                 continue  # a byte-identical copy of a file already in the group
             seen.add(distinct[i])
-            others = [p for j, p in enumerate(paths) if j != i]
+            others = others_of(paths, i)
             yield r.finding(
                 paths[i],
-                f"{what} as {listing(others)} ({len(paths)} files): {g.key}",
+                f"{what} as {listing(others, total=len(paths) - 1)} ({len(paths)} files): {g.key}",
                 field=field,
                 evidence=g.key,
                 related=others,
@@ -617,17 +618,21 @@ def near_duplicates(files: pd.DataFrame, threshold: float, num_perm: int) -> Ite
     for g in groups(members, "label"):
         positions = g.rows["pos"]
         group_paths = g.rows["_path"]
-        for p in positions[1:]:  # the first file of the group (by path) is taken as the original
+        for k, p in enumerate(positions[1:], start=1):  # the first file of the group (by path): the original
             other = int(best_other[p])
             similarity = float(best_sim[p])
-            related = [q for q in group_paths if q != paths[p]]
+            related = others_of(group_paths, k)  # group_paths[k] is paths[p]
             line = body_lines[p]
             known = line is not None and not pd.isna(line)
             yield D105.finding(
                 paths[p],
                 f"body is a near-duplicate of {paths[other]} (estimated similarity {similarity:.0%}, "
                 f"threshold {threshold:.0%})"
-                + (f"; group of {len(positions)}: {listing(related)}" if len(positions) > 2 else ""),
+                + (
+                    f"; group of {len(positions)}: {listing(related, total=len(positions) - 1)}"
+                    if len(positions) > 2
+                    else ""
+                ),
                 field="body",
                 line=int(line) if known else None,
                 column=1 if known else None,

@@ -36,6 +36,7 @@ from qa.crossrec import (
     key_codes,
     key_rows,
     listing,
+    others_of,
     repeated,
     star_edges,
     string_lengths,
@@ -317,11 +318,11 @@ def same_story_published(tables: dict[str, pd.DataFrame], min_title_chars: int) 
         else:
             reason = "the same canonical webUrl or the same title from the same provider"
         for i, path in enumerate(paths[1:], start=1):
-            others = [p for j, p in enumerate(paths) if j != i]  # the first file (by path) first
+            others = others_of(paths, i)  # the first file (by path) first
             yield F108.finding(
                 path,
                 f"the same story is published {len(paths)} times ({reason}): also published as "
-                f"{listing(others)}; unpublish all but one",
+                f"{listing(others, total=len(paths) - 1)}; unpublish all but one",
                 field="published",
                 evidence=urls[i] if same_url else rows["story_title"][i],
                 related=others,
