@@ -3,10 +3,10 @@
 Targets (``nox -s bench``; generated seed-format corpora, medians of ``--runs``):
 
 * gate a 10-file batch into a ``--files`` (100,000) corpus with a fresh index: at most
-  1.0 s wall for the whole process, start-up included: ``clipqa import INCOMING --into
-  CORPUS --dry-run --index FILE``. Beside it, in the same run and alternating with it,
-  ``--no-index`` (today's full run over corpus and batch, with the result cache: its first
-  run cold, the others warm), and the ratio;
+  1.0 s wall (1.5 s beyond 100,000 files: the target at a million) for the whole process,
+  start-up included: ``clipqa import INCOMING --into CORPUS --dry-run --index FILE``.
+  Beside it, in the same run and alternating with it, ``--no-index`` (today's full run over
+  corpus and batch, with the result cache: its first run cold, the others warm), and the ratio;
 * building the index: at most 1.2x a full ``clipqa check --no-cache`` of the same corpus
   (reports written, as a user runs it);
 * peak memory of a gate run (the process and its children, PSS summed: a page a forked
@@ -44,7 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.generate import render  # imported after the path set-up, so the script runs from anywhere
 from bench.run import REPO, TreePeak, bench_env, corpus
 
-GATE_TARGET = 1.0  # seconds
+GATE_TARGET = 1.0  # seconds, into 100,000 files
+GATE_TARGET_MILLION = 1.5  # seconds, into 1,000,000 files (issue 19: the growth from the one to the other)
+
+
+def gate_target(files: int) -> float:
+    """The gate's target at ``files``: 1.0 s up to 100,000, 1.5 s beyond (issue 19 sets the two)."""
+    return GATE_TARGET if files <= 100_000 else GATE_TARGET_MILLION
+
+
 BUILD_TARGET = 1.2  # x a full check --no-cache
 MEMORY_TARGET = 500 * 1024 * 1024  # bytes
 
@@ -205,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             watcher.terminate()
             watcher.wait(timeout=60)
     gate, floor = statistics.median(g["gate"]), statistics.median(g["floor"])
+    target = gate_target(args.files)
     print(f"  gate (10 files into {args.files:,}) {gate:.2f} s (runs {', '.join(f'{x:.2f}' for x in g['gate'])}; "
-          f"target <= {GATE_TARGET} s); the batch checked alone {floor:.2f} s; load {load()}", flush=True)  # fmt: skip
+          f"target <= {target} s); the batch checked alone {floor:.2f} s; load {load()}", flush=True)  # fmt: skip
     print(f"  gate phases (median s): {g['phases']}; closures {g['doc']['checked_by']['closure']}; "
           f"scan: {g['doc']['checked_by']['scan']}", flush=True)  # fmt: skip
     print(f"  gate peak memory (tree PSS) {g['peak'] / 2**20:.0f} MiB", flush=True)
@@ -232,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  at {args.memory_files:,} files: gate {statistics.median(m['gate']):.2f} s, phases {m['phases']}, "
               f"peak memory {memory_peak / 2**20:.0f} MiB; load {load()}", flush=True)  # fmt: skip
 
-    ok = gate <= GATE_TARGET and not build / check > BUILD_TARGET and memory_peak < MEMORY_TARGET and same
+    ok = gate <= target and not build / check > BUILD_TARGET and memory_peak < MEMORY_TARGET and same
     print(json.dumps({
         "files": args.files, "gate_s": gate, "gate_runs": g["gate"], "floor_s": floor, "phases": g["phases"],
         "full_runs": g["full"], "full_warm_s": full,
