@@ -27,6 +27,7 @@ line; exit 1 when a target is missed or the findings differ.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -172,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     idx = args.work / f"index-{args.files}.sqlite"
     out = args.work / f"reports-{args.files}"
     print(f"N = {args.files:,}, batch of {args.batch}; load average {load()}", flush=True)
+    if importlib.util.find_spec("hypothesis") is not None:  # as in a test environment, not a user's install
+        print("  (hypothesis is installed: pandera imports it in every clipqa process, ~0.1 s of each gate; "
+              "`nox -s bench` installs without it)", flush=True)  # fmt: skip
 
     builds: list[float] = []
     checks: list[float] = []
