@@ -46,16 +46,14 @@ from bench.generate import render  # imported after the path set-up, so the scri
 from bench.run import REPO, TreePeak, bench_env, corpus
 
 GATE_TARGET = 1.0  # seconds, into 100,000 files
-GATE_TARGET_MILLION = 1.5  # seconds, into 1,000,000 files (issue 19: the growth from the one to the other)
+GATE_TARGET_MILLION = 1.5  # seconds, into 1,000,000 files
+BUILD_TARGET = 1.2  # x a full check --no-cache
+MEMORY_TARGET = 500 * 1024 * 1024  # bytes
 
 
 def gate_target(files: int) -> float:
     """The gate's target at ``files``: 1.0 s up to 100,000, 1.5 s beyond (issue 19 sets the two)."""
     return GATE_TARGET if files <= 100_000 else GATE_TARGET_MILLION
-
-
-BUILD_TARGET = 1.2  # x a full check --no-cache
-MEMORY_TARGET = 500 * 1024 * 1024  # bytes
 
 
 def timed(cmd: list[str], env: dict[str, str], pss: bool = False) -> tuple[float, int, int, float, str]:

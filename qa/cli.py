@@ -659,16 +659,15 @@ def _changed_since_index(
     """The corpus index that serves ``check FOLDER --changed-since REF`` (None: today's full run):
     one local folder, the local engine, an index given or found beside it. ``--index FILE`` where
     no index can serve is a usage error: a flag that does nothing would be ignored in silence."""
-    if index_file and not no_index:
-        why = (
-            "it serves only --changed-since" if not ref
-            else "it serves only the local engine" if engine != "local"
-            else "it serves one corpus folder" if len(paths) != 1 or not Path(paths[0]).is_dir()
-            else None
-        )  # fmt: skip
-        if why is not None:
-            raise UsageFailure(f"--index {index_file} has nothing to do here: {why}")
-    if not ref or no_index or engine != "local" or len(paths) != 1 or not Path(paths[0]).is_dir():
+    why_not = (
+        "it serves only --changed-since" if not ref
+        else "it serves only the local engine" if engine != "local"
+        else "it serves one corpus folder" if len(paths) != 1 or not Path(paths[0]).is_dir()
+        else None
+    )  # fmt: skip
+    if no_index or why_not is not None:
+        if index_file and not no_index:
+            raise UsageFailure(f"--index {index_file} has nothing to do here: {why_not}")
         return None
     from qa.index import index_path
 
