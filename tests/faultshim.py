@@ -108,7 +108,7 @@ def install(spec: dict[str, Any]) -> None:
 def main() -> None:
     install(json.loads(sys.argv[1]))
     sys.argv = ["clipqa", *sys.argv[2:]]
-    from qa.cli import entry
+    from qa.__main__ import entry
 
     entry()
 
