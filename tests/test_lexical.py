@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -191,3 +193,32 @@ def test_foreign_function_words_are_foreign() -> None:
     for word in ("the", "and", "of", "to", "in", "is", "die", "also", "a", "don", "ve", "ll", "won", "sit", "Xi", "El"):
         assert word not in words, word
     assert all(w.isascii() and len(w) >= 2 for w in words)
+
+
+def test_lexicons_file_round_trips_and_english_is_read_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    english, others = {"the", "cat"}, {"de": ["und", "der", "und"], "fr": ["le", "chat"]}
+    written = tmp_path / "lexicons.txt.gz"
+    lexical.write_lexicons(written, "test words", english, others)
+    monkeypatch.setattr(lexical.resources, "files", lambda _pkg: tmp_path)
+    monkeypatch.setattr(lexical, "LEXICON_FILE", written.name)
+    lexical.english_lexicon.cache_clear()
+    lazy = lexical._OtherLexicons()
+    try:
+        assert lexical.english_lexicon() == frozenset(english) | lexical.NEUTRAL_WORDS
+        assert "_by_code" not in vars(lazy)  # English alone read no other language
+        assert dict(lazy) == {"de": frozenset({"und", "der"}), "fr": frozenset({"le", "chat"})}
+        assert lazy.get("it") is None and len(lazy) == 2
+    finally:
+        lexical.english_lexicon.cache_clear()
+    with pytest.raises(ValueError, match="white space"):
+        lexical.write_lexicons(written, "x", ["two words"], {})
+
+
+def test_the_shipped_lexicons_are_what_the_language_check_assumes() -> None:
+    english, others = lexicons()
+    assert "en" not in others and {"de", "fr", "es", "it", "nl", "pt"} <= set(others)
+    assert all(len(words) > 0 for words in others.values())
+    # cased_english_bytes capitalises with bytes.capitalize, which lower-cases the rest of a word
+    assert all(word == word.lower() for word in english)
+    plain = lexical.english_bytes() | {w[:1].upper() + w[1:] for w in lexical.english_bytes() if w[:1].isalpha()}
+    assert lexical.cased_english_bytes() == plain

@@ -1375,7 +1375,7 @@ def warm(ctx: Context) -> None:
     some text is always identified."""
     st = settings_from(ctx.options)
     if st.latin and st.english:
-        lexicons()
+        len(lexicons()[1])  # the other languages' lexicons are read on first use: now
         cased_english_bytes()
         function_bytes()
     IDENTIFIER.model(_cache_dir(ctx))
