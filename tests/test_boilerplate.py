@@ -1025,3 +1025,56 @@ UNSPLIT = _unsplit(PATS)
 )
 def test_split_expressions_class_every_line_as_the_whole_ones(line: str) -> None:
     assert bpmod.line_category(line, PATS) == bpmod.line_category(line, UNSPLIT)
+
+
+# ---------------------------------------------------------------- the catalogue read ahead
+
+
+import json  # noqa: E402
+
+
+def _decoded(doc: dict[str, object]) -> dict[str, bpmod.Analysed]:
+    analysis = doc["analysis"]
+    assert isinstance(analysis, dict)
+    return {
+        p: tuple((piece, None if first is None else frozenset(first), longest) for piece, first, longest in parts)
+        for p, parts in analysis.items()
+    }
+
+
+def test_the_shipped_analysis_is_current_and_is_the_catalogue_read_afresh() -> None:
+    shipped = bpmod.shipped_analysis()
+    assert shipped is not None, "qa/data/boilerplate_analysis.json is stale: run python tools/boilerplate_analysis.py"
+    fresh = bpmod.catalogue_analysis()
+    assert shipped["key"] == fresh["key"]
+    # in the same order too: the order of the categories decides which one a line is reported under
+    assert json.dumps(shipped["catalogue"]) == json.dumps(fresh["catalogue"])
+    assert shipped["analysis"] == _decoded(fresh)
+    # every expression compile_patterns analyses is there: a gate reads none afresh
+    needs = bpmod.shipped_needs()
+    assert {p for pats in shipped_patterns().values() for p in pats if p not in needs} <= set(shipped["analysis"])
+
+
+def test_a_stale_analysis_is_not_used_and_the_patterns_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fresh_patterns() -> bpmod.Patterns:
+        for cached in (bpmod.shipped_analysis, bpmod._shipped_yaml, bpmod.compile_patterns, bpmod.shipped_needs):
+            cached.cache_clear()
+        return bpmod.compile_patterns()
+
+    try:
+        with_file = fresh_patterns()
+        assert bpmod.shipped_analysis() is not None
+        monkeypatch.setattr(bpmod, "catalogue_key", lambda: "made from other files")
+        without = fresh_patterns()
+        assert bpmod.shipped_analysis() is None  # the key differs: read afresh
+        assert without.entries == with_file.entries
+        assert (without.groups, without.phrases, without.contains) == (
+            with_file.groups,
+            with_file.phrases,
+            with_file.contains,
+        )
+        assert without.vocabulary == with_file.vocabulary
+        assert [p for p, _rx in without.needed] == [p for p, _rx in with_file.needed]
+    finally:
+        monkeypatch.undo()
+        fresh_patterns()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
 import itertools
 import json
 import re
@@ -351,12 +352,20 @@ def shipped_patterns() -> dict[str, list[str]]:
     """The shipped regular expressions by category: qa/data/boilerplate.yaml, and the catalogue
     phrases with a variable part ("Posted by {}") as expressions."""
     cats = parse_patterns(_shipped_yaml(), "qa/data/boilerplate.yaml", validate=False)
+    for category, pattern in _phrase_patterns():
+        cats.setdefault(category, []).append(pattern)
+    return cats
+
+
+def _phrase_patterns() -> list[tuple[str, str]]:
+    """(category, expression) of the catalogue phrases matched as expressions."""
+    out = []
     for category, _lang, text, _source in _shipped_phrase_rows():
         if "{" in text and not text.startswith("{}"):  # a leading wildcard would be tried on every line
-            cats.setdefault(category, []).append(_phrase_pattern(_lower_if_plain(text)))
+            out.append((category, _phrase_pattern(_lower_if_plain(text))))
         elif len(phrase_key(text)) > LONG_PHRASE:  # a long exact phrase: no line of prose is looked up
-            cats.setdefault(category, []).append(_phrase_pattern(phrase_key(text)))
-    return cats
+            out.append((category, _phrase_pattern(phrase_key(text))))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -369,8 +378,78 @@ def shipped_needs() -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def _shipped_yaml() -> Any:
+    shipped = shipped_analysis()
+    if shipped is not None:
+        return shipped["catalogue"]
     text = resources.files("qa").joinpath("data/boilerplate.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+# ---------------------------------------------------------------- the catalogue, read ahead
+
+# Reading the catalogue (parsing boilerplate.yaml, and each expression's alternatives, first
+# characters and longest match) costs ~0.04 s, a twentieth of a gate of a small batch, and is
+# the same in every process: tools/boilerplate_analysis.py writes it here once. It is used only
+# when it was made from the catalogue's files and this module as they are (its key); else, as
+# for a user's patterns, everything is read afresh. tests/test_boilerplate.py proves the shipped
+# file current and equal to what is read afresh.
+ANALYSIS_FILE = "data/boilerplate_analysis.json"
+_CATALOGUE_FILES = ("data/boilerplate.yaml", "data/boilerplate_phrases.json")
+
+Analysed = tuple[tuple[str, frozenset[str] | None, int | None], ...]
+
+
+def analyse(pattern: str) -> Analysed:
+    """(alternative, its first characters, its longest match) for each top-level alternative of
+    ``pattern``: what the buckets of :class:`Patterns` are made of."""
+    return tuple((piece, first_chars(piece), longest_match(piece)) for piece in top_level_alternatives(pattern))
+
+
+def catalogue_key() -> str | None:
+    """SHA-256 of the catalogue's files and of this module's code (which reads the expressions);
+    None if one cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        for name in _CATALOGUE_FILES:
+            digest.update(resources.files("qa").joinpath(name).read_bytes())
+        digest.update(Path(__file__).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def catalogue_analysis() -> dict[str, Any]:
+    """What tools/boilerplate_analysis.py writes to ANALYSIS_FILE, read afresh."""
+    text = resources.files("qa").joinpath("data/boilerplate.yaml").read_text(encoding="utf-8")
+    catalogue = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if json.loads(json.dumps(catalogue)) != catalogue:  # pragma: no cover - a key that is no string
+        raise ValueError("qa/data/boilerplate.yaml does not survive a JSON round trip")
+    needs: dict[str, tuple[str, ...]] = {}
+    cats = parse_patterns(catalogue, "qa/data/boilerplate.yaml", needs, validate=False)
+    patterns = sorted(
+        {p for pats in cats.values() for p in pats if p not in needs} | {p for _category, p in _phrase_patterns()}
+    )
+    analysis = {
+        p: [[piece, None if first is None else sorted(first), longest] for piece, first, longest in analyse(p)]
+        for p in patterns
+    }
+    return {"key": catalogue_key(), "catalogue": catalogue, "analysis": analysis}
+
+
+@lru_cache(maxsize=1)
+def shipped_analysis() -> dict[str, Any] | None:
+    """ANALYSIS_FILE as stored (its analysis as :func:`analyse` gives it), if it is current."""
+    try:
+        doc = json.loads(resources.files("qa").joinpath(ANALYSIS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("key") is None or doc.get("key") != catalogue_key():
+        return None
+    doc["analysis"] = {
+        p: tuple((piece, None if first is None else frozenset(first), longest) for piece, first, longest in parts)
+        for p, parts in doc["analysis"].items()
+    }
+    return doc
 
 
 @lru_cache(maxsize=1)
@@ -537,12 +616,14 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     # An expression of alternatives ("anzeige|werbung|publicité|...", one per language) is split into
     # them: each then joins only the buckets of its own first characters and length (a line is no
     # longer tried against the French forms because it starts like the German one).
+    shipped = shipped_analysis()
+    known: Mapping[str, Analysed] = {} if shipped is None else shipped["analysis"]
     entries = tuple(
-        (category, piece, first_chars(piece), longest_match(piece))
+        (category, piece, first, longest)
         for category, pats in cats.items()
         for p in pats
         if p not in needs
-        for piece in top_level_alternatives(p)
+        for piece, first, longest in (known.get(p) or analyse(p))
     )
     needing: dict[tuple[str, ...], list[tuple[str, str, object, object]]] = {}
     for category, pats in cats.items():
