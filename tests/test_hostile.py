@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faulthandler
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -391,6 +392,67 @@ def test_a_crashing_worker_does_not_stop_the_run(tmp_path: Path, monkeypatch: py
     assert [(f.rule, f.field) for f in result.findings if f.path == "f004.txt" and f.check == "schema"] == [
         ("S104", "quality")
     ]
+
+
+def _finding_keys(findings: list[Finding]) -> list[tuple[object, ...]]:
+    return [(f.rule, f.path, f.field, f.line, f.column, f.message, f.span) for f in findings]
+
+
+def _schema_glitches(folder: Path) -> None:
+    folder.mkdir()
+    for i in range(6):
+        glitch = {1: {"quality": "500"}, 3: {"heat": "hot"}, 4: {"quality": "-2"}}.get(i, {})
+        (folder / f"f{i:03}.txt").write_text(clipping(**glitch), encoding="utf-8")
+
+
+def test_a_lone_childs_tables_are_validated_by_its_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small run checks its files in one child and validates their tables in this process
+    (pandera's first use overlaps the child's work): the findings are those of a run that does
+    everything in one process."""
+    _schema_glitches(tmp_path / "c")
+    asked: list[int] = []
+    real = qa.engine.local._ParentValidation.__call__
+
+    def spy(self: Any, frames: dict[str, Any]) -> list[Finding]:
+        asked.append(len(frames["files"]))
+        return real(self, frames)
+
+    monkeypatch.setattr(qa.engine.local._ParentValidation, "__call__", spy)
+    split = run([str(tmp_path / "c")], Config(jobs=1))
+    assert asked == [6]  # one request, for the chunk's six files
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
+    alone = run([str(tmp_path / "c")], Config(jobs=1))
+    assert asked == [6]  # in one process nothing is asked
+    schema_rules = sorted((f.path, f.rule, f.field) for f in split.findings if f.check == "schema")
+    assert ("f001.txt", "S104", "quality") in schema_rules and ("f004.txt", "S104", "quality") in schema_rules
+    assert _finding_keys(split.findings) == _finding_keys(alone.findings)
+
+
+def test_a_lone_child_killed_while_its_parent_validates_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child is SIGKILLed while it waits for its parent's validation: the chunk is run again
+    in halves (as for any child that dies), and every file keeps its findings."""
+    _schema_glitches(tmp_path / "c")
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
+    expected = _finding_keys(run([str(tmp_path / "c")], Config(jobs=1)).findings)
+    monkeypatch.setattr(qa.engine.local, "ISOLATE", True)
+    real = qa.engine.local._ParentValidation.__call__
+    killed: list[int] = []
+
+    def kill_first(self: Any, frames: dict[str, Any]) -> list[Finding]:
+        if not killed:
+            for child in multiprocessing.active_children():
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
+                child.join()
+        return real(self, frames)
+
+    monkeypatch.setattr(qa.engine.local._ParentValidation, "__call__", kill_first)
+    result = run([str(tmp_path / "c")], Config(jobs=1))
+    assert len(killed) == 1
+    assert not [f for f in result.findings if f.rule in {"P131", "P900"}]
+    assert _finding_keys(result.findings) == expected
 
 
 def test_read_record_does_not_block_on_a_fifo(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The local engine: chunks of files over worker processes on this machine.
 
 Small corpora run in one forked child (a pool costs more than it saves; a child
-costs a fork, and a crash in it cannot take the run down). Larger ones are split
+costs a fork, and a crash in it cannot take the run down), whose tables this process
+validates: pandera's first use here overlaps the child's reading and checking. Larger ones are split
 into chunks (not a task per file) and run on ``jobs`` processes, forked where the
 platform allows so that workers start with clipqa already imported and warmed: this
 process pays the first-use costs (pandera, the schemas, the text checks' patterns and
@@ -15,6 +16,7 @@ file that kills it, which is reported (P131) and skipped. The run goes on.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -22,13 +24,20 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from typing import Any
 
+import pandas as pd
+
+from qa.budget import FileTimer
 from qa.corpus import Source
+from qa.findings import Finding
 from qa.forked import die_with_parent
+from qa.nogc import paused_gc
 from qa.rules import P131
-from qa.stage import ChunkResult, Stage, StageSpec
+from qa.schema import Schema, load_schema
+from qa.stage import ChunkResult, Stage, StageSpec, internal_error, validate_chunk, warm_validation
 from qa.tables import TableBuilder
 
 IN_PROCESS_BELOW = 300
@@ -202,9 +211,12 @@ class LocalRun:
             Stage(self.spec).warm()
         for index, start, part in parts:
             if forking:
-                results.extend(
-                    self._arrived(run_isolated(part, start, index, self.spec, multiprocessing.get_context("fork")))
+                # A lone child: this process validates its tables, warming up meanwhile (see
+                # _ParentValidation); with several, it warmed above and each child validates.
+                isolated = run_isolated(
+                    part, start, index, self.spec, multiprocessing.get_context("fork"), validate_here=len(parts) == 1
                 )
+                results.extend(self._arrived(isolated))
             else:  # spawning a child costs seconds: run here, without crash isolation
                 stage = stage or Stage(self.spec)
                 results.extend(self._arrived([stage.process(part, start, index)]))
@@ -227,25 +239,85 @@ def hard_limit(spec: StageSpec, files: int) -> float | None:
     return 2 * budget * files + 30
 
 
-def _child_main(conn: multiprocessing.connection.Connection, spec: StageSpec, part: Sequence[Source], start: int,
-                index: int, parent: int) -> None:  # fmt: skip
+def _child_main(
+    conn: multiprocessing.connection.Connection,
+    spec: StageSpec,
+    part: Sequence[Source],
+    start: int,
+    index: int,
+    parent: int,
+    validated_by_parent: bool = False,
+) -> None:
     die_with_parent(parent)
     try:
-        conn.send(Stage(spec).process(part, start, index))
+        stage = Stage(spec)
+        if validated_by_parent:
+            stage.validate_elsewhere = lambda frames: _ask_parent(conn, frames)
+        conn.send(stage.process(part, start, index))
     except Exception as exc:  # noqa: BLE001 - reported by the parent, never as a traceback
         conn.send(f"failed: {type(exc).__name__}: {exc}")
     finally:
         conn.close()
 
 
+@dataclass(slots=True)
+class _Validate:
+    """A lone child's request to its parent: validate these tables (the answer: the findings)."""
+
+    frames: dict[str, pd.DataFrame]
+
+
+def _ask_parent(conn: multiprocessing.connection.Connection, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    conn.send(_Validate(frames))
+    answer: list[Finding] = conn.recv()
+    return answer
+
+
+class _ParentValidation:
+    """The schema validation of a lone child's chunk, done in the parent: pandera's import and
+    the schema's compilation (~0.14 s, the largest first-use cost of a small run) run there
+    while the child reads and checks the files, on another core, instead of after it in the
+    child. Validation reads only the tables, as the parent's corpus checks do: the child's
+    crash isolation, which is for parsing hostile files, is not narrowed."""
+
+    def __init__(self, spec: StageSpec, part: Sequence[Source], start: int) -> None:
+        self.spec, self.part, self.start = spec, part, start
+        self.schema: Schema | None = None
+
+    def warm(self) -> None:
+        with contextlib.suppress(Exception):  # a failure is for validate_chunk to report
+            self.schema = load_schema(self.spec.config.schema_dir)
+            warm_validation(self.schema)
+
+    def __call__(self, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+        try:
+            schema = load_schema(self.spec.config.schema_dir) if self.schema is None else self.schema
+        except Exception as exc:  # noqa: BLE001 - as the child would report it
+            return [internal_error(self.part[0].path if self.part else "", "schema validation", exc)]
+        with paused_gc(), FileTimer(self.spec.config.time_budget) as timer:
+            return validate_chunk(schema, frames, self.part, self.start, timer)
+
+
 def run_in_child(
-    part: Sequence[Source], start: int, index: int, spec: StageSpec, ctx: BaseContext
+    part: Sequence[Source],
+    start: int,
+    index: int,
+    spec: StageSpec,
+    ctx: BaseContext,
+    *,
+    validate_here: bool = False,
 ) -> ChunkResult | str:
-    """Process one chunk in a fresh child process: its result, or why the child died."""
-    receive, send = ctx.Pipe(duplex=False)
-    child: Any = ctx.Process(target=_child_main, args=(send, spec, part, start, index, os.getpid()), daemon=True)  # type: ignore[attr-defined]
+    """Process one chunk in a fresh child process: its result, or why the child died.
+    ``validate_here``: this process validates the chunk's tables (see _ParentValidation)."""
+    receive, send = ctx.Pipe(duplex=validate_here)
+    child: Any = ctx.Process(  # type: ignore[attr-defined]
+        target=_child_main, args=(send, spec, part, start, index, os.getpid(), validate_here), daemon=True
+    )
     child.start()
     send.close()
+    validation = _ParentValidation(spec, part, start) if validate_here else None
+    if validation is not None:
+        validation.warm()
     limit = hard_limit(spec, len(part))
     deadline = None if limit is None else time.monotonic() + limit
     try:
@@ -257,11 +329,17 @@ def run_in_child(
                 return f"did not finish within {limit:g} s and was stopped"
             if receive.poll(wait):
                 try:
-                    result: ChunkResult | str = receive.recv()
+                    message: ChunkResult | str | _Validate = receive.recv()
                 except (EOFError, OSError):
                     break  # the child died before sending
+                if isinstance(message, _Validate) and validation is not None:
+                    try:
+                        receive.send(validation(message.frames))
+                    except OSError:
+                        break  # the child died while its tables were validated
+                    continue
                 child.join()
-                return result
+                return message if not isinstance(message, _Validate) else "asked what it was not told to"
             if not child.is_alive() and not receive.poll():
                 break
     finally:
@@ -282,10 +360,16 @@ def _death(code: int | None) -> str:
 
 
 def run_isolated(
-    part: Sequence[Source], start: int, index: int, spec: StageSpec, ctx: BaseContext
+    part: Sequence[Source],
+    start: int,
+    index: int,
+    spec: StageSpec,
+    ctx: BaseContext,
+    *,
+    validate_here: bool = False,
 ) -> list[ChunkResult]:
     """Run a chunk in a child; if it dies, split it, down to the file that kills it."""
-    outcome = run_in_child(part, start, index, spec, ctx)
+    outcome = run_in_child(part, start, index, spec, ctx, validate_here=validate_here)
     if isinstance(outcome, ChunkResult):
         return [outcome]
     if len(part) == 1:
@@ -294,8 +378,8 @@ def run_isolated(
         return [ChunkResult(index, [finding], _empty_tables(spec), 1)]
     mid = len(part) // 2
     return [
-        *run_isolated(part[:mid], start, index, spec, ctx),
-        *run_isolated(part[mid:], start + mid, index, spec, ctx),
+        *run_isolated(part[:mid], start, index, spec, ctx, validate_here=validate_here),
+        *run_isolated(part[mid:], start + mid, index, spec, ctx, validate_here=validate_here),
     ]
 
 
