@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.checks import language
 from qa.checks.language import IDENTIFIER
@@ -426,3 +428,72 @@ def test_the_languages_option_takes_what_the_identifier_knows() -> None:
         given |= {str(label).removeprefix("__label__") for label in labels}
     assert len(given) > 150 and given <= language.IDENTIFIED
     assert len(language.IDENTIFIED) == 176
+
+
+# ---------------------------------------------------------------- romanised Mandarin (pinyin)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Wo hai you hua xiang dui ni shuo",  # lyrics, no tone marks
+        "Ni hui zhao dao xin de sheng huo",
+        "Wǒ ài nǐ, zhōngguó rénmín",  # with tone marks, words of two syllables
+        "Jiu fang xin qu ba",
+    ],
+)
+def test_a_line_of_pinyin_is_l103_zh_latn(tmp_path: Path, line: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    fs = lang(tmp_path, body)
+    assert [(f.rule, body[slice(*f.span)]) for f in fs] == [("L103", line)]
+    assert "'zh-Latn'" in fs[0].message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Zhi Neng Xiang Nian Ni",  # Title Case: a title or a name, as likely
+        "Xi Jinping met Li Keqiang and Wang Yi",  # names inside English
+        "Zhang Wei, Li Na, Wang Fang and Liu Yang",
+        "he can hang a tie on the line",  # English words that are pinyin syllables
+        "you can see the long fan",
+        "ha ha ha ha",  # laughter
+        "Ni hao ma",  # too short to tell
+    ],
+)
+def test_names_english_and_laughter_are_not_pinyin(tmp_path: Path, line: str) -> None:
+    body = f"Officials met on Monday to discuss the budget.\n{line}\nThe talks will resume next week.\n"
+    assert [f for f in lang(tmp_path, body) if "zh-Latn" in f.message] == []
+
+
+def test_pinyin_is_not_foreign_where_chinese_is_expected(tmp_path: Path) -> None:
+    body = "Officials met on Monday.\nWo hai you hua xiang dui ni shuo\n"
+    assert [f.rule for f in lang(tmp_path, body)] == ["L103"]
+    assert [f for f in lang(tmp_path, body, languages=["en", "zh"]) if "zh-Latn" in f.message] == []
+
+
+def test_pinyin_syllables_are_the_shipped_table() -> None:
+    syllables = language.pinyin_syllables()
+    assert 400 <= len(syllables) <= 430
+    assert {"zhuang", "shuang", "lue", "nu", "er", "a", "xiong"} <= syllables
+    assert all(s.isascii() and s.isalpha() and any(v in s for v in "aeiou") for s in syllables)
+    assert not {"hm", "hng", "ng", "m", "n", "the", "ing"} & syllables
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(sorted(language.pinyin_syllables())), min_size=1, max_size=6), st.text(max_size=3))
+def test_pinyin_word_is_one_to_four_syllables_run_together(parts: list[str], noise: str) -> None:
+    word = "".join(parts)
+    if len(parts) <= 4:
+        assert language.pinyin_word(word)
+
+    # the plain definition: some split of the word into at most four syllables
+    def splits(rest: str, left: int) -> bool:
+        if not rest:
+            return True
+        return left > 0 and any(
+            rest[:k] in language.pinyin_syllables() and splits(rest[k:], left - 1) for k in range(1, 7)
+        )
+
+    for candidate in (word, word + noise, noise + word):
+        assert language.pinyin_word(candidate) == (0 < len(candidate) <= 24 and splits(candidate, 4))

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import operator
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -644,6 +647,64 @@ def _lines_read(text: str, min_words: int) -> Reading:
     return Reading(False, "".join(pieces))
 
 
+# Romanised Mandarin (pinyin) has no lexicon here and the identifier does not know it: a
+# line of it ("Wo hai you hua xiang dui ni shuo", song lyrics) is read by its syllables.
+PINYIN_MIN_WORDS = 4  # "Ni hao" or "Xie xie ni" alone are too short to tell from names and interjections
+PINYIN_MIN_LOWER = 3  # words starting lower-case: a run of capitalised syllables is a name ("Zhang Wei")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Hanyu Pinyin's syllables without tone marks (qa/data/pinyin_syllables.json, made by
+    tools/pinyin_syllables.py from pypinyin's readings)."""
+    doc = json.loads(resources.files("qa").joinpath("data/pinyin_syllables.json").read_text(encoding="utf-8"))
+    return frozenset(str(s) for s in doc["syllables"])
+
+
+def toneless(word: str) -> str:
+    """``word`` in lower case without its diacritics ("Zhōngguó" -> "zhongguo", "lǜ" -> "lu")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).lower()
+
+
+def pinyin_word(plain: str) -> bool:
+    """``plain`` (lower case, no diacritics) is one to four pinyin syllables run together."""
+    syllables = pinyin_syllables()
+    n = len(plain)
+    if not 0 < n <= 24:
+        return False
+    fewest = [0] + [5] * n  # the fewest syllables that spell plain[:i] (5: none within four)
+    for i in range(n):
+        if fewest[i] >= 4:
+            continue
+        for j in range(i + 1, min(n, i + 6) + 1):
+            if fewest[i] + 1 < fewest[j] and plain[i:j] in syllables:
+                fewest[j] = fewest[i] + 1
+    return fewest[n] <= 4
+
+
+def pinyin_line(line: str, english: frozenset[str]) -> float | None:
+    """The share of the line's words that are no English word, when the line reads as pinyin:
+    at least PINYIN_MIN_WORDS words of two letters or more, each one to four pinyin syllables
+    (tone marks or none), PINYIN_MIN_LOWER of them starting lower-case and as many different
+    ones, and at least half of them (and two) no English word ("you", "long", "fan" are both).
+    None otherwise."""
+    words = [w for w in _LETTER_RUN.findall(line) if len(w) >= 2]
+    if len(words) < PINYIN_MIN_WORDS or sum(w[0].islower() for w in words) < PINYIN_MIN_LOWER:
+        return None
+    if len({w.lower() for w in words}) < PINYIN_MIN_LOWER:
+        return None  # "ha ha ha ha", "hahaha haha": laughter, not a language
+    foreign = 0
+    for word in words:
+        plain = toneless(word)
+        if not plain.isascii() or not pinyin_word(plain):
+            return None
+        foreign += word.lower() not in english
+    if foreign < max(2, len(words) / 2):
+        return None
+    return foreign / len(words)
+
+
 def _prose(line: str, min_words: int) -> bool:
     """foreign_lines leaves the line to L102: a sentence of it has ``min_words`` lower-case words
     (a line of short sentences is L103's). Windows-1252 lines are first counted in C: fewer such
@@ -830,6 +891,11 @@ def foreign_lines(
         if not stripped:
             continue
         index += 1
+        if "zh" not in st.languages and (share := pinyin_line(stripped, vocabulary)) is not None:
+            at = start + line.index(stripped[0])
+            if not (covered and any(a < at + len(stripped) and at < b for a, b in covered)):
+                sure.append((at, at + len(stripped), "zh-Latn", share))
+            continue  # romanised Mandarin: no lexicon or identifier of ours reads it
         if _prose(stripped, st.min_words):
             continue  # a sentence: L102's
         at = start + line.index(stripped[0])
