@@ -406,18 +406,18 @@ def _schema_glitches(folder: Path) -> None:
 
 
 def test_a_lone_childs_tables_are_validated_by_its_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A small run checks its files in one child and validates their tables in this process
-    (pandera's first use overlaps the child's work): the findings are those of a run that does
-    everything in one process."""
+    """A small run checks its files in one child while this process imports pandera and
+    compiles the schemas; the child's tables are then validated in a child of this process:
+    the findings are those of a run that does everything in one process."""
     _schema_glitches(tmp_path / "c")
     asked: list[int] = []
-    real = qa.engine.local._ParentValidation.__call__
+    real = qa.engine.local._ParentValidation.in_fork
 
-    def spy(self: Any, frames: dict[str, Any]) -> list[Finding]:
+    def spy(self: Any, frames: dict[str, Any], *args: Any) -> Any:
         asked.append(len(frames["files"]))
-        return real(self, frames)
+        return real(self, frames, *args)
 
-    monkeypatch.setattr(qa.engine.local._ParentValidation, "__call__", spy)
+    monkeypatch.setattr(qa.engine.local._ParentValidation, "in_fork", spy)
     split = run([str(tmp_path / "c")], Config(jobs=1))
     assert asked == [6]  # one request, for the chunk's six files
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
@@ -428,31 +428,59 @@ def test_a_lone_childs_tables_are_validated_by_its_parent(tmp_path: Path, monkey
     assert _finding_keys(split.findings) == _finding_keys(alone.findings)
 
 
-def test_a_lone_child_killed_while_its_parent_validates_loses_nothing(
+def test_a_lone_child_killed_while_its_tables_are_validated_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The child is SIGKILLed while it waits for its parent's validation: the chunk is run again
+    """The child is SIGKILLed while it waits for its tables' validation: the chunk is run again
     in halves (as for any child that dies), and every file keeps its findings."""
     _schema_glitches(tmp_path / "c")
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
     expected = _finding_keys(run([str(tmp_path / "c")], Config(jobs=1)).findings)
     monkeypatch.setattr(qa.engine.local, "ISOLATE", True)
-    real = qa.engine.local._ParentValidation.__call__
+    real = qa.engine.local._ParentValidation.in_fork
     killed: list[int] = []
 
-    def kill_first(self: Any, frames: dict[str, Any]) -> list[Finding]:
+    def kill_first(self: Any, frames: dict[str, Any], *args: Any) -> Any:
         if not killed:
             for child in multiprocessing.active_children():
                 os.kill(child.pid, signal.SIGKILL)
                 killed.append(child.pid)
                 child.join()
-        return real(self, frames)
+        return real(self, frames, *args)
 
-    monkeypatch.setattr(qa.engine.local._ParentValidation, "__call__", kill_first)
+    monkeypatch.setattr(qa.engine.local._ParentValidation, "in_fork", kill_first)
     result = run([str(tmp_path / "c")], Config(jobs=1))
     assert len(killed) == 1
     assert not [f for f in result.findings if f.rule in {"P131", "P900"}]
     assert _finding_keys(result.findings) == expected
+
+
+def _validation_that_never_ends_on_f002(schema: Any, frames: dict[str, Any], *args: Any) -> list[Finding]:
+    if "f002.txt" in set(frames["files"]["_path"]):
+        time.sleep(3600)  # a pattern that backtracks without end: no signal stops it
+    return _REAL_VALIDATE_CHUNK(schema, frames, *args)
+
+
+_REAL_VALIDATE_CHUNK = qa.engine.local.validate_chunk
+
+
+def test_a_validation_that_never_ends_is_stopped_and_only_its_file_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation runs in a child of its own under the chunk's deadline: one that never ends
+    (a user's pattern that backtracks on a hostile value) is killed, the chunk is split down
+    to the file, which is reported (P131), and the run ends with the other files' findings."""
+    _schema_glitches(tmp_path / "c")
+    monkeypatch.setattr(qa.engine.local, "validate_chunk", _validation_that_never_ends_on_f002)
+    monkeypatch.setattr(qa.engine.local, "hard_limit", lambda spec, files: 3.0)
+    started = time.monotonic()
+    result = run([str(tmp_path / "c")], Config(jobs=1))
+    assert time.monotonic() - started < 60
+    assert not multiprocessing.active_children()  # every child killed or ended
+    lost = [(f.path, f.message) for f in result.findings if f.rule == "P131"]
+    assert [p for p, _ in lost] == ["f002.txt"] and "did not finish within 3 s" in lost[0][1]
+    schema_rules = {(f.path, f.rule) for f in result.findings if f.check == "schema"}
+    assert {("f001.txt", "S104"), ("f004.txt", "S104")} <= schema_rules
 
 
 def test_read_record_does_not_block_on_a_fifo(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """The local engine: chunks of files over worker processes on this machine.
 
 Small corpora run in one forked child (a pool costs more than it saves; a child
-costs a fork, and a crash in it cannot take the run down), whose tables this process
-validates: pandera's first use here overlaps the child's reading and checking. Larger ones are split
+costs a fork, and a crash in it cannot take the run down); this process meanwhile pays
+pandera's first use, and validates the child's tables in a child of its own. Larger ones are split
 into chunks (not a task per file) and run on ``jobs`` processes, forked where the
 platform allows so that workers start with clipqa already imported and warmed: this
 process pays the first-use costs (pandera, the schemas, the text checks' patterns and
@@ -274,11 +274,13 @@ def _ask_parent(conn: multiprocessing.connection.Connection, frames: dict[str, p
 
 
 class _ParentValidation:
-    """The schema validation of a lone child's chunk, done in the parent: pandera's import and
-    the schema's compilation (~0.14 s, the largest first-use cost of a small run) run there
+    """The schema validation of a lone child's chunk, prepared in the parent: pandera's import
+    and the schemas' compilation (~0.14 s, the largest first-use cost of a small run) run there
     while the child reads and checks the files, on another core, instead of after it in the
-    child. Validation reads only the tables, as the parent's corpus checks do: the child's
-    crash isolation, which is for parsing hostile files, is not narrowed."""
+    child. The validation itself runs in a child forked from the warmed parent (it inherits
+    pandera, the compiled schemas and the tables, ~5 ms), under the chunk's deadline: a user's
+    pattern that backtracks without end is killed there, as it was in the chunk's child, and
+    never hangs the run."""
 
     def __init__(self, spec: StageSpec, part: Sequence[Source], start: int) -> None:
         self.spec, self.part, self.start = spec, part, start
@@ -297,6 +299,64 @@ class _ParentValidation:
         with paused_gc(), FileTimer(self.spec.config.time_budget) as timer:
             return validate_chunk(schema, frames, self.part, self.start, timer)
 
+    def in_fork(
+        self, frames: dict[str, pd.DataFrame], ctx: BaseContext, limit: float | None, deadline: float | None
+    ) -> list[Finding] | _Died:
+        """This validation's findings, from a forked child; or why that child died."""
+        receive, send = ctx.Pipe(duplex=False)
+        child: Any = ctx.Process(  # type: ignore[attr-defined]
+            target=_validation_main, args=(send, self, frames, os.getpid()), daemon=True
+        )
+        child.start()
+        send.close()
+        try:
+            answer: list[Finding] | _Died = _next_message(child, receive, limit, deadline)
+        finally:
+            receive.close()
+        if not isinstance(answer, _Died):
+            child.join()
+        return answer
+
+
+def _validation_main(
+    conn: multiprocessing.connection.Connection,
+    validation: _ParentValidation,
+    frames: dict[str, pd.DataFrame],
+    parent: int,
+) -> None:
+    die_with_parent(parent)
+    try:
+        conn.send(validation(frames))
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Died:
+    """Why a child process ended without sending its answer."""
+
+    why: str
+
+
+def _next_message(child: Any, receive: multiprocessing.connection.Connection, limit: float | None,
+                  deadline: float | None) -> Any:  # fmt: skip
+    """The child's next message, or _Died: it ended without one, or was killed at ``deadline``."""
+    while True:
+        wait = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+        if wait <= 0:
+            child.kill()
+            child.join()
+            return _Died(f"did not finish within {limit:g} s and was stopped")
+        if receive.poll(wait):
+            try:
+                return receive.recv()
+            except (EOFError, OSError):
+                break  # the child died before sending
+        if not child.is_alive() and not receive.poll():
+            break
+    child.join()
+    return _Died(_death(child.exitcode))
+
 
 def run_in_child(
     part: Sequence[Source],
@@ -308,7 +368,8 @@ def run_in_child(
     validate_here: bool = False,
 ) -> ChunkResult | str:
     """Process one chunk in a fresh child process: its result, or why the child died.
-    ``validate_here``: this process validates the chunk's tables (see _ParentValidation)."""
+    ``validate_here``: this process prepares the validation of the chunk's tables (see
+    _ParentValidation)."""
     receive, send = ctx.Pipe(duplex=validate_here)
     child: Any = ctx.Process(  # type: ignore[attr-defined]
         target=_child_main, args=(send, spec, part, start, index, os.getpid(), validate_here), daemon=True
@@ -322,30 +383,22 @@ def run_in_child(
     deadline = None if limit is None else time.monotonic() + limit
     try:
         while True:
-            wait = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
-            if wait <= 0:
-                child.kill()
-                child.join()
-                return f"did not finish within {limit:g} s and was stopped"
-            if receive.poll(wait):
-                try:
-                    message: ChunkResult | str | _Validate = receive.recv()
-                except (EOFError, OSError):
-                    break  # the child died before sending
-                if isinstance(message, _Validate) and validation is not None:
-                    try:
-                        receive.send(validation(message.frames))
-                    except OSError:
-                        break  # the child died while its tables were validated
-                    continue
-                child.join()
-                return message if not isinstance(message, _Validate) else "asked what it was not told to"
-            if not child.is_alive() and not receive.poll():
-                break
+            message = _next_message(child, receive, limit, deadline)
+            if isinstance(message, _Died):
+                return message.why
+            if isinstance(message, _Validate) and validation is not None:
+                answer = validation.in_fork(message.frames, ctx, limit, deadline)
+                if isinstance(answer, _Died):  # the chunk's work died with it
+                    child.kill()
+                    child.join()
+                    return answer.why
+                with contextlib.suppress(OSError):  # the chunk's child died meanwhile: the next message says so
+                    receive.send(answer)
+                continue
+            child.join()
+            return message if not isinstance(message, _Validate) else "asked what it was not told to"
     finally:
         receive.close()
-    child.join()
-    return _death(child.exitcode)
 
 
 def _death(code: int | None) -> str:
