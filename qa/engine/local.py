@@ -211,8 +211,9 @@ class LocalRun:
             Stage(self.spec).warm()
         for index, start, part in parts:
             if forking:
-                # A lone child: this process validates its tables, warming up meanwhile (see
-                # _ParentValidation); with several, it warmed above and each child validates.
+                # A lone child: this process pays pandera's first use meanwhile and validates
+                # its tables in a fork of its own (_ParentValidation); with several, it warmed
+                # above and each child validates its own.
                 isolated = run_isolated(
                     part, start, index, self.spec, multiprocessing.get_context("fork"), validate_here=len(parts) == 1
                 )
@@ -395,8 +396,13 @@ def run_in_child(
                 with contextlib.suppress(OSError):  # the chunk's child died meanwhile: the next message says so
                     receive.send(answer)
                 continue
+            if isinstance(message, _Validate):  # pragma: no cover - only a child told to asks
+                child.kill()  # it waits for an answer that will not come
+                child.join()
+                return "asked for a validation it was not told to ask for"
             child.join()
-            return message if not isinstance(message, _Validate) else "asked what it was not told to"
+            result: ChunkResult | str = message
+            return result
     finally:
         receive.close()
 
