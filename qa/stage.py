@@ -69,7 +69,7 @@ class Stage:
     used: set[object] = field(init=False, default_factory=set)  # steps (their functions) run once in this process
     # Who validates the chunk's tables against the schema, when not this process: called with
     # the tables, returns validate_chunk's findings (qa.engine.local: the parent of a lone child
-    # validates while the child checks, each paying its own first-use costs on its own core).
+    # pays pandera's first use while the child checks, then validates in a fork of its own).
     validate_elsewhere: Callable[[dict[str, pd.DataFrame]], list[Finding]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:

@@ -411,13 +411,13 @@ def test_a_lone_childs_tables_are_validated_by_its_parent(tmp_path: Path, monkey
     the findings are those of a run that does everything in one process."""
     _schema_glitches(tmp_path / "c")
     asked: list[int] = []
-    real = qa.engine.local._ParentValidation.in_fork
+    real = qa.engine.local._ForkedValidation.in_fork
 
     def spy(self: Any, frames: dict[str, Any], *args: Any) -> Any:
         asked.append(len(frames["files"]))
         return real(self, frames, *args)
 
-    monkeypatch.setattr(qa.engine.local._ParentValidation, "in_fork", spy)
+    monkeypatch.setattr(qa.engine.local._ForkedValidation, "in_fork", spy)
     split = run([str(tmp_path / "c")], Config(jobs=1))
     assert asked == [6]  # one request, for the chunk's six files
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
@@ -437,7 +437,7 @@ def test_a_lone_child_killed_while_its_tables_are_validated_loses_nothing(
     monkeypatch.setattr(qa.engine.local, "ISOLATE", False)
     expected = _finding_keys(run([str(tmp_path / "c")], Config(jobs=1)).findings)
     monkeypatch.setattr(qa.engine.local, "ISOLATE", True)
-    real = qa.engine.local._ParentValidation.in_fork
+    real = qa.engine.local._ForkedValidation.in_fork
     killed: list[int] = []
 
     def kill_first(self: Any, frames: dict[str, Any], *args: Any) -> Any:
@@ -448,7 +448,7 @@ def test_a_lone_child_killed_while_its_tables_are_validated_loses_nothing(
                 child.join()
         return real(self, frames, *args)
 
-    monkeypatch.setattr(qa.engine.local._ParentValidation, "in_fork", kill_first)
+    monkeypatch.setattr(qa.engine.local._ForkedValidation, "in_fork", kill_first)
     result = run([str(tmp_path / "c")], Config(jobs=1))
     assert len(killed) == 1
     assert not [f for f in result.findings if f.rule in {"P131", "P900"}]

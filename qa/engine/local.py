@@ -212,7 +212,7 @@ class LocalRun:
         for index, start, part in parts:
             if forking:
                 # A lone child: this process pays pandera's first use meanwhile and validates
-                # its tables in a fork of its own (_ParentValidation); with several, it warmed
+                # its tables in a fork of its own (_ForkedValidation); with several, it warmed
                 # above and each child validates its own.
                 isolated = run_isolated(
                     part, start, index, self.spec, multiprocessing.get_context("fork"), validate_here=len(parts) == 1
@@ -246,8 +246,8 @@ def _child_main(
     part: Sequence[Source],
     start: int,
     index: int,
+    validated_by_parent: bool,
     parent: int,
-    validated_by_parent: bool = False,
 ) -> None:
     die_with_parent(parent)
     try:
@@ -274,11 +274,11 @@ def _ask_parent(conn: multiprocessing.connection.Connection, frames: dict[str, p
     return answer
 
 
-class _ParentValidation:
-    """The schema validation of a lone child's chunk, prepared in the parent: pandera's import
-    and the schemas' compilation (~0.14 s, the largest first-use cost of a small run) run there
-    while the child reads and checks the files, on another core, instead of after it in the
-    child. The validation itself runs in a child forked from the warmed parent (it inherits
+class _ForkedValidation:
+    """The schema validation of a lone child's chunk, prepared in the parent and run in a fork:
+    pandera's import and the schemas' compilation (~0.14 s, the largest first-use cost of a
+    small run) run in the parent while the child reads and checks the files, on another core,
+    instead of after it in the child. The validation itself runs in a child forked from the warmed parent (it inherits
     pandera, the compiled schemas and the tables, ~5 ms), under the chunk's deadline: a user's
     pattern that backtracks without end is killed there, as it was in the chunk's child, and
     never hangs the run."""
@@ -304,12 +304,7 @@ class _ParentValidation:
         self, frames: dict[str, pd.DataFrame], ctx: BaseContext, limit: float | None, deadline: float | None
     ) -> list[Finding] | _Died:
         """This validation's findings, from a forked child; or why that child died."""
-        receive, send = ctx.Pipe(duplex=False)
-        child: Any = ctx.Process(  # type: ignore[attr-defined]
-            target=_validation_main, args=(send, self, frames, os.getpid()), daemon=True
-        )
-        child.start()
-        send.close()
+        child, receive = _start_child(ctx, _validation_main, self, frames)
         try:
             answer: list[Finding] | _Died = _next_message(child, receive, limit, deadline)
         finally:
@@ -321,7 +316,7 @@ class _ParentValidation:
 
 def _validation_main(
     conn: multiprocessing.connection.Connection,
-    validation: _ParentValidation,
+    validation: _ForkedValidation,
     frames: dict[str, pd.DataFrame],
     parent: int,
 ) -> None:
@@ -337,6 +332,18 @@ class _Died:
     """Why a child process ended without sending its answer."""
 
     why: str
+
+
+def _start_child(
+    ctx: BaseContext, target: Callable[..., None], *args: Any, duplex: bool = False
+) -> tuple[Any, multiprocessing.connection.Connection]:
+    """Start ``target(conn, *args, this process's id)`` in a daemonic child, and return it with
+    this process's end of the pipe whose other end is ``conn``."""
+    receive, send = ctx.Pipe(duplex=duplex)
+    child: Any = ctx.Process(target=target, args=(send, *args, os.getpid()), daemon=True)  # type: ignore[attr-defined]
+    child.start()
+    send.close()
+    return child, receive
 
 
 def _next_message(child: Any, receive: multiprocessing.connection.Connection, limit: float | None,
@@ -370,14 +377,9 @@ def run_in_child(
 ) -> ChunkResult | str:
     """Process one chunk in a fresh child process: its result, or why the child died.
     ``validate_here``: this process prepares the validation of the chunk's tables (see
-    _ParentValidation)."""
-    receive, send = ctx.Pipe(duplex=validate_here)
-    child: Any = ctx.Process(  # type: ignore[attr-defined]
-        target=_child_main, args=(send, spec, part, start, index, os.getpid(), validate_here), daemon=True
-    )
-    child.start()
-    send.close()
-    validation = _ParentValidation(spec, part, start) if validate_here else None
+    _ForkedValidation)."""
+    child, receive = _start_child(ctx, _child_main, spec, part, start, index, validate_here, duplex=validate_here)
+    validation = _ForkedValidation(spec, part, start) if validate_here else None
     if validation is not None:
         validation.warm()
     limit = hard_limit(spec, len(part))
