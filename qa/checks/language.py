@@ -891,17 +891,15 @@ def foreign_lines(
         if not stripped:
             continue
         index += 1
-        if "zh" not in st.languages and (share := pinyin_line(stripped, vocabulary)) is not None:
-            at = start + line.index(stripped[0])
-            if not (covered and any(a < at + len(stripped) and at < b for a, b in covered)):
-                sure.append((at, at + len(stripped), "zh-Latn", share))
-            continue  # romanised Mandarin: no lexicon or identifier of ours reads it
-        if _prose(stripped, st.min_words):
-            continue  # a sentence: L102's
         at = start + line.index(stripped[0])
         end = at + len(stripped)
         if covered and any(a < end and at < b for a, b in covered):
             continue
+        if "zh" not in st.languages and (share := pinyin_line(stripped, vocabulary)) is not None:
+            sure.append((at, end, "zh-Latn", share))
+            continue  # romanised Mandarin: no lexicon or identifier of ours reads it
+        if _prose(stripped, st.min_words):
+            continue  # a sentence: L102's
         seen = known.get(stripped)
         if seen is None:
             seen = known[stripped] = _line_words(stripped, st, vocabulary)
