@@ -344,9 +344,14 @@ def components(n: int, edges: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.nda
 KEY_COLUMNS = ("_record", "kind", "key")
 
 
-def key_rows(records: pd.Series, kind: str, keys: pd.Series | Sequence[Any]) -> pd.DataFrame:
+def key_rows(records: pd.Series, kind: str, keys: pd.Series | Sequence[Any] | np.ndarray) -> pd.DataFrame:
     """Join keys for the corpus index (``qa.checks.CorpusKeys``): a row (record, kind, key)
-    for each record whose key is a string; ``keys`` aligned with ``records`` by position."""
+    for each record whose key is a string; ``keys`` aligned with ``records`` by position.
+    Keys that are numbers already (an integer array: hashes, such as LSH band buckets) are
+    kept as they are, one row each: no string is made of them only to be hashed again."""
+    if isinstance(keys, np.ndarray) and keys.dtype.kind in "iu":
+        numbers = keys.astype(np.uint64, copy=False).view(np.int64)
+        return pd.DataFrame({"_record": records.to_numpy(dtype=np.int64), "kind": kind, "key": numbers})
     values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else np.asarray(keys, dtype=object)
     ids = records.to_numpy(dtype=np.int64)
     keep = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))

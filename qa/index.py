@@ -276,10 +276,42 @@ def _key_hashes(check: str, frame: pd.DataFrame) -> np.ndarray:
     process and on every platform). Collisions only add files to a closure, never drop one."""
     from pandas.util import hash_array
 
-    kinds, keys = frame["kind"].tolist(), frame["key"].tolist()
-    texts = np.array([f"{check}\x1f{k}\x1f{v}" for k, v in zip(kinds, keys, strict=True)], dtype=object)
+    values = frame["key"].to_numpy()
+    out = np.empty(len(frame), dtype=np.int64)
+    codes, kinds = pd.factorize(frame["kind"])
+    for code, kind in enumerate(kinds.tolist()):
+        mine = np.flatnonzero(codes == code)
+        numeric = _integers(values[mine])  # a kind's keys are all of one type: decided at C speed
+        numbers, texts = mine[numeric], mine[~numeric]
+        if len(numbers):  # hashes already (key_rows keeps them as they are): mixed with (check, kind), vectorised
+            salt = np.asarray(hash_array(np.array([f"{check}\x1f{kind}"], dtype=object), categorize=False))[0]
+            mixed = values[numbers].astype(np.int64).view(np.uint64) ^ salt
+            out[numbers] = np.asarray(hash_array(mixed, categorize=False)).view(np.int64)
+        if len(texts):
+            out[texts] = _text_hashes([f"{check}\x1f{kind}\x1f{v}" for v in values[texts].tolist()])
+    return out
+
+
+def _integers(values: np.ndarray) -> np.ndarray:
+    """Where a key is an integer (decided by each value alone: the same key hashes alike in
+    every chunk, whatever company it is in)."""
+    if values.dtype.kind in "iu":
+        return np.ones(len(values), dtype=bool)
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in ("string", "empty"):
+        return np.zeros(len(values), dtype=bool)
+    if kind == "integer":
+        return np.ones(len(values), dtype=bool)
+    return np.fromiter(
+        (isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values), dtype=bool, count=len(values)
+    )
+
+
+def _text_hashes(texts: list[str]) -> np.ndarray:
+    from pandas.util import hash_array
+
     try:
-        hashed = hash_array(texts, categorize=False)
+        hashed = hash_array(np.array(texts, dtype=object), categorize=False)
     except UnicodeEncodeError:  # a lone surrogate (an undecodable name): hashed as its UTF-8 with replacements
         hashed = hash_array(
             np.array([t.encode("utf-8", "replace").decode("utf-8") for t in texts], dtype=object), categorize=False

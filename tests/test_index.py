@@ -163,6 +163,45 @@ def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path)
     assert any(len(r.keys_by_check().get("duplicate", [])) > 3 for r in together)  # bands, URL, title, id, hash
 
 
+_KEYS = st.one_of(st.text(max_size=8), st.integers(-(2**63), 2**63 - 1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["url", "band", "title"]), _KEYS), min_size=1, max_size=12))
+def test_a_key_hashes_alike_in_any_company(rows: list[tuple[str, str | int]]) -> None:
+    """A key's hash is a function of (check, kind, key) alone: the same alone, among other
+    kinds, as text or as a number in an object column, or in an integer column (key_rows
+    keeps numbers, such as LSH buckets, as they are). A batch file's probes and a corpus
+    file's keys, hashed in different chunks, must meet."""
+    import numpy as np
+    import pandas as pd
+
+    from qa.crossrec import all_keys, key_rows
+
+    def frame(part: list[tuple[str, str | int]]) -> pd.DataFrame:
+        return pd.DataFrame({"_record": np.arange(len(part), dtype=np.int64), "kind": [k for k, _ in part],
+                             "key": pd.Series([v for _, v in part], dtype=object)})  # fmt: skip
+
+    together = index._key_hashes("duplicate", frame(rows)).tolist()
+    assert together == [index._key_hashes("duplicate", frame([row]))[0] for row in rows]
+    numbers = [(k, v) for k, v in rows if isinstance(v, int)]
+    if numbers:  # an integer column: key_rows' numeric keys
+        column = key_rows(pd.Series(range(len(numbers))), "band", np.array([v for _, v in numbers], dtype=np.int64))
+        assert column["key"].dtype == np.int64
+        mixed = all_keys([key_rows(pd.Series([0]), "band", ["text"]), column])
+        assert index._key_hashes("duplicate", column).tolist() == index._key_hashes("duplicate", mixed).tolist()[1:]
+        assert index._key_hashes("duplicate", column).tolist() == [
+            index._key_hashes("duplicate", frame([("band", v)]))[0] for _, v in numbers
+        ]
+    # the check and the kind are part of the key; a number and its digits are different keys
+    assert index._key_hashes("published", frame(rows[:1]))[0] != together[0]
+    kind, key = rows[0]
+    other = "title" if kind != "title" else "url"
+    assert index._key_hashes("duplicate", frame([(other, key)]))[0] != together[0]
+    if isinstance(key, int):
+        assert index._key_hashes("duplicate", frame([(kind, str(key))]))[0] != together[0]
+
+
 def test_a_corpus_check_without_join_keys_gets_a_full_run(
     cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

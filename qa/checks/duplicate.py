@@ -666,10 +666,10 @@ def corpus_keys(tables: Tables, ctx: Context) -> pd.DataFrame:
         num_perm = int(opts["num_perm"])
         rows, sig = signed(files, num_perm)
         if len(rows):
-            buckets = band_hashes(sig, *lsh_params(float(opts["near_threshold"]), num_perm)).tolist()
-            records = rows["_record"].tolist()
-            pairs = [(r, f"{band}:{h}") for r, hs in zip(records, buckets, strict=True) for band, h in enumerate(hs)]
-            parts.append(key_rows(pd.Series([r for r, _ in pairs]), "band", [k for _, k in pairs]))
+            # a bucket's hash mixes in its band (band_hashes starts each band from its own value)
+            buckets = band_hashes(sig, *lsh_params(float(opts["near_threshold"]), num_perm))
+            records = np.repeat(rows["_record"].to_numpy(dtype=np.int64), buckets.shape[1])
+            parts.append(key_rows(pd.Series(records), "band", buckets.reshape(-1)))
     return all_keys(parts)
 
 
