@@ -63,6 +63,7 @@ import pandas as pd
 
 from qa import __version__, locks
 from qa.atomic import is_temp_of, temp_middle, temp_name
+from qa.budget import P130
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
 from qa.config import Config
@@ -80,6 +81,7 @@ from qa.corpus import (
 )
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
+from qa.rules import P131
 from qa.watch import Feed, acknowledge, changes, is_feed_file, selection
 
 if TYPE_CHECKING:
@@ -495,20 +497,18 @@ class IndexChunk:
 
 
 _NO_FINDINGS = encode_findings([])
+_UNFINISHED = frozenset((P130.code, P131.code))  # over the time budget; the process checking the file died
 _UNKNOWN = b'{"$":"unknown"'  # only a tag writes this: a string's quotes are escaped
 
 
 def _file_result(
     path: str, rows: Rows | None, tagged: dict[str, list[Any]], files_columns: list[str], findings: list[Finding]
 ) -> FileResult:
-    from qa.budget import P130
-    from qa.rules import P131
-
     files = tagged.get("files", [])
     row = dict(zip(files_columns, files[0], strict=True)) if files else {}
     sha = row.get("sha256")
     # not checked to the end (over the time budget, the process died): no stat kept, derived again
-    complete = bool(files) and not any(f.rule in (P130.code, P131.code) for f in findings)
+    complete = bool(files) and not any(f.rule in _UNFINISHED for f in findings)
     try:
         facts: bytes | None = _dump(tagged)
     except RecursionError:  # nested deeper than the encoder walks: not kept, derived when needed

@@ -202,6 +202,22 @@ def test_a_key_hashes_alike_in_any_company(rows: list[tuple[str, str | int]]) ->
         assert index._key_hashes("duplicate", frame([(kind, str(key))]))[0] != together[0]
 
 
+@pytest.mark.parametrize("unfinished", ["P130", "P131", None])
+def test_a_file_not_checked_to_the_end_keeps_no_hash(unfinished: str | None) -> None:
+    """A file over the time budget (P130) or whose process died (P131) is not complete: no
+    hash is kept (nor, in check_files, its stat), so the next scan derives it again."""
+    from qa.budget import P130
+    from qa.rules import P131
+
+    rules = {"P130": P130, "P131": P131}
+    findings = [] if unfinished is None else [rules[unfinished].finding("a.md", "unfinished")]
+    tagged: dict[str, list[Any]] = {"files": [["ab" * 32, True]]}
+    got = index._file_result("a.md", None, tagged, ["sha256", "usable"], findings)
+    assert got.complete is (unfinished is None)
+    assert got.sha256 == (None if unfinished else "ab" * 32)
+    assert got.usable
+
+
 def test_a_corpus_check_without_join_keys_gets_a_full_run(
     cfg: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
