@@ -446,6 +446,25 @@ def test_short_lines_beside_furniture_count_and_alone_they_do_not() -> None:
         ("Donate to the Foundation", "B103"),
         ("By continuing your browsing on our site, you agree to the use of cookies.", "B104"),
         ("If nothing happens, download GitHub Desktop and try again.", "B106"),
+        # round 7: a comment section's rules, consent lines, follow calls, members-only prompts, pagers
+        ("Abusive or off-topic comments will be removed without notice.", "B101"),
+        ("2. We value your feedback and read every comment.", "B101"),
+        ("Please read our community guidelines before you post.", "B101"),
+        ("The Herald is committed to fostering a respectful community for debate among readers.", "B101"),
+        ("Pour commenter, vous devez être connecté.", "B101"),
+        ("12개의 댓글이 있습니다.", "B101"),
+        ("Yes, I would like to receive offers and news from the Daily Planet.", "B103"),
+        ("J'accepte de recevoir les offres des partenaires du Monde.", "B103"),
+        ("Like us on Instagram for photos from every match", "B103"),
+        ("Get notified when Jane Doe publishes a new story", "B103"),
+        ("Síguenos en Twitter", "B103"),
+        ("¿Aún no eres suscriptor? Regístrate gratis", "B109"),
+        ("この記事は有料会員限定です。", "B109"),
+        ("（2/4ページ）", "B107"),
+        ("首页 > 国际新闻 > 正文", "B107"),
+        ("Start > Politik > Ausland > Wahlen in Frankreich", "B107"),
+        ("(RELATED: The ten best phones of the year)", "B105"),
+        ("See our best photos of the week", "B105"),
     ],
 )
 def test_furniture_of_the_kinds_real_pages_carry(tmp_path: Path, line: str, code: str) -> None:
@@ -469,6 +488,15 @@ def test_furniture_of_the_kinds_real_pages_carry(tmp_path: Path, line: str, code
         "Terms of the deal were not disclosed.",
         "Donated blood supplies are running low, the Red Cross said.",
         "Read the full report before the vote, the senator urged colleagues.",
+        # round 7: what the comment-rule, consent, follow and breadcrumb patterns must leave alone
+        "Racist comments will be deleted, the club said in a statement.",
+        "Users must follow the community guidelines, a Meta spokesman said.",
+        "I agree to receive the award on behalf of my team, she said.",
+        "« Nous resterons » dit-il » avant de partir » ce soir.",
+        "»Wir bleiben« sagte er » und dann » gingen alle nach Hause.",
+        "The ratio fell > 3% > the week before, traders said.",
+        "Follow us on this journey, the mayor told the crowd on Monday.",
+        "We welcome your comments, the editor wrote.",
     ],
 )
 def test_article_sentences_about_those_things_pass(tmp_path: Path, line: str) -> None:
