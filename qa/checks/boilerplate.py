@@ -38,7 +38,7 @@ import yaml
 
 from qa.checks import Check, Context, CorpusKeys, Tables
 from qa.corpus import Record
-from qa.crossrec import LISTED, all_keys, check_range, key_rows, listing
+from qa.crossrec import LISTED, all_keys, check_range, key_rows, listing, others_of
 from qa.findings import Finding, Rule, replace_text, rule
 from qa.textfields import ShortTextMemo, TextField, record_fields, removal
 from qa.urls import url_host
@@ -1951,6 +1951,8 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
     span_blobs = rows["line_spans"].tolist()
     for p, group_f, group_i in _line_groups(hit):
         members = sorted(set(group_f), key=lambda f: paths[f])
+        member_paths = [paths[g] for g in members]
+        rank = {g: k for k, g in enumerate(members)}
         provider = str(names[p])
         of = int(per_provider[p])
         places = sorted(zip(group_f, group_i, strict=True), key=lambda t: (paths[t[0]], t[1]))
@@ -1960,7 +1962,7 @@ def repeated_lines(tables: Tables, ctx: Context) -> Iterator[Finding]:
             ].tolist()
             # the first other files (path order) that the finding names: a list of every other one per
             # finding cost O(files²) for a line on all of a provider's pages (1.5 s at 5,000 files)
-            others = [paths[g] for g in members[: listed + 1] if g != f][:listed]
+            others = others_of(member_paths, rank[f], listed)
             yield B201.finding(
                 paths[f],
                 f"this line recurs in {len(members)} of the {of} clippings of provider {provider!r}: site furniture "
