@@ -145,7 +145,7 @@ def config_options(fn: F) -> F:
     return fn
 
 
-def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
+def build_config(paths: Sequence[str], opts: dict[str, Any], index_file: str | None = None) -> Config:
     if opts.get("schema_dir") and not Path(opts["schema_dir"]).is_dir():
         raise UsageFailure(f"--schema-dir {opts['schema_dir']}: no such folder")
     overrides = {
@@ -159,7 +159,14 @@ def build_config(paths: Sequence[str], opts: dict[str, Any]) -> Config:
         "time-budget": opts.get("time_budget"),
     }
     start = None if opts.get("isolated") else (paths[0] if paths else ".")
-    return load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
+    cfg = load_config(start, overrides, None if opts.get("isolated") else opts.get("config_file"))
+    if index_file or cfg.index:  # placed by the user: maybe inside a folder checked (the default never is)
+        from qa.index import index_path, own_file_patterns
+
+        for root in paths:
+            if "://" not in root and Path(root).is_dir():
+                cfg.own_excludes += own_file_patterns(root, index_path(root, cfg, index_file))
+    return cfg
 
 
 INDEX_DEFAULT = "[default: the configuration's index, else .<corpus name>.clipqa-index.sqlite beside it]"
@@ -307,7 +314,7 @@ def check(
         raise UsageFailure(f"{remote[0]}: URLs are read only by --engine dask")
     if remote and len(remote) != len(paths):
         raise UsageFailure("give either URLs or local paths, not both")
-    cfg = build_config(["."] if remote else paths, opts)
+    cfg = build_config(["."] if remote else paths, opts, index_file)
     _online_options(cfg, online, cache_dir, no_cache, cache_ttl)
     if online_allow:
         try:
@@ -804,7 +811,7 @@ def import_cmd(
             sys.exit(EXIT_FAILED if undone["kept"] else EXIT_PASSED)
         if incoming is None:
             raise UsageFailure("give INCOMING, the folder to import (or --abort to undo an unfinished import)")
-        cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts)
+        cfg = build_config((corpus if Path(corpus).is_dir() else incoming,), opts, index_file)
         index = None
         if not no_index:
             from qa.index import index_path
@@ -910,7 +917,7 @@ def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
     """Index every file of CORPUS from scratch (the cost of one full check)."""
     from qa import index
 
-    cfg = build_config((corpus,), opts)
+    cfg = build_config((corpus,), opts, index_file)
     built = index.build(corpus, cfg, index.index_path(corpus, cfg, index_file))
     click.echo(f"Indexed {built.files} file(s) of {corpus} in {built.seconds:.1f}s: {built.path}")
 
@@ -920,7 +927,7 @@ def index_status(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> 
     """How many entries are fresh, stale, missing or orphaned (reads only; hashes nothing)."""
     from qa import index
 
-    cfg = build_config((corpus,), opts)
+    cfg = build_config((corpus,), opts, index_file)
     st = index.status(corpus, cfg, index_file)
     if fmt == "json":
         click.echo(json.dumps(st.to_dict(), indent=1))
@@ -942,7 +949,7 @@ def index_verify(corpus: str, index_file: str | None, fmt: str, **opts: Any) -> 
     """Derive everything again from CORPUS and compare with the index; exit 1 on any difference."""
     from qa import index
 
-    cfg = build_config((corpus,), opts)
+    cfg = build_config((corpus,), opts, index_file)
     found = index.verify(corpus, cfg, index_file)
     if fmt == "json":
         click.echo(json.dumps(found.to_dict(), indent=1))
@@ -964,7 +971,7 @@ def index_watch(corpus: str, index_file: str | None, **opts: Any) -> None:
     from qa import index
     from qa.watch import WatchError, watch
 
-    cfg = build_config((corpus,), opts)
+    cfg = build_config((corpus,), opts, index_file)
     path = index.index_path(corpus, cfg, index_file)
 
     def ready(folders: int) -> None:
@@ -983,6 +990,6 @@ def index_export(corpus: str, out_dir: str, index_file: str | None, **opts: Any)
     """Write the index's tables as Parquet (for DuckDB, Dask, Spark)."""
     from qa import index
 
-    cfg = build_config((corpus,), opts)
+    cfg = build_config((corpus,), opts, index_file)
     counts = index.export_parquet(corpus, cfg, out_dir, index_file)
     click.echo(f"Wrote {', '.join(f'{name}.parquet ({n} rows)' for name, n in counts.items())} to {out_dir}")

@@ -156,6 +156,9 @@ class Config:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # [tool.clipqa.<check>]
     origin: dict[str, str] = field(default_factory=dict)  # key -> where its value came from
     file: str | None = None
+    # clipqa's own files inside a folder it checks (an index placed in the corpus: qa.index.
+    # own_file_patterns), never clippings; set by the commands, not a setting, so in no hash
+    own_excludes: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------ rules
 
@@ -211,7 +214,7 @@ class Config:
         return merged
 
     def all_excludes(self) -> list[str]:
-        return [*self.exclude, *self.extend_exclude]
+        return [*self.exclude, *self.extend_exclude, *self.own_excludes]
 
     # ------------------------------------------------------------ display
 

@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from qa import __version__, locks
-from qa.atomic import is_temp_of, temp_middle, temp_name
+from qa.atomic import TMP_MARK, is_temp_of, temp_middle, temp_name, temp_prefix
 from qa.budget import P130
 from qa.cache import RACY_SECONDS, Stat, file_stat, schema_hash
 from qa.checks import Check, all_checks
@@ -82,7 +82,7 @@ from qa.corpus import (
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
 from qa.rules import P131
-from qa.watch import Feed, acknowledge, changes, is_feed_file, selection
+from qa.watch import COOKIE_PREFIX, Feed, acknowledge, changes, feed_files, is_feed_file, selection
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -714,6 +714,34 @@ def is_index_file(name: str, index_name: str) -> bool:
         or is_temp_of(base, index_name)
         or is_feed_file(name, index_name)
     )
+
+
+def own_file_patterns(corpus: str | os.PathLike[str], path: Path) -> list[str]:
+    """Exclude patterns (``qa.corpus``: matched against a path relative to the corpus) for the
+    files of the index at ``path`` (:func:`is_index_file`) when it lies inside ``corpus``: an
+    index kept in the corpus's folder is never read as a clipping, whatever ``include`` says
+    (``"*"`` took the index, its lock and SQLite's side files into every check, build and gate).
+    Empty when the index is elsewhere (its default place is beside the corpus). Both the
+    folder as given and its real path are tried: an index that is a link keeps its side files
+    beside its target."""
+    root = os.path.realpath(corpus)
+    patterns: list[str] = []
+    for folder, name in {(os.path.realpath(path.parent), path.name), os.path.split(os.path.realpath(path))}:
+        rel = os.path.relpath(folder, root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+            continue
+        prefix = "" if rel == os.curdir else _literal(rel.replace(os.sep, "/")) + "/"
+        exact = (name, *(name + side for side in SQLITE_SIDE_FILES), lock_path(Path(name)).name, *feed_files(name))
+        temporary = _literal(temp_prefix(name)) + "*" + _literal(TMP_MARK)
+        patterns += [prefix + _literal(n) for n in exact]
+        patterns += [prefix + temporary + _literal(side) for side in ("", *SQLITE_SIDE_FILES)]
+        patterns.append(prefix + _literal(COOKIE_PREFIX) + "*")
+    return sorted(set(patterns))
+
+
+def _literal(text: str) -> str:
+    """``text`` as an fnmatch pattern that matches it alone (``[``, ``*``, ``?`` in a name)."""
+    return "".join(f"[{c}]" if c in "[]*?" else c for c in text)
 
 
 def index_files(path: Path) -> Callable[[str], bool]:

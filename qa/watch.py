@@ -67,18 +67,18 @@ def lock_path(index: Path) -> Path:
     return index.with_name(index.name + ".watch.lock")
 
 
+def feed_files(index_name: str) -> tuple[str, ...]:
+    """The names of the files the change feed of the index named ``index_name`` keeps beside it
+    (its database and SQLite's side files of it, its lock); a gate's cookies start with
+    :data:`COOKIE_PREFIX`."""
+    feed = f"{index_name}.watch.sqlite"
+    return (feed, f"{feed}-wal", f"{feed}-shm", f"{feed}-journal", f"{index_name}.watch.lock")
+
+
 def is_feed_file(name: str, index_name: str) -> bool:
     """Whether ``name``, a file in the index's folder, is one the change feed of the index named
-    ``index_name`` keeps there: its database and SQLite's side files of it, its lock, a gate's
-    cookie."""
-    feed = f"{index_name}.watch.sqlite"
-    return name in (
-        feed,
-        f"{feed}-wal",
-        f"{feed}-shm",
-        f"{feed}-journal",
-        f"{index_name}.watch.lock",
-    ) or name.startswith(COOKIE_PREFIX)
+    ``index_name`` keeps there: :func:`feed_files`, a gate's cookie."""
+    return name in feed_files(index_name) or name.startswith(COOKIE_PREFIX)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

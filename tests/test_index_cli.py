@@ -352,6 +352,62 @@ def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
     assert test(str(tmp_path / "real" / f"{name}-wal")) and not test(str(tmp_path / f"{name}-wal"))
 
 
+def test_the_files_of_an_index_inside_the_corpus_are_left_out(tmp_path: Path) -> None:
+    """qa.index.own_file_patterns: exclude patterns that leave out exactly the files
+    is_index_file calls the index's (a name with glob characters is no pattern), in the
+    index's folder only; none when the index is outside the corpus."""
+    from qa.atomic import temp_name
+    from qa.corpus import selected
+
+    name = ".news[1]*.clipqa-index.sqlite"
+    temp = temp_name(name, "4242")
+    ours = [name, f"{name}-wal", f"{name}-shm", f"{name}-journal", f"{name}.lock", temp, f"{temp}-wal", f"{temp}-shm",
+            f"{name}.watch.sqlite", f"{name}.watch.sqlite-wal", f"{name}.watch.lock",
+            ".clipqa-watch-cookie-42-17"]  # fmt: skip
+    theirs = [".news1x.clipqa-index.sqlite", f"{name}.bak", f"{name}.lock-wal", f"x{name}", "news.txt",
+              temp_name(".news1x.clipqa-index.sqlite", "4242"), ".news1x.clipqa-index.sqlite.watch.sqlite",
+              f"{name}.watch.lock-wal"]  # fmt: skip
+    corpus = tmp_path / "news"
+    (corpus / "state").mkdir(parents=True)
+    for folder, at in ((corpus / "state", "state/"), (corpus, "")):
+        patterns = index.own_file_patterns(corpus, folder / name)
+        assert [n for n in ours if index.is_index_file(n, name) and selected(at + n, ["*"], patterns)] == []
+        assert [n for n in theirs if not selected(at + n, ["*"], patterns)] == []
+        assert selected("other/" + name, ["*"], patterns) == (at != "")  # a name at the root is a name anywhere
+    assert index.own_file_patterns(corpus, tmp_path / name) == []  # beside the corpus (the default place)
+    assert index.own_file_patterns(corpus, tmp_path / "newsroom" / name) == []  # a folder named alike
+    (tmp_path / "link").symlink_to(corpus / "state")  # an index reached through a link into the corpus
+    assert not selected("state/" + name, ["*"], index.own_file_patterns(corpus, tmp_path / "link" / name))
+
+
+def test_an_index_kept_in_the_corpus_is_no_clipping(corpus: Path, tmp_path: Path) -> None:
+    """With ``include = ["*"]`` and the index inside the corpus, build, status, the gate and
+    check leave out the index's own files (its database, lock, SQLite's side files): before,
+    the index was indexed as a binary clipping, status never said fresh, and the gate's
+    corpus counted it."""
+    (tmp_path / "clipqa.toml").write_text('include = ["*"]\nindex = "news/.state/corpus.sqlite"\n')
+    built = clipqa("index", "build", corpus, cwd=tmp_path)
+    assert built.returncode == 0 and "Indexed 60 file(s)" in built.stdout, built.stdout + built.stderr
+    assert (corpus / ".state" / "corpus.sqlite").is_file()
+    status = json.loads(clipqa("index", "status", corpus, "--format", "json", cwd=tmp_path).stdout)
+    assert (status["files"], status["fresh"] + status["stale"], status["missing"], status["orphaned"]) == (60, 60, 0, 0)
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "again.txt").write_bytes(next(iter(sorted(corpus.glob("*.txt")))).read_bytes())
+    (incoming / "fine.txt").write_bytes(render(500, 60, 4, None))
+    gate = ("import", incoming, "--into", corpus, "--dry-run")
+    indexed, full = clipqa(*gate, cwd=tmp_path), clipqa(*gate, "--no-index", cwd=tmp_path)
+    a, b = json.loads(indexed.stdout), json.loads(full.stdout)
+    assert (a["checked_by"]["mode"], a["checked_by"]["refreshed"]) == ("index", 0)
+    assert {k: v for k, v in a.items() if k not in ("checked_by", "quarantine")} == {
+        k: v for k, v in b.items() if k not in ("checked_by", "quarantine")
+    }
+    checked = clipqa("check", corpus, "--no-cache", "--json", tmp_path / "findings.json", "--no-progress", cwd=tmp_path)
+    assert checked.returncode in (0, 1), checked.stderr
+    paths = {f["path"] for f in json.loads((tmp_path / "findings.json").read_text())["findings"]}
+    assert paths and not [p for p in paths if ".state" in p]
+
+
 @pytest.mark.parametrize(
     "command",
     [
