@@ -588,7 +588,8 @@ class _SqliteWriter:
             ids = np.repeat(np.fromiter((i for _, i in self.key_parts), dtype=np.int64), counts)
             order = np.lexsort((ids, hashes))
             hashes, ids = hashes[order], ids[order]
-            first = np.r_[True, (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])]
+            first = np.ones(len(hashes), dtype=bool)  # a batch of files without keys has none (np.r_ made one)
+            first[1:] = (hashes[1:] != hashes[:-1]) | (ids[1:] != ids[:-1])
             self.db.executemany(
                 "INSERT OR IGNORE INTO keys (k, file) VALUES (?, ?)",
                 zip(hashes[first].tolist(), ids[first].tolist(), strict=True),

@@ -163,6 +163,39 @@ def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path)
     assert any(len(r.keys_by_check().get("duplicate", [])) > 3 for r in together)  # bands, URL, title, id, hash
 
 
+@settings(max_examples=40, deadline=None)
+@given(files=st.lists(st.lists(st.integers(-(2**63), 2**63 - 1) | st.sampled_from([0, 7, -1]), max_size=6),
+                      min_size=1, max_size=12), cut=st.integers(0, 12))  # fmt: skip
+def test_a_builds_key_rows_are_every_files_keys_once(files: list[list[int]], cut: int) -> None:
+    """A build inserts its key rows batch by batch, sorted (qa.indexstore): the keys table
+    holds each (hash, file) of every file once, however the files came in batches, and find()
+    answers from it."""
+    import numpy as np
+
+    from qa.indexstore import SqliteStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SqliteStore(Path(folder) / "idx.sqlite", bulk=True)
+        try:
+            with store.writing() as writer:
+                for batch, part in enumerate((files[:cut], files[cut:])):
+                    if not part:
+                        continue
+                    blobs = [np.array(keys, dtype="<i8").tobytes() for keys in part]
+                    n = len(part)
+                    writer.put_many([f"b{batch}-{i}.txt" for i in range(n)], [None] * n, [None] * n,
+                                    [True] * n, [f"duplicate={len(k)}" if k else "" for k in part], [{}] * n,
+                                    [None] * n, [None] * n, [b"[]"] * n, blobs)  # fmt: skip
+                    writer._insert_pending()  # the batch written, as every 2,000 files
+            rows = sorted(store.db.execute("SELECT k, file FROM keys"))
+            ids = [i for (i,) in store.db.execute("SELECT id FROM files ORDER BY id")]
+            assert rows == sorted({(k, i) for i, keys in zip(ids, files, strict=True) for k in keys})
+            for keys in files:
+                assert store.find(keys) == {i for i, other in zip(ids, files, strict=True) if set(keys) & set(other)}
+        finally:
+            store.close()
+
+
 _KEYS = st.one_of(st.text(max_size=8), st.integers(-(2**63), 2**63 - 1))
 
 

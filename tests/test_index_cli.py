@@ -352,6 +352,20 @@ def test_which_files_belong_to_an_index(tmp_path: Path) -> None:
     assert test(str(tmp_path / "real" / f"{name}-wal")) and not test(str(tmp_path / f"{name}-wal"))
 
 
+def test_a_corpus_whose_files_have_no_join_keys(tmp_path: Path) -> None:
+    """Files that give no join key at all (too large to read: no hash, no rows) in a batch of
+    their own: the build wrote an empty batch of key rows, and crashed (IndexError) on it."""
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"big{i}.txt").write_text("a" * 3000)
+    built = clipqa("index", "build", corpus, "--isolated", "--max-file-size", "1000", "--index", tmp_path / "i.sqlite")
+    assert built.returncode == 0 and "Indexed 3 file(s)" in built.stdout, built.stdout + built.stderr
+    with sqlite3.connect(tmp_path / "i.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM files").fetchone() == (3,)
+        assert db.execute("SELECT count(*) FROM keys").fetchone() == (0,)
+
+
 def test_the_files_of_an_index_inside_the_corpus_are_left_out(tmp_path: Path) -> None:
     """qa.index.own_file_patterns: exclude patterns that leave out exactly the files
     is_index_file calls the index's (a name with glob characters is no pattern), in the
