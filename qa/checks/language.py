@@ -651,7 +651,6 @@ def _lines_read(text: str, min_words: int) -> Reading:
 # line of it ("Wo hai you hua xiang dui ni shuo", song lyrics) is read by its syllables.
 PINYIN_MIN_WORDS = 4  # "Ni hao" or "Xie xie ni" alone are too short to tell from names and interjections
 PINYIN_MIN_LOWER = 3  # words starting lower-case: a run of capitalised syllables is a name ("Zhang Wei")
-_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
@@ -689,7 +688,7 @@ def pinyin_line(line: str, english: frozenset[str]) -> float | None:
     (tone marks or none), PINYIN_MIN_LOWER of them starting lower-case and as many different
     ones, and at least half of them (and two) no English word ("you", "long", "fan" are both).
     None otherwise."""
-    words = [w for w in _LETTER_RUN.findall(line) if len(w) >= 2]
+    words = _TOKEN.findall(line)  # words of two letters or more, in their case
     if len(words) < PINYIN_MIN_WORDS or sum(w[0].islower() for w in words) < PINYIN_MIN_LOWER:
         return None
     if len({w.lower() for w in words}) < PINYIN_MIN_LOWER:
