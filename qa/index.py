@@ -43,6 +43,7 @@ import base64
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -82,7 +83,7 @@ from qa.corpus import (
 from qa.findings import Applicability, Edit, Excerpt, Finding, Fix, Target
 from qa.indexstore import SCHEMA_VERSION, Entry, IndexStore, SqliteStore, StoredFile, Totals, unpack_keys
 from qa.rules import P131
-from qa.watch import COOKIE_PREFIX, Feed, acknowledge, changes, feed_files, is_feed_file, selection
+from qa.watch import COOKIE_PREFIX, Feed, acknowledge, changes, feed_files, selection
 
 if TYPE_CHECKING:
     from qa.pipeline import RunResult
@@ -701,18 +702,26 @@ def lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
+@functools.lru_cache(maxsize=16)
+def index_file_names(index_name: str) -> tuple[str, ...]:
+    """The names of the files the index named ``index_name`` keeps beside it, exactly: the
+    index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its lock, the change
+    feed's files (``qa.watch.feed_files``). A build's temporary files and a gate's cookies are
+    told by their form (:func:`is_index_file`, :func:`own_file_patterns`)."""
+    return (index_name, *(index_name + side for side in SQLITE_SIDE_FILES), lock_path(Path(index_name)).name,
+            *feed_files(index_name))  # fmt: skip
+
+
 def is_index_file(name: str, index_name: str) -> bool:
     """Whether ``name``, a file in the index's folder, is one of the files of the index named
-    ``index_name``: the index, SQLite's side files of it (``-wal``, ``-shm``, ``-journal``), its
-    lock, a build's temporary file and that file's side files, the change feed's files
-    (``qa.watch.is_feed_file``). The one rule of what belongs to an index (an import never
-    takes one into its batch)."""
-    base = _without_side_suffix(name)
+    ``index_name``: :func:`index_file_names`, a build's temporary file and that file's side
+    files, a gate's cookie (``qa.watch.COOKIE_PREFIX``). The one rule of what belongs to an
+    index (an import never takes one into its batch; :func:`own_file_patterns` says it as
+    patterns)."""
     return (
-        base == index_name
-        or name == lock_path(Path(index_name)).name
-        or is_temp_of(base, index_name)
-        or is_feed_file(name, index_name)
+        name in index_file_names(index_name)
+        or is_temp_of(_without_side_suffix(name), index_name)
+        or name.startswith(COOKIE_PREFIX)
     )
 
 
@@ -731,9 +740,8 @@ def own_file_patterns(corpus: str | os.PathLike[str], path: Path) -> list[str]:
         if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
             continue
         prefix = "" if rel == os.curdir else _literal(rel.replace(os.sep, "/")) + "/"
-        exact = (name, *(name + side for side in SQLITE_SIDE_FILES), lock_path(Path(name)).name, *feed_files(name))
         temporary = _literal(temp_prefix(name)) + "*" + _literal(TMP_MARK)
-        patterns += [prefix + _literal(n) for n in exact]
+        patterns += [prefix + _literal(n) for n in index_file_names(name)]
         patterns += [prefix + temporary + _literal(side) for side in ("", *SQLITE_SIDE_FILES)]
         patterns.append(prefix + _literal(COOKIE_PREFIX) + "*")
     return sorted(set(patterns))

@@ -71,14 +71,9 @@ def feed_files(index_name: str) -> tuple[str, ...]:
     """The names of the files the change feed of the index named ``index_name`` keeps beside it
     (its database and SQLite's side files of it, its lock); a gate's cookies start with
     :data:`COOKIE_PREFIX`."""
-    feed = f"{index_name}.watch.sqlite"
-    return (feed, f"{feed}-wal", f"{feed}-shm", f"{feed}-journal", f"{index_name}.watch.lock")
-
-
-def is_feed_file(name: str, index_name: str) -> bool:
-    """Whether ``name``, a file in the index's folder, is one the change feed of the index named
-    ``index_name`` keeps there: :func:`feed_files`, a gate's cookie."""
-    return name in feed_files(index_name) or name.startswith(COOKIE_PREFIX)
+    index = Path(index_name)
+    feed = feed_path(index).name
+    return (feed, f"{feed}-wal", f"{feed}-shm", f"{feed}-journal", lock_path(index).name)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
