@@ -165,11 +165,12 @@ def test_keys_of_a_file_depend_on_its_own_rows_only(cfg: Config, tmp_path: Path)
 
 @settings(max_examples=40, deadline=None)
 @given(files=st.lists(st.lists(st.integers(-(2**63), 2**63 - 1) | st.sampled_from([0, 7, -1]), max_size=6),
-                      min_size=1, max_size=12), cut=st.integers(0, 12))  # fmt: skip
-def test_a_builds_key_rows_are_every_files_keys_once(files: list[list[int]], cut: int) -> None:
-    """A build inserts its key rows batch by batch, sorted (qa.indexstore): the keys table
-    holds each (hash, file) of every file once, however the files came in batches, and find()
-    answers from it."""
+                      min_size=1, max_size=12), cut=st.integers(0, 12), full=st.integers(1, 8))  # fmt: skip
+def test_a_builds_key_rows_are_every_files_keys_once(files: list[list[int]], cut: int, full: int) -> None:
+    """A build's key rows wait in buckets by their hashes' top bits and are written sorted
+    when a bucket is full (qa.indexstore): the keys table holds each (hash, file) of every
+    file once, however the files came in batches and whenever buckets were written, and
+    find() answers from it."""
     import numpy as np
 
     from qa.indexstore import SqliteStore
@@ -178,6 +179,7 @@ def test_a_builds_key_rows_are_every_files_keys_once(files: list[list[int]], cut
         store = SqliteStore(Path(folder) / "idx.sqlite", bulk=True)
         try:
             with store.writing() as writer:
+                writer.key_bucket_full = full  # rows a bucket holds before it is written (50,000 in a build)
                 for batch, part in enumerate((files[:cut], files[cut:])):
                     if not part:
                         continue
