@@ -47,6 +47,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import operator
 import os
 import sqlite3
@@ -60,6 +61,7 @@ from types import NoneType
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from qa import __version__, locks
@@ -159,16 +161,20 @@ def unserved() -> list[str]:
 
 # ---------------------------------------------------------------- encoding what is kept
 
-_NATIVE = frozenset({str, int, float, bool, NoneType})  # JSON carries these as they are
+# JSON carries these as they are; a float only when finite (strict JSON has no NaN or Infinity:
+# those are tagged, so that the facts are standard JSON, which orjson writes and DuckDB reads)
+_NATIVE = frozenset({str, int, bool, NoneType})
 
 
 def _tag(value: Any) -> Any:
-    """A value as JSON, exactly: every other type becomes an object ``{"$": tag, "v": ...}``
+    """A value as strict JSON, exactly: every other type becomes an object ``{"$": tag, "v": ...}``
     (so a JSON object in a cell is always a tag, and a list never appears bare). A type
     with no tag (none comes from YAML or the checks today) is marked ``unknown``."""
     kind = type(value)
     if kind in _NATIVE:
         return value
+    if kind is float:
+        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
     if kind is dt.datetime:
         return {"$": "datetime", "v": value.isoformat()}
     if kind is dt.date:
@@ -189,6 +195,7 @@ def _tag(value: Any) -> Any:
 
 
 _UNTAG: dict[str, Any] = {
+    "float": float,  # "nan", "inf", "-inf"
     "datetime": dt.datetime.fromisoformat,
     "date": dt.date.fromisoformat,
     "time": dt.time.fromisoformat,
@@ -222,6 +229,18 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circ
 
 def _dump(doc: Any) -> bytes:
     return _encode(doc).encode("utf-8", "surrogatepass")  # lone surrogates (a name as the OS gives it) kept
+
+
+def _dump_tagged(doc: Any) -> bytes:
+    """:func:`_dump` of a document whose values are tagged (:func:`_tag`: no NaN or Infinity,
+    which orjson would write as null), by orjson (~2x faster; a build writes every file's facts).
+    orjson declines what it cannot write exactly, and :func:`_dump` writes it: an integer
+    beyond 64 bits, a lone surrogate, nesting deeper than 254. The two read back alike
+    (tests/test_index.py proves it); only a float's spelling may differ (1e+16 and 1e16)."""
+    try:
+        return orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        return _dump(doc)
 
 
 def _load(raw: bytes) -> Any:
@@ -376,6 +395,20 @@ def _values(series: pd.Series) -> list[Any]:
     return list(series.tolist())
 
 
+def _plain(series: pd.Series) -> bool:
+    """Whether a column's values go into JSON as they are: an extension column's scalars, a
+    float column's when all are finite. An object column may hold what strict JSON cannot carry
+    (datetimes, tuples, bytes, NaN): its values are tagged one by one."""
+    dtype = series.dtype
+    if dtype.kind == "f":
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # its NA is written as None: left out
+            values = series.array.to_numpy(dtype=np.float64, na_value=0.0)
+        else:  # NaN is a value here (written as a float)
+            values = series.to_numpy()
+        return bool(np.isfinite(values).all())
+    return isinstance(dtype, pd.api.extensions.ExtensionDtype)
+
+
 def split_tables(
     tables: Mapping[str, pd.DataFrame], first: int, files: int, raw: bool = True
 ) -> tuple[list[Rows], list[dict[str, list[Any]]], Layout]:
@@ -394,8 +427,7 @@ def split_tables(
             continue
         records = df["_record"].to_numpy(dtype=np.int64) - first
         values = [_values(df[c]) for c in columns[2:]]
-        # only object columns may hold what JSON cannot carry as it is (datetimes, tuples, bytes)
-        plain = [isinstance(df[c].dtype, pd.api.extensions.ExtensionDtype) for c in columns[2:]]
+        plain = [_plain(df[c]) for c in columns[2:]]
         ready = [
             v if ok else [x if type(x) in _NATIVE else _tag_or_mark(x) for x in v]
             for v, ok in zip(values, plain, strict=True)
@@ -511,7 +543,7 @@ def _file_result(
     # not checked to the end (over the time budget, the process died): no stat kept, derived again
     complete = bool(files) and not any(f.rule in _UNFINISHED for f in findings)
     try:
-        facts: bytes | None = _dump(tagged)
+        facts: bytes | None = _dump_tagged(tagged)
     except RecursionError:  # nested deeper than the encoder walks: not kept, derived when needed
         facts = None
     if facts is not None and _UNKNOWN in facts:  # a value JSON cannot carry exactly: not kept

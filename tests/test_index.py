@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -358,6 +359,71 @@ def test_a_file_whose_keys_cannot_be_derived_makes_the_index_step_aside(
     result = index.gate_batch(batch, corpus, cfg, idx)
     assert result.mode == "full" and "002_" in result.reason and "cannot read this one" in result.reason
     assert dicts(result.findings) == full_run(corpus, batch, cfg)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with NaN equal to NaN and the types kept apart (1 is not 1.0 or True)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return len(a) == len(b) and all(k in b and _same(v, b[k]) for k, v in a.items())
+    return bool(a == b)
+
+
+_SCALARS = (
+    st.none() | st.booleans() | st.integers() | st.integers(-(2**70), 2**70) | st.floats()
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=6)  # lone surrogates too
+    | st.binary(max_size=6) | st.datetimes() | st.dates()
+)  # fmt: skip
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+    | st.frozensets(st.integers() | st.text(max_size=3), max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(_VALUES, _VALUES), max_size=4), deep=st.integers(0, 300))
+def test_a_files_facts_read_back_alike_by_either_writer(rows: list[tuple[Any, Any]], deep: int) -> None:
+    """The facts are written by orjson (``_dump_tagged``), which declines what it cannot write
+    exactly (integers beyond 64 bits, lone surrogates, deep nesting) to the json module's
+    ``_dump``. Both read back as the same document, and the values as the stage made them
+    (NaN and infinities too: tagged, as orjson would write them as null)."""
+    nested: Any = 1
+    for _ in range(deep):  # deeper than orjson's 254 levels: the plain writer takes it
+        nested = [nested]
+    doc = {"t": [[index._tag_or_mark(v) for v in row] for row in rows], "deep": [[index._tag_or_mark(nested)]]}
+    fast, plain = index._dump_tagged(doc), index._dump(doc)
+    assert _same(index._load(fast), index._load(plain))
+    back = index.decode_rows(fast)
+    for row, read in zip(rows, back["t"], strict=True):
+        for value, got in zip(row, read, strict=True):
+            if not isinstance(value, list | dict | frozenset):  # lists, dicts, sets: compared by their tags above
+                assert _same(got, value)
+
+
+def test_float_columns_with_nan_or_infinity_are_tagged_not_nulled() -> None:
+    """A float column holding NaN or an infinity is not passed to orjson as it is (it writes
+    them as null): its rows read back as the stage made them, NA as None."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "_record": [0, 0, 1], "_path": ["a", "a", "b"],
+        "x": [1.5, np.nan, -np.inf], "y": pd.array([1.0, None, 2.0], dtype="Float64"), "z": [1e16, -0.0, 5e-324],
+    })  # fmt: skip
+    raw, tagged, _ = index.split_tables({"t": frame}, 0, 2)
+    assert not index._plain(frame["x"]) and index._plain(frame["y"]) and index._plain(frame["z"])
+    for made, ready in zip(raw, tagged, strict=True):
+        facts = index._dump_tagged(ready)
+        json.loads(facts, parse_constant=lambda token: pytest.fail(f"not strict JSON: {token}"))
+        assert _same(index.decode_rows(facts)["t"], made["t"])
 
 
 def test_values_of_a_type_the_index_cannot_encode_are_derived_again(cfg: Config, tmp_path: Path) -> None:
