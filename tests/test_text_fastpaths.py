@@ -10,6 +10,7 @@ foreign sentences with and without accents, controls, HTML, chrome lines).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -576,3 +577,96 @@ def test_a_line_without_a_separator_mark_is_no_row_of_links(line: str) -> None:
     ">" in ASCII, the character class otherwise) is the search of _SEPARATED, on lines of marks,
     white space of several scripts and words, ASCII or not."""
     assert boilerplate._separated(line) == (boilerplate._SEPARATED.search(line) is not None), line
+
+
+CAMEL_PIECES = [*"aZz)(×÷ßÿÀÖØÞàöøµ ǅǆ1.", "Facebook", "Twitter", "DatenschutzKontakt", "İ", "ı", "ﬃ", "\u0345"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(CAMEL_PIECES), max_size=12).map("".join))
+@example("FacebookTwitter")
+@example("(UPDATED)Terms")
+@example("City airline rail (0)")
+def test_a_line_in_sentence_case_runs_no_words_together(line: str) -> None:
+    """boilerplate._camel (the search tried only on a line whose characters after the first are
+    not all lower case) is the search of _CAMEL, on lines of capitals and small letters of
+    Windows-1252 and beyond, title-case letters, digits and marks."""
+    assert boilerplate._camel(line) == (boilerplate._CAMEL.search(line) is not None), line
+
+
+class _Keys:
+    """Keys that are never disjoint from anything: vocabulary_kind's screen then never answers."""
+
+    def __init__(self, keys: Any) -> None:
+        self.keys = keys
+
+    def isdisjoint(self, other: Any) -> bool:
+        return False
+
+
+class _Unscreened(dict[str, str]):
+    def keys(self) -> Any:
+        return _Keys(super().keys())
+
+
+_VOCABULARY = boilerplate.shipped_vocabulary()
+VOCABULARY_PIECES = [
+    *sorted(_VOCABULARY.words)[::7],
+    *sorted(_VOCABULARY.function)[::5],
+    *sorted(_VOCABULARY.calls),
+    *sorted(_VOCABULARY.reader),
+    "comments",
+    "views",
+    "kommentare",
+    "policy",
+    "privacy",
+    "city",
+    "market",
+    "ministers",
+    "l'",
+    "dell'",
+    "d'",
+    "’",
+    "'",
+    "-",
+    "e-",
+    "cookie-",
+    "+",
+    ".",
+    "..",
+    ":",
+    "12",
+    "1.2k",
+    " ",
+    " ",
+    " ",
+    "?",
+    "!",
+    "{",
+    "_",
+    "é",
+    "ß",
+    "Ö",
+    "分享",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(VOCABULARY_PIECES), max_size=14).map("".join), st.booleans(), st.booleans())
+@example("Festival data control trade wind (1)", False, False)
+@example("Privacy policy", False, False)
+@example("Email This", False, False)
+@example("12 Comments", False, False)
+@example("Partager l'article", False, False)
+@example("Cookie-Einstellungen", False, False)
+def test_vocabulary_kind_screen_is_exact(line: str, upper: bool, title: bool) -> None:
+    """vocabulary_kind's screen (no word is a furniture word, and no word is elided or hyphenated:
+    None at once) answers what reading every word answers (the same function with a vocabulary
+    whose words are never disjoint from a line's), on lines made of furniture words, function
+    words, elisions, hyphens, counts, other words and scripts, in capitals and in title case."""
+    if upper:
+        line = line.upper()
+    elif title:
+        line = line.title()
+    unscreened = dataclasses.replace(_VOCABULARY, words=_Unscreened(_VOCABULARY.words))
+    assert boilerplate.vocabulary_kind(line, _VOCABULARY) == boilerplate.vocabulary_kind(line, unscreened), line

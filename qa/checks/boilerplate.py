@@ -1012,6 +1012,8 @@ def boilerplate_lines(text: str, pats: Patterns) -> list[tuple[int, int, str]]:
         if size:
             kinds.append((start + lead, start + lead + size, kind, category))
             sizes.append(n)
+    if len(kinds) < 2 and (not kinds or kinds[0][2] == PROSE):
+        return []  # a text of one line of prose (a title, an excerpt): no notice to read, nothing to judge
     _read_notices(text, kinds, sizes, pats)
     return _judged(text, kinds, sizes, pats.vocabulary)
 
@@ -1319,7 +1321,7 @@ def line_kind(line: str, stripped: str, pats: Patterns, phrases: bool = True) ->
         weak = pats.phrases.get(key)
         if weak is not None:  # strong phrases were found by line_category
             return WEAK, weak[0]
-        if _CAMEL.search(stripped) is not None:
+        if _camel(stripped):
             glued = _glued_links(stripped, pats)
             if glued is not None:
                 return STRONG, glued
@@ -1412,6 +1414,10 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
         return None
     if len(words) <= 2 and _COUNT.fullmatch(lowered.strip()) is not None:
         return STRONG, vocabulary.words.get(words[-1] if lowered.lstrip()[:1].isdigit() else words[0], "page-chrome")
+    if not ("-" in lowered or "'" in lowered or "’" in lowered) and vocabulary.words.keys().isdisjoint(words):
+        # no word is a furniture word (word_category looks up elided and hyphenated words' parts
+        # too, and only them): whatever the other words, no furniture (tests/test_text_fastpaths.py)
+        return None
     found: list[str] = []
     other = 0
     # in capitals, a short line is a box's heading or a button ("FOLLOW FOX NEWS POLITICS",
@@ -1487,6 +1493,15 @@ def _unspaced_kind(lowered: str, vocabulary: Vocabulary) -> tuple[int, str] | No
 
 
 _CAMEL = re.compile(r"[a-zà-öø-ÿ\)][A-ZÀ-ÖØ-Þ]")  # "FacebookTwitter", "DatenschutzKontakt", "(UPDATED)Terms"
+
+
+def _camel(line: str) -> bool:
+    """``_CAMEL.search(line) is not None``, the search tried only on a line with a cased character
+    after its first that is not lower case (its capitals are upper case: a title in sentence case
+    holds none); tests/test_text_fastpaths.py proves the two equal."""
+    return not line[1:].islower() and _CAMEL.search(line) is not None
+
+
 _GLUE = re.compile(r"(?<=[a-zà-öø-ÿ\)])(?=[A-ZÀ-ÖØ-Þ])")
 
 
@@ -1598,10 +1613,12 @@ def phrase_category(line: str, lowered: str, pats: Patterns) -> str | None:
     if pats.phrase_finder(lowered.isascii()).search(lowered) is None:
         return None
     for needed, expression in pats.needed:
-        if any(phrase in lowered for phrase in needed):
-            m = expression.match(line)
-            if m is not None:
-                return pats.groups.get(m.lastgroup or "", "page-chrome")
+        for phrase in needed:
+            if phrase in lowered:
+                m = expression.match(line)
+                if m is not None:
+                    return pats.groups.get(m.lastgroup or "", "page-chrome")
+                break
     if len(line) <= MAX_CONTAINS_LINE:
         for phrase, category in pats.contains:
             if phrase in lowered:
