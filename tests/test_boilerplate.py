@@ -240,6 +240,7 @@ def test_long_prose_lines_are_never_chrome(tmp_path: Path) -> None:
 
 import dataclasses  # noqa: E402
 import re  # noqa: E402
+import unicodedata  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -1045,7 +1046,7 @@ def _unsplit(pats: bpmod.Patterns) -> bpmod.Patterns:
         for p in ps
         if p not in NEEDS
     )
-    return dataclasses.replace(pats, entries=entries, buckets={}, shared={}, lowered={})
+    return dataclasses.replace(pats, entries=entries, buckets={}, shared={}, lowered={}, screens={})
 
 
 UNSPLIT = _unsplit(PATS)
@@ -1114,3 +1115,72 @@ def test_a_stale_analysis_is_not_used_and_the_patterns_are_the_same(monkeypatch:
     finally:
         monkeypatch.undo()
         fresh_patterns()
+
+
+# ---------------------------------------------------------------- the starts of a bucket's matches
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def _lowered_bucket_lines() -> st.SearchStrategy[str]:
+    """Lines a lowered expression may match, in lower case: a match of one of the expressions that
+    go into lowered buckets, alone, with something after it (the line is then longer than the
+    match: the wrapper's tail or other text), or cut short; and lines of their own letters."""
+    lowered = [e for e in ENTRIES if bpmod._lower_safe(e[1])]
+    match = (
+        st.sampled_from(lowered)
+        .flatmap(lambda e: st.from_regex(re.compile(e[1]), fullmatch=True))
+        .map(_ascii_digits)  # \\d's digits of other scripts: a line that is not lowered
+    )
+    return st.one_of(
+        match,
+        st.tuples(match, TAILS, st.text(alphabet=st.sampled_from("ab x1.:»é"), max_size=6)).map("".join),
+        st.tuples(match, st.integers(1, 4)).map(lambda mi: mi[0][: mi[1]]),
+        st.text(alphabet=st.sampled_from("aeiostrnlcmpdgk 0123456789.:-'©»•(«é"), min_size=1, max_size=40),
+    ).map(str.lower)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(_lowered_bucket_lines())
+def test_a_line_ruled_out_by_its_start_is_matched_by_no_expression(line: str) -> None:
+    """Patterns.cannot_start (a line that starts as no match of its bucket's expressions may start,
+    read from the expressions by _starts) rules out only lines that the bucket's lowered
+    expression does not match: for every size of bucket, on matches of the shipped expressions,
+    with tails, cut short, and on lines of their letters."""
+    if not line or not bpmod._windows_1252(line):
+        return
+    head = line.lstrip(bpmod._LEADERS)[:1]
+    for size in range(len(bpmod.SIZES)):
+        key = (head, size)
+        expression = PATS.lowered_expression_for(*key)
+        if expression is not None and PATS.cannot_start(key, line):
+            assert expression.match(line) is None, (line, size)
+
+
+def test_the_starts_screen_rules_out_lines_and_declines_what_it_cannot_read() -> None:
+    """The screen is exercised (most lines of prose are ruled out at once) and declines: a line
+    that starts with a bullet, an expression it does not read (flags, back references), one that
+    may match nothing or start with anything."""
+    assert PATS.cannot_start(("c", 1), "city airline rail city market battery (0)")
+    assert not PATS.cannot_start(("c", 1), "comments are closed for this article now")
+    assert not PATS.cannot_start(("c", 1), "- city airline rail city market battery (0)")
+    assert bpmod._starts(["(?i)abc"]) is None
+    assert bpmod._starts([r"(a)\1"]) is None
+    assert bpmod._starts(["a?"]) is None
+    assert bpmod._starts([r"\w+ comments"]) is None
+    assert bpmod._starts(["comments?|reply"]) == (frozenset({"com", "rep"}), frozenset(), frozenset())
+    assert bpmod._starts([r"\d{1,2} ok"]) is not None
+    assert "1 o" in bpmod._starts([r"\d{1,2} ok"])[0]  # type: ignore[index]
+    assert bpmod._starts(["ok"]) == (frozenset(), frozenset({"ok"}), frozenset())
+    assert bpmod._starts(["a.c"]) == (frozenset(), frozenset(), frozenset({"a"}))
+
+
+def test_a_windows_1252_line_in_lower_case_holds_no_other_decimal_digit() -> None:
+    """\\d matches any decimal digit; the starts read it as 0-9, which is what a lowered
+    expression meets (only Windows-1252 lines are lowered)."""
+    for b in range(256):
+        ch = bytes([b]).decode("cp1252", errors="ignore")
+        for c in ch + ch.lower():
+            assert not c.isdecimal() or c in "0123456789", hex(b)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+import importlib
 import itertools
 import json
 import re
@@ -176,6 +177,9 @@ class Patterns:
     buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
+    # (head, size) -> the starts a lower-case line must have to match that bucket's lowered
+    # expression (see ``cannot_start``); None: no screen
+    screens: dict[object, Starts | None] = dataclasses.field(default_factory=dict)
 
     def phrase_finder(self, ascii_only: bool) -> re.Pattern[str]:
         """An expression that finds any of the phrases (of ``ascii_phrases`` for an ASCII text, else
@@ -193,6 +197,34 @@ class Patterns:
         for c in _USUAL_HEADS:
             for size in range(len(SIZES)):
                 self.lowered_expression_for(c, size)
+                self.starts_for(c, size)
+
+    def starts_for(self, head: str, size: int = 0) -> Starts | None:
+        """The starts of the lines that ``lowered_expression_for(head, size)`` may match (see
+        :func:`_starts`), or None when it has none or they are not known."""
+        key = (head, size)
+        if key in self.screens:
+            return self.screens[key]
+        found: Starts | None = None
+        if self.lowered_expression_for(head, size) is not None:
+            chosen = self._chosen(head, size)
+            found = self.screens.get(chosen)
+            if chosen not in self.screens:
+                found = self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
+        self.screens[key] = found
+        return found
+
+    def cannot_start(self, key: tuple[str, int], lowered: str) -> bool:
+        """True when the lowered expression of ``key`` (a line's head and size) cannot match
+        ``lowered`` (the line in lower case, Windows-1252, not empty): the line does not start with
+        one of the starts its expressions' matches have, and no bullet or white space comes first
+        (so the pattern part starts at the line's first character). False: it may match (try it).
+        tests/test_boilerplate.py proves that a line it rules out is matched by none."""
+        starts = self.screens[key] if key in self.screens else self.starts_for(*key)
+        if starts is None or lowered[0] in _LEADERS:
+            return False
+        three, two, one = starts
+        return lowered[:3] not in three and lowered[:2] not in two and lowered[0] not in one
 
     def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
         """The expressions a line can match whose pattern part starts with ``head`` (one character,
@@ -650,6 +682,147 @@ def compile_patterns(extra: tuple[tuple[str, tuple[str, ...]], ...] = (), patter
     )
 
 
+# ---------------------------------------------------------------- the starts of an expression's matches
+
+# The first characters of a line pick its expressions (a bucket); what follows them narrows them
+# much further ("city ..." starts no expression of "c": they start "co", "cl", "ce"), so a
+# bucket's lowered expression is tried only on a line that starts as one of its matches may:
+# (starts of 3 characters, of 2, of 1): a line may match when its first 3 characters are among
+# the first, or its first 2 among the second, or its first among the third (the shorter ones
+# come of matches that short, or of a part that may be any character).
+Starts = tuple[frozenset[str], frozenset[str], frozenset[str]]
+START = 3  # characters of a start
+_ANY_AT = None  # a position of a start that may hold any character
+_STARTS_CAP = 512  # more starts than this from one part: read fewer characters of it
+# Read from the expressions as the engine parses them; re._parser is the standard library's own
+# parser (private: what it does not give as expected declines the screen, see _starts).
+try:
+    _SRE_PARSER: Any = importlib.import_module("re._parser")
+    _SRE: Any = importlib.import_module("re._constants")
+except ImportError:  # pragma: no cover - another Python
+    _SRE_PARSER = _SRE = None
+# the decimal digits a Windows-1252 line may hold (\d matches what str.isdecimal() says; a
+# lowered expression is only tried on Windows-1252 lines: tests/test_boilerplate.py checks it)
+_WINDOWS_1252_DIGITS = frozenset("0123456789")
+
+_Position = frozenset[str] | None
+_Heads = set[tuple[_Position, ...]]
+
+
+class _Unread(Exception):
+    """An expression _heads does not read: its bucket has no screen."""
+
+
+def _starts(patterns: Iterable[str]) -> Starts | None:
+    """The starts (see Starts) of the matches of ``patterns`` (a bucket's expressions, matched
+    case-sensitively against a Windows-1252 line in lower case), or None when one of them may
+    match nothing, may start with any character, or is not read."""
+    by_size: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+    for pattern in patterns:
+        heads = _pattern_heads(pattern)
+        if heads is None:
+            return None
+        for head in heads:
+            cut = next((j for j, position in enumerate(head) if position is _ANY_AT), len(head))
+            positions = [p for p in head[:cut] if p is not None]
+            while positions and _count(positions) > _STARTS_CAP:
+                positions.pop()
+            if not positions:
+                return None
+            by_size[len(positions) - 1].update("".join(chars) for chars in itertools.product(*positions))
+    return frozenset(by_size[2]), frozenset(by_size[1]), frozenset(by_size[0])
+
+
+def _count(positions: Sequence[frozenset[str]]) -> int:
+    n = 1
+    for p in positions:
+        n *= len(p)
+    return n
+
+
+@lru_cache(maxsize=4096)
+def _pattern_heads(pattern: str) -> frozenset[tuple[_Position, ...]] | None:
+    """Each way a match of ``pattern`` may start: its first START characters (fewer for a shorter
+    match), each position the characters it may be (None: any); a superset. None when the
+    expression is not read (flags, back references, anything _heads does not know)."""
+    if _SRE_PARSER is None:
+        return None
+    try:
+        parsed = _SRE_PARSER.parse(pattern, 0)
+        if parsed.state.flags & ~_SRE.SRE_FLAG_UNICODE:
+            return None
+        return frozenset(_sequence_heads(list(parsed), START))
+    except (_Unread, re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+
+
+def _sequence_heads(items: Sequence[tuple[Any, Any]], k: int) -> _Heads:
+    out: _Heads = {()}
+    for op, av in items:
+        if all(len(t) >= k for t in out):
+            break
+        item = _item_heads(op, av, k)
+        out = {t if len(t) >= k else (t + h)[:k] for t in out for h in ([()] if len(t) >= k else item)}
+        if len(out) > _STARTS_CAP:
+            raise _Unread
+    return out
+
+
+def _item_heads(op: Any, av: Any, k: int) -> _Heads:
+    if op is _SRE.LITERAL:
+        return {(frozenset(chr(av)),)}
+    if op is _SRE.NOT_LITERAL or op is _SRE.ANY:
+        return {(_ANY_AT,)}
+    if op is _SRE.IN:
+        return {(_charset(av),)}
+    if op is _SRE.BRANCH:
+        out: _Heads = set()
+        for alternative in av[1]:
+            out |= _sequence_heads(list(alternative), k)
+        return out
+    if op is _SRE.SUBPATTERN:
+        _group, add_flags, del_flags, p = av
+        if add_flags or del_flags:
+            raise _Unread
+        return _sequence_heads(list(p), k)
+    if op in (_SRE.MAX_REPEAT, _SRE.MIN_REPEAT, getattr(_SRE, "POSSESSIVE_REPEAT", _SRE.MAX_REPEAT)):
+        low, high, p = av
+        one = _sequence_heads(list(p), k)
+        top = k if high is _SRE.MAXREPEAT else min(high, k)
+        out = set()
+        for times in range(min(low, k), top + 1):
+            current: _Heads = {()}
+            for _ in range(times):
+                current = {t if len(t) >= k else (t + h)[:k] for t in current for h in one}
+                if len(current) > _STARTS_CAP:
+                    raise _Unread
+            out |= current
+        return out
+    if op is _SRE.AT or op is _SRE.ASSERT or op is _SRE.ASSERT_NOT:
+        return {()}  # consumes nothing (what it asks of the text only narrows the matches)
+    raise _Unread  # back references, conditionals, atomic groups, ...
+
+
+def _charset(items: Sequence[tuple[Any, Any]]) -> _Position:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _SRE.LITERAL:
+            chars.add(chr(av))
+        elif op is _SRE.RANGE:
+            low, high = av
+            if high - low > _STARTS_CAP:
+                return _ANY_AT
+            chars.update(chr(x) for x in range(low, high + 1))
+        elif op is _SRE.CATEGORY and av is _SRE.CATEGORY_DIGIT:
+            chars |= _WINDOWS_1252_DIGITS
+        else:  # a negated class, \w, \s, ...
+            return _ANY_AT
+    return frozenset(chars)
+
+
+_NEVER = re.compile("(?!)")  # an expression that matches no line
+
+
 # ---------------------------------------------------------------- first characters of an expression
 
 
@@ -1028,7 +1201,11 @@ def _paragraph_category(line: str, pats: Patterns) -> str | None:
     if _windows_1252(line):
         key = (head.lower(), size)
         fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
-        m = fast.match(line.lower()) if fast is not None else pats.expression_for(head, size).match(line)
+        if fast is None:
+            m = pats.expression_for(head, size).match(line)
+        else:
+            lowered = line.lower()
+            m = None if pats.cannot_start(key, lowered) else fast.match(lowered)
     else:
         m = pats.expression_for(head, size).match(line)
     return None if m is None else pats.groups.get(m.lastgroup or "", "page-chrome")
@@ -1592,6 +1769,8 @@ def line_category(line: str, pats: Patterns, phrases: bool = True, phrase: str |
         if _windows_1252(line):
             key = (head.lower(), size)
             fast = pats.lowered[key] if key in pats.lowered else pats.lowered_expression_for(*key)
+            if fast is not None and pats.cannot_start(key, lowered):
+                fast = _NEVER
         else:
             fast = None
         m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
