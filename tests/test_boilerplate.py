@@ -1184,3 +1184,69 @@ def test_a_windows_1252_line_in_lower_case_holds_no_other_decimal_digit() -> Non
         ch = bytes([b]).decode("cp1252", errors="ignore")
         for c in ch + ch.lower():
             assert not c.isdecimal() or c in "0123456789", hex(b)
+
+
+# ---------------------------------------------------------------- the phrases a line holds, and texts without evidence
+
+_PHRASE_JUNK = st.text(alphabet=st.sampled_from("ab yz.:-'>*()©é分 "), max_size=5)
+_PHRASE_LINE = st.lists(
+    st.one_of(st.sampled_from(PATS.all_phrases), st.sampled_from(PATS.all_phrases).map(lambda p: p[:-1]), _PHRASE_JUNK),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_PHRASE_LINE, st.booleans())
+def test_the_phrases_a_line_holds_are_read_from_one_search(line: str, upper: bool) -> None:
+    """Patterns.phrases_in (each place a phrase starts, its longest phrase there and the phrases that
+    one starts with) is the set of the phrases ``in`` the line, on lines made of the phrases, their
+    prefixes and junk, ASCII or not; and phrase_category (reading that set) classes such lines as
+    the reading of each phrase with ``in`` does (reference_category)."""
+    lowered = line.lower()
+    finder = PATS.phrase_finder(lowered.isascii())
+    found = finder.search(lowered)
+    held = set() if found is None else PATS.phrases_in(lowered, finder, found)
+    assert held == {p for p in PATS.all_phrases if p in lowered}, line
+    text = line.upper() if upper else line
+    assert bpmod.line_category(text, PATS) == reference_category(text), text
+
+
+_NO_EVIDENCE = st.lists(st.sampled_from([bpmod.PROSE, bpmod.SHORT, bpmod.GLUE]), max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NO_EVIDENCE, st.lists(st.sampled_from(["Contact", "Reply", "1", "|", "Posted by: A", "News"]), max_size=30))
+def test_a_text_of_prose_short_lines_and_glue_holds_no_furniture(types: list[int], words: list[str]) -> None:
+    """_judged answers [] at once for a text without strong, weak or maybe lines: such a text has no
+    heading of links or sentence between furniture (_by_context changes nothing) and no block
+    (_blocks finds nothing), whatever its lines say."""
+    lines = [words[k % len(words)] if words else "x" for k in range(len(types))]
+    text = "\n".join(lines)
+    kinds: list[tuple[int, int, int, str]] = []
+    pos = 0
+    for line, kind in zip(lines, types, strict=True):
+        kinds.append((pos, pos + len(line), kind, "" if kind == bpmod.PROSE else "page-chrome"))
+        pos += len(line) + 1
+    sizes = [len(line) for line in lines]
+    before = list(kinds)
+    bpmod._by_context(text, kinds, [r[2] for r in kinds], sizes, PATS.vocabulary)
+    assert kinds == before
+    assert bpmod._blocks(text, kinds) == []
+    assert bpmod._judged(text, list(kinds), sizes, PATS.vocabulary) == []
+
+
+_NESTED = ("comment", "comments", "comments are closed", "are closed", "mail", "e-mail", "email", "ma", "policy")
+NESTED = dataclasses.replace(PATS, all_phrases=_NESTED, ascii_phrases=_NESTED, lowered={}, prefixes={}, screens={})
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_NESTED), _PHRASE_JUNK), max_size=8).map("".join))
+def test_phrases_that_start_others_are_read_too(line: str) -> None:
+    """The same for phrases that start with others or overlap ("comment", "comments", "comments are
+    closed", "are closed"; a user's patterns may need such): the shorter ones at a place are read
+    from the longest one there."""
+    lowered = line.lower()
+    finder = NESTED.phrase_finder(lowered.isascii())
+    found = finder.search(lowered)
+    held = set() if found is None else NESTED.phrases_in(lowered, finder, found)
+    assert held == {p for p in _NESTED if p in lowered}, line

@@ -177,6 +177,8 @@ class Patterns:
     buckets: dict[tuple[str, int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     shared: dict[frozenset[int], re.Pattern[str]] = dataclasses.field(default_factory=dict)
     lowered: dict[object, re.Pattern[str] | None] = dataclasses.field(default_factory=dict)
+    # a phrase of ``all_phrases`` -> the phrases it starts with, itself included (filled on first use)
+    prefixes: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
     # (head, size) -> the starts a lower-case line must have to match that bucket's lowered
     # expression (see ``cannot_start``); None: no screen
     screens: dict[object, Starts | None] = dataclasses.field(default_factory=dict)
@@ -189,6 +191,23 @@ class Patterns:
         if finder is None:
             finder = self.lowered[key] = re.compile(_trie(self.ascii_phrases if ascii_only else self.all_phrases))
         return finder
+
+    def phrases_in(self, lowered: str, finder: re.Pattern[str], found: re.Match[str]) -> set[str]:
+        """The phrases of ``finder`` (``phrase_finder``'s) that ``lowered`` holds, ``found`` the
+        finder's first match in it: from each place where one starts, the longest (what the trie
+        matches) and the shorter ones it starts with (tests/test_boilerplate.py proves it the set of
+        those ``in`` the line)."""
+        prefixes = self.prefixes
+        if not prefixes:
+            every = set(self.all_phrases)
+            for phrase in every:
+                prefixes[phrase] = frozenset(p for p in every if phrase.startswith(p))
+        out: set[str] = set()
+        m: re.Match[str] | None = found
+        while m is not None:
+            out |= prefixes[m.group()]
+            m = finder.search(lowered, m.start() + 1)
+        return out
 
     def prepare(self) -> None:
         """Compile the expressions of the usual lines ahead (Windows-1252 lines that start with a
@@ -1245,8 +1264,8 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
     last = len(kinds) - 1
     if last < 1:  # a text of one line (a title, an excerpt) has no place where a notice stands
         return
-    long = [kinds[k][2] == PROSE and VOCABULARY_CHARS < sizes[k] <= MAX_LINE for k in range(len(kinds))]
-    if not any(long):
+    long = [k for k in range(len(kinds)) if kinds[k][2] == PROSE and VOCABULARY_CHARS < sizes[k] <= MAX_LINE]
+    if not long:
         return
     read = [False] * len(kinds)
 
@@ -1254,9 +1273,9 @@ def _read_notices(text: str, kinds: list[tuple[int, int, int, str]], sizes: Sequ
         return kinds[k - 1][2] != PROSE or kinds[k + 1][2] != PROSE
 
     # forwards, then backwards: a notice found makes its neighbours stand where notices stand
-    for order in (range(len(kinds)), range(last, -1, -1)):
+    for order in (long, long[::-1]):
         for k in order:
-            if not long[k] or read[k] or kinds[k][2] != PROSE:
+            if read[k] or kinds[k][2] != PROSE:
                 continue
             if EDGE_LINES <= k <= last - EDGE_LINES and not beside_furniture(k):
                 continue
@@ -1286,6 +1305,10 @@ def _judged(
     text) is told by one count."""
     types = [r[2] for r in kinds]
     if types.count(PROSE) == len(types):
+        return []
+    if STRONG not in types and WEAK not in types and MAYBE not in types:
+        # short lines and glue alone (a dateline, a subheading): no heading of links, no sentence
+        # between furniture, no block (tests/test_boilerplate.py proves it on every such text)
         return []
     _by_context(text, kinds, types, sizes, vocabulary)
     return _blocks(text, kinds)
@@ -1789,18 +1812,19 @@ def phrase_category(line: str, lowered: str, pats: Patterns) -> str | None:
     """The category of a line by the phrases it holds: an expression whose needed phrase it holds
     that matches it, or a "contains" phrase (in a line of at most MAX_CONTAINS_LINE characters)."""
     # most lines hold none of the phrases: one search of them all (as a trie) says so
-    if pats.phrase_finder(lowered.isascii()).search(lowered) is None:
+    finder = pats.phrase_finder(lowered.isascii())
+    found = finder.search(lowered)
+    if found is None:
         return None
+    held = pats.phrases_in(lowered, finder, found)  # the phrases ``in`` the line, from the same search
     for needed, expression in pats.needed:
-        for phrase in needed:
-            if phrase in lowered:
-                m = expression.match(line)
-                if m is not None:
-                    return pats.groups.get(m.lastgroup or "", "page-chrome")
-                break
+        if not held.isdisjoint(needed):
+            m = expression.match(line)
+            if m is not None:
+                return pats.groups.get(m.lastgroup or "", "page-chrome")
     if len(line) <= MAX_CONTAINS_LINE:
         for phrase, category in pats.contains:
-            if phrase in lowered:
+            if phrase in held:
                 return category
     return None
 
