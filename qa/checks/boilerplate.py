@@ -216,22 +216,14 @@ class Patterns:
         for c in _USUAL_HEADS:
             for size in range(len(SIZES)):
                 self.lowered_expression_for(c, size)
-                self.starts_for(c, size)
 
     def starts_for(self, head: str, size: int = 0) -> Starts | None:
         """The starts of the lines that ``lowered_expression_for(head, size)`` may match (see
-        :func:`_starts`), or None when it has none or they are not known."""
+        :func:`_starts`, read with that expression), or None when it has none or they are not known."""
         key = (head, size)
-        if key in self.screens:
-            return self.screens[key]
-        found: Starts | None = None
-        if self.lowered_expression_for(head, size) is not None:
-            chosen = self._chosen(head, size)
-            found = self.screens.get(chosen)
-            if chosen not in self.screens:
-                found = self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
-        self.screens[key] = found
-        return found
+        if key not in self.screens:
+            self.lowered_expression_for(head, size)
+        return self.screens.get(key)  # (none kept with an expression compiled before: no screen)
 
     def cannot_start(self, key: tuple[str, int], lowered: str) -> bool:
         """True when the lowered expression of ``key`` (a line's head and size) cannot match
@@ -272,11 +264,16 @@ class Patterns:
             return self.lowered[key]
         chosen = self._chosen(head, size)
         found: re.Pattern[str] | None = None
+        starts: Starts | None = None
         if all(_lower_safe(self.entries[i][1]) for i in chosen):
             found = self.lowered.get(chosen)
             if found is None:
                 mine = [e for i, e in enumerate(self.entries) if i in chosen]
                 found = self.lowered[chosen] = _alternation(mine, self.groups, flags=0)
+            if chosen not in self.screens:
+                self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
+            starts = self.screens[chosen]
+        self.screens[key] = starts
         self.lowered[key] = found
         return found
 
