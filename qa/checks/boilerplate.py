@@ -726,7 +726,7 @@ _Heads = set[tuple[_Position, ...]]
 
 
 class _Unread(Exception):
-    """An expression _heads does not read: its bucket has no screen."""
+    """An expression _pattern_heads does not read: its bucket has no screen."""
 
 
 def _starts(patterns: Iterable[str]) -> Starts | None:
@@ -760,7 +760,7 @@ def _count(positions: Sequence[frozenset[str]]) -> int:
 def _pattern_heads(pattern: str) -> frozenset[tuple[_Position, ...]] | None:
     """Each way a match of ``pattern`` may start: its first START characters (fewer for a shorter
     match), each position the characters it may be (None: any); a superset. None when the
-    expression is not read (flags, back references, anything _heads does not know)."""
+    expression is not read (flags, back references, anything _item_heads does not know)."""
     if _SRE_PARSER is None:
         return None
     try:
