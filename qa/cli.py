@@ -914,7 +914,7 @@ def _index_error(fn: F) -> F:
 
 @index_command("build")
 def index_build(corpus: str, index_file: str | None, **opts: Any) -> None:
-    """Index every file of CORPUS from scratch (about 1.2x a full check at 100,000 files, more at a million)."""
+    """Index every file of CORPUS from scratch (about 1.2x the time of a full check)."""
     from qa import index
 
     cfg = build_config((corpus,), opts, index_file)
