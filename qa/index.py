@@ -236,7 +236,7 @@ def _dump_tagged(doc: Any) -> bytes:
     which orjson would write as null), by orjson (~2x faster; a build writes every file's facts).
     orjson declines what it cannot write exactly, and :func:`_dump` writes it: an integer
     beyond 64 bits, a lone surrogate, nesting deeper than 254. The two read back alike
-    (tests/test_index.py proves it); only a float's spelling may differ (1e+16 and 1e16)."""
+    (tests/test_index.py proves it); only a float's spelling may differ (1e-7 and 1e-07)."""
     try:
         return orjson.dumps(doc)
     except orjson.JSONEncodeError:
