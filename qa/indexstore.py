@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import orjson
 
 SCHEMA_VERSION = 3  # 3: findings keep their fix (applicability, edits)
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode (as qa.cache keeps it)
@@ -469,7 +470,19 @@ def _stored(row: Sequence[Any]) -> StoredFile:
 
 
 # json.dumps with separators builds an encoder per call: a third of its cost on a file's few totals
-_encode_totals = json.JSONEncoder(separators=(",", ":")).encode
+_encode_totals_plain = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encode_totals(totals: Totals) -> str:
+    """A file's totals as JSON text (str keys; int and bool values), by orjson (a build encodes
+    one per file in the parent: ~2.5 -> ~0.2 µs); orjson declines an integer beyond 64 bits and a
+    lone surrogate, which the json module writes. Both read back alike (tests/test_index.py);
+    the json module's text escapes what is not ASCII, orjson's does not."""
+    try:
+        return orjson.dumps(totals).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return _encode_totals_plain(totals)
+
 
 COUNTS = ""  # the check name under which the store keeps its own counts in ``sums`` (no check has it)
 

@@ -408,6 +408,21 @@ def test_a_files_facts_read_back_alike_by_either_writer(rows: list[tuple[Any, An
                 assert _same(got, value)
 
 
+_NAMES = st.text(st.characters(codec=None, exclude_categories=()), max_size=5)  # lone surrogates too
+
+
+@settings(max_examples=300, deadline=None)
+@given(totals=st.dictionaries(_NAMES, st.dictionaries(_NAMES, st.booleans() | st.integers(), max_size=4), max_size=4))
+def test_a_files_totals_read_back_alike_by_either_writer(totals: dict[str, dict[str, int | bool]]) -> None:
+    """A file's totals are written by orjson (``_encode_totals``), which declines integers
+    beyond 64 bits and lone surrogates to the json module: both read back as the totals,
+    a flag still a bool and a count still an int."""
+    from qa.indexstore import _encode_totals, _encode_totals_plain
+
+    fast, plain = json.loads(_encode_totals(totals)), json.loads(_encode_totals_plain(totals))
+    assert _same(fast, totals) and _same(plain, totals)
+
+
 def test_float_columns_with_nan_or_infinity_are_tagged_not_nulled() -> None:
     """A float column holding NaN or an infinity is not passed to orjson as it is (it writes
     them as null): its rows read back as the stage made them, NA as None."""
