@@ -389,7 +389,7 @@ def score_full(
                         )
                 if kind == "pos":
                     _tally(res.line[cls], True, bool(on), _label(c, i), rules)
-                    for bucket in _buckets(line, cls):
+                    for bucket in _buckets(c, i, cls):
                         _tally(res.buckets.setdefault(f"{cls} {bucket}", Score()), True, bool(on), _label(c, i), rules)
                 elif kind == "neg" and on:
                     _tally(res.line[cls], False, True, _label(c, i), rules)
@@ -404,7 +404,14 @@ def score_full(
     return res
 
 
-def _buckets(line: Line, cls: str) -> list[str]:
+def _buckets(c: Clipping, i: int, cls: str) -> list[str]:
+    """The kinds a positive line is counted under in the breakdown of recall: for boilerplate,
+    its place on the page (before the article's first line, after its last, or among its lines),
+    its length and its language; for foreign lines, their length, case, letters and origin. The
+    breakdown says where a split's misses lie without listing them (``-v`` lists them)."""
+    line = c.lines[i]
+    if cls == "boilerplate":
+        return _boilerplate_buckets(c, i)
     if not cls.startswith("foreign"):
         return []
     text = line.foreign_text
@@ -416,6 +423,24 @@ def _buckets(line: Line, cls: str) -> list[str]:
         out.append("no accented letter")
     out.append("inserted" if line.inserted else "on the page")
     return out
+
+
+def _boilerplate_buckets(c: Clipping, i: int) -> list[str]:
+    article = [k for k, ln in enumerate(c.lines) if ln.bp == "C"]
+    if not article:
+        place = "page without article lines"
+    elif i < article[0]:
+        place = "before the article"
+    elif i > article[-1]:
+        place = "after the article"
+    else:
+        place = "within the article"
+    line = c.lines[i]
+    words = len(line.text.split())
+    size = "1-2 words" if words <= 2 else "3-6 words" if words <= 6 else "7+ words"
+    lang = line.language
+    language = "English" if lang == "en" else "no language (-)" if lang == "-" else "another language"
+    return [place, size, language]
 
 
 def _tally(score: Score, truth: bool, pred: bool, label: str, rules: set[str]) -> None:
@@ -504,9 +529,9 @@ def report(split: str, res: Result, verbose: bool) -> list[str]:
     for cls in CLASSES:
         for rule, s in sorted(res.rule[cls].items()):
             out.append(f"  {cls + ' ' + rule:26}{s.precision:10.3f}{s.recall:8.3f}{s.tp:6}{s.fp:5}{s.fn:5}")
-    out.append("-- foreign lines by kind (recall)")
+    out.append(f"-- positive lines by kind{'recall':>19}{'tp':>6}{'fn':>5}")
     for name, s in sorted(res.buckets.items()):
-        out.append(f"  {name:26}{'':10}{s.recall:8.3f}{s.tp:6}{'':5}{s.fn:5}")
+        out.append(f"  {name:36}{s.recall:8.3f}{s.tp:6}{s.fn:5}")
     out.append("-- file level (a file with any positive line / any finding of the family)")
     for cls in CLASSES:
         s = res.file[cls]

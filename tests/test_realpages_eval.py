@@ -241,6 +241,16 @@ def test_scorer_counts_a_tiny_page_by_hand() -> None:
     assert res.file["boilerplate"].tp == 1 and res.file["foreign-other"].tp == 0
     assert res.buckets["foreign-latin 1-2 words"].fn == 1
     assert res.buckets["foreign-latin 3+ words"].tp == 1
+    # boilerplate by place, length and language: lines 0 and 1 stand before the article's first
+    # line (3), line 6 among its lines
+    before = res.buckets["boilerplate before the article"]
+    assert (before.tp, before.fn) == (1, 1)
+    assert res.buckets["boilerplate within the article"].tp == 1
+    assert "boilerplate after the article" not in res.buckets
+    assert (res.buckets["boilerplate 3-6 words"].tp, res.buckets["boilerplate 3-6 words"].fn) == (1, 1)
+    assert res.buckets["boilerplate 1-2 words"].tp == 1
+    assert (res.buckets["boilerplate English"].tp, res.buckets["boilerplate English"].fn) == (1, 1)
+    assert res.buckets["boilerplate another language"].tp == 1
 
 
 def test_inserted_sentence_must_be_hit_where_it_is() -> None:
