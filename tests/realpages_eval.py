@@ -440,7 +440,9 @@ def _boilerplate_buckets(c: Clipping, i: int) -> list[str]:
     size = "1-2 words" if words <= 2 else "3-6 words" if words <= 6 else "7+ words"
     lang = line.language
     language = "English" if lang == "en" else "no language (-)" if lang == "-" else "another language"
-    return [place, size, language]
+    # and the page's language: a catalogue's reach differs by language (issue 18 names en de fr es
+    # pt it nl ru ja zh ko)
+    return [place, size, language, f"on a page in {c.doc.meta.get('lang', 'en')}"]
 
 
 def _tally(score: Score, truth: bool, pred: bool, label: str, rules: set[str]) -> None:

@@ -251,6 +251,7 @@ def test_scorer_counts_a_tiny_page_by_hand() -> None:
     assert res.buckets["boilerplate 1-2 words"].tp == 1
     assert (res.buckets["boilerplate English"].tp, res.buckets["boilerplate English"].fn) == (1, 1)
     assert res.buckets["boilerplate another language"].tp == 1
+    assert res.buckets["boilerplate on a page in en"].tp == 2
 
 
 def test_inserted_sentence_must_be_hit_where_it_is() -> None:
