@@ -1250,3 +1250,168 @@ def test_phrases_that_start_others_are_read_too(line: str) -> None:
     found = finder.search(lowered)
     held = set() if found is None else NESTED.phrases_in(lowered, finder, found)
     assert held == {p for p in _NESTED if p in lowered}, line
+
+
+# ---------------------------------------------------------------- round 9: plugins and widgets in the
+# issue's languages (each line is a plugin's or a widget's string as its translation prints it; none is
+# a line of an evaluation page)
+
+ROUND_9_FURNITURE = [
+    # Akismet's notice
+    ("This site uses Akismet to reduce spam. Learn how your comment data is processed.", "comment-form"),
+    (
+        "Diese Website verwendet Akismet, um Spam zu reduzieren. Erfahre mehr darüber, wie deine "
+        "Kommentardaten verarbeitet werden.",
+        "comment-form",
+    ),
+    (
+        "Ce site utilise Akismet pour réduire les indésirables. En savoir plus sur la façon dont les "
+        "données de vos commentaires sont utilisées.",
+        "comment-form",
+    ),
+    (
+        "Este sitio usa Akismet para reducir el spam. Aprende cómo se procesan los datos de tus comentarios.",
+        "comment-form",
+    ),
+    ("Questo sito usa Akismet per ridurre lo spam. Scopri come i tuoi dati vengono elaborati.", "comment-form"),
+    (
+        "Este site utiliza o Akismet para reduzir spam. Saiba como seus dados em comentários são processados.",
+        "comment-form",
+    ),
+    (
+        "Deze site gebruikt Akismet om spam te verminderen. Bekijk hoe je reactie-gegevens worden verwerkt.",
+        "comment-form",
+    ),
+    # Jetpack's subscription checkboxes, WordPress's must-log-in note and comment-cookies consent
+    ("Benachrichtige mich über nachfolgende Kommentare via E-Mail.", "comment-form"),
+    ("Benachrichtige mich über neue Beiträge via E-Mail.", "comment-form"),
+    ("Prévenez-moi de tous les nouveaux commentaires par e-mail.", "comment-form"),
+    ("Recibir un correo electrónico con los siguientes comentarios a esta entrada.", "comment-form"),
+    ("Avvisami via e-mail in caso di risposte.", "comment-form"),
+    ("Notifique-me sobre novos comentários por e-mail.", "comment-form"),
+    ("Stuur mij een e-mail als er vervolgreacties zijn.", "comment-form"),
+    ("Du musst angemeldet sein, um einen Kommentar abzugeben.", "comment-form"),
+    ("Vous devez être connecté pour publier un commentaire.", "comment-form"),
+    ("Debes estar conectado para publicar un comentario.", "comment-form"),
+    ("Devi essere connesso per inviare un commento.", "comment-form"),
+    ("Você precisa fazer o login para publicar um comentário.", "comment-form"),
+    ("Je moet ingelogd zijn om een reactie te plaatsen.", "comment-form"),
+    ("Schreibe einen Kommentar Antworten abbrechen", "comment-form"),
+    ("Laisser un commentaire Annuler la réponse", "comment-form"),
+    ("Enregistrer mon nom, mon e-mail et mon site dans le navigateur pour mon prochain commentaire.", "comment-form"),
+    ("Guarda mi nombre, correo electrónico y web en este navegador para la próxima vez que comente.", "comment-form"),
+    # Jetpack's sharing and likes rows
+    ("Gefällt mir Wird geladen …", "share-prompt"),
+    ("J'aime chargement…", "share-prompt"),
+    ("Me gusta Cargando...", "share-prompt"),
+    ("Teilen mit:", "share-prompt"),
+    ("Compartir esto:", "share-prompt"),
+    ("Dit delen:", "share-prompt"),
+    ("Klicken, um auf Facebook zu teilen (Wird in neuem Fenster geöffnet)", "share-prompt"),
+    ("Cliquez pour partager sur Facebook(ouvre dans une nouvelle fenêtre)", "share-prompt"),
+    ("Haz clic para compartir en Twitter (Se abre en una ventana nueva)", "share-prompt"),
+    ("Klik om te delen op Facebook (Opent in een nieuw venster)", "share-prompt"),
+    # newsletter boxes
+    ("Melden Sie sich für unseren Newsletter an und erhalten Sie die neuesten Nachrichten.", "subscribe-prompt"),
+    ("Abonnez-vous à notre newsletter pour recevoir nos dernières actualités.", "subscribe-prompt"),
+    ("Suscríbete a nuestro boletín para recibir las últimas noticias.", "subscribe-prompt"),
+    ("Schrijf je in voor onze nieuwsbrief en ontvang het laatste nieuws.", "subscribe-prompt"),
+    # WordPress.com's cookie widget and consent banners by their words
+    (
+        "Privacy & Cookies: This site uses cookies. By continuing to use this website, you agree to their use.",
+        "cookie-notice",
+    ),
+    ("By continuing to use this website, you agree to their use.", "cookie-notice"),
+    ("To find out more, including how to control cookies, see here: Cookie Policy", "cookie-notice"),
+    (
+        "Datenschutz & Cookies: Diese Website verwendet Cookies. Wenn du die Website weiterhin nutzt, "
+        "stimmst du der Verwendung von Cookies zu.",
+        "cookie-notice",
+    ),
+    (
+        "Weitere Informationen, beispielsweise zur Kontrolle von Cookies, findest du hier: Cookie-Richtlinie",
+        "cookie-notice",
+    ),
+    ("En poursuivant votre navigation sur ce site, vous acceptez l'utilisation de cookies.", "cookie-notice"),
+    ("Al continuar usando este sitio, estás de acuerdo con su uso.", "cookie-notice"),
+    (
+        "Mit der Nutzung dieser Website erklären Sie sich damit einverstanden, dass wir Cookies verwenden.",
+        "cookie-notice",
+    ),
+    ("Utilizziamo i cookie per migliorare la tua esperienza sul nostro sito.", "cookie-notice"),
+    ("Wij gebruiken cookies om je de beste ervaring op onze website te bieden.", "cookie-notice"),
+    ("Cookies help us deliver our services. By using our services, you agree to our use of cookies.", "cookie-notice"),
+    # paywalls
+    ("You have reached your limit of free articles this month.", "login-prompt"),
+    ("Dieser Artikel ist nur für Abonnenten verfügbar.", "login-prompt"),
+    ("Bereits Abonnent? Hier anmelden", "login-prompt"),
+    ("Cet article est réservé aux abonnés.", "login-prompt"),
+    ("Este contenido es exclusivo para suscriptores.", "login-prompt"),
+    ("Questo articolo è riservato agli abbonati.", "login-prompt"),
+    ("Este conteúdo é exclusivo para assinantes.", "login-prompt"),
+    ("Dit artikel is alleen beschikbaar voor abonnees.", "login-prompt"),
+    # reprint notices
+    ("This material may not be published, broadcast, rewritten or redistributed.", "copyright-notice"),
+    ("Nachdruck nur mit Genehmigung der Redaktion.", "copyright-notice"),
+    ("Toute reproduction interdite sans autorisation.", "copyright-notice"),
+    ("Queda prohibida la reproducción total o parcial.", "copyright-notice"),
+    ("Riproduzione riservata", "copyright-notice"),
+    # the headings of related and most-read boxes, back to top
+    ("Weitere Artikel zum Thema", "read-more"),
+    ("Sur le même sujet", "read-more"),
+    ("Lo más leído", "read-more"),
+    ("I più letti", "read-more"),
+    ("Veja também", "read-more"),
+    ("Meest gelezen", "read-more"),
+    ("Zurück nach oben", "navigation"),
+    ("Haut de page", "navigation"),
+    # a CMS's footer credit
+    ("Stolz präsentiert von WordPress", "page-chrome"),
+    ("Fièrement propulsé par WordPress", "page-chrome"),
+    ("Blog at WordPress.com.", "page-chrome"),
+    ("Bloggen auf WordPress.com.", "page-chrome"),
+    # a page that needs JavaScript
+    ("Ihr Browser unterstützt kein JavaScript.", "page-chrome"),
+    ("Pour utiliser ce site, vous devez activer JavaScript.", "page-chrome"),
+    ("Para ver este contenido, activa JavaScript en tu navegador.", "page-chrome"),
+]
+
+# the same words in an article's sentences: reported speech, quotations, cookies that are baked, a
+# law about cookies, a plugin or a CMS named in the news, a club's members, a how-to in the third person
+ROUND_9_ARTICLE_LINES = [
+    "We baked cookies for the school fair on Saturday.",
+    "Our cookies are the best in town, says the baker.",
+    "Websites must ask users before they store cookies, the court ruled.",
+    "“We use cookies to improve your experience,” the banner read.",
+    "If you eat too many cookies, your dentist will notice.",
+    "This recipe makes 24 cookies and takes an hour.",
+    "Diese Cookies schmecken nach Zimt und Honig, sagte die Bäckerin.",
+    "Wir backen Cookies für den Weihnachtsmarkt.",
+    "By continuing to use the drug, patients agree to regular checks.",
+    "The blog, hosted on WordPress.com, was taken down on Friday.",
+    "Akismet, the anti-spam service, blocked billions of comments last year.",
+    "Bereits registriert haben sich 500 Teilnehmer.",
+    "Sie haben bereits ein Konto bei der Bank eröffnet.",
+    "Ya eres socio del club, dijo el presidente al nuevo jugador.",
+    "Già abbonato alla rivista da dieci anni, Rossi ha scritto una lettera.",
+    "Riproduzione riservata ai soci, ha detto il presidente.",
+    "Proibida a reprodução de animais silvestres, diz a lei.",
+    "Prohibida la reproducción de especies protegidas en cautiverio.",
+    "Firefox will disable JavaScript by default in private windows, Mozilla said.",
+    "The newsletter was sent to all members of the club on Monday.",
+    "Du musst nicht angemeldet sein, um die Ausstellung zu sehen.",
+    "Mehr Artikel als je zuvor erschienen im vergangenen Jahr.",
+]
+
+
+@pytest.mark.parametrize(("line", "category"), ROUND_9_FURNITURE)
+def test_plugin_and_widget_strings_in_the_issue_s_languages(line: str, category: str) -> None:
+    assert bpmod.line_category(line, PATS) == category
+    # and in a text: between two paragraphs of an article, as the check reads a body
+    assert flagged("\n".join([PROSE, line, PROSE])) == [line]
+
+
+@pytest.mark.parametrize("line", ROUND_9_ARTICLE_LINES)
+def test_round_9_leaves_the_same_words_in_an_article_s_sentences_alone(line: str) -> None:
+    assert bpmod.line_category(line, PATS) is None
+    assert flagged("\n".join([PROSE, line, PROSE])) == []
