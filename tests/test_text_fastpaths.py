@@ -659,14 +659,20 @@ VOCABULARY_PIECES = [
 @example("12 Comments", False, False)
 @example("Partager l'article", False, False)
 @example("Cookie-Einstellungen", False, False)
+@example("Google+ LinkedIn Facebook", False, False)
+@example("Share on e.g. Facebook", False, False)
+@example("Comments 12 city market", False, False)
+@example("Share Facebook Twitter Email Print Comments a.b.c.d.e.f.g.h.i.j", False, False)  # 7 words, 16 runs
 def test_vocabulary_kind_screen_is_exact(line: str, upper: bool, title: bool) -> None:
-    """vocabulary_kind's screen (no word is a furniture word, and no word is elided or hyphenated:
-    None at once) answers what reading every word answers (the same function with a vocabulary
-    whose words are never disjoint from a line's), on lines made of furniture words, function
-    words, elisions, hyphens, counts, other words and scripts, in capitals and in title case."""
+    """vocabulary_kind's screens (no word is a furniture word, and no word is elided or hyphenated:
+    None at once; on an ASCII line without "-", "'", "+" or ".", its words read as runs of letters
+    by a bytes split) answer what reading every word answers (the same function with a vocabulary
+    whose words are never disjoint from a line's, and no ASCII words to screen with), on lines
+    made of furniture words, function words, elisions, hyphens, counts, other words and scripts,
+    in capitals and in title case."""
     if upper:
         line = line.upper()
     elif title:
         line = line.title()
-    unscreened = dataclasses.replace(_VOCABULARY, words=_Unscreened(_VOCABULARY.words))
+    unscreened = dataclasses.replace(_VOCABULARY, words=_Unscreened(_VOCABULARY.words), ascii_words=None)
     assert boilerplate.vocabulary_kind(line, _VOCABULARY) == boilerplate.vocabulary_kind(line, unscreened), line

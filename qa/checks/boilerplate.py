@@ -551,6 +551,8 @@ class Vocabulary:
     joined: Mapping[str, str] = dataclasses.field(default_factory=dict)  # letters of a word -> its category
     reader: frozenset[str] = frozenset()  # words that speak to the reader ("you", "please")
     calls: frozenset[str] = frozenset()  # verbs that start a call to action ("follow", "subscribe")
+    # the ASCII words of ``words`` as bytes, for vocabulary_kind's screen of an ASCII line (None: no screen)
+    ascii_words: frozenset[bytes] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -573,6 +575,7 @@ def shipped_vocabulary() -> Vocabulary:
         {"".join(ch for ch in w if ch.isalpha()): c for w, c in words.items()},
         frozenset(str(w).lower() for w in doc.get("reader_words") or ()),
         frozenset(str(w).lower() for w in doc.get("calls") or ()),
+        frozenset(w.encode("ascii") for w in words if w.isascii()),
     )
 
 
@@ -1587,6 +1590,10 @@ _CODE = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’+.][^\W\d_]+)*\+?")
 _ASCII_WORD = re.compile(r"[a-z]+(?:[-'+.][a-z]+)*\+?")  # _WORD on a lower-cased ASCII line (proved equal)
+# vocabulary_kind's screen: the bytes of an ASCII line that join letters into one of _ASCII_WORD's words
+# (deleting all others leaves them), and a table that makes every byte but a small letter a space
+_NOT_JOINER = bytes(b for b in range(256) if b not in b"-'+.")
+_LETTER_RUNS = bytes(b if 0x61 <= b <= 0x7A else 0x20 for b in range(256))
 # Scripts written without spaces between words (their lines are read as a whole).
 _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -1602,6 +1609,19 @@ def vocabulary_kind(line: str, vocabulary: Vocabulary) -> tuple[int, str] | None
     with two."""
     lowered = line.lower()
     if lowered.isascii():
+        if vocabulary.ascii_words is not None:
+            # Without a character that joins letters into one word ("e-mail", "l'article",
+            # "google+", "e.g"), the words _ASCII_WORD finds are the runs of letters, split at C
+            # speed (a title's findall is ~0.9 us): a line of more than two words (fewer may be a
+            # count, "12 Comments") none of which is a furniture word is no furniture
+            # (tests/test_text_fastpaths.py proves the answer the same).
+            encoded = lowered.encode("ascii")
+            if not encoded.translate(None, _NOT_JOINER):
+                runs = encoded.translate(_LETTER_RUNS).split()
+                if not runs or len(runs) > VOCABULARY_WORDS:
+                    return None
+                if len(runs) > 2 and vocabulary.ascii_words.isdisjoint(runs):
+                    return None
         words = _ASCII_WORD.findall(lowered)
     elif _UNSPACED.search(lowered) is not None:
         return None if _CODE.search(line) is not None else _unspaced_kind(lowered, vocabulary)
