@@ -1134,12 +1134,15 @@ def _lowered_bucket_lines() -> st.SearchStrategy[str]:
         .flatmap(lambda e: st.from_regex(re.compile(e[1]), fullmatch=True))
         .map(_ascii_digits)  # \\d's digits of other scripts: a line that is not lowered
     )
-    return st.one_of(
+    line = st.one_of(
         match,
         st.tuples(match, TAILS, st.text(alphabet=st.sampled_from("ab x1.:»é"), max_size=6)).map("".join),
         st.tuples(match, st.integers(1, 4)).map(lambda mi: mi[0][: mi[1]]),
         st.text(alphabet=st.sampled_from("aeiostrnlcmpdgk 0123456789.:-'©»•(«é"), min_size=1, max_size=40),
-    ).map(str.lower)
+    )
+    # bullets and white space before it (a list item, an indented line: the wrapper takes them)
+    leaders = st.text(alphabet=st.sampled_from(bpmod._LEADERS), min_size=1, max_size=4)
+    return st.one_of(line, st.tuples(leaders, line).map("".join)).map(str.lower)
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -1148,7 +1151,8 @@ def test_a_line_ruled_out_by_its_start_is_matched_by_no_expression(line: str) ->
     """Patterns.cannot_start (a line that starts as no match of its bucket's expressions may start,
     read from the expressions by _starts) rules out only lines that the bucket's lowered
     expression does not match: for every size of bucket, on matches of the shipped expressions,
-    with tails, cut short, and on lines of their letters."""
+    with tails, cut short, and on lines of their letters, each alone or behind bullets and white
+    space."""
     if not line or not bpmod._windows_1252(line):
         return
     head = line.lstrip(bpmod._LEADERS)[:1]
@@ -1165,7 +1169,10 @@ def test_the_starts_screen_rules_out_lines_and_declines_what_it_cannot_read() ->
     may match nothing or start with anything."""
     assert PATS.cannot_start(("c", 1), "city airline rail city market battery (0)")
     assert not PATS.cannot_start(("c", 1), "comments are closed for this article now")
-    assert not PATS.cannot_start(("c", 1), "- city airline rail city market battery (0)")
+    assert PATS.cannot_start(("c", 1), "- city airline rail city market battery (0)")
+    assert PATS.cannot_start(("c", 1), "  • city airline rail city market battery (0)")
+    assert not PATS.cannot_start(("c", 1), "  • comments are closed for this article now")
+    assert not PATS.cannot_start(("c", 1), "»comments are closed for this article now")
     assert bpmod._starts(["(?i)abc"]) is None
     assert bpmod._starts([r"(a)\1"]) is None
     assert bpmod._starts(["a?"]) is None

@@ -182,6 +182,8 @@ class Patterns:
     # (head, size) -> the starts a lower-case line must have to match that bucket's lowered
     # expression (see ``cannot_start``); None: no screen
     screens: dict[object, Starts | None] = dataclasses.field(default_factory=dict)
+    # (head, size) -> the characters of _LEADERS that one of its starts begins with (see cannot_start)
+    led: dict[object, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     def phrase_finder(self, ascii_only: bool) -> re.Pattern[str]:
         """An expression that finds any of the phrases (of ``ascii_phrases`` for an ASCII text, else
@@ -227,15 +229,31 @@ class Patterns:
 
     def cannot_start(self, key: tuple[str, int], lowered: str) -> bool:
         """True when the lowered expression of ``key`` (a line's head and size) cannot match
-        ``lowered`` (the line in lower case, Windows-1252, not empty): the line does not start with
-        one of the starts its expressions' matches have, and no bullet or white space comes first
-        (so the pattern part starts at the line's first character). False: it may match (try it).
+        ``lowered`` (the line in lower case, Windows-1252, not empty): the pattern part does not
+        start with one of the starts its expressions' matches have. The whole-line wrapper takes
+        bullets and white space (characters of _LEADERS) before the pattern part, so that part
+        starts at the line's first character that is not one of them, or earlier (an expression
+        may itself start with such a character): each of those places is tried (a bulleted list
+        item, "  • Example: ...", is ruled out too). False: it may match (try it).
         tests/test_boilerplate.py proves that a line it rules out is matched by none."""
         starts = self.screens[key] if key in self.screens else self.starts_for(*key)
-        if starts is None or lowered[0] in _LEADERS:
+        if starts is None:
             return False
         three, two, one = starts
-        return lowered[:3] not in three and lowered[:2] not in two and lowered[0] not in one
+        if lowered[0] not in _LEADERS:
+            return lowered[:3] not in three and lowered[:2] not in two and lowered[0] not in one
+        lead = len(lowered) - len(lowered.lstrip(_LEADERS))
+        led = self.led.get(key)
+        if led is None:
+            led = self.led[key] = frozenset(start[0] for part in starts for start in part if start[0] in _LEADERS)
+        # the places before the first other character hold bullets and white space: a match's
+        # pattern part starts at one only when one of its starts begins with that character
+        for at in range(lead + 1):
+            if (at == lead or lowered[at] in led) and (
+                lowered[at : at + 3] in three or lowered[at : at + 2] in two or lowered[at : at + 1] in one
+            ):
+                return False
+        return True
 
     def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
         """The expressions a line can match whose pattern part starts with ``head`` (one character,
