@@ -241,8 +241,9 @@ def test_long_prose_lines_are_never_chrome(tmp_path: Path) -> None:
 import dataclasses  # noqa: E402
 import re  # noqa: E402
 import unicodedata  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from qa.checks import boilerplate as bpmod  # noqa: E402
@@ -1124,11 +1125,11 @@ def _ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
-def _lowered_bucket_lines() -> st.SearchStrategy[str]:
+def _lowered_bucket_lines(lower_safe: bool = True) -> st.SearchStrategy[str]:
     """Lines a lowered expression may match, in lower case: a match of one of the expressions that
     go into lowered buckets, alone, with something after it (the line is then longer than the
     match: the wrapper's tail or other text), or cut short; and lines of their own letters."""
-    lowered = [e for e in ENTRIES if bpmod._lower_safe(e[1])]
+    lowered = [e for e in ENTRIES if bpmod._lower_safe(e[1]) or not lower_safe]
     match = (
         st.sampled_from(lowered)
         .flatmap(lambda e: st.from_regex(re.compile(e[1]), fullmatch=True))
@@ -1142,7 +1143,8 @@ def _lowered_bucket_lines() -> st.SearchStrategy[str]:
     )
     # bullets and white space before it (a list item, an indented line: the wrapper takes them)
     leaders = st.text(alphabet=st.sampled_from(bpmod._LEADERS), min_size=1, max_size=4)
-    return st.one_of(line, st.tuples(leaders, line).map("".join)).map(str.lower)
+    lines = st.one_of(line, st.tuples(leaders, line).map("".join))
+    return lines.map(str.lower) if lower_safe else lines
 
 
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -1163,6 +1165,52 @@ def test_a_line_ruled_out_by_its_start_is_matched_by_no_expression(line: str) ->
             assert expression.match(line) is None, (line, size)
 
 
+# Characters outside Windows-1252 whose case folds into it (a Kelvin sign matches "k", a long s "s",
+# a dotted capital I "i") and others (an emoji, a Han character, a Greek capital)
+_FOLDS = {"k": "\u212a", "s": "\u017f", "i": "\u0130", "å": "\u212b", "µ": "\u039c"}
+_FOLDS |= {c.upper(): f for c, f in _FOLDS.items() if c != "µ"}
+_NOT_1252 = ["🚀", "中", "Ω", "\u212a", "\u017f", "\u0130", "👨\u200d🚀"]
+
+
+def _folded(line: str, where: int) -> str:
+    """``line`` with its letter at ``where`` (among its first characters) made a character outside
+    Windows-1252 that a case-insensitive match takes for it, when it has one."""
+    if where >= len(line) or line[where] not in _FOLDS:
+        return line
+    return line[:where] + _FOLDS[line[where]] + line[where + 1 :]
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(
+    _lowered_bucket_lines(lower_safe=False),
+    st.sampled_from([str.lower, str.upper, str.title, str]),
+    st.sampled_from(_NOT_1252),
+    st.booleans(),
+    st.integers(0, 6),
+)
+@example("Altyapı sağlayıcıları hakkında", str, "🚀", True, 9)  # an expression not plain to lower
+@example("- kommentare", str.title, "🚀", True, 2)  # a Kelvin sign for the "k"
+def test_a_line_outside_windows_1252_ruled_out_by_its_start_is_matched_by_no_expression(
+    line: str, case: Callable[[str], str], other: str, at_end: bool, fold_at: int
+) -> None:
+    """Patterns.folded_cannot_start (a line that is not Windows-1252, ruled out by the starts of
+    its case-insensitive bucket when its first characters are Windows-1252 and the bucket's
+    expressions are plain to lower) rules out only lines that the bucket's expression does not
+    match: for every size, on matches of the shipped expressions, with tails, cut short, and
+    lines of their letters (of every expression: those not plain to lower too), as they are, in
+    lower case, capitals and title case, behind bullets or not, with
+    a character outside Windows-1252 after them or at their start, or one that folds into a
+    letter among their first characters."""
+    line = _folded(case(line), fold_at)
+    line = line + " " + other if at_end else other + line
+    if bpmod._windows_1252(line):
+        return
+    head = line.lstrip(bpmod._LEADERS)[:1]
+    for size in range(len(bpmod.SIZES)):
+        if PATS.folded_cannot_start(line, head, size):
+            assert PATS.expression_for(head, size).match(line) is None, (line, size)
+
+
 def test_the_starts_screen_rules_out_lines_and_declines_what_it_cannot_read() -> None:
     """The screen is exercised (most lines of prose are ruled out at once) and declines: a line
     that starts with a bullet, an expression it does not read (flags, back references), one that
@@ -1171,6 +1219,9 @@ def test_the_starts_screen_rules_out_lines_and_declines_what_it_cannot_read() ->
     assert not PATS.cannot_start(("c", 1), "comments are closed for this article now")
     assert PATS.cannot_start(("c", 1), "- city airline rail city market battery (0)")
     assert PATS.cannot_start(("c", 1), "  • city airline rail city market battery (0)")
+    assert PATS.folded_cannot_start("City airline rail city market battery 🚀", "C", 1)
+    assert not PATS.folded_cannot_start("Comments are closed for this article 🚀", "C", 1)
+    assert not PATS.folded_cannot_start("\u212aommentare sind geschlossen", "\u212a", 0)  # a Kelvin sign
     assert not PATS.cannot_start(("c", 1), "  • comments are closed for this article now")
     assert not PATS.cannot_start(("c", 1), "»comments are closed for this article now")
     assert bpmod._starts(["(?i)abc"]) is None

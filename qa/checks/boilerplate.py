@@ -227,7 +227,7 @@ class Patterns:
             self.lowered_expression_for(head, size)
         return self.screens.get(key)  # (none kept with an expression compiled before: no screen)
 
-    def cannot_start(self, key: tuple[str, int], lowered: str) -> bool:
+    def cannot_start(self, key: tuple[str, int] | tuple[str, str, int], lowered: str) -> bool:
         """True when the lowered expression of ``key`` (a line's head and size) cannot match
         ``lowered`` (the line in lower case, Windows-1252, not empty): the pattern part does not
         start with one of the starts its expressions' matches have. The whole-line wrapper takes
@@ -236,7 +236,8 @@ class Patterns:
         may itself start with such a character): each of those places is tried (a bulleted list
         item, "  • Example: ...", is ruled out too). False: it may match (try it).
         tests/test_boilerplate.py proves that a line it rules out is matched by none."""
-        starts = self.screens[key] if key in self.screens else self.starts_for(*key)
+        # (a key of folded_cannot_start's is always in screens: only a lowered bucket's is read here)
+        starts = self.screens[key] if key in self.screens else self.starts_for(key[0], key[-1])
         if starts is None:
             return False
         three, two, one = starts
@@ -254,6 +255,32 @@ class Patterns:
             ):
                 return False
         return True
+
+    def folded_cannot_start(self, line: str, head: str, size: int) -> bool:
+        """True when ``expression_for(head, size)`` (case-insensitive) cannot match ``line``, a line
+        that is not Windows-1252 (an emoji, a letter of another script further on): when the
+        bullets and white space before its head and the three characters after them are
+        Windows-1252, and all of the bucket's expressions are plain to lower (_lower_safe), those
+        characters match case-insensitively exactly as they match the lowered expressions in lower
+        case, so the starts of those expressions rule the line out as ``cannot_start`` does.
+        False: it may match (try it). tests/test_boilerplate.py proves that a line it rules out is
+        matched by none."""
+        if not head:
+            return False
+        lead = len(line) - len(line.lstrip(_LEADERS))
+        prefix = line[: lead + START]
+        if not _windows_1252(prefix):
+            return False
+        key = ("folded", head, size)
+        if key not in self.screens:
+            chosen = self._chosen(head, size)
+            starts: Starts | None = None
+            if all(_lower_safe(self.entries[i][1]) for i in chosen):
+                if chosen not in self.screens:
+                    self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
+                starts = self.screens[chosen]
+            self.screens[key] = starts
+        return self.cannot_start(key, prefix.lower())
 
     def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
         """The expressions a line can match whose pattern part starts with ``head`` (one character,
@@ -1243,6 +1270,8 @@ def _paragraph_category(line: str, pats: Patterns) -> str | None:
         else:
             lowered = line.lower()
             m = None if pats.cannot_start(key, lowered) else fast.match(lowered)
+    elif pats.folded_cannot_start(line, head, size):
+        m = None
     else:
         m = pats.expression_for(head, size).match(line)
     return None if m is None else pats.groups.get(m.lastgroup or "", "page-chrome")
@@ -1831,7 +1860,12 @@ def line_category(line: str, pats: Patterns, phrases: bool = True, phrase: str |
                 fast = _NEVER
         else:
             fast = None
-        m = fast.match(lowered) if fast is not None else pats.expression_for(head, size).match(line)
+        if fast is not None:
+            m = fast.match(lowered)
+        elif not _windows_1252(line) and pats.folded_cannot_start(line, head, size):
+            m = None
+        else:
+            m = pats.expression_for(head, size).match(line)
         if m is not None:
             return pats.groups.get(m.lastgroup or "", "page-chrome")
     if n <= pats.phrase_max:
