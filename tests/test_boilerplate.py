@@ -1482,6 +1482,21 @@ ROUND_9_FURNITURE = [
         "the publisher.",
         "page-chrome",
     ),
+    # a page's buttons and skip links, account links and trial offers
+    ("Inhalt überspringen", "navigation"),
+    ("Passer au contenu", "navigation"),
+    ("Ir al contenido", "navigation"),
+    ("Naar de inhoud", "navigation"),
+    ("Menü öffnen", "navigation"),
+    ("Fermer le menu", "navigation"),
+    ("En savoir plus", "navigation"),
+    ("Saiba mais", "navigation"),
+    ("Bekijk alles", "navigation"),
+    ("Copier le lien", "share-prompt"),
+    ("Copiar enlace", "share-prompt"),
+    ("Mein Konto", "login-prompt"),
+    ("Minha conta", "login-prompt"),
+    ("Kostenlos testen", "login-prompt"),
     # a page that needs JavaScript
     ("Ihr Browser unterstützt kein JavaScript.", "page-chrome"),
     ("Pour utiliser ce site, vous devez activer JavaScript.", "page-chrome"),
@@ -1541,6 +1556,10 @@ ROUND_9_ARTICLE_LINES = [
     "Cet article vous a été offert par la rédaction du Monde, qui célèbre ses 80 ans.",
     "Pour lire la suite, il faut attendre le prochain numéro.",
     "Cookies help children learn to share, our teachers say.",
+    "En savoir plus sur la réforme des retraites, le gouvernement publie un guide.",
+    "Mein Konto wurde gehackt, sagte die Frau.",
+    "Lees meer boeken, adviseert de minister.",
+    "Voir tout le pays uni derrière l'équipe, c'était émouvant.",
 ]
 
 
