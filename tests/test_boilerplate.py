@@ -1560,6 +1560,7 @@ ROUND_9_ARTICLE_LINES = [
     "Mein Konto wurde gehackt, sagte die Frau.",
     "Lees meer boeken, adviseert de minister.",
     "Voir tout le pays uni derrière l'équipe, c'était émouvant.",
+    "Your browser does not support the new standard yet, Mozilla said.",
 ]
 
 
