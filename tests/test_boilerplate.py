@@ -1497,6 +1497,30 @@ ROUND_9_FURNITURE = [
     ("Mein Konto", "login-prompt"),
     ("Minha conta", "login-prompt"),
     ("Kostenlos testen", "login-prompt"),
+    # WordPress's and Jetpack's sidebar and subscription strings (de fr es it pt nl)
+    (
+        "Speichere meinen Namen, meine E-Mail-Adresse und meine Website in diesem Browser, bis ich wieder kommentiere.",
+        "comment-form",
+    ),
+    ("Kommentar absenden", "comment-form"),
+    ("Invia commento", "comment-form"),
+    (
+        "Gib deine E-Mail-Adresse an, um diesen Blog zu abonnieren und Benachrichtigungen über neue Beiträge "
+        "via E-Mail zu erhalten.",
+        "subscribe-prompt",
+    ),
+    (
+        "Saisissez votre adresse e-mail pour vous abonner à ce blog et recevoir une notification de chaque "
+        "nouvel article par e-mail.",
+        "subscribe-prompt",
+    ),
+    ("Schließe dich 123 anderen Abonnenten an", "subscribe-prompt"),
+    ("Rejoignez 1 234 autres abonnés", "subscribe-prompt"),
+    ("Feed der Einträge", "page-chrome"),
+    ("Flux des publications", "page-chrome"),
+    ("Feed dei contenuti", "page-chrome"),
+    ("Erstelle eine Website wie diese mit WordPress.com", "page-chrome"),
+    ("Recente berichten", "read-more"),
     # a page that needs JavaScript
     ("Ihr Browser unterstützt kein JavaScript.", "page-chrome"),
     ("Pour utiliser ce site, vous devez activer JavaScript.", "page-chrome"),
@@ -1561,6 +1585,9 @@ ROUND_9_ARTICLE_LINES = [
     "Lees meer boeken, adviseert de minister.",
     "Voir tout le pays uni derrière l'équipe, c'était émouvant.",
     "Your browser does not support the new standard yet, Mozilla said.",
+    "Informe a polícia se você viu algo suspeito, pediu o delegado.",
+    "Entrez votre e-mail, a dit le policier, pour vous abonner à ses alertes.",
+    "Schließe dich nicht an, sagte der Vater.",
 ]
 
 
