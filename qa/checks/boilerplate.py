@@ -274,13 +274,16 @@ class Patterns:
         key = ("folded", head, size)
         if key not in self.screens:
             chosen = self._chosen(head, size)
-            starts: Starts | None = None
-            if all(_lower_safe(self.entries[i][1]) for i in chosen):
-                if chosen not in self.screens:
-                    self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
-                starts = self.screens[chosen]
-            self.screens[key] = starts
+            lowerable = all(_lower_safe(self.entries[i][1]) for i in chosen)
+            self.screens[key] = self._starts_of(chosen) if lowerable else None
         return self.cannot_start(key, prefix.lower())
+
+    def _starts_of(self, chosen: frozenset[int]) -> Starts | None:
+        """The starts of the expressions ``chosen`` (a bucket's), read once per set of them: the
+        lowered bucket of a head and the folded screen of the same head share them."""
+        if chosen not in self.screens:
+            self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
+        return self.screens[chosen]
 
     def expression_for(self, head: str, size: int = 0) -> re.Pattern[str]:
         """The expressions a line can match whose pattern part starts with ``head`` (one character,
@@ -315,9 +318,7 @@ class Patterns:
             if found is None:
                 mine = [e for i, e in enumerate(self.entries) if i in chosen]
                 found = self.lowered[chosen] = _alternation(mine, self.groups, flags=0)
-            if chosen not in self.screens:
-                self.screens[chosen] = _starts(self.entries[i][1] for i in sorted(chosen))
-            starts = self.screens[chosen]
+            starts = self._starts_of(chosen)
         self.screens[key] = starts
         self.lowered[key] = found
         return found
